@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one list of Debian packages dialconf needs to build, run and test.
+# Installs only what is missing; does nothing when everything is there.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential pkg-config meson ninja-build
+  libsqlite3-dev libpq-dev libmicrohttpd-dev libjansson-dev libsodium-dev
+  libcurl4-openssl-dev libcsv-dev libinih-dev libcmocka-dev
+  sqlite3 python3 python3-aiosmtpd curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get install -y -q "${missing[@]}" >/dev/null || {
+  $SUDO apt-get update -q >/dev/null
+  $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+}

@@ -1,0 +1,226 @@
+/* store: the storage interface. One vtable, struct store_backend, with a
+ * SQLite implementation (and PostgreSQL to follow), chosen by URL:
+ *   "sqlite:"            DATADIR/dialconf.db
+ *   "sqlite:/path/x.db"  that file
+ *   "postgres://..."     (later)
+ * A struct store is one connection; use one per thread. Migrations run in
+ * store_open(). Every write happens inside store_begin()/store_commit().
+ *
+ * The database itself enforces the invariants (SPEC §8): unique email; at
+ * most one live personal conference ID per user; live IDs unique across
+ * personal and meeting IDs; a revoked ID cannot be inserted again while its
+ * quarantine_until lies in the future. A write that breaks one of them
+ * returns EEXIST.
+ *
+ * Errors: 0, ENOENT (no such row), EEXIST (constraint), EBUSY (locked after
+ * the busy timeout), EINVAL, ENOMEM, EIO (anything else from the engine). */
+#ifndef DIALCONF_STORE_STORE_H
+#define DIALCONF_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_EMAIL_SIZE 255
+#define STORE_NAME_SIZE 257
+#define STORE_NUMBER_SIZE 17
+#define STORE_HASH_SIZE 128
+#define STORE_TEXT_SIZE 1024
+
+struct store_user {
+	int64_t id;
+	char email[STORE_EMAIL_SIZE];
+	char display_name[STORE_NAME_SIZE];
+	bool audio_enabled;
+	char toll_number[STORE_NUMBER_SIZE];      /* "" = organization default */
+	char toll_free_number[STORE_NUMBER_SIZE]; /* "" = organization default */
+	bool pin_set;
+	uint32_t conference_id; /* the live personal ID, 0 = none (read only) */
+	int64_t created_at;
+};
+
+enum store_confid_kind { STORE_CONFID_PERSONAL, STORE_CONFID_MEETING };
+
+struct store_confid {
+	int64_t row;    /* row id, increasing with each issue */
+	uint32_t value;
+	enum store_confid_kind kind;
+	int64_t user_id;    /* owner (organizer for meeting IDs) */
+	int64_t meeting_id; /* 0 for personal IDs */
+	int64_t issued_at;
+	int64_t revoked_at; /* 0 = live */
+	int64_t quarantine_until; /* 0 while live */
+};
+
+struct store_number {
+	char number[STORE_NUMBER_SIZE]; /* E.164 */
+	bool toll_free;
+	char country[3];   /* ISO 3166-1 alpha-2 */
+	char city[STORE_NAME_SIZE];
+	char languages[STORE_NAME_SIZE]; /* comma-separated BCP 47 tags */
+	bool is_default;
+};
+
+struct store_audit {
+	int64_t id;
+	int64_t at;
+	char actor[STORE_NAME_SIZE];
+	char action[64];
+	char target[STORE_EMAIL_SIZE];
+	char detail[STORE_TEXT_SIZE]; /* JSON object text */
+};
+
+struct store_admin {
+	int64_t id;
+	char username[STORE_NAME_SIZE];
+	char password_hash[STORE_HASH_SIZE];
+};
+
+/* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
+typedef int (store_user_h)(const struct store_user *u, void *arg);
+typedef int (store_confid_h)(const struct store_confid *c, void *arg);
+typedef int (store_number_h)(const struct store_number *n, void *arg);
+typedef int (store_audit_h)(const struct store_audit *a, void *arg);
+typedef int (store_setting_h)(const char *name, const char *value, void *arg);
+
+struct store;
+
+/* The vtable each backend fills in. conn is the backend's own connection. */
+struct store_backend {
+	const char *name;   /* "sqlite" */
+	const char *scheme; /* URL prefix it answers, "sqlite:" */
+	int (*open)(void **connp, const char *url, const char *datadir);
+	void (*close)(void *conn);
+	int (*begin)(void *conn);
+	int (*commit)(void *conn);
+	int (*rollback)(void *conn);
+
+	int (*user_insert)(void *conn, struct store_user *u);
+	int (*user_get)(void *conn, int64_t id, struct store_user *u);
+	int (*user_get_by_email)(void *conn, const char *email, struct store_user *u);
+	int (*user_update)(void *conn, const struct store_user *u);
+	int (*user_delete)(void *conn, int64_t id);
+	int (*user_list)(void *conn, const char *search, int64_t after_id,
+			 int limit, store_user_h *h, void *arg);
+	int (*user_count)(void *conn, int64_t *n);
+	int (*pin_set)(void *conn, int64_t user_id, const char *hash);
+	int (*pin_get)(void *conn, int64_t user_id, char *hash, size_t size);
+
+	int (*confid_insert)(void *conn, struct store_confid *c);
+	int (*confid_revoke)(void *conn, uint32_t value, int64_t at,
+			     int64_t quarantine_until);
+	int (*confid_lookup)(void *conn, uint32_t value, struct store_confid *c);
+	int (*confid_personal)(void *conn, int64_t user_id, struct store_confid *c);
+	int (*confid_scan_unavailable)(void *conn, int64_t now, store_confid_h *h,
+				       void *arg);
+	int (*confid_scan_since)(void *conn, int64_t after_row, store_confid_h *h,
+				 void *arg);
+	int (*confid_scan_expired)(void *conn, int64_t from, int64_t to,
+				   store_confid_h *h, void *arg);
+	int (*confid_oldest_quarantined)(void *conn, int64_t now,
+					 struct store_confid *c);
+	int (*confid_end_quarantine)(void *conn, uint32_t value, int64_t now);
+
+	int (*number_insert)(void *conn, const struct store_number *n);
+	int (*number_get)(void *conn, const char *number, struct store_number *n);
+	int (*number_delete)(void *conn, const char *number);
+	int (*number_set_default)(void *conn, const char *number);
+	int (*number_list)(void *conn, store_number_h *h, void *arg);
+
+	int (*setting_get)(void *conn, const char *name, char *value, size_t size);
+	int (*setting_set)(void *conn, const char *name, const char *value);
+	int (*setting_list)(void *conn, store_setting_h *h, void *arg);
+
+	int (*audit_insert)(void *conn, struct store_audit *a);
+	int (*audit_list)(void *conn, int limit, store_audit_h *h, void *arg);
+
+	int (*token_insert)(void *conn, const char *digest, const char *name,
+			    int64_t at);
+	int (*token_find)(void *conn, const char *digest, char *name, size_t size);
+
+	int (*admin_insert)(void *conn, struct store_admin *a);
+	int (*admin_get)(void *conn, const char *username, struct store_admin *a);
+	int (*admin_count)(void *conn, int64_t *n);
+};
+
+/* Open a connection to the database at url (see above), creating it and
+ * applying pending migrations. 0, EINVAL (unknown scheme), EIO. */
+int store_open(struct store **stp, const char *url, const char *datadir);
+void store_close(struct store *st);
+const char *store_backend_name(const struct store *st);
+
+/* BEGIN IMMEDIATE (SQLite) / BEGIN (PostgreSQL); commit; rollback. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+
+/* Users. user_insert sets u->id and honours u->created_at. user_update
+ * writes display_name, audio_enabled and the two numbers. user_list returns
+ * users with id > after_id, by id, whose email or display name contains
+ * search (case-insensitive; NULL or "" for all), at most limit of them. */
+int store_user_insert(struct store *st, struct store_user *u);
+int store_user_get(struct store *st, int64_t id, struct store_user *u);
+int store_user_get_by_email(struct store *st, const char *email,
+			    struct store_user *u);
+int store_user_update(struct store *st, const struct store_user *u);
+int store_user_delete(struct store *st, int64_t id);
+int store_user_list(struct store *st, const char *search, int64_t after_id,
+		    int limit, store_user_h *h, void *arg);
+int store_user_count(struct store *st, int64_t *n);
+/* The user's PIN hash; hash NULL or "" clears it. */
+int store_pin_set(struct store *st, int64_t user_id, const char *hash);
+int store_pin_get(struct store *st, int64_t user_id, char *hash, size_t size);
+
+/* Conference IDs. confid_insert issues c->value (live), setting c->row;
+ * EEXIST if it is live or quarantined already, or the user has a live
+ * personal ID already. confid_revoke revokes the live row of value.
+ * confid_lookup gives the latest row ever issued for value (ENOENT if
+ * never). confid_personal gives the user's live personal ID.
+ * scan_unavailable: rows live, or revoked with quarantine_until > now.
+ * scan_since: rows with row > after_row, by row. scan_expired: revoked rows
+ * with from < quarantine_until <= to and no live row of the same value.
+ * oldest_quarantined / end_quarantine: reuse under low free space. */
+int store_confid_insert(struct store *st, struct store_confid *c);
+int store_confid_revoke(struct store *st, uint32_t value, int64_t at,
+			int64_t quarantine_until);
+int store_confid_lookup(struct store *st, uint32_t value, struct store_confid *c);
+int store_confid_personal(struct store *st, int64_t user_id,
+			  struct store_confid *c);
+int store_confid_scan_unavailable(struct store *st, int64_t now,
+				  store_confid_h *h, void *arg);
+int store_confid_scan_since(struct store *st, int64_t after_row,
+			    store_confid_h *h, void *arg);
+int store_confid_scan_expired(struct store *st, int64_t from, int64_t to,
+			      store_confid_h *h, void *arg);
+int store_confid_oldest_quarantined(struct store *st, int64_t now,
+				    struct store_confid *c);
+int store_confid_end_quarantine(struct store *st, uint32_t value, int64_t now);
+
+/* Dial-in numbers. number_set_default makes number the default of its type
+ * and clears the flag on the others of that type. */
+int store_number_insert(struct store *st, const struct store_number *n);
+int store_number_get(struct store *st, const char *number, struct store_number *n);
+int store_number_delete(struct store *st, const char *number);
+int store_number_set_default(struct store *st, const char *number);
+int store_number_list(struct store *st, store_number_h *h, void *arg);
+
+/* Settings stored by name in canonical text; ENOENT if never set. */
+int store_setting_get(struct store *st, const char *name, char *value, size_t size);
+int store_setting_set(struct store *st, const char *name, const char *value);
+int store_setting_list(struct store *st, store_setting_h *h, void *arg);
+
+/* Audit log: insert sets a->id; list gives the newest first. */
+int store_audit_insert(struct store *st, struct store_audit *a);
+int store_audit_list(struct store *st, int limit, store_audit_h *h, void *arg);
+
+/* API tokens by digest; token_find gives the token's name (the actor). */
+int store_token_insert(struct store *st, const char *digest, const char *name,
+		       int64_t at);
+int store_token_find(struct store *st, const char *digest, char *name, size_t size);
+
+/* Admin accounts (the admin center signs in with these). */
+int store_admin_insert(struct store *st, struct store_admin *a);
+int store_admin_get(struct store *st, const char *username, struct store_admin *a);
+int store_admin_count(struct store *st, int64_t *n);
+
+#endif
