@@ -1,0 +1,266 @@
+/* settings: the one table of organization settings (SPEC §7) and the
+ * check that turns a value as typed into its canonical text form. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/emailaddr.h"
+#include "core/settings.h"
+
+static const struct setting_def table[] = {
+	{
+		.name = "organizationName",
+		.type = SETTING_STRING, .min = 1, .max = 100,
+		.def = "Contoso",
+		.help = "Name of the organization, shown in emails and "
+			"meeting invitations.",
+	},
+	{
+		.name = "automaticallySendEmailsToUsers",
+		.type = SETTING_BOOL, .min = 0, .max = 1,
+		.def = "true",
+		.help = "Email users their conference ID, dial-in numbers and "
+			"PIN when these are issued or reset.",
+	},
+	{
+		.name = "sendEmailFromAddress",
+		.type = SETTING_EMAIL, .min = 3, .max = 254,
+		.def = "no-reply@dialconf.example",
+		.help = "Address the emails to users are sent from.",
+	},
+	{
+		.name = "sendEmailFromDisplayName",
+		.type = SETTING_STRING, .min = 1, .max = 100,
+		.def = "Audio Conferencing",
+		.help = "Display name the emails to users are sent from.",
+	},
+	{
+		.name = "pinLength",
+		.type = SETTING_INT, .min = 4, .max = 12,
+		.def = "5",
+		.help = "Number of digits of new organizer PINs; existing PINs "
+			"keep their length until reset.",
+	},
+	{
+		.name = "enableEntryExitNotifications",
+		.type = SETTING_BOOL, .min = 0, .max = 1,
+		.def = "true",
+		.help = "Play a tone when a caller joins or leaves a conference.",
+	},
+	{
+		.name = "allowPstnUsersToBypassLobby",
+		.type = SETTING_BOOL, .min = 0, .max = 1,
+		.def = "false",
+		.help = "Let callers who dial in join a meeting at once instead "
+			"of waiting in the lobby for the organizer.",
+	},
+	{
+		.name = "conferenceIdQuarantineDays",
+		.type = SETTING_INT, .min = 0, .max = 3650,
+		.def = "365",
+		.help = "Days a revoked conference ID is held back before it "
+			"may be issued again.",
+	},
+};
+
+const struct setting_def *settings_table(size_t *n)
+{
+	if (n)
+		*n = sizeof(table) / sizeof(table[0]);
+
+	return table;
+}
+
+const struct setting_def *settings_find(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return NULL;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	}
+
+	return NULL;
+}
+
+/* Write a reason into why, when the caller asked for one. Always EINVAL,
+ * so a failing check is one line: return reason(...). */
+__attribute__((format(printf, 3, 4)))
+static int reason(char *why, size_t whysize, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whysize) {
+		va_start(ap, fmt);
+		(void)vsnprintf(why, whysize, fmt, ap);
+		va_end(ap);
+	}
+
+	return EINVAL;
+}
+
+static int put(const char *canon, char *out, size_t size)
+{
+	size_t len = strlen(canon);
+
+	if (!out || size <= len)
+		return EINVAL;
+	memcpy(out, canon, len + 1);
+
+	return 0;
+}
+
+static int check_bool(const char *v, const char **canon)
+{
+	static const char *const yes[] = { "true", "on", "yes", "1" };
+	static const char *const no[] = { "false", "off", "no", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*canon = "true";
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*canon = "false";
+			return 0;
+		}
+	}
+
+	return EINVAL;
+}
+
+/* Decimal only: strtol alone would take leading spaces, a '+', hex with
+ * base 0, and overflow quietly clamped to LONG_MAX. */
+static int check_long(const char *v, long *n)
+{
+	char *end;
+
+	if (!((v[0] >= '0' && v[0] <= '9') ||
+	      (v[0] == '-' && v[1] >= '0' && v[1] <= '9')))
+		return EINVAL;
+
+	errno = 0;
+	*n = strtol(v, &end, 10);
+	if (errno || *end != '\0')
+		return EINVAL;
+
+	return 0;
+}
+
+/* Length of the UTF-8 sequence starting at s, or 0 if it is malformed
+ * (RFC 3629 §4: no overlongs, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[0] == 0xe0 && s[1] < 0xa0) ||
+		    (s[0] == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80 ||
+		    (s[0] == 0xf0 && s[1] < 0x90) ||
+		    (s[0] == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+
+	return 0;
+}
+
+/* Strings end up in email headers and JSON: no control characters (a
+ * newline would be a header injection) and only well-formed UTF-8. */
+static int check_text(const struct setting_def *d, const char *v,
+		      char *why, size_t whysize)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t len = strlen(v), i, n;
+
+	if ((long)len < d->min || (long)len > d->max)
+		return reason(why, whysize, "%s must be %ld to %ld bytes long",
+			      d->name, d->min, d->max);
+
+	for (i = 0; i < len; i += n) {
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			return reason(why, whysize,
+				      "%s must not contain control characters",
+				      d->name);
+		n = utf8_seq(s + i);
+		if (!n)
+			return reason(why, whysize, "%s must be valid UTF-8",
+				      d->name);
+	}
+
+	return 0;
+}
+
+int settings_validate(const struct setting_def *d, const char *value,
+		      char *out, size_t size, char *why, size_t whysize)
+{
+	const char *canon = value;
+	char num[32];
+	long n;
+	int err;
+
+	if (why && whysize)
+		why[0] = '\0';
+	if (!d || !value)
+		return reason(why, whysize, "no setting or no value");
+
+	/* Longer than any canonical value: refuse before reading it all. */
+	if (strnlen(value, SETTINGS_VALUE_MAX) >= SETTINGS_VALUE_MAX)
+		return reason(why, whysize, "%s value is too long", d->name);
+
+	switch (d->type) {
+
+	case SETTING_BOOL:
+		if (check_bool(value, &canon))
+			return reason(why, whysize, "%s must be true or false",
+				      d->name);
+		break;
+
+	case SETTING_INT:
+		if (check_long(value, &n) || n < d->min || n > d->max)
+			return reason(why, whysize,
+				      "%s must be between %ld and %ld",
+				      d->name, d->min, d->max);
+		(void)snprintf(num, sizeof(num), "%ld", n);
+		canon = num;
+		break;
+
+	case SETTING_STRING:
+		err = check_text(d, value, why, whysize);
+		if (err)
+			return err;
+		break;
+
+	case SETTING_EMAIL:
+		if (!emailaddr_valid(value))
+			return reason(why, whysize,
+				      "%s must be an email address", d->name);
+		break;
+
+	default:
+		return reason(why, whysize, "%s has an unknown type", d->name);
+	}
+
+	if (put(canon, out, size))
+		return reason(why, whysize, "%s value does not fit", d->name);
+
+	return 0;
+}
