@@ -7,7 +7,7 @@
 
 BUILD      := build
 ASAN_BUILD := build-asan
-MESON_OPTS := $(if $(WERROR),--werror,)
+MESON_OPTS := $(if $(WERROR),-Dwerror=true,)
 
 .PHONY: all deps build run check clean
 
