@@ -1,7 +1,7 @@
 /* store: the storage interface. One vtable, struct store_backend, with a
  * SQLite implementation (and PostgreSQL to follow), chosen by URL:
  *   "sqlite:"            DATADIR/dialconf.db
- *   "sqlite:/path/x.db"  that file
+ *   "sqlite:/path/x.db"  that file ("sqlite:///path/x.db" too)
  *   "postgres://..."     (later)
  * A struct store is one connection; use one per thread. Migrations run in
  * store_open(). Every write happens inside store_begin()/store_commit().
@@ -10,10 +10,20 @@
  * most one live personal conference ID per user; live IDs unique across
  * personal and meeting IDs; a revoked ID cannot be inserted again while its
  * quarantine_until lies in the future. A write that breaks one of them
- * returns EEXIST.
+ * returns EEXIST. So does issuing a personal ID to a user not enabled for
+ * audio, clearing audio_enabled while the user holds a live personal ID
+ * (revoke first, then disable), deleting a user who holds any live ID, and
+ * inserting a second default dial-in number of a type (use
+ * number_set_default). conference_ids rows are never deleted.
  *
- * Errors: 0, ENOENT (no such row), EEXIST (constraint), EBUSY (locked after
- * the busy timeout), EINVAL, ENOMEM, EIO (anything else from the engine). */
+ * Errors: 0, ENOENT (no such row, or a reference to a missing one), EEXIST
+ * (constraint), EBUSY (locked after the busy timeout), EINVAL (a value the
+ * schema's CHECKs refuse: ID out of range, number not E.164, detail not
+ * JSON...), ERANGE (a stored text does not fit the caller's buffer),
+ * ENOMEM, EIO (anything else from the engine).
+ *
+ * Row callbacks may call back into the same store (the running scan keeps
+ * its own statement). */
 #ifndef DIALCONF_STORE_STORE_H
 #define DIALCONF_STORE_STORE_H
 
@@ -144,7 +154,9 @@ struct store_backend {
 };
 
 /* Open a connection to the database at url (see above), creating it and
- * applying pending migrations. 0, EINVAL (unknown scheme), EIO. */
+ * applying pending migrations. 0, EINVAL (unknown scheme, or "sqlite:"
+ * without datadir), the errno of creating datadir, EIO (also: the file
+ * has a newer schema than this build knows). */
 int store_open(struct store **stp, const char *url, const char *datadir);
 void store_close(struct store *st);
 const char *store_backend_name(const struct store *st);
@@ -157,7 +169,8 @@ int store_rollback(struct store *st);
 /* Users. user_insert sets u->id and honours u->created_at. user_update
  * writes display_name, audio_enabled and the two numbers. user_list returns
  * users with id > after_id, by id, whose email or display name contains
- * search (case-insensitive; NULL or "" for all), at most limit of them. */
+ * search (case-insensitive; NULL or "" for all), at most limit of them
+ * (limit <= 0: no limit). */
 int store_user_insert(struct store *st, struct store_user *u);
 int store_user_get(struct store *st, int64_t id, struct store_user *u);
 int store_user_get_by_email(struct store *st, const char *email,
@@ -167,7 +180,8 @@ int store_user_delete(struct store *st, int64_t id);
 int store_user_list(struct store *st, const char *search, int64_t after_id,
 		    int limit, store_user_h *h, void *arg);
 int store_user_count(struct store *st, int64_t *n);
-/* The user's PIN hash; hash NULL or "" clears it. */
+/* The user's PIN hash; hash NULL or "" clears it. pin_get: ENOENT when
+ * there is no such user or no PIN. */
 int store_pin_set(struct store *st, int64_t user_id, const char *hash);
 int store_pin_get(struct store *st, int64_t user_id, char *hash, size_t size);
 
@@ -209,7 +223,8 @@ int store_setting_get(struct store *st, const char *name, char *value, size_t si
 int store_setting_set(struct store *st, const char *name, const char *value);
 int store_setting_list(struct store *st, store_setting_h *h, void *arg);
 
-/* Audit log: insert sets a->id; list gives the newest first. */
+/* Audit log: insert sets a->id (an empty detail is stored as "{}"); list
+ * gives the newest first, limit <= 0 for all. The log is append-only. */
 int store_audit_insert(struct store *st, struct store_audit *a);
 int store_audit_list(struct store *st, int limit, store_audit_h *h, void *arg);
 

@@ -1,0 +1,550 @@
+/* sqlite: the SQLite backend of the storage interface (store.h).
+ *
+ * One struct sqlstore per connection, one connection per thread (opened
+ * SQLITE_OPEN_NOMUTEX: the store is never shared, so SQLite's own mutexes
+ * would only cost). WAL lets readers on other threads go on while one
+ * writer holds the lock; synchronous=FULL because an acknowledged reset
+ * must survive a power cut (SPEC §3: from the commit on, the old ID is
+ * dead). Transactions start with BEGIN IMMEDIATE so that a writer takes the
+ * lock at the start and waits there (busy_timeout), instead of failing
+ * half-way when a read transaction tries to become a write one.
+ *
+ * This file: opening, migrations, transactions, the statement cache and
+ * the helpers the other sqlite_*.c files share. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "store/sqlite_priv.h"
+#include "store/store_priv.h"
+
+#define SCHEME "sqlite:"
+#define DB_FILE "dialconf.db"
+#define BUSY_TIMEOUT_MS 5000
+
+int sqlstore_err(int rc)
+{
+	switch (rc) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_CONSTRAINT_CHECK:
+	case SQLITE_CONSTRAINT_NOTNULL:
+		return EINVAL; /* a malformed value, not a clash */
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return ENOENT; /* refers to a row that is not there */
+	}
+
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		return EEXIST; /* unique index or one of our triggers */
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EBUSY;
+	case SQLITE_NOMEM:
+		return ENOMEM;
+	default:
+		return EIO;
+	}
+}
+
+int sqlstore_prepare(struct sqlstore *s, enum sqlstore_stmt id,
+		     const char *sql, sqlite3_stmt **stmtp)
+{
+	struct sqlstore_cached *c = &s->cache[id];
+	int rc;
+
+	if (c->running) {
+		/* Re-entered from a row callback: the cached statement is
+		 * mid-scan, so this call gets one of its own. */
+		rc = sqlite3_prepare_v3(s->db, sql, -1, 0, stmtp, NULL);
+		return sqlstore_err(rc);
+	}
+
+	if (!c->stmt) {
+		rc = sqlite3_prepare_v3(s->db, sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &c->stmt,
+					NULL);
+		if (rc != SQLITE_OK)
+			return sqlstore_err(rc);
+	}
+
+	c->running = true;
+	*stmtp = c->stmt;
+	return 0;
+}
+
+void sqlstore_release(struct sqlstore *s, enum sqlstore_stmt id,
+		      sqlite3_stmt *stmt)
+{
+	struct sqlstore_cached *c = &s->cache[id];
+
+	if (!stmt)
+		return;
+
+	if (stmt != c->stmt) {
+		sqlite3_finalize(stmt);
+		return;
+	}
+
+	/* reset ends the scan and drops its read lock; the bindings go so
+	 * the next caller cannot inherit a stale pointer to our strings. */
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	c->running = false;
+}
+
+/* Run a write; 0 if it changed a row, ENOENT if it matched none. */
+int sqlstore_exec_changes(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc != SQLITE_DONE)
+		return sqlstore_err(rc);
+
+	return sqlite3_changes(sqlite3_db_handle(stmt)) > 0 ? 0 : ENOENT;
+}
+
+/* Step to the first row: 0 on a row, ENOENT when there is none. */
+int sqlstore_step_row(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ENOENT;
+
+	return sqlstore_err(rc);
+}
+
+/* Bind a string that must end within size bytes (a struct field): a field
+ * without its NUL is the caller's bug, not something to store cut short. */
+int sqlstore_bind_text(sqlite3_stmt *stmt, int i, const char *text,
+		       size_t size)
+{
+	if (!text || !memchr(text, '\0', size))
+		return EINVAL;
+
+	return sqlstore_err(sqlite3_bind_text(stmt, i, text, -1,
+					      SQLITE_STATIC));
+}
+
+int sqlstore_bind_int64(sqlite3_stmt *stmt, int i, int64_t v)
+{
+	return sqlstore_err(sqlite3_bind_int64(stmt, i, v));
+}
+
+/* NULL or "" is stored as SQL NULL ("not set"). */
+int sqlstore_bind_opt_text(sqlite3_stmt *stmt, int i, const char *text)
+{
+	if (!text || !*text)
+		return sqlstore_err(sqlite3_bind_null(stmt, i));
+
+	return sqlstore_err(sqlite3_bind_text(stmt, i, text, -1,
+					      SQLITE_STATIC));
+}
+
+/* 0 is stored as SQL NULL (no user, no meeting). */
+int sqlstore_bind_opt_int64(sqlite3_stmt *stmt, int i, int64_t v)
+{
+	if (!v)
+		return sqlstore_err(sqlite3_bind_null(stmt, i));
+
+	return sqlstore_err(sqlite3_bind_int64(stmt, i, v));
+}
+
+/* Copy a text column (NULL reads as ""); ERANGE if it does not fit. */
+int sqlstore_column_text(sqlite3_stmt *stmt, int col, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+	size_t n = (size_t)sqlite3_column_bytes(stmt, col);
+
+	if (!size)
+		return ERANGE;
+
+	if (!t) {
+		buf[0] = '\0';
+		return 0;
+	}
+
+	if (n >= size)
+		return ERANGE;
+
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static int exec_cached(struct sqlstore *s, enum sqlstore_stmt id,
+		       const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, id, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_err(sqlite3_step(stmt));
+	sqlstore_release(s, id, stmt);
+	return err;
+}
+
+/* A savepoint makes a several-statement write all-or-nothing whether or
+ * not the caller has a transaction open (SAVEPOINT nests inside BEGIN). */
+int sqlstore_savepoint(struct sqlstore *s)
+{
+	return exec_cached(s, SQS_SAVEPOINT, "SAVEPOINT sqlstore");
+}
+
+/* End the savepoint: undo it when err is set. Returns err, or the error of
+ * the release. */
+int sqlstore_savepoint_end(struct sqlstore *s, int err)
+{
+	if (err) {
+		/* These fail only if SQLite already rolled the whole
+		 * transaction back, which undid the savepoint anyway. */
+		(void)exec_cached(s, SQS_ROLLBACK_TO,
+				  "ROLLBACK TO SAVEPOINT sqlstore");
+		(void)exec_cached(s, SQS_RELEASE, "RELEASE SAVEPOINT sqlstore");
+		return err;
+	}
+
+	return exec_cached(s, SQS_RELEASE, "RELEASE SAVEPOINT sqlstore");
+}
+
+/* Run a one-column integer query (a count). */
+int sqlstore_count(struct sqlstore *s, enum sqlstore_stmt id,
+		   const char *sql, int64_t *n)
+{
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, id, sql, &stmt);
+	if (err)
+		goto out;
+
+	err = sqlstore_step_row(stmt);
+	if (err)
+		goto out;
+
+	*n = sqlite3_column_int64(stmt, 0);
+
+ out:
+	sqlstore_release(s, id, stmt);
+	return err;
+}
+
+static int sq_begin(void *conn)
+{
+	return exec_cached(conn, SQS_BEGIN, "BEGIN IMMEDIATE");
+}
+
+static int sq_commit(void *conn)
+{
+	return exec_cached(conn, SQS_COMMIT, "COMMIT");
+}
+
+/* Rolling back with no transaction open is not an error: SQLite may have
+ * rolled back already (after SQLITE_FULL, say), and an out: label should
+ * not have to know. */
+static int sq_rollback(void *conn)
+{
+	struct sqlstore *s = conn;
+
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+
+	return exec_cached(s, SQS_ROLLBACK, "ROLLBACK");
+}
+
+/* mkdir -p with mode 0700: the data folder holds PIN and password hashes. */
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	size_t i;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return ENAMETOOLONG;
+
+	for (i = 1; path[i]; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return errno;
+		path[i] = '/';
+	}
+
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return errno;
+
+	if (stat(path, &sb))
+		return errno;
+
+	return S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+}
+
+/* "sqlite:" -> DATADIR/dialconf.db; "sqlite:PATH" and "sqlite://PATH" ->
+ * PATH. */
+static int db_path(const char *url, const char *datadir, char *path,
+		   size_t size)
+{
+	const char *rest = url + strlen(SCHEME);
+	int err, n;
+
+	if (!strncmp(rest, "//", 2))
+		rest += 2;
+
+	if (*rest) {
+		n = snprintf(path, size, "%s", rest);
+	}
+	else {
+		if (!datadir || !*datadir)
+			return EINVAL;
+
+		err = mkdir_p(datadir);
+		if (err)
+			return err;
+
+		n = snprintf(path, size, "%s/%s", datadir, DB_FILE);
+	}
+
+	if (n < 0 || (size_t)n >= size)
+		return EINVAL;
+
+	return 0;
+}
+
+static int wal_cb(void *arg, int ncol, char **vals, char **names)
+{
+	(void)names;
+	*(bool *)arg = ncol == 1 && vals[0] && !strcmp(vals[0], "wal");
+	return 0;
+}
+
+static int configure(sqlite3 *db)
+{
+	bool wal = false;
+	int rc;
+
+	sqlite3_extended_result_codes(db, 1);
+
+	/* Double-quoted string literals would hide a misspelt column. */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+
+	rc = sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK)
+		return sqlstore_err(rc);
+
+	rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", wal_cb, &wal, NULL);
+	if (rc != SQLITE_OK)
+		return sqlstore_err(rc);
+	if (!wal)
+		return EIO;
+
+	rc = sqlite3_exec(db, "PRAGMA synchronous = FULL;"
+			  "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+
+	return sqlstore_err(rc);
+}
+
+static int schema_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_err(sqlite3_prepare_v2(db,
+		"SELECT coalesce(max(version), 0) FROM schema_version", -1,
+		&stmt, NULL));
+	if (err)
+		goto out;
+
+	err = sqlstore_step_row(stmt);
+	if (err)
+		goto out;
+
+	*version = sqlite3_column_int(stmt, 0);
+
+ out:
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+/* Apply one step unless the database has it. The version is read inside
+ * the write transaction, so two processes opening a new file at once
+ * cannot both apply it. */
+static int migrate_step(sqlite3 *db, const struct sqlstore_migration *m)
+{
+	char sql[128];
+	int version = 0;
+	int err;
+
+	err = sqlstore_err(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
+					NULL));
+	if (err)
+		return err;
+
+	err = schema_version(db, &version);
+	if (err || version >= m->version)
+		goto out;
+
+	err = sqlstore_err(sqlite3_exec(db, m->sql, NULL, NULL, NULL));
+	if (err)
+		goto out;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES "
+		 "(%d, CAST(strftime('%%s', 'now') AS INTEGER))", m->version);
+	err = sqlstore_err(sqlite3_exec(db, sql, NULL, NULL, NULL));
+	if (err)
+		goto out;
+
+	err = sqlstore_err(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL));
+
+ out:
+	if (err || version >= m->version)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+static int migrate(sqlite3 *db)
+{
+	int version = 0;
+	size_t i;
+	int err;
+
+	err = sqlstore_err(sqlite3_exec(db,
+		"CREATE TABLE IF NOT EXISTS schema_version ("
+		" version INTEGER NOT NULL PRIMARY KEY,"
+		" applied_at INTEGER NOT NULL)", NULL, NULL, NULL));
+	if (err)
+		return err;
+
+	/* A newer dialconf wrote this file: its schema may break our
+	 * assumptions, so refuse rather than guess. */
+	err = schema_version(db, &version);
+	if (err)
+		return err;
+	if (version > sqlstore_migrations[sqlstore_migration_count - 1].version)
+		return EIO;
+
+	for (i = 0; i < sqlstore_migration_count; i++) {
+		err = migrate_step(db, &sqlstore_migrations[i]);
+		if (err)
+			return err;
+	}
+
+	return 0;
+}
+
+static void sq_close(void *conn)
+{
+	struct sqlstore *s = conn;
+	size_t i;
+
+	if (!s)
+		return;
+
+	for (i = 0; i < SQS_COUNT_; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+static int sq_open(void **connp, const char *url, const char *datadir)
+{
+	struct sqlstore *s = NULL;
+	char path[PATH_MAX];
+	int err, rc;
+
+	err = db_path(url, datadir, path, sizeof(path));
+	if (err)
+		return err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ENOMEM;
+
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err = rc == SQLITE_NOMEM ? ENOMEM : EIO;
+		goto out;
+	}
+
+	err = configure(s->db);
+	if (err)
+		goto out;
+
+	err = migrate(s->db);
+	if (err)
+		goto out;
+
+	*connp = s;
+	s = NULL;
+
+ out:
+	sq_close(s);
+	return err;
+}
+
+const struct store_backend store_sqlite_backend = {
+	.name = "sqlite",
+	.scheme = SCHEME,
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+
+	.user_insert = sqlstore_user_insert,
+	.user_get = sqlstore_user_get,
+	.user_get_by_email = sqlstore_user_get_by_email,
+	.user_update = sqlstore_user_update,
+	.user_delete = sqlstore_user_delete,
+	.user_list = sqlstore_user_list,
+	.user_count = sqlstore_user_count,
+	.pin_set = sqlstore_pin_set,
+	.pin_get = sqlstore_pin_get,
+
+	.confid_insert = sqlstore_confid_insert,
+	.confid_revoke = sqlstore_confid_revoke,
+	.confid_lookup = sqlstore_confid_lookup,
+	.confid_personal = sqlstore_confid_personal,
+	.confid_scan_unavailable = sqlstore_confid_scan_unavailable,
+	.confid_scan_since = sqlstore_confid_scan_since,
+	.confid_scan_expired = sqlstore_confid_scan_expired,
+	.confid_oldest_quarantined = sqlstore_confid_oldest_quarantined,
+	.confid_end_quarantine = sqlstore_confid_end_quarantine,
+
+	.number_insert = sqlstore_number_insert,
+	.number_get = sqlstore_number_get,
+	.number_delete = sqlstore_number_delete,
+	.number_set_default = sqlstore_number_set_default,
+	.number_list = sqlstore_number_list,
+
+	.setting_get = sqlstore_setting_get,
+	.setting_set = sqlstore_setting_set,
+	.setting_list = sqlstore_setting_list,
+
+	.audit_insert = sqlstore_audit_insert,
+	.audit_list = sqlstore_audit_list,
+
+	.token_insert = sqlstore_token_insert,
+	.token_find = sqlstore_token_find,
+
+	.admin_insert = sqlstore_admin_insert,
+	.admin_get = sqlstore_admin_get,
+	.admin_count = sqlstore_admin_count,
+};

@@ -1,0 +1,318 @@
+/* sqlite_confid: conference IDs in the SQLite backend.
+ *
+ * conference_ids is the history of every ID ever issued, one row per issue,
+ * never deleted. A row is live while revoked_at is NULL. The database, not
+ * this code, refuses a second live row of a value, a second live personal
+ * ID of a user and a value still in quarantine (sqlite_schema.c); those
+ * come back here as SQLITE_CONSTRAINT and leave as EEXIST. In the struct, 0
+ * stands for SQL NULL (no user, no meeting, not revoked). */
+#include <errno.h>
+#include <string.h>
+
+#include "store/sqlite_priv.h"
+
+#define CONFID_COLS \
+	"SELECT row, value, kind, user_id, meeting_id, issued_at," \
+	" revoked_at, quarantine_until FROM conference_ids "
+
+static const char *kind_name(enum store_confid_kind kind)
+{
+	switch (kind) {
+	case STORE_CONFID_PERSONAL:
+		return "personal";
+	case STORE_CONFID_MEETING:
+		return "meeting";
+	}
+
+	return NULL;
+}
+
+static void read_confid(sqlite3_stmt *stmt, struct store_confid *c)
+{
+	const unsigned char *kind = sqlite3_column_text(stmt, 2);
+
+	memset(c, 0, sizeof(*c));
+	c->row = sqlite3_column_int64(stmt, 0);
+	c->value = (uint32_t)sqlite3_column_int64(stmt, 1);
+	c->kind = kind && !strcmp((const char *)kind, "meeting") ?
+		STORE_CONFID_MEETING : STORE_CONFID_PERSONAL;
+	c->user_id = sqlite3_column_int64(stmt, 3);
+	c->meeting_id = sqlite3_column_int64(stmt, 4);
+	c->issued_at = sqlite3_column_int64(stmt, 5);
+	c->revoked_at = sqlite3_column_int64(stmt, 6);
+	c->quarantine_until = sqlite3_column_int64(stmt, 7);
+}
+
+/* Step once and read the row: 0, ENOENT, or an error. Releases stmt. */
+static int confid_one(struct sqlstore *s, enum sqlstore_stmt id,
+		      sqlite3_stmt *stmt, struct store_confid *c)
+{
+	int err;
+
+	err = sqlstore_step_row(stmt);
+	if (!err)
+		read_confid(stmt, c);
+
+	sqlstore_release(s, id, stmt);
+	return err;
+}
+
+/* Hand each row to h; h's non-zero return stops the scan. Releases stmt. */
+static int confid_scan(struct sqlstore *s, enum sqlstore_stmt id,
+		       sqlite3_stmt *stmt, store_confid_h *h, void *arg)
+{
+	struct store_confid c;
+	int rc, err = 0;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		read_confid(stmt, &c);
+		err = h(&c, arg);
+		if (err)
+			break;
+	}
+
+	if (!err)
+		err = sqlstore_err(rc);
+
+	sqlstore_release(s, id, stmt);
+	return err;
+}
+
+/* Issue c->value live: the row, revoked_at and quarantine_until of c are
+ * set from what was stored. */
+int sqlstore_confid_insert(void *conn, struct store_confid *c)
+{
+	static const char sql[] =
+		"INSERT INTO conference_ids (value, kind, user_id, meeting_id,"
+		" issued_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+	const char *kind = kind_name(c->kind);
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	if (!kind)
+		return EINVAL;
+
+	err = sqlstore_prepare(s, SQS_CONFID_INSERT, sql, &stmt);
+	if (err)
+		return err;
+
+	if ((err = sqlstore_bind_int64(stmt, 1, c->value)) ||
+	    (err = sqlstore_bind_text(stmt, 2, kind, strlen(kind) + 1)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 3, c->user_id)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 4, c->meeting_id)) ||
+	    (err = sqlstore_bind_int64(stmt, 5, c->issued_at)))
+		goto out;
+
+	err = sqlstore_exec_changes(stmt);
+	if (err)
+		goto out;
+
+	c->row = sqlite3_last_insert_rowid(s->db);
+	c->revoked_at = 0;
+	c->quarantine_until = 0;
+
+ out:
+	sqlstore_release(s, SQS_CONFID_INSERT, stmt);
+	return err;
+}
+
+/* ENOENT if value has no live row. */
+int sqlstore_confid_revoke(void *conn, uint32_t value, int64_t at,
+			   int64_t quarantine_until)
+{
+	static const char sql[] =
+		"UPDATE conference_ids SET revoked_at = ?2,"
+		" quarantine_until = ?3"
+		" WHERE value = ?1 AND revoked_at IS NULL";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_REVOKE, sql, &stmt);
+	if (err)
+		return err;
+
+	if ((err = sqlstore_bind_int64(stmt, 1, value)) ||
+	    (err = sqlstore_bind_int64(stmt, 2, at)) ||
+	    (err = sqlstore_bind_int64(stmt, 3, quarantine_until)))
+		goto out;
+
+	err = sqlstore_exec_changes(stmt);
+
+ out:
+	sqlstore_release(s, SQS_CONFID_REVOKE, stmt);
+	return err;
+}
+
+/* The dial-in hot path: one probe of conference_ids_value, newest row. */
+int sqlstore_confid_lookup(void *conn, uint32_t value, struct store_confid *c)
+{
+	static const char sql[] = CONFID_COLS
+		"WHERE value = ?1 ORDER BY row DESC LIMIT 1";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_LOOKUP, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_bind_int64(stmt, 1, value);
+	if (err) {
+		sqlstore_release(s, SQS_CONFID_LOOKUP, stmt);
+		return err;
+	}
+
+	return confid_one(s, SQS_CONFID_LOOKUP, stmt, c);
+}
+
+int sqlstore_confid_personal(void *conn, int64_t user_id,
+			     struct store_confid *c)
+{
+	static const char sql[] = CONFID_COLS
+		"WHERE user_id = ?1 AND kind = 'personal'"
+		" AND revoked_at IS NULL";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_PERSONAL, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_bind_int64(stmt, 1, user_id);
+	if (err) {
+		sqlstore_release(s, SQS_CONFID_PERSONAL, stmt);
+		return err;
+	}
+
+	return confid_one(s, SQS_CONFID_PERSONAL, stmt, c);
+}
+
+/* Everything the allocator must not draw at now: live and quarantined. */
+int sqlstore_confid_scan_unavailable(void *conn, int64_t now,
+				     store_confid_h *h, void *arg)
+{
+	static const char sql[] = CONFID_COLS
+		"WHERE revoked_at IS NULL OR quarantine_until > ?1"
+		" ORDER BY row";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_UNAVAILABLE, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_bind_int64(stmt, 1, now);
+	if (err) {
+		sqlstore_release(s, SQS_CONFID_UNAVAILABLE, stmt);
+		return err;
+	}
+
+	return confid_scan(s, SQS_CONFID_UNAVAILABLE, stmt, h, arg);
+}
+
+/* Rows issued after after_row, by row: how another node learns of new
+ * issues. A revocation adds no row; scan_unavailable sees those. */
+int sqlstore_confid_scan_since(void *conn, int64_t after_row,
+			       store_confid_h *h, void *arg)
+{
+	static const char sql[] = CONFID_COLS
+		"WHERE row > ?1 ORDER BY row";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_SINCE, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_bind_int64(stmt, 1, after_row);
+	if (err) {
+		sqlstore_release(s, SQS_CONFID_SINCE, stmt);
+		return err;
+	}
+
+	return confid_scan(s, SQS_CONFID_SINCE, stmt, h, arg);
+}
+
+/* Values whose quarantine ran out in (from, to] and that nobody holds
+ * again: the allocator may free them. */
+int sqlstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
+				 store_confid_h *h, void *arg)
+{
+	static const char sql[] = CONFID_COLS
+		"WHERE quarantine_until > ?1 AND quarantine_until <= ?2"
+		" AND NOT EXISTS (SELECT 1 FROM conference_ids l"
+		"  WHERE l.value = conference_ids.value"
+		"  AND l.revoked_at IS NULL)"
+		" ORDER BY quarantine_until, row";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_EXPIRED, sql, &stmt);
+	if (err)
+		return err;
+
+	if ((err = sqlstore_bind_int64(stmt, 1, from)) ||
+	    (err = sqlstore_bind_int64(stmt, 2, to))) {
+		sqlstore_release(s, SQS_CONFID_EXPIRED, stmt);
+		return err;
+	}
+
+	return confid_scan(s, SQS_CONFID_EXPIRED, stmt, h, arg);
+}
+
+/* The quarantined row closest to release (the oldest revocation when all
+ * quarantines are equally long); ENOENT if nothing is quarantined. */
+int sqlstore_confid_oldest_quarantined(void *conn, int64_t now,
+				       struct store_confid *c)
+{
+	static const char sql[] = CONFID_COLS
+		"WHERE quarantine_until > ?1"
+		" ORDER BY quarantine_until, row LIMIT 1";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_OLDEST, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_bind_int64(stmt, 1, now);
+	if (err) {
+		sqlstore_release(s, SQS_CONFID_OLDEST, stmt);
+		return err;
+	}
+
+	return confid_one(s, SQS_CONFID_OLDEST, stmt, c);
+}
+
+/* Cut the quarantine of value short at now, so an issue at now or later
+ * passes the quarantine trigger. ENOENT if value is not quarantined. */
+int sqlstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now)
+{
+	static const char sql[] =
+		"UPDATE conference_ids SET quarantine_until = ?2"
+		" WHERE value = ?1 AND quarantine_until > ?2";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_CONFID_END_QUARANTINE, sql, &stmt);
+	if (err)
+		return err;
+
+	if ((err = sqlstore_bind_int64(stmt, 1, value)) ||
+	    (err = sqlstore_bind_int64(stmt, 2, now)))
+		goto out;
+
+	err = sqlstore_exec_changes(stmt);
+
+ out:
+	sqlstore_release(s, SQS_CONFID_END_QUARANTINE, stmt);
+	return err;
+}

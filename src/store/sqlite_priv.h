@@ -1,0 +1,157 @@
+/* sqlite_priv: shared by the files of the SQLite backend (sqlite*.c).
+ * Prefix sqlstore_. The public face is store_sqlite_backend (store_priv.h).
+ *
+ * A connection keeps its prepared statements in a cache indexed by enum
+ * sqlstore_stmt, prepared on first use with SQLITE_PREPARE_PERSISTENT so
+ * the hot paths (lookup of a dialled ID, user paging) never parse SQL again.
+ * A cached statement that is already running (a row callback calling back
+ * into the store) is not reused: a one-off statement is prepared instead. */
+#ifndef DIALCONF_STORE_SQLITE_PRIV_H
+#define DIALCONF_STORE_SQLITE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+enum sqlstore_stmt {
+	SQS_USER_INSERT,
+	SQS_USER_GET,
+	SQS_USER_GET_BY_EMAIL,
+	SQS_USER_UPDATE,
+	SQS_USER_DELETE,
+	SQS_USER_LIST,
+	SQS_USER_SEARCH,
+	SQS_USER_COUNT,
+	SQS_PIN_SET,
+	SQS_PIN_GET,
+	SQS_CONFID_INSERT,
+	SQS_CONFID_REVOKE,
+	SQS_CONFID_LOOKUP,
+	SQS_CONFID_PERSONAL,
+	SQS_CONFID_UNAVAILABLE,
+	SQS_CONFID_SINCE,
+	SQS_CONFID_EXPIRED,
+	SQS_CONFID_OLDEST,
+	SQS_CONFID_END_QUARANTINE,
+	SQS_NUMBER_INSERT,
+	SQS_NUMBER_GET,
+	SQS_NUMBER_DELETE,
+	SQS_NUMBER_CLEAR_DEFAULT,
+	SQS_NUMBER_SET_DEFAULT,
+	SQS_NUMBER_LIST,
+	SQS_SETTING_GET,
+	SQS_SETTING_SET,
+	SQS_SETTING_LIST,
+	SQS_AUDIT_INSERT,
+	SQS_AUDIT_LIST,
+	SQS_TOKEN_INSERT,
+	SQS_TOKEN_FIND,
+	SQS_ADMIN_INSERT,
+	SQS_ADMIN_GET,
+	SQS_ADMIN_COUNT,
+	SQS_BEGIN,
+	SQS_COMMIT,
+	SQS_ROLLBACK,
+	SQS_SAVEPOINT,
+	SQS_RELEASE,
+	SQS_ROLLBACK_TO,
+	SQS_COUNT_ /* keep last */
+};
+
+struct sqlstore_cached {
+	sqlite3_stmt *stmt;
+	bool running; /* handed out and not yet given back */
+};
+
+struct sqlstore {
+	sqlite3 *db;
+	struct sqlstore_cached cache[SQS_COUNT_];
+};
+
+/* One migration step: its version and the SQL that brings the schema
+ * from version - 1 to version (sqlite_schema.c). */
+struct sqlstore_migration {
+	int version;
+	const char *sql;
+};
+
+extern const struct sqlstore_migration sqlstore_migrations[];
+extern const size_t sqlstore_migration_count;
+
+/* sqlite.c: errors, statements, small helpers. */
+int sqlstore_err(int rc);
+int sqlstore_prepare(struct sqlstore *s, enum sqlstore_stmt id,
+		     const char *sql, sqlite3_stmt **stmtp);
+void sqlstore_release(struct sqlstore *s, enum sqlstore_stmt id,
+		      sqlite3_stmt *stmt);
+int sqlstore_exec_changes(sqlite3_stmt *stmt);
+int sqlstore_step_row(sqlite3_stmt *stmt);
+int sqlstore_bind_text(sqlite3_stmt *stmt, int i, const char *text,
+		       size_t size);
+int sqlstore_bind_int64(sqlite3_stmt *stmt, int i, int64_t v);
+int sqlstore_bind_opt_text(sqlite3_stmt *stmt, int i, const char *text);
+int sqlstore_bind_opt_int64(sqlite3_stmt *stmt, int i, int64_t v);
+int sqlstore_column_text(sqlite3_stmt *stmt, int col, char *buf,
+			 size_t size);
+int sqlstore_savepoint(struct sqlstore *s);
+int sqlstore_savepoint_end(struct sqlstore *s, int err);
+int sqlstore_count(struct sqlstore *s, enum sqlstore_stmt id,
+		   const char *sql, int64_t *n);
+
+/* sqlite_users.c */
+int sqlstore_user_insert(void *conn, struct store_user *u);
+int sqlstore_user_get(void *conn, int64_t id, struct store_user *u);
+int sqlstore_user_get_by_email(void *conn, const char *email,
+			       struct store_user *u);
+int sqlstore_user_update(void *conn, const struct store_user *u);
+int sqlstore_user_delete(void *conn, int64_t id);
+int sqlstore_user_list(void *conn, const char *search, int64_t after_id,
+		       int limit, store_user_h *h, void *arg);
+int sqlstore_user_count(void *conn, int64_t *n);
+int sqlstore_pin_set(void *conn, int64_t user_id, const char *hash);
+int sqlstore_pin_get(void *conn, int64_t user_id, char *hash, size_t size);
+
+/* sqlite_confid.c */
+int sqlstore_confid_insert(void *conn, struct store_confid *c);
+int sqlstore_confid_revoke(void *conn, uint32_t value, int64_t at,
+			   int64_t quarantine_until);
+int sqlstore_confid_lookup(void *conn, uint32_t value, struct store_confid *c);
+int sqlstore_confid_personal(void *conn, int64_t user_id,
+			     struct store_confid *c);
+int sqlstore_confid_scan_unavailable(void *conn, int64_t now,
+				     store_confid_h *h, void *arg);
+int sqlstore_confid_scan_since(void *conn, int64_t after_row,
+			       store_confid_h *h, void *arg);
+int sqlstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
+				 store_confid_h *h, void *arg);
+int sqlstore_confid_oldest_quarantined(void *conn, int64_t now,
+				       struct store_confid *c);
+int sqlstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now);
+
+/* sqlite_org.c: numbers, settings, audit, tokens, admins. */
+int sqlstore_number_insert(void *conn, const struct store_number *n);
+int sqlstore_number_get(void *conn, const char *number,
+			struct store_number *n);
+int sqlstore_number_delete(void *conn, const char *number);
+int sqlstore_number_set_default(void *conn, const char *number);
+int sqlstore_number_list(void *conn, store_number_h *h, void *arg);
+int sqlstore_setting_get(void *conn, const char *name, char *value,
+			 size_t size);
+int sqlstore_setting_set(void *conn, const char *name, const char *value);
+int sqlstore_setting_list(void *conn, store_setting_h *h, void *arg);
+int sqlstore_audit_insert(void *conn, struct store_audit *a);
+int sqlstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg);
+int sqlstore_token_insert(void *conn, const char *digest, const char *name,
+			  int64_t at);
+int sqlstore_token_find(void *conn, const char *digest, char *name,
+			size_t size);
+int sqlstore_admin_insert(void *conn, struct store_admin *a);
+int sqlstore_admin_get(void *conn, const char *username,
+		       struct store_admin *a);
+int sqlstore_admin_count(void *conn, int64_t *n);
+
+#endif

@@ -1,0 +1,159 @@
+/* sqlite_schema: the SQLite schema as an ordered list of migrations.
+ *
+ * Each step runs in its own transaction and is recorded in schema_version,
+ * so a crash mid-way leaves the database at the previous version. Steps are
+ * never edited once released: a change is a new step at the end.
+ *
+ * The SQL keeps to what PostgreSQL can mirror line for line: INTEGER
+ * PRIMARY KEY becomes BIGINT GENERATED ALWAYS AS IDENTITY, COLLATE NOCASE a
+ * unique index on lower(email), GLOB a regular expression CHECK, and each
+ * trigger a plpgsql function raising unique_violation (23505), which the
+ * PostgreSQL backend maps to EEXIST as SQLite's RAISE(ABORT) is here.
+ *
+ * The invariants of SPEC §8 live here, not only in the code above, so that
+ * two nodes resetting at once can never issue the same ID:
+ *   - one account per email, whatever its case;
+ *   - live IDs unique across personal and meeting IDs (partial unique index);
+ *   - one live personal ID per user (partial unique index);
+ *   - a revoked ID is not issued again before its quarantine_until (trigger);
+ *   - only users enabled for audio conferencing hold a live personal ID;
+ *   - conference_ids is history: rows are never deleted, a revocation is
+ *     final, and a user holding live IDs cannot be deleted (their IDs must
+ *     be revoked, and so quarantined, first);
+ *   - at most one default dial-in number per type;
+ *   - the audit log is append-only. */
+#include <stddef.h>
+
+#include "store/sqlite_priv.h"
+
+static const char migration_1[] =
+	"CREATE TABLE users ("
+	" id INTEGER PRIMARY KEY,"
+	" email TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (email <> ''),"
+	" display_name TEXT NOT NULL DEFAULT '',"
+	" audio_enabled INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (audio_enabled IN (0, 1)),"
+	" toll_number TEXT NOT NULL DEFAULT '',"
+	" toll_free_number TEXT NOT NULL DEFAULT '',"
+	" pin_hash TEXT CHECK (pin_hash <> ''),"
+	" created_at INTEGER NOT NULL"
+	");"
+
+	/* row: increasing with each issue, so other nodes can follow the
+	 * table by scanning row > last seen. user_id NULL once the user is
+	 * deleted: the history keeps answering who had an old ID (nobody
+	 * now), the row itself stays to hold the quarantine. */
+	"CREATE TABLE conference_ids ("
+	" row INTEGER PRIMARY KEY,"
+	" value INTEGER NOT NULL CHECK (value BETWEEN 1000000 AND 9999999),"
+	" kind TEXT NOT NULL CHECK (kind IN ('personal', 'meeting')),"
+	" user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,"
+	" meeting_id INTEGER CHECK (meeting_id IS NULL OR kind = 'meeting'),"
+	" issued_at INTEGER NOT NULL,"
+	" revoked_at INTEGER,"
+	" quarantine_until INTEGER,"
+	" CHECK ((revoked_at IS NULL) = (quarantine_until IS NULL)),"
+	" CHECK (kind <> 'personal' OR revoked_at IS NOT NULL"
+	"        OR user_id IS NOT NULL)"
+	");"
+	"CREATE UNIQUE INDEX conference_ids_live ON conference_ids (value)"
+	" WHERE revoked_at IS NULL;"
+	"CREATE UNIQUE INDEX conference_ids_live_personal"
+	" ON conference_ids (user_id)"
+	" WHERE kind = 'personal' AND revoked_at IS NULL;"
+	"CREATE INDEX conference_ids_value ON conference_ids (value);"
+	"CREATE INDEX conference_ids_user ON conference_ids (user_id);"
+	"CREATE INDEX conference_ids_quarantine"
+	" ON conference_ids (quarantine_until)"
+	" WHERE quarantine_until IS NOT NULL;"
+
+	"CREATE TRIGGER conference_ids_quarantined"
+	" BEFORE INSERT ON conference_ids"
+	" WHEN EXISTS (SELECT 1 FROM conference_ids"
+	"  WHERE value = NEW.value AND quarantine_until > NEW.issued_at)"
+	" BEGIN SELECT RAISE(ABORT, 'conference ID quarantined'); END;"
+
+	"CREATE TRIGGER conference_ids_personal_enabled"
+	" BEFORE INSERT ON conference_ids"
+	" WHEN NEW.kind = 'personal' AND NEW.revoked_at IS NULL"
+	"  AND NOT EXISTS (SELECT 1 FROM users"
+	"   WHERE id = NEW.user_id AND audio_enabled = 1)"
+	" BEGIN SELECT RAISE(ABORT, 'user not enabled for audio'); END;"
+
+	"CREATE TRIGGER conference_ids_history"
+	" BEFORE UPDATE ON conference_ids"
+	" WHEN NEW.row <> OLD.row OR NEW.value <> OLD.value"
+	"  OR NEW.kind <> OLD.kind OR NEW.issued_at <> OLD.issued_at"
+	"  OR NEW.meeting_id IS NOT OLD.meeting_id"
+	"  OR (NEW.user_id IS NOT OLD.user_id AND NEW.user_id IS NOT NULL)"
+	"  OR (OLD.revoked_at IS NOT NULL"
+	"      AND NEW.revoked_at IS NOT OLD.revoked_at)"
+	" BEGIN SELECT RAISE(ABORT, 'conference ID history is fixed'); END;"
+
+	"CREATE TRIGGER conference_ids_keep"
+	" BEFORE DELETE ON conference_ids"
+	" BEGIN SELECT RAISE(ABORT, 'conference ID history is kept'); END;"
+
+	"CREATE TRIGGER users_disable"
+	" BEFORE UPDATE OF audio_enabled ON users"
+	" WHEN NEW.audio_enabled = 0 AND EXISTS (SELECT 1 FROM conference_ids"
+	"  WHERE user_id = NEW.id AND kind = 'personal'"
+	"  AND revoked_at IS NULL)"
+	" BEGIN SELECT RAISE(ABORT, 'revoke the personal ID first'); END;"
+
+	"CREATE TRIGGER users_delete"
+	" BEFORE DELETE ON users"
+	" WHEN EXISTS (SELECT 1 FROM conference_ids"
+	"  WHERE user_id = OLD.id AND revoked_at IS NULL)"
+	" BEGIN SELECT RAISE(ABORT, 'user holds live conference IDs'); END;"
+
+	/* E.164 with its '+': 8 to 15 digits, no leading 0 (core/e164.h). */
+	"CREATE TABLE dial_in_numbers ("
+	" number TEXT NOT NULL PRIMARY KEY"
+	"  CHECK (number GLOB '+[1-9]*' AND length(number) BETWEEN 9 AND 16"
+	"   AND substr(number, 2) NOT GLOB '*[^0-9]*'),"
+	" toll_free INTEGER NOT NULL CHECK (toll_free IN (0, 1)),"
+	" country TEXT NOT NULL CHECK (country GLOB '[A-Z][A-Z]'),"
+	" city TEXT NOT NULL DEFAULT '',"
+	" languages TEXT NOT NULL DEFAULT '',"
+	" is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1))"
+	");"
+	"CREATE UNIQUE INDEX dial_in_numbers_default"
+	" ON dial_in_numbers (toll_free) WHERE is_default = 1;"
+
+	"CREATE TABLE settings ("
+	" name TEXT NOT NULL PRIMARY KEY,"
+	" value TEXT NOT NULL"
+	");"
+
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" action TEXT NOT NULL CHECK (action <> ''),"
+	" target TEXT NOT NULL DEFAULT '',"
+	" detail TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail))"
+	");"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+
+	"CREATE TABLE api_tokens ("
+	" digest TEXT NOT NULL PRIMARY KEY CHECK (digest <> ''),"
+	" name TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL"
+	");"
+
+	"CREATE TABLE admins ("
+	" id INTEGER PRIMARY KEY,"
+	" username TEXT NOT NULL UNIQUE CHECK (username <> ''),"
+	" password_hash TEXT NOT NULL"
+	");";
+
+const struct sqlstore_migration sqlstore_migrations[] = {
+	{ .version = 1, .sql = migration_1 },
+};
+
+const size_t sqlstore_migration_count =
+	sizeof(sqlstore_migrations) / sizeof(sqlstore_migrations[0]);

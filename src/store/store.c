@@ -1,0 +1,307 @@
+/* store: the front end of the storage interface. store_open() picks a
+ * backend from the registry by the URL's scheme; every other function is a
+ * thin dispatch through the backend's vtable, so the use cases never know
+ * which database sits below (DESIGN: backends as vtables). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/store_priv.h"
+
+struct store {
+	const struct store_backend *be;
+	void *conn;
+};
+
+/* PostgreSQL joins here as &store_pg_backend ("postgres://",
+ * "postgresql://"). */
+static const struct store_backend *const backends[] = {
+	&store_sqlite_backend,
+};
+
+static const struct store_backend *backend_find(const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const char *scheme = backends[i]->scheme;
+
+		if (!strncmp(url, scheme, strlen(scheme)))
+			return backends[i];
+	}
+
+	return NULL;
+}
+
+int store_open(struct store **stp, const char *url, const char *datadir)
+{
+	const struct store_backend *be;
+	struct store *st = NULL;
+	int err;
+
+	if (!stp || !url)
+		return EINVAL;
+
+	be = backend_find(url);
+	if (!be)
+		return EINVAL;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return ENOMEM;
+
+	st->be = be;
+	err = be->open(&st->conn, url, datadir);
+	if (err)
+		goto out;
+
+	*stp = st;
+	st = NULL;
+
+ out:
+	free(st);
+	return err;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+
+	st->be->close(st->conn);
+	free(st);
+}
+
+const char *store_backend_name(const struct store *st)
+{
+	return st ? st->be->name : NULL;
+}
+
+int store_begin(struct store *st)
+{
+	return st->be->begin(st->conn);
+}
+
+int store_commit(struct store *st)
+{
+	return st->be->commit(st->conn);
+}
+
+int store_rollback(struct store *st)
+{
+	return st->be->rollback(st->conn);
+}
+
+int store_user_insert(struct store *st, struct store_user *u)
+{
+	return u ? st->be->user_insert(st->conn, u) : EINVAL;
+}
+
+int store_user_get(struct store *st, int64_t id, struct store_user *u)
+{
+	return u ? st->be->user_get(st->conn, id, u) : EINVAL;
+}
+
+int store_user_get_by_email(struct store *st, const char *email,
+			    struct store_user *u)
+{
+	if (!email || !u)
+		return EINVAL;
+
+	return st->be->user_get_by_email(st->conn, email, u);
+}
+
+int store_user_update(struct store *st, const struct store_user *u)
+{
+	return u ? st->be->user_update(st->conn, u) : EINVAL;
+}
+
+int store_user_delete(struct store *st, int64_t id)
+{
+	return st->be->user_delete(st->conn, id);
+}
+
+int store_user_list(struct store *st, const char *search, int64_t after_id,
+		    int limit, store_user_h *h, void *arg)
+{
+	if (!h)
+		return EINVAL;
+
+	return st->be->user_list(st->conn, search, after_id, limit, h, arg);
+}
+
+int store_user_count(struct store *st, int64_t *n)
+{
+	return n ? st->be->user_count(st->conn, n) : EINVAL;
+}
+
+int store_pin_set(struct store *st, int64_t user_id, const char *hash)
+{
+	return st->be->pin_set(st->conn, user_id, hash);
+}
+
+int store_pin_get(struct store *st, int64_t user_id, char *hash, size_t size)
+{
+	if (!hash || !size)
+		return EINVAL;
+
+	return st->be->pin_get(st->conn, user_id, hash, size);
+}
+
+int store_confid_insert(struct store *st, struct store_confid *c)
+{
+	return c ? st->be->confid_insert(st->conn, c) : EINVAL;
+}
+
+int store_confid_revoke(struct store *st, uint32_t value, int64_t at,
+			int64_t quarantine_until)
+{
+	return st->be->confid_revoke(st->conn, value, at, quarantine_until);
+}
+
+int store_confid_lookup(struct store *st, uint32_t value, struct store_confid *c)
+{
+	return c ? st->be->confid_lookup(st->conn, value, c) : EINVAL;
+}
+
+int store_confid_personal(struct store *st, int64_t user_id,
+			  struct store_confid *c)
+{
+	return c ? st->be->confid_personal(st->conn, user_id, c) : EINVAL;
+}
+
+int store_confid_scan_unavailable(struct store *st, int64_t now,
+				  store_confid_h *h, void *arg)
+{
+	if (!h)
+		return EINVAL;
+
+	return st->be->confid_scan_unavailable(st->conn, now, h, arg);
+}
+
+int store_confid_scan_since(struct store *st, int64_t after_row,
+			    store_confid_h *h, void *arg)
+{
+	if (!h)
+		return EINVAL;
+
+	return st->be->confid_scan_since(st->conn, after_row, h, arg);
+}
+
+int store_confid_scan_expired(struct store *st, int64_t from, int64_t to,
+			      store_confid_h *h, void *arg)
+{
+	if (!h)
+		return EINVAL;
+
+	return st->be->confid_scan_expired(st->conn, from, to, h, arg);
+}
+
+int store_confid_oldest_quarantined(struct store *st, int64_t now,
+				    struct store_confid *c)
+{
+	return c ? st->be->confid_oldest_quarantined(st->conn, now, c) : EINVAL;
+}
+
+int store_confid_end_quarantine(struct store *st, uint32_t value, int64_t now)
+{
+	return st->be->confid_end_quarantine(st->conn, value, now);
+}
+
+int store_number_insert(struct store *st, const struct store_number *n)
+{
+	return n ? st->be->number_insert(st->conn, n) : EINVAL;
+}
+
+int store_number_get(struct store *st, const char *number, struct store_number *n)
+{
+	if (!number || !n)
+		return EINVAL;
+
+	return st->be->number_get(st->conn, number, n);
+}
+
+int store_number_delete(struct store *st, const char *number)
+{
+	return number ? st->be->number_delete(st->conn, number) : EINVAL;
+}
+
+int store_number_set_default(struct store *st, const char *number)
+{
+	return number ? st->be->number_set_default(st->conn, number) : EINVAL;
+}
+
+int store_number_list(struct store *st, store_number_h *h, void *arg)
+{
+	return h ? st->be->number_list(st->conn, h, arg) : EINVAL;
+}
+
+int store_setting_get(struct store *st, const char *name, char *value,
+		      size_t size)
+{
+	if (!name || !value || !size)
+		return EINVAL;
+
+	return st->be->setting_get(st->conn, name, value, size);
+}
+
+int store_setting_set(struct store *st, const char *name, const char *value)
+{
+	if (!name || !value)
+		return EINVAL;
+
+	return st->be->setting_set(st->conn, name, value);
+}
+
+int store_setting_list(struct store *st, store_setting_h *h, void *arg)
+{
+	return h ? st->be->setting_list(st->conn, h, arg) : EINVAL;
+}
+
+int store_audit_insert(struct store *st, struct store_audit *a)
+{
+	return a ? st->be->audit_insert(st->conn, a) : EINVAL;
+}
+
+int store_audit_list(struct store *st, int limit, store_audit_h *h, void *arg)
+{
+	return h ? st->be->audit_list(st->conn, limit, h, arg) : EINVAL;
+}
+
+int store_token_insert(struct store *st, const char *digest, const char *name,
+		       int64_t at)
+{
+	if (!digest || !name)
+		return EINVAL;
+
+	return st->be->token_insert(st->conn, digest, name, at);
+}
+
+int store_token_find(struct store *st, const char *digest, char *name,
+		     size_t size)
+{
+	if (!digest || !name || !size)
+		return EINVAL;
+
+	return st->be->token_find(st->conn, digest, name, size);
+}
+
+int store_admin_insert(struct store *st, struct store_admin *a)
+{
+	return a ? st->be->admin_insert(st->conn, a) : EINVAL;
+}
+
+int store_admin_get(struct store *st, const char *username,
+		    struct store_admin *a)
+{
+	if (!username || !a)
+		return EINVAL;
+
+	return st->be->admin_get(st->conn, username, a);
+}
+
+int store_admin_count(struct store *st, int64_t *n)
+{
+	return n ? st->be->admin_count(st->conn, n) : EINVAL;
+}

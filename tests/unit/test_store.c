@@ -1,0 +1,922 @@
+/* The storage interface, run against a real database: the invariants of
+ * SPEC §8 must hold in the database itself, so every test writes through
+ * store.h and checks what the database accepts, refuses and gives back.
+ *
+ * Each test gets a fresh database. By default that is a new SQLite file in
+ * a temporary folder. DIALCONF_TEST_DB=URL runs the same tests against
+ * another database: fresh_db() empties it before each test (for
+ * "sqlite:PATH" by removing the file; the PostgreSQL backend adds its
+ * reset there, dropping and recreating the schema). */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+#define T0 1700000000 /* a fixed "now" */
+#define DAY 86400
+
+struct fixture {
+	struct store *st;
+	char dir[PATH_MAX];  /* temporary folder, "" when not ours */
+	char url[PATH_MAX + 16];
+};
+
+static void remove_sqlite_files(const char *path)
+{
+	char p[2 * PATH_MAX];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+/* Empty the database at url before a test. */
+static int fresh_db(const char *url)
+{
+	if (!strncmp(url, "sqlite:", 7) && url[7]) {
+		remove_sqlite_files(url + 7);
+		return 0;
+	}
+
+	return ENOTSUP; /* no reset for this backend yet */
+}
+
+static int setup(void **state)
+{
+	const char *env = getenv("DIALCONF_TEST_DB");
+	struct fixture *f;
+	int err;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+
+	if (env && *env) {
+		snprintf(f->url, sizeof(f->url), "%s", env);
+	}
+	else {
+		snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+		if (!mkdtemp(f->dir))
+			goto fail;
+		snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
+	}
+
+	if (fresh_db(f->url))
+		goto fail;
+
+	err = store_open(&f->st, f->url, f->dir);
+	if (err) {
+		fprintf(stderr, "store_open %s: %s\n", f->url, strerror(err));
+		goto fail;
+	}
+
+	*state = f;
+	return 0;
+
+ fail:
+	free(f);
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[PATH_MAX + 16];
+
+	store_close(f->st);
+	if (f->dir[0]) {
+		snprintf(p, sizeof(p), "%s/test.db", f->dir);
+		remove_sqlite_files(p);
+		rmdir(f->dir);
+	}
+	free(f);
+	return 0;
+}
+
+static struct store *st_of(void **state)
+{
+	return ((struct fixture *)*state)->st;
+}
+
+static int64_t add_user(struct store *st, const char *email, bool enabled)
+{
+	struct store_user u = { .audio_enabled = enabled, .created_at = T0 };
+
+	snprintf(u.email, sizeof(u.email), "%s", email);
+	snprintf(u.display_name, sizeof(u.display_name), "User %s", email);
+	assert_int_equal(store_user_insert(st, &u), 0);
+	assert_true(u.id > 0);
+	return u.id;
+}
+
+static int issue(struct store *st, uint32_t value, enum store_confid_kind kind,
+		 int64_t user_id, int64_t meeting_id, int64_t at)
+{
+	struct store_confid c = {
+		.value = value, .kind = kind, .user_id = user_id,
+		.meeting_id = meeting_id, .issued_at = at,
+	};
+
+	return store_confid_insert(st, &c);
+}
+
+/* Collects what a scan hands out. */
+struct rows {
+	int64_t v[32];
+	size_t n;
+};
+
+static int collect_confid(const struct store_confid *c, void *arg)
+{
+	struct rows *r = arg;
+
+	assert_true(r->n < 32);
+	r->v[r->n++] = c->value;
+	return 0;
+}
+
+static int collect_user(const struct store_user *u, void *arg)
+{
+	struct rows *r = arg;
+
+	assert_true(r->n < 32);
+	r->v[r->n++] = u->id;
+	return 0;
+}
+
+/* ---- opening and migrations ---- */
+
+static void test_reopen_keeps_data(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+	char v[16];
+	int64_t id;
+
+	id = add_user(f->st, "ada@example.org", true);
+	assert_int_equal(store_setting_set(f->st, "pinLength", "6"), 0);
+	store_close(f->st);
+	f->st = NULL;
+
+	/* The second open finds the schema in place and migrates nothing. */
+	assert_int_equal(store_open(&f->st, f->url, f->dir), 0);
+	assert_int_equal(store_user_get(f->st, id, &u), 0);
+	assert_string_equal(u.email, "ada@example.org");
+	assert_int_equal(store_setting_get(f->st, "pinLength", v, sizeof(v)), 0);
+	assert_string_equal(v, "6");
+}
+
+static void test_open_errors(void **state)
+{
+	struct store *st = NULL;
+
+	(void)state;
+	assert_int_equal(store_open(&st, "mysql://x", NULL), EINVAL);
+	assert_int_equal(store_open(&st, "sqlite:", NULL), EINVAL);
+	assert_null(st);
+}
+
+/* "sqlite:" puts dialconf.db in the data folder, creating it 0700. */
+static void test_sqlite_datadir(void **state)
+{
+	struct fixture *f = *state;
+	char data[PATH_MAX + 16], db[PATH_MAX + 32];
+	struct store *st = NULL;
+	struct stat sb;
+
+	if (!f->dir[0])
+		skip();
+
+	snprintf(data, sizeof(data), "%s/a/b", f->dir);
+	assert_int_equal(store_open(&st, "sqlite:", data), 0);
+	assert_string_equal(store_backend_name(st), "sqlite");
+	store_close(st);
+
+	assert_int_equal(stat(data, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	snprintf(db, sizeof(db), "%s/dialconf.db", data);
+	assert_int_equal(stat(db, &sb), 0);
+
+	remove_sqlite_files(db);
+	rmdir(data);
+	snprintf(data, sizeof(data), "%s/a", f->dir);
+	rmdir(data);
+}
+
+/* ---- users ---- */
+
+static void test_user_email_unique_nocase(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_user u = { .created_at = T0 };
+	int64_t id;
+
+	id = add_user(st, "Ada@Example.org", false);
+	snprintf(u.email, sizeof(u.email), "ada@EXAMPLE.ORG");
+	assert_int_equal(store_user_insert(st, &u), EEXIST);
+
+	assert_int_equal(store_user_get_by_email(st, "ADA@example.org", &u), 0);
+	assert_int_equal(u.id, id);
+	assert_string_equal(u.email, "Ada@Example.org");
+	assert_int_equal(store_user_get_by_email(st, "bob@example.org", &u),
+			 ENOENT);
+}
+
+static void test_user_fields(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_user u;
+	char hash[STORE_HASH_SIZE];
+	int64_t id;
+
+	id = add_user(st, "ada@example.org", true);
+	assert_int_equal(store_user_get(st, id, &u), 0);
+	assert_true(u.audio_enabled);
+	assert_false(u.pin_set);
+	assert_int_equal(u.conference_id, 0);
+	assert_int_equal(u.created_at, T0);
+	assert_string_equal(u.toll_number, "");
+
+	snprintf(u.display_name, sizeof(u.display_name), "Ada Lovelace");
+	snprintf(u.toll_number, sizeof(u.toll_number), "+14255550100");
+	assert_int_equal(store_user_update(st, &u), 0);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, id, 0, T0), 0);
+	assert_int_equal(store_pin_get(st, id, hash, sizeof(hash)), ENOENT);
+	assert_int_equal(store_pin_set(st, id, "$argon2id$x"), 0);
+
+	assert_int_equal(store_user_get(st, id, &u), 0);
+	assert_string_equal(u.display_name, "Ada Lovelace");
+	assert_string_equal(u.toll_number, "+14255550100");
+	assert_int_equal(u.conference_id, 4829173);
+	assert_true(u.pin_set);
+	assert_int_equal(store_pin_get(st, id, hash, sizeof(hash)), 0);
+	assert_string_equal(hash, "$argon2id$x");
+	assert_int_equal(store_pin_get(st, id, hash, 4), ERANGE);
+
+	assert_int_equal(store_pin_set(st, id, NULL), 0);
+	assert_int_equal(store_user_get(st, id, &u), 0);
+	assert_false(u.pin_set);
+
+	u.id = id + 100;
+	assert_int_equal(store_user_update(st, &u), ENOENT);
+	assert_int_equal(store_pin_set(st, id + 100, "h"), ENOENT);
+	assert_int_equal(store_user_get(st, id + 100, &u), ENOENT);
+}
+
+static void test_user_list(void **state)
+{
+	struct store *st = st_of(state);
+	struct rows r = { .n = 0 };
+	int64_t id[5];
+	int64_t n;
+
+	id[0] = add_user(st, "ada@example.org", false);
+	id[1] = add_user(st, "bob@example.org", false);
+	id[2] = add_user(st, "carol_x@example.org", false);
+	id[3] = add_user(st, "dave100%@example.org", false);
+	id[4] = add_user(st, "eve@example.org", false);
+
+	assert_int_equal(store_user_count(st, &n), 0);
+	assert_int_equal(n, 5);
+
+	/* Pages of two, in id order, with no overlap. */
+	assert_int_equal(store_user_list(st, NULL, 0, 2, collect_user, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0], id[0]);
+	assert_int_equal(r.v[1], id[1]);
+	r.n = 0;
+	assert_int_equal(store_user_list(st, "", id[1], 2, collect_user, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0], id[2]);
+	assert_int_equal(r.v[1], id[3]);
+	r.n = 0;
+	assert_int_equal(store_user_list(st, NULL, id[4], 2, collect_user, &r), 0);
+	assert_int_equal(r.n, 0);
+
+	/* Case-insensitive, on email or display name ("User ..."). */
+	r.n = 0;
+	assert_int_equal(store_user_list(st, "BOB", 0, 10, collect_user, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], id[1]);
+	r.n = 0;
+	assert_int_equal(store_user_list(st, "uSeR", 0, 0, collect_user, &r), 0);
+	assert_int_equal(r.n, 5);
+
+	/* % and _ are plain characters to the person searching. */
+	r.n = 0;
+	assert_int_equal(store_user_list(st, "%", 0, 10, collect_user, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], id[3]);
+	r.n = 0;
+	assert_int_equal(store_user_list(st, "_", 0, 10, collect_user, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], id[2]);
+	r.n = 0;
+	assert_int_equal(store_user_list(st, "\\", 0, 10, collect_user, &r), 0);
+	assert_int_equal(r.n, 0);
+}
+
+static int stop_at_second(const struct store_user *u, void *arg)
+{
+	int *seen = arg;
+
+	(void)u;
+	return ++*seen == 2 ? 42 : 0;
+}
+
+struct nested {
+	struct store *st;
+	int inner;
+};
+
+/* A callback that reads the store again while the list is running. */
+static int list_inside(const struct store_user *u, void *arg)
+{
+	struct nested *n = arg;
+	struct store_user again;
+	struct rows r = { .n = 0 };
+
+	assert_int_equal(store_user_get(n->st, u->id, &again), 0);
+	assert_int_equal(store_user_list(n->st, NULL, 0, 0, collect_user, &r), 0);
+	n->inner += (int)r.n;
+	return 0;
+}
+
+static void test_user_list_callbacks(void **state)
+{
+	struct store *st = st_of(state);
+	struct nested n = { .st = st, .inner = 0 };
+	int seen = 0;
+
+	add_user(st, "a@example.org", false);
+	add_user(st, "b@example.org", false);
+	add_user(st, "c@example.org", false);
+
+	assert_int_equal(store_user_list(st, NULL, 0, 0, stop_at_second, &seen),
+			 42);
+	assert_int_equal(seen, 2);
+
+	assert_int_equal(store_user_list(st, NULL, 0, 0, list_inside, &n), 0);
+	assert_int_equal(n.inner, 9);
+}
+
+static void test_user_delete(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_confid c;
+	struct store_user u;
+	int64_t id, n;
+
+	id = add_user(st, "ada@example.org", true);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, id, 0, T0), 0);
+
+	/* The live ID must be revoked (and so quarantined) first. */
+	assert_int_equal(store_user_delete(st, id), EEXIST);
+	assert_int_equal(store_confid_revoke(st, 4829173, T0 + 1, T0 + DAY), 0);
+	assert_int_equal(store_user_delete(st, id), 0);
+	assert_int_equal(store_user_delete(st, id), ENOENT);
+	assert_int_equal(store_user_get(st, id, &u), ENOENT);
+	assert_int_equal(store_user_count(st, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* The old ID still answers: revoked, nobody's. */
+	assert_int_equal(store_confid_lookup(st, 4829173, &c), 0);
+	assert_int_equal(c.user_id, 0);
+	assert_int_equal(c.revoked_at, T0 + 1);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_MEETING, 0, 7, T0 + 2),
+			 EEXIST);
+
+	/* The email is free again. */
+	add_user(st, "ada@example.org", false);
+}
+
+/* ---- conference IDs ---- */
+
+static void test_confid_one_personal_per_user(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_confid c;
+	int64_t ada;
+
+	ada = add_user(st, "ada@example.org", true);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_PERSONAL, ada, 0, T0),
+			 EEXIST);
+	/* Meeting IDs of the same user are not limited. */
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_MEETING, ada, 1, T0), 0);
+	assert_int_equal(issue(st, 6041395, STORE_CONFID_MEETING, ada, 2, T0), 0);
+
+	assert_int_equal(store_confid_personal(st, ada, &c), 0);
+	assert_int_equal(c.value, 4829173);
+	assert_int_equal(c.kind, STORE_CONFID_PERSONAL);
+
+	/* After a revoke, a new personal ID is fine. */
+	assert_int_equal(store_confid_revoke(st, 4829173, T0, T0 + 365 * DAY), 0);
+	assert_int_equal(store_confid_personal(st, ada, &c), ENOENT);
+	assert_int_equal(issue(st, 7152406, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+	assert_int_equal(store_confid_personal(st, ada, &c), 0);
+	assert_int_equal(c.value, 7152406);
+}
+
+static void test_confid_live_value_unique(void **state)
+{
+	struct store *st = st_of(state);
+	int64_t ada, bob;
+
+	ada = add_user(st, "ada@example.org", true);
+	bob = add_user(st, "bob@example.org", true);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, bob, 0, T0),
+			 EEXIST);
+	/* Personal and meeting IDs share one namespace. */
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_MEETING, bob, 9, T0),
+			 EEXIST);
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_MEETING, bob, 9, T0), 0);
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_PERSONAL, bob, 0, T0),
+			 EEXIST);
+}
+
+static void test_confid_bad_values(void **state)
+{
+	struct store *st = st_of(state);
+	int64_t ada;
+
+	ada = add_user(st, "ada@example.org", true);
+	assert_int_equal(issue(st, 999999, STORE_CONFID_MEETING, ada, 1, T0),
+			 EINVAL);
+	assert_int_equal(issue(st, 10000000, STORE_CONFID_MEETING, ada, 1, T0),
+			 EINVAL);
+	assert_int_equal(issue(st, 4829173, (enum store_confid_kind)7, ada, 0,
+			       T0), EINVAL);
+	/* A meeting ID of a user who does not exist. */
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_MEETING, ada + 50, 1,
+			       T0), ENOENT);
+	assert_int_equal(store_confid_revoke(st, 4829173, T0, T0 + DAY), ENOENT);
+}
+
+/* Only users enabled for audio conferencing hold a personal ID. */
+static void test_confid_personal_needs_enabled(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_user u;
+	int64_t ada;
+
+	ada = add_user(st, "ada@example.org", false);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0),
+			 EEXIST);
+
+	assert_int_equal(store_user_get(st, ada, &u), 0);
+	u.audio_enabled = true;
+	assert_int_equal(store_user_update(st, &u), 0);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+
+	/* Disabling keeps no live personal ID behind: revoke first. */
+	u.audio_enabled = false;
+	assert_int_equal(store_user_update(st, &u), EEXIST);
+	assert_int_equal(store_confid_revoke(st, 4829173, T0, T0 + DAY), 0);
+	assert_int_equal(store_user_update(st, &u), 0);
+}
+
+static void test_confid_quarantine(void **state)
+{
+	struct store *st = st_of(state);
+	int64_t ada, bob;
+
+	ada = add_user(st, "ada@example.org", true);
+	bob = add_user(st, "bob@example.org", true);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+	assert_int_equal(store_confid_revoke(st, 4829173, T0 + 10,
+					     T0 + 10 + 365 * DAY), 0);
+	/* Revoked twice: there is no live row left. */
+	assert_int_equal(store_confid_revoke(st, 4829173, T0 + 11, T0 + DAY),
+			 ENOENT);
+
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, bob, 0,
+			       T0 + 20), EEXIST);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_MEETING, ada, 3,
+			       T0 + 364 * DAY), EEXIST);
+	/* From quarantine_until on, the value may be issued again. */
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, bob, 0,
+			       T0 + 10 + 365 * DAY), 0);
+}
+
+static void test_confid_lookup(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_confid c, first;
+	int64_t ada, bob;
+
+	ada = add_user(st, "ada@example.org", true);
+	bob = add_user(st, "bob@example.org", true);
+	assert_int_equal(store_confid_lookup(st, 4829173, &c), ENOENT);
+
+	first = (struct store_confid){ .value = 4829173,
+		.kind = STORE_CONFID_PERSONAL, .user_id = ada, .issued_at = T0 };
+	assert_int_equal(store_confid_insert(st, &first), 0);
+	assert_true(first.row > 0);
+
+	assert_int_equal(store_confid_lookup(st, 4829173, &c), 0);
+	assert_int_equal(c.row, first.row);
+	assert_int_equal(c.user_id, ada);
+	assert_int_equal(c.meeting_id, 0);
+	assert_int_equal(c.revoked_at, 0);
+	assert_int_equal(c.quarantine_until, 0);
+
+	assert_int_equal(store_confid_revoke(st, 4829173, T0 + 5, T0 + 100), 0);
+	assert_int_equal(store_confid_lookup(st, 4829173, &c), 0);
+	assert_int_equal(c.revoked_at, T0 + 5);
+	assert_int_equal(c.quarantine_until, T0 + 100);
+
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_MEETING, bob, 12,
+			       T0 + 200), 0);
+	assert_int_equal(store_confid_lookup(st, 4829173, &c), 0);
+	assert_true(c.row > first.row);
+	assert_int_equal(c.kind, STORE_CONFID_MEETING);
+	assert_int_equal(c.user_id, bob);
+	assert_int_equal(c.meeting_id, 12);
+	assert_int_equal(c.revoked_at, 0);
+}
+
+/* Rows: A live; B quarantined to T0+1000; C quarantined to T0+10 (over at
+ * T0+500); D revoked, quarantine ended at T0+300 and issued again. */
+static void scan_fixture(struct store *st, int64_t *after_a)
+{
+	struct store_confid a = { .value = 1111112, .kind = STORE_CONFID_MEETING,
+				  .meeting_id = 1, .issued_at = T0 };
+	int64_t ada;
+
+	ada = add_user(st, "ada@example.org", true);
+	a.user_id = ada;
+	assert_int_equal(store_confid_insert(st, &a), 0);
+	*after_a = a.row;
+
+	assert_int_equal(issue(st, 2222223, STORE_CONFID_MEETING, ada, 2, T0), 0);
+	assert_int_equal(issue(st, 3333334, STORE_CONFID_MEETING, ada, 3, T0), 0);
+	assert_int_equal(issue(st, 4444445, STORE_CONFID_MEETING, ada, 4, T0), 0);
+	assert_int_equal(store_confid_revoke(st, 2222223, T0, T0 + 1000), 0);
+	assert_int_equal(store_confid_revoke(st, 3333334, T0, T0 + 10), 0);
+	assert_int_equal(store_confid_revoke(st, 4444445, T0, T0 + 2000), 0);
+	assert_int_equal(store_confid_end_quarantine(st, 4444445, T0 + 300), 0);
+	assert_int_equal(issue(st, 4444445, STORE_CONFID_PERSONAL, ada, 0,
+			       T0 + 300), 0);
+}
+
+static void test_confid_scans(void **state)
+{
+	struct store *st = st_of(state);
+	struct rows r = { .n = 0 };
+	int64_t after_a;
+
+	scan_fixture(st, &after_a);
+
+	assert_int_equal(store_confid_scan_unavailable(st, T0 + 500,
+						       collect_confid, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.v[0], 1111112);
+	assert_int_equal(r.v[1], 2222223);
+	assert_int_equal(r.v[2], 4444445);
+
+	r.n = 0;
+	assert_int_equal(store_confid_scan_since(st, after_a, collect_confid,
+						 &r), 0);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.v[0], 2222223);
+	assert_int_equal(r.v[3], 4444445);
+	r.n = 0;
+	assert_int_equal(store_confid_scan_since(st, 0, collect_confid, &r), 0);
+	assert_int_equal(r.n, 5);
+
+	/* C ran out in (T0, T0+500]; D's old row too, but D is live again. */
+	r.n = 0;
+	assert_int_equal(store_confid_scan_expired(st, T0, T0 + 500,
+						   collect_confid, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], 3333334);
+	r.n = 0;
+	assert_int_equal(store_confid_scan_expired(st, T0 + 10, T0 + 999,
+						   collect_confid, &r), 0);
+	assert_int_equal(r.n, 0);
+	r.n = 0;
+	assert_int_equal(store_confid_scan_expired(st, T0 + 10, T0 + 1000,
+						   collect_confid, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], 2222223);
+}
+
+static void test_confid_oldest_quarantined(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_confid c;
+	int64_t ada;
+
+	ada = add_user(st, "ada@example.org", true);
+	assert_int_equal(store_confid_oldest_quarantined(st, T0, &c), ENOENT);
+
+	assert_int_equal(issue(st, 2222223, STORE_CONFID_MEETING, ada, 1, T0), 0);
+	assert_int_equal(issue(st, 3333334, STORE_CONFID_MEETING, ada, 2, T0), 0);
+	assert_int_equal(store_confid_revoke(st, 3333334, T0 + 1, T0 + 1 + DAY),
+			 0);
+	assert_int_equal(store_confid_revoke(st, 2222223, T0 + 2, T0 + 2 + DAY),
+			 0);
+
+	assert_int_equal(store_confid_oldest_quarantined(st, T0 + 5, &c), 0);
+	assert_int_equal(c.value, 3333334);
+
+	/* Reuse under pressure: end the quarantine, issue the value now. */
+	assert_int_equal(store_confid_end_quarantine(st, 3333334, T0 + 5), 0);
+	assert_int_equal(store_confid_end_quarantine(st, 3333334, T0 + 5),
+			 ENOENT);
+	assert_int_equal(store_confid_oldest_quarantined(st, T0 + 5, &c), 0);
+	assert_int_equal(c.value, 2222223);
+	assert_int_equal(issue(st, 3333334, STORE_CONFID_MEETING, ada, 3,
+			       T0 + 5), 0);
+	assert_int_equal(issue(st, 2222223, STORE_CONFID_MEETING, ada, 4,
+			       T0 + 5), EEXIST);
+
+	/* Once every quarantine is over, there is nothing left to take. */
+	assert_int_equal(store_confid_oldest_quarantined(st, T0 + 2 + DAY, &c),
+			 ENOENT);
+	assert_int_equal(store_confid_end_quarantine(st, 1234568, T0), ENOENT);
+}
+
+/* ---- transactions ---- */
+
+static void test_rollback(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_user u;
+	struct store_confid c;
+	int64_t ada, bob, n;
+
+	ada = add_user(st, "ada@example.org", true);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+
+	/* A reset that is rolled back leaves the old ID live. */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_confid_revoke(st, 4829173, T0 + 1, T0 + DAY), 0);
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_PERSONAL, ada, 0,
+			       T0 + 1), 0);
+	bob = add_user(st, "bob@example.org", false);
+	assert_int_equal(store_rollback(st), 0);
+
+	assert_int_equal(store_confid_personal(st, ada, &c), 0);
+	assert_int_equal(c.value, 4829173);
+	assert_int_equal(store_confid_lookup(st, 5930284, &c), ENOENT);
+	assert_int_equal(store_user_get(st, bob, &u), ENOENT);
+	assert_int_equal(store_user_count(st, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* A committed one sticks. */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_confid_revoke(st, 4829173, T0 + 1, T0 + DAY), 0);
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_PERSONAL, ada, 0,
+			       T0 + 1), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_user_get(st, ada, &u), 0);
+	assert_int_equal(u.conference_id, 5930284);
+
+	/* Rollback without a transaction is harmless. */
+	assert_int_equal(store_rollback(st), 0);
+}
+
+/* A second connection sees committed writes only. */
+static void test_two_connections(void **state)
+{
+	struct fixture *f = *state;
+	struct store *other = NULL;
+	struct store_user u;
+	int64_t id;
+
+	assert_int_equal(store_open(&other, f->url, f->dir), 0);
+	assert_int_equal(store_begin(f->st), 0);
+	id = add_user(f->st, "ada@example.org", false);
+	assert_int_equal(store_user_get(other, id, &u), ENOENT);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_user_get(other, id, &u), 0);
+	store_close(other);
+}
+
+/* ---- dial-in numbers ---- */
+
+static void number(struct store_number *n, const char *e164, bool toll_free,
+		   bool is_default)
+{
+	memset(n, 0, sizeof(*n));
+	snprintf(n->number, sizeof(n->number), "%s", e164);
+	snprintf(n->country, sizeof(n->country), "US");
+	snprintf(n->city, sizeof(n->city), "Redmond");
+	snprintf(n->languages, sizeof(n->languages), "en-US");
+	n->toll_free = toll_free;
+	n->is_default = is_default;
+}
+
+static int collect_number(const struct store_number *n, void *arg)
+{
+	struct rows *r = arg;
+
+	assert_true(r->n < 32);
+	r->v[r->n++] = (int64_t)strtoll(n->number + 1, NULL, 10) *
+		(n->is_default ? -1 : 1);
+	return 0;
+}
+
+static void test_numbers(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_number n;
+	struct rows r = { .n = 0 };
+
+	number(&n, "+14255550100", false, true);
+	assert_int_equal(store_number_insert(st, &n), 0);
+	assert_int_equal(store_number_insert(st, &n), EEXIST);
+	number(&n, "+14255550101", false, true);
+	assert_int_equal(store_number_insert(st, &n), EEXIST); /* 2nd default */
+	n.is_default = false;
+	assert_int_equal(store_number_insert(st, &n), 0);
+	number(&n, "+18005550199", true, true); /* the toll-free default */
+	assert_int_equal(store_number_insert(st, &n), 0);
+
+	assert_int_equal(store_number_get(st, "+18005550199", &n), 0);
+	assert_true(n.toll_free);
+	assert_true(n.is_default);
+	assert_string_equal(n.country, "US");
+	assert_string_equal(n.city, "Redmond");
+	assert_string_equal(n.languages, "en-US");
+
+	/* Moving the toll default leaves the toll-free one alone. */
+	assert_int_equal(store_number_set_default(st, "+14255550101"), 0);
+	assert_int_equal(store_number_list(st, collect_number, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.v[0], -14255550101);
+	assert_int_equal(r.v[1], 14255550100);
+	assert_int_equal(r.v[2], -18005550199);
+	assert_int_equal(store_number_set_default(st, "+14255550101"), 0);
+	assert_int_equal(store_number_set_default(st, "+4930901820"), ENOENT);
+
+	assert_int_equal(store_number_delete(st, "+14255550101"), 0);
+	assert_int_equal(store_number_delete(st, "+14255550101"), ENOENT);
+	assert_int_equal(store_number_get(st, "+14255550101", &n), ENOENT);
+
+	number(&n, "14255550102", false, false); /* not E.164 */
+	assert_int_equal(store_number_insert(st, &n), EINVAL);
+	number(&n, "+1425555010x", false, false);
+	assert_int_equal(store_number_insert(st, &n), EINVAL);
+}
+
+/* ---- settings, audit, tokens, admins ---- */
+
+static int collect_setting(const char *name, const char *value, void *arg)
+{
+	char *out = arg;
+	size_t len = strlen(out);
+
+	snprintf(out + len, 128 - len, "%s=%s;", name, value);
+	return 0;
+}
+
+static void test_settings(void **state)
+{
+	struct store *st = st_of(state);
+	char v[8], all[128] = "";
+
+	assert_int_equal(store_setting_get(st, "pinLength", v, sizeof(v)),
+			 ENOENT);
+	assert_int_equal(store_setting_set(st, "pinLength", "6"), 0);
+	assert_int_equal(store_setting_set(st, "organizationName", "Contoso"), 0);
+	assert_int_equal(store_setting_set(st, "pinLength", "8"), 0);
+	assert_int_equal(store_setting_get(st, "pinLength", v, sizeof(v)), 0);
+	assert_string_equal(v, "8");
+	assert_int_equal(store_setting_get(st, "organizationName", v, 4),
+			 ERANGE);
+	assert_int_equal(store_setting_list(st, collect_setting, all), 0);
+	assert_string_equal(all, "organizationName=Contoso;pinLength=8;");
+}
+
+static int collect_audit(const struct store_audit *a, void *arg)
+{
+	struct rows *r = arg;
+
+	assert_true(r->n < 32);
+	r->v[r->n++] = a->at;
+	if (a->at == T0 + 2) {
+		assert_string_equal(a->actor, "admin");
+		assert_string_equal(a->action, "user.resetConferenceId");
+		assert_string_equal(a->target, "ada@example.org");
+		assert_string_equal(a->detail, "{\"old\":4829173}");
+	}
+	return 0;
+}
+
+static void test_audit(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_audit a = { .at = T0 };
+	struct rows r = { .n = 0 };
+	int64_t first;
+
+	snprintf(a.actor, sizeof(a.actor), "admin");
+	snprintf(a.action, sizeof(a.action), "user.create");
+	assert_int_equal(store_audit_insert(st, &a), 0);
+	first = a.id;
+	a.at = T0 + 1;
+	assert_int_equal(store_audit_insert(st, &a), 0);
+	assert_true(a.id > first);
+	a.at = T0 + 2;
+	snprintf(a.action, sizeof(a.action), "user.resetConferenceId");
+	snprintf(a.target, sizeof(a.target), "ada@example.org");
+	snprintf(a.detail, sizeof(a.detail), "{\"old\":4829173}");
+	assert_int_equal(store_audit_insert(st, &a), 0);
+
+	assert_int_equal(store_audit_list(st, 2, collect_audit, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0], T0 + 2);
+	assert_int_equal(r.v[1], T0 + 1);
+	r.n = 0;
+	assert_int_equal(store_audit_list(st, 0, collect_audit, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.v[2], T0);
+
+	snprintf(a.detail, sizeof(a.detail), "not json");
+	assert_int_equal(store_audit_insert(st, &a), EINVAL);
+}
+
+static void test_tokens(void **state)
+{
+	struct store *st = st_of(state);
+	char name[STORE_NAME_SIZE];
+
+	assert_int_equal(store_token_find(st, "abc", name, sizeof(name)), ENOENT);
+	assert_int_equal(store_token_insert(st, "abc", "ci-bot", T0), 0);
+	assert_int_equal(store_token_insert(st, "abc", "other", T0), EEXIST);
+	assert_int_equal(store_token_find(st, "abc", name, sizeof(name)), 0);
+	assert_string_equal(name, "ci-bot");
+	assert_int_equal(store_token_find(st, "ABC", name, sizeof(name)), ENOENT);
+}
+
+static void test_admins(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_admin a = { .id = 0 }, got;
+	int64_t n;
+
+	assert_int_equal(store_admin_count(st, &n), 0);
+	assert_int_equal(n, 0);
+	snprintf(a.username, sizeof(a.username), "admin");
+	snprintf(a.password_hash, sizeof(a.password_hash), "$argon2id$y");
+	assert_int_equal(store_admin_insert(st, &a), 0);
+	assert_true(a.id > 0);
+	assert_int_equal(store_admin_insert(st, &a), EEXIST);
+	assert_int_equal(store_admin_count(st, &n), 0);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(store_admin_get(st, "admin", &got), 0);
+	assert_int_equal(got.id, a.id);
+	assert_string_equal(got.password_hash, "$argon2id$y");
+	assert_int_equal(store_admin_get(st, "root", &got), ENOENT);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_reopen_keeps_data),
+		T(test_open_errors),
+		T(test_sqlite_datadir),
+		T(test_user_email_unique_nocase),
+		T(test_user_fields),
+		T(test_user_list),
+		T(test_user_list_callbacks),
+		T(test_user_delete),
+		T(test_confid_one_personal_per_user),
+		T(test_confid_live_value_unique),
+		T(test_confid_bad_values),
+		T(test_confid_personal_needs_enabled),
+		T(test_confid_quarantine),
+		T(test_confid_lookup),
+		T(test_confid_scans),
+		T(test_confid_oldest_quarantined),
+		T(test_rollback),
+		T(test_two_connections),
+		T(test_numbers),
+		T(test_settings),
+		T(test_audit),
+		T(test_tokens),
+		T(test_admins),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
