@@ -27,8 +27,10 @@
 #include "store/sqlite_priv.h"
 
 static const char migration_1[] =
+	/* AUTOINCREMENT: a deleted user's id is never given to someone
+	 * else, so a retried DELETE /users/ID cannot remove another person. */
 	"CREATE TABLE users ("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" email TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (email <> ''),"
 	" display_name TEXT NOT NULL DEFAULT '',"
 	" audio_enabled INTEGER NOT NULL DEFAULT 0"

@@ -1,0 +1,433 @@
+"""harness: boot the real dialconf daemon for an integration test.
+
+A Daemon picks a free port and a temporary data directory, runs
+`dialconf serve --data D --http 127.0.0.1:PORT` with its output in a log
+file, waits for GET /healthz, and creates an API token with the offline
+`dialconf admin token`. Tests then drive it through api() (the REST API,
+urllib) and cli() (the dialconf command line, DIALCONF_URL/DIALCONF_TOKEN).
+
+    with Daemon() as d:
+        status, headers, body = d.api("GET", "/api/v1/users")
+        rc, out, err = d.cli("user", "list", "--json")
+
+Every process a Daemon starts is stopped when the test ends, passes or fails
+(context manager, and stop_all() from run.py and atexit). Python standard
+library only.
+"""
+
+import atexit
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+# Set by run.py from its command line; DIALCONF_BIN for running a test by hand.
+DIALCONF = os.environ.get("DIALCONF_BIN", "")
+# Where daemon logs go for this run (run.py sets it; kept when a test fails).
+LOG_DIR = None
+TOKEN_NAME = "itest"
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+HTTP_TIMEOUT = 20.0
+CLI_TIMEOUT = 30.0
+
+# Daemons started and not yet stopped (stop_all), and every daemon created
+# since run.py last cleared it (so a failing test can show their log tails).
+_live = []
+touched = []
+
+CONFID_RE = re.compile(r"^[1-9][0-9]{6}$")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_dir():
+    global LOG_DIR
+    if LOG_DIR is None:
+        LOG_DIR = tempfile.mkdtemp(prefix="dialconf-itest-logs-")
+    return LOG_DIR
+
+
+class DaemonError(AssertionError):
+    pass
+
+
+class Daemon:
+    """One dialconf serve process on a free port and a temporary data dir."""
+
+    def __init__(self, extra_args=(), db=None, data_dir=None, token=True):
+        if not DIALCONF or not os.access(DIALCONF, os.X_OK):
+            raise DaemonError("no dialconf executable at %r" % DIALCONF)
+        self.bin = DIALCONF
+        self.extra_args = list(extra_args)
+        self.db = db
+        self.own_data_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="dialconf-itest-")
+        self.port = None
+        self.url = None
+        self.proc = None
+        self.token = None
+        self.want_token = token
+        self.starts = 0
+        self.exit_codes = []  # exit status of every stop, in order
+        fd, self.log_path = tempfile.mkstemp(prefix="serve-", suffix=".log",
+                                             dir=_log_dir())
+        os.close(fd)
+        self._log_offset = 0
+        touched.append(self)
+
+    # -- life cycle ---------------------------------------------------------
+
+    def serve_argv(self):
+        argv = [self.bin, "serve", "--data", self.data_dir,
+                "--http", "127.0.0.1:%d" % self.port]
+        if self.db:
+            argv += ["--db", self.db]
+        return argv + self.extra_args
+
+    def start(self):
+        """Start serve and wait until /healthz answers 200. Creates the API
+        token on the first start. Raises DaemonError with the log tail.
+        Another process may take the free port before serve binds it: then
+        it tries again on another port."""
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except DaemonError:
+                if attempt == 2 or "in use" not in self.log_text():
+                    raise
+
+    def _start_once(self):
+        assert self.proc is None, "daemon already running"
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self._log_offset = os.path.getsize(self.log_path)
+        with open(self.log_path, "ab") as log:
+            log.write(("=== start %d: %s\n" % (self.starts + 1,
+                       " ".join(self.serve_argv()))).encode())
+            log.flush()
+            self._log_offset = log.tell()
+            self.proc = subprocess.Popen(
+                self.serve_argv(), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=log, start_new_session=True)
+        _live.append(self)
+        self.starts += 1
+        deadline = time.monotonic() + START_TIMEOUT
+        last = "no answer"
+        while True:
+            rc = self.proc.poll()
+            if rc is not None:
+                self.proc = None
+                _live.remove(self)
+                raise DaemonError("dialconf serve exited with status %d "
+                                  "before answering /healthz\n%s"
+                                  % (rc, self.log_tail()))
+            try:
+                status, _, _ = self.api("GET", "/healthz", token=None,
+                                        timeout=1.0)
+                if status == 200:
+                    break
+                last = "status %d" % status
+            except (OSError, urllib.error.URLError) as e:
+                last = str(e)
+            if time.monotonic() > deadline:
+                raise DaemonError("dialconf serve did not answer GET /healthz "
+                                  "within %.0f s (%s)\n%s"
+                                  % (START_TIMEOUT, last, self.log_tail()))
+            time.sleep(0.05)
+        if self.want_token and self.token is None:
+            self.token = self.admin_token(TOKEN_NAME)
+        return self
+
+    def admin_token(self, name=None):
+        """Run the offline `dialconf admin token` on our data dir; returns the
+        token it printed."""
+        argv = [self.bin, "admin", "token", "--data", self.data_dir]
+        if self.db:
+            argv += ["--db", self.db]
+        if name:
+            argv += ["--name", name]
+        p = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=CLI_TIMEOUT, stdin=subprocess.DEVNULL)
+        if p.returncode != 0:
+            raise DaemonError("dialconf admin token exited %d: %s"
+                              % (p.returncode, p.stderr.strip()))
+        token = p.stdout.strip()
+        if not token or len(token.split()) != 1:
+            raise DaemonError("dialconf admin token printed %r, not one token"
+                              % p.stdout)
+        return token
+
+    def stop(self, sig=signal.SIGTERM):
+        """Send sig (SIGTERM) and wait; SIGKILL after STOP_TIMEOUT. Returns
+        the exit status (negative: killed by that signal), None if it was
+        not running."""
+        if self.proc is None:
+            return None
+        p = self.proc
+        rc = p.poll()
+        if rc is None:
+            try:
+                p.send_signal(sig)
+                rc = p.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                rc = "did not exit within %.0f s of %s" % (
+                    STOP_TIMEOUT, signal.Signals(sig).name)
+        self.proc = None
+        if self in _live:
+            _live.remove(self)
+        self.exit_codes.append(rc)
+        return rc
+
+    def restart(self):
+        """SIGTERM, assert exit status 0, start again on the same data dir."""
+        rc = self.stop()
+        if rc != 0:
+            raise DaemonError("dialconf serve: SIGTERM gave exit status %r, "
+                              "expected 0\n%s" % (rc, self.log_tail()))
+        return self.start()
+
+    def crashed(self):
+        """The exit status if the process ended by itself, else None."""
+        if self.proc is None:
+            return None
+        return self.proc.poll()
+
+    def cleanup(self):
+        self.stop()
+        if self.own_data_dir and not os.environ.get("DIALCONF_ITEST_KEEP"):
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def close(self, check=True):
+        """Stop and remove the data dir. With check, raise if the daemon
+        died by itself or did not exit 0 on SIGTERM."""
+        died = self.crashed()
+        rc = self.stop()
+        tail = self.log_tail()
+        self.cleanup()
+        if not check:
+            return
+        if died is not None:
+            raise DaemonError("dialconf serve died during the test with "
+                              "status %r\n%s" % (died, tail))
+        if rc not in (0, None):
+            raise DaemonError("dialconf serve: SIGTERM gave exit status %r, "
+                              "expected 0\n%s" % (rc, tail))
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close(check=exc_type is None)
+        return False
+
+    # -- output -------------------------------------------------------------
+
+    def log_text(self, since_start=True):
+        """What serve printed (stdout and stderr) since its last start, or
+        since the first."""
+        with open(self.log_path, "rb") as f:
+            if since_start:
+                f.seek(self._log_offset)
+            return f.read().decode("utf-8", "replace")
+
+    def log_tail(self, n=25):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "--- %s (last %d lines) ---\n%s" % (
+            self.log_path, n, "\n".join(lines[-n:]))
+
+    # -- clients ------------------------------------------------------------
+
+    def api(self, method, path, body=None, token=..., raw=None, headers=None,
+            timeout=HTTP_TIMEOUT):
+        """One HTTP request. body: a value sent as JSON; raw: bytes sent as
+        they are (with content-type application/json unless headers say
+        otherwise). token: ... (default) our token, None no Authorization
+        header, a string that bearer token. Returns (status, headers, parsed
+        JSON or None); problem bodies of 4xx/5xx are parsed too."""
+        if token is ...:
+            token = self.token
+        hdrs = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+        elif raw is not None:
+            data = raw
+        if data is not None:
+            hdrs["Content-Type"] = "application/json"
+        if token is not None:
+            hdrs["Authorization"] = "Bearer " + token
+        hdrs.update(headers or {})
+        req = urllib.request.Request(self.url + path, data=data, headers=hdrs,
+                                     method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, rh, payload = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            status, rh = e.code, e.headers
+            try:
+                payload = e.read()
+            except OSError:
+                payload = b""
+        self.last_raw = payload
+        parsed = None
+        if payload:
+            try:
+                parsed = json.loads(payload)
+            except ValueError:
+                parsed = None
+        return status, rh, parsed
+
+    def cli(self, *args, token=..., url=None, env=None, timeout=CLI_TIMEOUT):
+        """Run `dialconf ARGS` with DIALCONF_URL and DIALCONF_TOKEN set.
+        Returns (exit status, stdout, stderr)."""
+        if token is ...:
+            token = self.token
+        e = dict(os.environ)
+        e.pop("DIALCONF_TOKEN", None)
+        e["DIALCONF_URL"] = url or self.url
+        if token is not None:
+            e["DIALCONF_TOKEN"] = token
+        e.update(env or {})
+        p = subprocess.run([self.bin] + [str(a) for a in args], env=e,
+                           capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+
+    # -- conveniences built on api() -----------------------------------------
+
+    def ok(self, method, path, body=None, expect=(200,), **kw):
+        """api() that must answer one of expect; returns the parsed body."""
+        status, _, data = self.api(method, path, body, **kw)
+        if status not in expect:
+            raise AssertionError("%s %s -> %d, expected %s: %s"
+                                 % (method, path, status, expect,
+                                    self.last_raw[:500]))
+        return data
+
+    def create_user(self, email, name, audio=True):
+        return self.ok("POST", "/api/v1/users",
+                       {"email": email, "displayName": name,
+                        "audioConferencing": {"enabled": audio}},
+                       expect=(201,))
+
+    def user(self, ref):
+        return self.ok("GET", "/api/v1/users/" + q(ref))
+
+    def all_users(self, search=None):
+        """Every user, following nextCursor."""
+        users, cursor = [], None
+        for _ in range(10000):
+            params = {"limit": "500"}
+            if search is not None:
+                params["search"] = search
+            if cursor:
+                params["cursor"] = cursor
+            page = self.ok("GET", "/api/v1/users?" +
+                           urllib.parse.urlencode(params))
+            users += page["users"]
+            cursor = page.get("nextCursor")
+            if not cursor:
+                return users
+        raise AssertionError("paging never ended")
+
+    def audit(self, limit=1000):
+        return self.ok("GET", "/api/v1/audit?limit=%d" % limit)["entries"]
+
+    def settings(self):
+        return self.ok("GET", "/api/v1/settings")
+
+    def numbers(self):
+        return self.ok("GET", "/api/v1/dial-in-numbers")["numbers"]
+
+    def lookup(self, confid):
+        return self.ok("GET", "/api/v1/conference-ids/" + q(confid))
+
+    def snapshot(self):
+        """What an administrator sees of the whole organization: users,
+        settings, dial-in numbers and the audit log."""
+        return {
+            "users": sorted(self.all_users(), key=lambda u: u["id"]),
+            "settings": self.settings(),
+            "numbers": sorted(self.numbers(), key=lambda n: n["number"]),
+            "audit": self.audit(),
+        }
+
+
+def q(s):
+    """Quote a path segment (emails keep their @)."""
+    return urllib.parse.quote(str(s), safe="@")
+
+
+def stop_all():
+    """Stop every daemon still running (run.py after each test, atexit)."""
+    for d in list(_live):
+        try:
+            d.cleanup()
+        except Exception:
+            pass
+
+
+atexit.register(stop_all)
+
+
+# -- assertions shared by the tests ----------------------------------------
+
+def assert_confid(v, what="conference ID"):
+    """A conference ID as SPEC §2 says: a string of 7 digits, first 1-9,
+    not all one digit, not a straight run."""
+    assert isinstance(v, str) and CONFID_RE.match(v), \
+        "%s %r is not 7 digits with a first digit 1-9" % (what, v)
+    assert len(set(v)) > 1, "%s %r is all one digit" % (what, v)
+    steps = {int(b) - int(a) for a, b in zip(v, v[1:])}
+    assert steps not in ({1}, {-1}), "%s %r is a straight run" % (what, v)
+
+
+def assert_problem(resp, status, what=""):
+    """resp = api(...) answered status as application/problem+json with a
+    matching "status" member and a title."""
+    got, headers, body = resp
+    assert got == status, "%s: expected %d, got %d: %r" % (what, status, got,
+                                                           body)
+    ctype = headers.get("Content-Type", "")
+    assert ctype.split(";")[0].strip() == "application/problem+json", \
+        "%s: content-type %r, expected application/problem+json" % (what,
+                                                                    ctype)
+    assert isinstance(body, dict), "%s: problem body is not a JSON object" \
+        % what
+    assert body.get("status") == status, \
+        "%s: problem says status %r" % (what, body.get("status"))
+    assert isinstance(body.get("title"), str) and body["title"], \
+        "%s: problem has no title: %r" % (what, body)
+    return body
+
+
+def assert_unchanged(before, after, what=""):
+    """Two snapshots are equal; names the first part that differs."""
+    for key in before:
+        assert before[key] == after[key], \
+            "%s changed %s:\nbefore %r\nafter  %r" % (what, key, before[key],
+                                                      after[key])
