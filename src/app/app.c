@@ -1,0 +1,421 @@
+/* app: opening and closing, the connection pool, transactions, errors, the
+ * audit helper and typed reads of settings, shared by every use case.
+ *
+ * Every use case takes one connection for its whole call, so nconn bounds
+ * how many calls touch the database at once; a call that finds none free
+ * waits on conn_cond rather than failing, since calls are short. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "app/app_priv.h"
+#include "core/secret.h"
+#include "core/settings.h"
+
+#define APP_NCONN_MAX 64
+#define APP_BEGIN_TRIES 5
+
+void app_errf(struct app_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	va_end(ap);
+}
+
+int64_t app_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+struct store *app_conn_get(struct app *a)
+{
+	struct store *st = NULL;
+	int i;
+
+	pthread_mutex_lock(&a->conn_mtx);
+	for (;;) {
+		for (i = 0; i < a->nconn; i++) {
+			if (!a->conn_busy[i]) {
+				a->conn_busy[i] = true;
+				st = a->conns[i];
+				break;
+			}
+		}
+		if (st)
+			break;
+		pthread_cond_wait(&a->conn_cond, &a->conn_mtx);
+	}
+	pthread_mutex_unlock(&a->conn_mtx);
+	return st;
+}
+
+void app_conn_put(struct app *a, struct store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	pthread_mutex_lock(&a->conn_mtx);
+	for (i = 0; i < a->nconn; i++) {
+		if (a->conns[i] == st) {
+			a->conn_busy[i] = false;
+			break;
+		}
+	}
+	pthread_cond_signal(&a->conn_cond);
+	pthread_mutex_unlock(&a->conn_mtx);
+}
+
+/* The store waits out its own busy timeout first; a few more tries cover a
+ * burst of writers without giving the caller a spurious 500. */
+int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int e = EBUSY;
+	int i;
+
+	memset(tx, 0, sizeof(*tx));
+	tx->a = a;
+	tx->st = app_conn_get(a);
+	for (i = 0; i < APP_BEGIN_TRIES && e == EBUSY; i++) {
+		e = store_begin(tx->st);
+		if (e == EBUSY)
+			nanosleep(&pause, NULL);
+	}
+	if (e) {
+		app_conn_put(a, tx->st);
+		tx->st = NULL;
+		/* EBUSY from the database is not the "state forbids it" of
+		 * app.h: report it as a server-side failure. */
+		app_errf(err, "database unavailable: %s", strerror(e));
+		return e == EBUSY ? EIO : e;
+	}
+	return 0;
+}
+
+/* Commit when e is 0, else roll back; release the connection. Returns the
+ * final result, with a generic reason when the use case gave none. */
+int app_tx_end(struct app_tx *tx, int e, struct app_err *err)
+{
+	if (!tx->st)
+		return e;
+	if (!e) {
+		e = store_commit(tx->st);
+		if (e)
+			app_errf(err, "database commit failed: %s",
+				 strerror(e));
+	}
+	if (e) {
+		(void)store_rollback(tx->st);
+		app_tx_rolled_back(tx);
+		if (err && !err->detail[0])
+			app_errf(err, "database error: %s", strerror(e));
+	}
+	app_conn_put(tx->a, tx->st);
+	tx->st = NULL;
+	return e;
+}
+
+/* Takes ownership of detail (NULL means it could not be built). */
+int app_audit(struct app_tx *tx, const char *actor, const char *action,
+	      const char *target, json_t *detail)
+{
+	struct store_audit rec;
+	char *text = NULL;
+	int e;
+
+	if (!detail)
+		return ENOMEM;
+	memset(&rec, 0, sizeof(rec));
+	rec.at = app_now();
+	snprintf(rec.actor, sizeof(rec.actor), "%s", actor ? actor : "system");
+	snprintf(rec.action, sizeof(rec.action), "%s", action);
+	snprintf(rec.target, sizeof(rec.target), "%s", target ? target : "");
+
+	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text) {
+		e = ENOMEM;
+		goto out;
+	}
+	/* A cut JSON text would not parse: say it was too big instead. */
+	if (strlen(text) >= sizeof(rec.detail))
+		snprintf(rec.detail, sizeof(rec.detail), "{\"truncated\":true}");
+	else
+		snprintf(rec.detail, sizeof(rec.detail), "%s", text);
+
+	e = store_audit_insert(tx->st, &rec);
+ out:
+	free(text);
+	json_decref(detail);
+	return e;
+}
+
+/* The stored value of a setting in canonical form, or its default when it
+ * was never set or no longer passes the table's rules. */
+static int setting_value(struct store *st, const struct setting_def *d,
+			 char *out, size_t size)
+{
+	char raw[SETTINGS_VALUE_MAX];
+	int e;
+
+	e = store_setting_get(st, d->name, raw, sizeof(raw));
+	if (e == ENOENT ||
+	    (!e && settings_validate(d, raw, out, size, NULL, 0))) {
+		if ((size_t)snprintf(out, size, "%s", d->def) >= size)
+			return ERANGE;
+		return 0;
+	}
+	return e;
+}
+
+int app_setting_text(struct store *st, const char *name, char *out,
+		     size_t size)
+{
+	const struct setting_def *d = settings_find(name);
+
+	if (!d)
+		return EINVAL;
+	return setting_value(st, d, out, size);
+}
+
+int app_setting_int(struct store *st, const char *name, long *out)
+{
+	char v[SETTINGS_VALUE_MAX];
+	char *end;
+	long n;
+	int e;
+
+	e = app_setting_text(st, name, v, sizeof(v));
+	if (e)
+		return e;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end)
+		return EINVAL;
+	*out = n;
+	return 0;
+}
+
+int app_setting_bool(struct store *st, const char *name, bool *out)
+{
+	char v[SETTINGS_VALUE_MAX];
+	int e;
+
+	e = app_setting_text(st, name, v, sizeof(v));
+	if (e)
+		return e;
+	*out = strcmp(v, "true") == 0;
+	return 0;
+}
+
+/* Length of the UTF-8 sequence at s, or 0 when it is malformed (overlong
+ * forms, surrogates and values past U+10FFFF included). */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned int c = s[0];
+	size_t n, i;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	}
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	}
+	else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	}
+	else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* 1..maxlen bytes of valid UTF-8 without control characters: what may go
+ * into a name that is shown, emailed and put into JSON. */
+bool app_text_ok(const char *s, size_t maxlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len, n;
+
+	if (!s)
+		return false;
+	len = strnlen(s, maxlen + 1);
+	if (len == 0 || len > maxlen)
+		return false;
+	while (*p) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		n = utf8_seq(p);
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+static void app_free(struct app *a)
+{
+	int i;
+
+	if (!a)
+		return;
+	if (a->conns) {
+		for (i = 0; i < a->nconn; i++)
+			store_close(a->conns[i]);
+	}
+	free(a->conns);
+	free(a->conn_busy);
+	confid_pool_free(a->pool);
+	pthread_mutex_destroy(&a->conn_mtx);
+	pthread_cond_destroy(&a->conn_cond);
+	pthread_mutex_destroy(&a->pool_mtx);
+	free(a->db_url);
+	free(a->datadir);
+	free(a);
+}
+
+/* The data directory holds the database and the initial admin password:
+ * readable by the service alone. An existing one is used as it is. */
+int app_datadir_make(const char *datadir)
+{
+	if (!datadir || !datadir[0])
+		return 0;
+	if (mkdir(datadir, 0700) && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
+static int open_conns(struct app *a, int nconn, struct app_err *err)
+{
+	int e;
+
+	a->conns = calloc((size_t)nconn, sizeof(*a->conns));
+	a->conn_busy = calloc((size_t)nconn, sizeof(*a->conn_busy));
+	if (!a->conns || !a->conn_busy)
+		return ENOMEM;
+	for (a->nconn = 0; a->nconn < nconn; a->nconn++) {
+		e = store_open(&a->conns[a->nconn], a->db_url, a->datadir);
+		if (e) {
+			app_errf(err, "cannot open database '%s': %s",
+				 a->db_url, strerror(e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+int app_open(struct app **ap, const char *db_url, const char *datadir,
+	     int nconn, struct app_err *err)
+{
+	struct app *a = NULL;
+	int e;
+
+	app_err_clear(err);
+	if (!ap || !db_url) {
+		app_errf(err, "no database URL");
+		return EINVAL;
+	}
+	if (nconn < 1 || nconn > APP_NCONN_MAX) {
+		app_errf(err, "connections must be between 1 and %d",
+			 APP_NCONN_MAX);
+		return EINVAL;
+	}
+	e = secret_init();
+	if (e) {
+		app_errf(err, "cannot initialise libsodium");
+		return e;
+	}
+	e = app_datadir_make(datadir);
+	if (e) {
+		app_errf(err, "cannot create data directory '%s': %s",
+			 datadir, strerror(e));
+		return e;
+	}
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return ENOMEM;
+	pthread_mutex_init(&a->conn_mtx, NULL);
+	pthread_cond_init(&a->conn_cond, NULL);
+	pthread_mutex_init(&a->pool_mtx, NULL);
+	a->db_url = strdup(db_url);
+	a->datadir = strdup(datadir ? datadir : ".");
+	if (!a->db_url || !a->datadir) {
+		e = ENOMEM;
+		goto out;
+	}
+
+	e = open_conns(a, nconn, err);
+	if (e)
+		goto out;
+	e = app_pool_load(a, a->conns[0]);
+	if (e) {
+		app_errf(err, "cannot load conference IDs: %s", strerror(e));
+		goto out;
+	}
+	*ap = a;
+	a = NULL;
+ out:
+	app_free(a);
+	return e;
+}
+
+void app_close(struct app *a)
+{
+	app_free(a);
+}
+
+int app_setting_get(struct app *a, const char *name, char *value, size_t size)
+{
+	struct store *st;
+	int e;
+
+	if (!a || !name || !value || !size)
+		return EINVAL;
+	st = app_conn_get(a);
+	e = app_setting_text(st, name, value, size);
+	app_conn_put(a, st);
+	return e;
+}
+
+int app_audit_list(struct app *a, int limit, store_audit_h *h, void *arg,
+		   struct app_err *err)
+{
+	struct store *st;
+	int e;
+
+	app_err_clear(err);
+	if (limit < 1 || limit > 1000) {
+		app_errf(err, "limit must be between 1 and 1000");
+		return EINVAL;
+	}
+	st = app_conn_get(a);
+	e = store_audit_list(st, limit, h, arg);
+	app_conn_put(a, st);
+	if (e && err && !err->detail[0])
+		app_errf(err, "cannot read the audit log: %s", strerror(e));
+	return e;
+}

@@ -1,0 +1,108 @@
+/* app private header: what the files of src/app/ share. Not for use outside
+ * this folder. */
+#ifndef DIALCONF_APP_APP_PRIV_H
+#define DIALCONF_APP_APP_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "app/app.h"
+#include "core/confid.h"
+#include "store/store.h"
+
+/* Seconds between scans for quarantines that have ended. */
+#define APP_EXPIRE_SCAN_S 60
+
+struct app {
+	char *db_url;
+	char *datadir;
+
+	/* Connection pool: one store connection per call in flight. */
+	pthread_mutex_t conn_mtx;
+	pthread_cond_t conn_cond;
+	struct store **conns;
+	bool *conn_busy;
+	int nconn;
+
+	/* The ID pool only proposes values; the database decides. */
+	pthread_mutex_t pool_mtx;
+	struct confid_pool *pool;
+	int64_t pool_row;   /* highest confid row the pool has seen */
+	int64_t pool_scan;  /* quarantines ending up to here are known */
+	bool pool_stale;    /* rebuild from the database at the next sync */
+};
+
+/* One use case's transaction: the connection it holds and what it did to
+ * the ID pool, so that a rollback can leave the pool right. */
+struct app_tx {
+	struct app *a;
+	struct store *st;
+	int issued;      /* IDs inserted in this transaction */
+	bool pool_dirty; /* pool marked from rows this tx may roll back */
+};
+
+/* app.c: connections, transactions, errors, audit, settings. */
+void app_errf(struct app_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline void app_err_clear(struct app_err *err)
+{
+	if (err)
+		err->detail[0] = '\0';
+}
+int64_t app_now(void);
+int app_datadir_make(const char *datadir);
+struct store *app_conn_get(struct app *a);
+void app_conn_put(struct app *a, struct store *st);
+int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err);
+int app_tx_end(struct app_tx *tx, int e, struct app_err *err);
+int app_audit(struct app_tx *tx, const char *actor, const char *action,
+	      const char *target, json_t *detail);
+int app_setting_text(struct store *st, const char *name, char *out,
+		     size_t size);
+int app_setting_int(struct store *st, const char *name, long *out);
+int app_setting_bool(struct store *st, const char *name, bool *out);
+bool app_text_ok(const char *s, size_t maxlen);
+
+/* issue.c: the ID pool. */
+int app_pool_load(struct app *a, struct store *st);
+int app_confid_issue(struct app_tx *tx, const char *actor,
+		     enum store_confid_kind kind, int64_t user_id,
+		     int64_t meeting_id, uint32_t *value);
+int app_confid_revoke(struct app_tx *tx, uint32_t value);
+void app_tx_rolled_back(struct app_tx *tx);
+
+/* user.c: shared by the user use cases and the demo seed. */
+int app_user_resolve(struct store *st, const char *ref, struct store_user *u,
+		     struct app_err *err);
+int app_user_fill(struct store *st, const struct store_user *su,
+		  struct app_user *out);
+int app_pin_prepare(struct store *st, char *pin, size_t size, char *hash,
+		    size_t hsize, struct app_err *err);
+int app_user_insert_tx(struct app_tx *tx, const char *actor,
+		       const char *email, const char *display_name,
+		       const char *pin, const char *pin_hash,
+		       struct store_user *u, struct app_err *err);
+int app_user_check(const char *email, const char *display_name,
+		   struct app_err *err);
+
+/* number.c: shared with the demo seed. */
+int app_number_insert_tx(struct app_tx *tx, const char *actor,
+			 struct store_number *n, struct app_err *err);
+
+/* hooks.c: what later issues (meetings, the outbox) fill in. Each runs
+ * inside the caller's transaction. */
+int app_hook_meetings_reissue(struct app_tx *tx, const struct store_user *u,
+			      bool update_invitations, int *updated);
+int app_hook_meetings_revoke(struct app_tx *tx, const struct store_user *u);
+int app_hook_mail_confid_reset(struct app_tx *tx, const struct store_user *u,
+			       uint32_t confid, bool send_email, bool *queued);
+int app_hook_mail_pin_reset(struct app_tx *tx, const struct store_user *u,
+			    const char *pin, bool send_email, bool *queued);
+int app_hook_mail_enabled(struct app_tx *tx, const struct store_user *u,
+			  uint32_t confid, const char *pin, bool *queued);
+
+#endif

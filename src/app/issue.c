@@ -1,0 +1,328 @@
+/* issue: issuing and revoking conference IDs (SPEC §2) against the in-memory
+ * pool of core/confid.h.
+ *
+ * The pool is a proposal, the database the authority: a value is drawn from
+ * the pool, then inserted, and the store's constraints refuse one that is
+ * live or quarantined (EEXIST), in which case the pool learns it and we draw
+ * again. So the pool may lag behind the database without harm, and it is
+ * brought up to date from committed rows only:
+ *  - rows issued since the last look (store_confid_scan_since) are marked,
+ *    live or quarantined ones taken;
+ *  - every APP_EXPIRE_SCAN_S seconds, values whose quarantine ended are
+ *    marked free again (store_confid_scan_expired).
+ * Both happen inside the issuing transaction, whose write lock (SQLite: BEGIN
+ * IMMEDIATE) means no other writer commits meanwhile. A sync that runs after
+ * this same transaction inserted a row sees that uncommitted row too; if the
+ * transaction then rolls back, the pool is flagged stale and rebuilt from the
+ * database at the next issue, so a rollback never leaves it wrong for good. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_priv.h"
+#include "core/confid.h"
+
+/* Consecutive refused candidates after which the pool is too far off the
+ * database to go on: 32 misses in a row are next to impossible otherwise. */
+#define ISSUE_TRIES 32
+#define EXPIRE_OVERLAP_S 5
+
+struct scan_state {
+	struct confid_pool *pool;
+	int64_t now;
+	int64_t max_row;
+};
+
+static bool row_unavailable(const struct store_confid *c, int64_t now)
+{
+	return c->revoked_at == 0 || c->quarantine_until > now;
+}
+
+static int scan_mark(const struct store_confid *c, void *arg)
+{
+	struct scan_state *s = arg;
+
+	/* Rows come by row id: a value's latest row is applied last. */
+	confid_pool_set_taken(s->pool, c->value, row_unavailable(c, s->now));
+	if (c->row > s->max_row)
+		s->max_row = c->row;
+	return 0;
+}
+
+/* A pool built from scratch: every value live or quarantined at now. */
+static int pool_build(struct store *st, int64_t now, struct confid_pool **pp,
+		      int64_t *max_row)
+{
+	struct scan_state s = { NULL, now, 0 };
+	int e;
+
+	e = confid_pool_alloc(&s.pool);
+	if (e)
+		return e;
+	e = store_confid_scan_unavailable(st, now, scan_mark, &s);
+	if (e) {
+		confid_pool_free(s.pool);
+		return e;
+	}
+	*pp = s.pool;
+	*max_row = s.max_row;
+	return 0;
+}
+
+int app_pool_load(struct app *a, struct store *st)
+{
+	int64_t now = app_now();
+	int e;
+
+	e = pool_build(st, now, &a->pool, &a->pool_row);
+	if (e)
+		return e;
+	a->pool_scan = now;
+	a->pool_stale = false;
+	return 0;
+}
+
+struct expired {
+	uint32_t *v;
+	size_t n;
+	size_t cap;
+};
+
+static int expired_add(const struct store_confid *c, void *arg)
+{
+	struct expired *x = arg;
+	uint32_t *nv;
+	size_t cap;
+
+	if (x->n == x->cap) {
+		cap = x->cap ? x->cap * 2 : 64;
+		nv = realloc(x->v, cap * sizeof(*nv));
+		if (!nv)
+			return ENOMEM;
+		x->v = nv;
+		x->cap = cap;
+	}
+	x->v[x->n++] = c->value;
+	return 0;
+}
+
+/* Free the values whose quarantine ended since the last scan. Each is
+ * checked against its latest row, since a value may have been reissued and
+ * revoked again after an earlier quarantine was cut short. */
+static int pool_expire(struct app *a, struct store *st, int64_t now)
+{
+	struct expired x = { NULL, 0, 0 };
+	struct store_confid c;
+	size_t i;
+	int e;
+
+	/* The window reaches back a little: a revocation with no quarantine
+	 * (0 days) ends in the very second of the last scan, and every value
+	 * found is checked below anyway. */
+	e = store_confid_scan_expired(st, a->pool_scan - EXPIRE_OVERLAP_S, now,
+				      expired_add, &x);
+	if (e)
+		goto out;
+	for (i = 0; i < x.n; i++) {
+		e = store_confid_lookup(st, x.v[i], &c);
+		if (e)
+			goto out;
+		if (!row_unavailable(&c, now))
+			confid_pool_set_taken(a->pool, x.v[i], false);
+	}
+	a->pool_scan = now;
+ out:
+	free(x.v);
+	return e;
+}
+
+/* Bring the pool up to date; called with pool_mtx held. */
+static int pool_sync(struct app_tx *tx, int64_t now)
+{
+	struct app *a = tx->a;
+	struct scan_state s = { a->pool, now, a->pool_row };
+	struct confid_pool *fresh;
+	int64_t max_row;
+	int e;
+
+	/* Rows this transaction inserted are visible to it: marking from
+	 * them is undone by a rebuild should it roll back. */
+	if (tx->issued)
+		tx->pool_dirty = true;
+
+	if (a->pool_stale) {
+		e = pool_build(tx->st, now, &fresh, &max_row);
+		if (e)
+			return e;
+		confid_pool_free(a->pool);
+		a->pool = fresh;
+		a->pool_row = max_row;
+		a->pool_scan = now;
+		a->pool_stale = false;
+		return 0;
+	}
+
+	e = store_confid_scan_since(tx->st, a->pool_row, scan_mark, &s);
+	if (e)
+		return e;
+	a->pool_row = s.max_row;
+
+	if (now - a->pool_scan >= APP_EXPIRE_SCAN_S || now < a->pool_scan)
+		e = pool_expire(a, tx->st, now);
+	return e;
+}
+
+/* SPEC §2: only when free values run low may the oldest quarantined one be
+ * given out again, and that is written to the audit log. Called with
+ * pool_mtx held. */
+static int pool_refill(struct app_tx *tx, const char *actor, int64_t now)
+{
+	struct app *a = tx->a;
+	struct store_confid c;
+	char id[APP_CONFID_SIZE];
+	int e;
+
+	if (confid_pool_free_count(a->pool) >= CONFID_LOW_WATER)
+		return 0;
+	e = store_confid_oldest_quarantined(tx->st, now, &c);
+	if (e == ENOENT)
+		return 0;
+	if (e)
+		return e;
+	e = store_confid_end_quarantine(tx->st, c.value, now);
+	if (e)
+		return e;
+	confid_format(c.value, id, sizeof(id));
+	e = app_audit(tx, actor, "confid.quarantine-shortened", id,
+		      json_pack("{s:s, s:I, s:I, s:I}", "conferenceId", id,
+				"revokedAt", (json_int_t)c.revoked_at,
+				"quarantineUntil",
+				(json_int_t)c.quarantine_until,
+				"freeValues",
+				(json_int_t)confid_pool_free_count(a->pool)));
+	if (e)
+		return e;
+	/* Should this transaction roll back, the value is still quarantined
+	 * in the database and an insert of it fails: self-correcting. */
+	confid_pool_set_taken(a->pool, c.value, false);
+	return 0;
+}
+
+static int draw(struct app_tx *tx, const char *actor, bool sync,
+		int64_t now, uint32_t *v)
+{
+	struct app *a = tx->a;
+	int e = 0;
+
+	pthread_mutex_lock(&a->pool_mtx);
+	if (sync) {
+		e = pool_sync(tx, now);
+		if (!e)
+			e = pool_refill(tx, actor, now);
+	}
+	if (!e)
+		e = confid_pool_draw(a->pool, v);
+	pthread_mutex_unlock(&a->pool_mtx);
+	return e;
+}
+
+/* After EEXIST on insert of v: true when v itself is unavailable (then the
+ * pool learns it), false when the refusal was about the owner, e.g. a user
+ * who has a live personal ID already. */
+static int refused_value(struct app_tx *tx, uint32_t v, int64_t now,
+			 bool *value_taken)
+{
+	struct app *a = tx->a;
+	struct store_confid c;
+	int e;
+
+	e = store_confid_lookup(tx->st, v, &c);
+	if (e == ENOENT) {
+		*value_taken = false;
+		return 0;
+	}
+	if (e)
+		return e;
+	*value_taken = row_unavailable(&c, now);
+	if (*value_taken) {
+		pthread_mutex_lock(&a->pool_mtx);
+		if (tx->issued)
+			tx->pool_dirty = true;
+		confid_pool_set_taken(a->pool, v, true);
+		pthread_mutex_unlock(&a->pool_mtx);
+	}
+	return 0;
+}
+
+/* Issue a new live ID of kind for user_id (and meeting_id) inside tx.
+ * 0 and *value; ENOSPC when none is free; EEXIST when the owner may not
+ * have another (one live personal ID per user); EIO when the pool keeps
+ * proposing values the database refuses. */
+int app_confid_issue(struct app_tx *tx, const char *actor,
+		     enum store_confid_kind kind, int64_t user_id,
+		     int64_t meeting_id, uint32_t *value)
+{
+	int64_t now = app_now();
+	struct store_confid c;
+	bool taken;
+	uint32_t v;
+	int tries;
+	int e;
+
+	for (tries = 0; tries < ISSUE_TRIES; tries++) {
+		e = draw(tx, actor, tries == 0, now, &v);
+		if (e)
+			return e;
+
+		memset(&c, 0, sizeof(c));
+		c.value = v;
+		c.kind = kind;
+		c.user_id = user_id;
+		c.meeting_id = meeting_id;
+		c.issued_at = now;
+		e = store_confid_insert(tx->st, &c);
+		if (!e) {
+			tx->issued++;
+			*value = v;
+			return 0;
+		}
+		if (e != EEXIST)
+			return e;
+
+		e = refused_value(tx, v, now, &taken);
+		if (e)
+			return e;
+		if (!taken)
+			return EEXIST;
+	}
+	return EIO;
+}
+
+/* Revoke the live ID value and quarantine it for conferenceIdQuarantineDays.
+ * It stays taken in the pool; the expiry scan frees it later. */
+int app_confid_revoke(struct app_tx *tx, uint32_t value)
+{
+	int64_t now = app_now();
+	long days;
+	int e;
+
+	e = app_setting_int(tx->st, "conferenceIdQuarantineDays", &days);
+	if (e)
+		return e;
+	if (days < 0)
+		days = 0;
+	return store_confid_revoke(tx->st, value, now,
+				   now + (int64_t)days * 86400);
+}
+
+void app_tx_rolled_back(struct app_tx *tx)
+{
+	struct app *a = tx->a;
+
+	if (!tx->pool_dirty)
+		return;
+	pthread_mutex_lock(&a->pool_mtx);
+	a->pool_stale = true;
+	pthread_mutex_unlock(&a->pool_mtx);
+}

@@ -1,0 +1,333 @@
+/* number: the organization's dial-in numbers. One number of each type is the
+ * default: the first one added becomes it, and removing it hands the role
+ * to the next number of that type, so users who rely on the default always
+ * have one while any number of the type exists. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_priv.h"
+#include "core/e164.h"
+
+#define USER_PAGE 500
+
+static const char *type_name(bool toll_free)
+{
+	return toll_free ? "tollFree" : "toll";
+}
+
+static bool languages_ok(const char *s, size_t size)
+{
+	size_t len = strnlen(s, size);
+	bool tag_empty = true;
+
+	if (len >= size)
+		return false;
+	for (; *s; s++) {
+		if (*s == ',') {
+			if (tag_empty)
+				return false;
+			tag_empty = true;
+			continue;
+		}
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+		tag_empty = false;
+	}
+	return len == 0 || !tag_empty;
+}
+
+static int number_check(struct store_number *n, struct app_err *err)
+{
+	char e164[E164_SIZE];
+	int i;
+
+	if (strnlen(n->number, sizeof(n->number)) >= sizeof(n->number) ||
+	    e164_normalize(n->number, e164, sizeof(e164))) {
+		app_errf(err, "number is not an E.164 number");
+		return EINVAL;
+	}
+	snprintf(n->number, sizeof(n->number), "%s", e164);
+	for (i = 0; i < 2; i++) {
+		char c = n->country[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (c < 'A' || c > 'Z')
+			break;
+		n->country[i] = c;
+	}
+	if (i < 2 || n->country[2] != '\0') {
+		app_errf(err, "countryCode must be 2 letters");
+		return EINVAL;
+	}
+	if (strnlen(n->city, sizeof(n->city)) >= sizeof(n->city) ||
+	    (n->city[0] && !app_text_ok(n->city, sizeof(n->city) - 1))) {
+		app_errf(err, "city must be at most %zu bytes of UTF-8 "
+			 "without control characters", sizeof(n->city) - 1);
+		return EINVAL;
+	}
+	if (!languages_ok(n->languages, sizeof(n->languages))) {
+		app_errf(err, "languages must be comma-separated language "
+			 "tags");
+		return EINVAL;
+	}
+	return 0;
+}
+
+struct type_count {
+	bool toll_free;
+	int n;
+	char first[STORE_NUMBER_SIZE];
+};
+
+static int type_count_cb(const struct store_number *n, void *arg)
+{
+	struct type_count *tc = arg;
+
+	if (n->toll_free != tc->toll_free)
+		return 0;
+	if (!tc->n++)
+		snprintf(tc->first, sizeof(tc->first), "%s", n->number);
+	return 0;
+}
+
+static int type_count(struct store *st, bool toll_free, struct type_count *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->toll_free = toll_free;
+	return store_number_list(st, type_count_cb, tc);
+}
+
+int app_number_insert_tx(struct app_tx *tx, const char *actor,
+			 struct store_number *n, struct app_err *err)
+{
+	struct type_count tc;
+	struct store_number old;
+	bool want_default;
+	int e;
+
+	e = store_number_get(tx->st, n->number, &old);
+	if (!e) {
+		app_errf(err, "dial-in number %s exists already", n->number);
+		return EEXIST;
+	}
+	if (e != ENOENT)
+		return e;
+	e = type_count(tx->st, n->toll_free, &tc);
+	if (e)
+		return e;
+	want_default = n->is_default || tc.n == 0;
+
+	/* set_default clears the flag on the others of the type. */
+	n->is_default = false;
+	e = store_number_insert(tx->st, n);
+	if (e == EEXIST)
+		app_errf(err, "dial-in number %s exists already", n->number);
+	if (!e && want_default)
+		e = store_number_set_default(tx->st, n->number);
+	if (e)
+		return e;
+	n->is_default = want_default;
+	return app_audit(tx, actor, "number.add", n->number,
+			 json_pack("{s:s, s:s, s:s, s:s, s:b}", "type",
+				   type_name(n->toll_free), "countryCode",
+				   n->country, "city", n->city, "languages",
+				   n->languages, "isDefault", n->is_default));
+}
+
+int app_number_add(struct app *a, const char *actor, struct store_number *n,
+		   struct app_err *err)
+{
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	if (!n) {
+		app_errf(err, "no number given");
+		return EINVAL;
+	}
+	e = number_check(n, err);
+	if (e)
+		return e;
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		return e;
+	e = app_number_insert_tx(&tx, actor, n, err);
+	return app_tx_end(&tx, e, err);
+}
+
+/* The ids of users whose own toll or toll-free number is number. */
+struct holders {
+	const char *number;
+	int64_t *ids;
+	size_t n;
+	size_t cap;
+	int64_t last;
+	int seen;
+};
+
+static int holders_cb(const struct store_user *u, void *arg)
+{
+	struct holders *h = arg;
+	int64_t *nids;
+	size_t cap;
+
+	h->last = u->id;
+	h->seen++;
+	if (strcmp(u->toll_number, h->number) != 0 &&
+	    strcmp(u->toll_free_number, h->number) != 0)
+		return 0;
+	if (h->n == h->cap) {
+		cap = h->cap ? h->cap * 2 : 16;
+		nids = realloc(h->ids, cap * sizeof(*nids));
+		if (!nids)
+			return ENOMEM;
+		h->ids = nids;
+		h->cap = cap;
+	}
+	h->ids[h->n++] = u->id;
+	return 0;
+}
+
+/* Users who chose number go back to the default. The store has no query by
+ * number, so every user is read, a page at a time; removal is rare. */
+static int clear_holders(struct store *st, const char *number, size_t *count)
+{
+	struct holders h = { number, NULL, 0, 0, 0, 0 };
+	struct store_user u;
+	size_t i;
+	int e;
+
+	do {
+		h.seen = 0;
+		e = store_user_list(st, NULL, h.last, USER_PAGE, holders_cb,
+				    &h);
+	} while (!e && h.seen == USER_PAGE);
+
+	for (i = 0; !e && i < h.n; i++) {
+		e = store_user_get(st, h.ids[i], &u);
+		if (e)
+			break;
+		if (!strcmp(u.toll_number, number))
+			u.toll_number[0] = '\0';
+		if (!strcmp(u.toll_free_number, number))
+			u.toll_free_number[0] = '\0';
+		e = store_user_update(st, &u);
+	}
+	*count = h.n;
+	free(h.ids);
+	return e;
+}
+
+static int remove_tx(struct app_tx *tx, const char *actor, const char *number,
+		     struct app_err *err)
+{
+	struct store_number n;
+	struct type_count tc;
+	size_t cleared = 0;
+	int e;
+
+	e = store_number_get(tx->st, number, &n);
+	if (e == ENOENT)
+		app_errf(err, "no dial-in number %s", number);
+	if (!e)
+		e = clear_holders(tx->st, number, &cleared);
+	if (!e)
+		e = store_number_delete(tx->st, number);
+	if (!e)
+		e = type_count(tx->st, n.toll_free, &tc);
+	if (!e && n.is_default && tc.n)
+		e = store_number_set_default(tx->st, tc.first);
+	if (e)
+		return e;
+	return app_audit(tx, actor, "number.remove", number,
+			 json_pack("{s:s, s:b, s:s?, s:I}", "type",
+				   type_name(n.toll_free), "wasDefault",
+				   n.is_default, "newDefault",
+				   n.is_default && tc.n ? tc.first : NULL,
+				   "usersCleared", (json_int_t)cleared));
+}
+
+static int normalize_arg(const char *in, char *out, size_t size,
+			 struct app_err *err)
+{
+	if (!in || strnlen(in, 64) >= 64 || e164_normalize(in, out, size)) {
+		app_errf(err, "number is not an E.164 number");
+		return EINVAL;
+	}
+	return 0;
+}
+
+int app_number_remove(struct app *a, const char *actor, const char *number,
+		      struct app_err *err)
+{
+	char e164[E164_SIZE];
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	e = normalize_arg(number, e164, sizeof(e164), err);
+	if (e)
+		return e;
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		return e;
+	e = remove_tx(&tx, actor, e164, err);
+	return app_tx_end(&tx, e, err);
+}
+
+static int default_tx(struct app_tx *tx, const char *actor,
+		      const char *number, struct app_err *err)
+{
+	struct store_number n;
+	int e;
+
+	e = store_number_get(tx->st, number, &n);
+	if (e == ENOENT)
+		app_errf(err, "no dial-in number %s", number);
+	if (e)
+		return e;
+	if (n.is_default)
+		return 0; /* nothing changes, nothing to record */
+	e = store_number_set_default(tx->st, number);
+	if (e)
+		return e;
+	return app_audit(tx, actor, "number.default", number,
+			 json_pack("{s:s}", "type", type_name(n.toll_free)));
+}
+
+int app_number_set_default(struct app *a, const char *actor,
+			   const char *number, struct app_err *err)
+{
+	char e164[E164_SIZE];
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	e = normalize_arg(number, e164, sizeof(e164), err);
+	if (e)
+		return e;
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		return e;
+	e = default_tx(&tx, actor, e164, err);
+	return app_tx_end(&tx, e, err);
+}
+
+int app_number_list(struct app *a, store_number_h *h, void *arg,
+		    struct app_err *err)
+{
+	struct store *st;
+	int e;
+
+	app_err_clear(err);
+	st = app_conn_get(a);
+	e = store_number_list(st, h, arg);
+	app_conn_put(a, st);
+	if (e && err && !err->detail[0])
+		app_errf(err, "cannot list dial-in numbers: %s", strerror(e));
+	return e;
+}

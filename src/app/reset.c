@@ -1,0 +1,208 @@
+/* reset: SPEC §3 (reset conference ID), §4 (reset PIN) and the lookup of who
+ * owns a conference ID. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app_priv.h"
+#include "core/confid.h"
+#include "core/secret.h"
+
+static int enabled_user(struct store *st, const char *ref,
+			struct store_user *u, struct app_err *err)
+{
+	int e;
+
+	e = app_user_resolve(st, ref, u, err);
+	if (e)
+		return e;
+	if (!u->audio_enabled) {
+		app_errf(err, "user is not enabled for audio conferencing");
+		return EBUSY;
+	}
+	return 0;
+}
+
+/* Steps 1-4 of SPEC §3, all in tx: the old ID is revoked before the new one
+ * is inserted, since the database allows one live personal ID per user. */
+static int reset_tx(struct app_tx *tx, const char *actor, const char *ref,
+		    bool send_email, bool update_invitations,
+		    struct app_reset_result *res, struct app_err *err)
+{
+	struct store_confid c;
+	struct store_user u;
+	uint32_t old = 0;
+	uint32_t v;
+	int e;
+
+	e = enabled_user(tx->st, ref, &u, err);
+	if (e)
+		return e;
+	e = store_confid_personal(tx->st, u.id, &c);
+	if (!e) {
+		old = c.value;
+		e = app_confid_revoke(tx, old);
+	}
+	else if (e == ENOENT) {
+		e = 0; /* enabled without an ID: the reset repairs it */
+	}
+	if (e)
+		return e;
+
+	e = app_confid_issue(tx, actor, STORE_CONFID_PERSONAL, u.id, 0, &v);
+	if (e) {
+		app_errf(err, e == ENOSPC ? "no conference ID free" :
+			 "could not issue a conference ID");
+		return e;
+	}
+	u.conference_id = v;
+	e = app_hook_meetings_reissue(tx, &u, update_invitations,
+				      &res->meetings_updated);
+	if (!e)
+		e = app_hook_mail_confid_reset(tx, &u, v, send_email,
+					       &res->email_queued);
+	if (e)
+		return e;
+
+	confid_format(v, res->conference_id, sizeof(res->conference_id));
+	if (old)
+		confid_format(old, res->previous_conference_id,
+			      sizeof(res->previous_conference_id));
+	/* Conference IDs are not secrets: both go into the record. */
+	return app_audit(tx, actor, "confid.reset", u.email,
+			 json_pack("{s:s?, s:s, s:i, s:b}", "previous",
+				   old ? res->previous_conference_id : NULL,
+				   "new", res->conference_id,
+				   "meetingsUpdated", res->meetings_updated,
+				   "emailQueued", res->email_queued));
+}
+
+int app_reset_conference_id(struct app *a, const char *actor, const char *ref,
+			    bool send_email, bool update_invitations,
+			    struct app_reset_result *res, struct app_err *err)
+{
+	struct app_reset_result r;
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	memset(&r, 0, sizeof(r));
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		return e;
+	e = reset_tx(&tx, actor, ref, send_email, update_invitations, &r,
+		     err);
+	e = app_tx_end(&tx, e, err);
+	if (!e && res)
+		*res = r;
+	return e;
+}
+
+static int reset_pin_tx(struct app_tx *tx, const char *actor, const char *ref,
+			bool send_email, const char *pin, const char *hash,
+			bool *queued, struct app_err *err)
+{
+	struct store_user u;
+	int e;
+
+	e = enabled_user(tx->st, ref, &u, err);
+	if (!e)
+		e = store_pin_set(tx->st, u.id, hash);
+	if (!e)
+		e = app_hook_mail_pin_reset(tx, &u, pin, send_email, queued);
+	if (e)
+		return e;
+	/* The length only: the PIN itself never reaches the audit log. */
+	return app_audit(tx, actor, "pin.reset", u.email,
+			 json_pack("{s:i, s:b}", "pinLength", (int)strlen(pin),
+				   "emailQueued", *queued));
+}
+
+int app_reset_pin(struct app *a, const char *actor, const char *ref,
+		  bool send_email, char *pin, bool *email_queued,
+		  struct app_err *err)
+{
+	char lpin[APP_PIN_SIZE] = "";
+	char hash[SECRET_HASH_SIZE] = "";
+	struct store_user u;
+	struct app_tx tx;
+	struct store *st;
+	bool queued = false;
+	int e;
+
+	app_err_clear(err);
+	if (!pin) {
+		app_errf(err, "no PIN buffer");
+		return EINVAL;
+	}
+	/* Check first, hash outside the write lock (argon2 is slow). */
+	st = app_conn_get(a);
+	e = enabled_user(st, ref, &u, err);
+	if (!e)
+		e = app_pin_prepare(st, lpin, sizeof(lpin), hash,
+				    sizeof(hash), err);
+	app_conn_put(a, st);
+	if (e)
+		goto out;
+
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		goto out;
+	e = reset_pin_tx(&tx, actor, ref, send_email, lpin, hash, &queued,
+			 err);
+	e = app_tx_end(&tx, e, err);
+	if (e)
+		goto out;
+	snprintf(pin, APP_PIN_SIZE, "%s", lpin);
+	if (email_queued)
+		*email_queued = queued;
+ out:
+	explicit_bzero(lpin, sizeof(lpin));
+	explicit_bzero(hash, sizeof(hash));
+	return e;
+}
+
+int app_confid_lookup(struct app *a, const char *text,
+		      struct app_confid_info *out, struct app_err *err)
+{
+	struct store_confid c;
+	struct store_user u;
+	struct store *st;
+	uint32_t v;
+	int e;
+
+	app_err_clear(err);
+	if (!text || confid_parse(text, &v)) {
+		app_errf(err, "not a valid conference ID");
+		return EINVAL;
+	}
+	st = app_conn_get(a);
+	e = store_confid_lookup(st, v, &c);
+	if (e == ENOENT)
+		app_errf(err, "conference ID %s was never issued", text);
+	if (e)
+		goto out;
+
+	memset(out, 0, sizeof(*out));
+	confid_format(c.value, out->conference_id,
+		      sizeof(out->conference_id));
+	out->live = c.revoked_at == 0;
+	out->personal = c.kind == STORE_CONFID_PERSONAL;
+	out->user_id = c.user_id;
+	out->meeting_id = c.meeting_id;
+	out->issued_at = c.issued_at;
+	out->revoked_at = c.revoked_at;
+	/* The owner may have been deleted since; the ID's record stays. */
+	e = store_user_get(st, c.user_id, &u);
+	if (!e)
+		snprintf(out->user_email, sizeof(out->user_email), "%s",
+			 u.email);
+	else if (e == ENOENT)
+		e = 0;
+ out:
+	app_conn_put(a, st);
+	if (e && err && !err->detail[0])
+		app_errf(err, "cannot look up conference ID: %s",
+			 strerror(e));
+	return e;
+}

@@ -1,0 +1,654 @@
+/* user: creating, reading, listing, changing and deleting users, with the
+ * audio conferencing switch that issues or revokes a personal ID and PIN. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_priv.h"
+#include "core/confid.h"
+#include "core/e164.h"
+#include "core/emailaddr.h"
+#include "core/pin.h"
+#include "core/secret.h"
+
+#define NAME_MAX_BYTES (STORE_NAME_SIZE - 1)
+#define SEARCH_MAX_BYTES 256
+#define LIST_MAX 500
+/* Returned by the list callback to stop after one row too many; negative
+ * so that it can never be mistaken for an errno value. */
+#define LIST_MORE (-1)
+
+/* The organization default numbers, what a user without own numbers gets. */
+struct defaults {
+	char toll[STORE_NUMBER_SIZE];
+	char toll_free[STORE_NUMBER_SIZE];
+};
+
+static int default_cb(const struct store_number *n, void *arg)
+{
+	struct defaults *d = arg;
+
+	if (n->is_default) {
+		if (n->toll_free)
+			snprintf(d->toll_free, sizeof(d->toll_free), "%s",
+				 n->number);
+		else
+			snprintf(d->toll, sizeof(d->toll), "%s", n->number);
+	}
+	return 0;
+}
+
+static int defaults_get(struct store *st, struct defaults *d)
+{
+	memset(d, 0, sizeof(*d));
+	return store_number_list(st, default_cb, d);
+}
+
+static void user_convert(const struct store_user *su,
+			 const struct defaults *d, struct app_user *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = su->id;
+	snprintf(out->email, sizeof(out->email), "%s", su->email);
+	snprintf(out->display_name, sizeof(out->display_name), "%s",
+		 su->display_name);
+	out->audio_enabled = su->audio_enabled;
+	if (su->audio_enabled && su->conference_id)
+		confid_format(su->conference_id, out->conference_id,
+			      sizeof(out->conference_id));
+	snprintf(out->toll_number, sizeof(out->toll_number), "%s",
+		 su->toll_number[0] ? su->toll_number : d->toll);
+	snprintf(out->toll_free_number, sizeof(out->toll_free_number), "%s",
+		 su->toll_free_number[0] ? su->toll_free_number :
+		 d->toll_free);
+	out->pin_set = su->audio_enabled && su->pin_set;
+}
+
+/* out from the stored user su, with the effective numbers. */
+int app_user_fill(struct store *st, const struct store_user *su,
+		  struct app_user *out)
+{
+	struct defaults d;
+	int e;
+
+	e = defaults_get(st, &d);
+	if (e)
+		return e;
+	user_convert(su, &d, out);
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+	}
+	return true;
+}
+
+/* The user named by ref: all digits is an id, anything else an email. */
+int app_user_resolve(struct store *st, const char *ref, struct store_user *u,
+		     struct app_err *err)
+{
+	char *end;
+	long long id;
+	int e;
+
+	if (!ref || !ref[0]) {
+		app_errf(err, "no user given");
+		return EINVAL;
+	}
+	if (strnlen(ref, STORE_EMAIL_SIZE) >= STORE_EMAIL_SIZE) {
+		app_errf(err, "no user '%.200s'", ref);
+		return ENOENT;
+	}
+	if (all_digits(ref)) {
+		errno = 0;
+		id = strtoll(ref, &end, 10);
+		if (errno || *end || id <= 0) {
+			app_errf(err, "no user '%.200s'", ref);
+			return ENOENT;
+		}
+		e = store_user_get(st, (int64_t)id, u);
+	}
+	else {
+		e = store_user_get_by_email(st, ref, u);
+	}
+	if (e == ENOENT)
+		app_errf(err, "no user '%.200s'", ref);
+	return e;
+}
+
+int app_user_check(const char *email, const char *display_name,
+		   struct app_err *err)
+{
+	if (!email || !emailaddr_valid(email) ||
+	    strlen(email) >= STORE_EMAIL_SIZE) {
+		/* The bad value is not echoed: it may hold anything. */
+		app_errf(err, "email is not a valid address");
+		return EINVAL;
+	}
+	if (!app_text_ok(display_name, NAME_MAX_BYTES)) {
+		app_errf(err, "displayName must be 1 to %d bytes of UTF-8 "
+			 "without control characters", NAME_MAX_BYTES);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* A new PIN of pinLength digits and its hash. Hashing is slow on purpose
+ * (argon2id), so callers do it before they take the write lock. */
+int app_pin_prepare(struct store *st, char *pin, size_t size, char *hash,
+		    size_t hsize, struct app_err *err)
+{
+	long len;
+	int e;
+
+	e = app_setting_int(st, "pinLength", &len);
+	if (e) {
+		app_errf(err, "cannot read pinLength");
+		return e;
+	}
+	e = pin_generate(pin, size, (int)len);
+	if (e) {
+		app_errf(err, "pinLength must be between %d and %d",
+			 PIN_LEN_MIN, PIN_LEN_MAX);
+		return e;
+	}
+	e = secret_hash(pin, hash, hsize);
+	if (e)
+		app_errf(err, "cannot hash the PIN");
+	return e;
+}
+
+static int pin_prepare_conn(struct app *a, char *pin, size_t size, char *hash,
+			    size_t hsize, struct app_err *err)
+{
+	struct store *st = app_conn_get(a);
+	int e;
+
+	e = app_pin_prepare(st, pin, size, hash, hsize, err);
+	app_conn_put(a, st);
+	return e;
+}
+
+static int issue_personal(struct app_tx *tx, const char *actor,
+			  struct store_user *u, struct app_err *err)
+{
+	uint32_t v;
+	int e;
+
+	e = app_confid_issue(tx, actor, STORE_CONFID_PERSONAL, u->id, 0, &v);
+	if (e == ENOSPC)
+		app_errf(err, "no conference ID free");
+	else if (e == EEXIST)
+		app_errf(err, "user has a live conference ID already");
+	else if (e)
+		app_errf(err, "could not issue a conference ID");
+	if (!e)
+		u->conference_id = v;
+	return e;
+}
+
+/* Audio on for u: a personal ID and the PIN whose hash is given. */
+static int audio_on(struct app_tx *tx, const char *actor, struct store_user *u,
+		    const char *pin, const char *hash, struct app_err *err)
+{
+	bool queued;
+	int e;
+
+	e = issue_personal(tx, actor, u, err);
+	if (e)
+		return e;
+	e = store_pin_set(tx->st, u->id, hash);
+	if (e)
+		return e;
+	u->audio_enabled = true;
+	u->pin_set = true;
+	return app_hook_mail_enabled(tx, u, u->conference_id, pin, &queued);
+}
+
+static json_t *confid_json(uint32_t v)
+{
+	char id[APP_CONFID_SIZE];
+
+	if (!v)
+		return json_null();
+	confid_format(v, id, sizeof(id));
+	return json_string(id);
+}
+
+int app_user_insert_tx(struct app_tx *tx, const char *actor,
+		       const char *email, const char *display_name,
+		       const char *pin, const char *pin_hash,
+		       struct store_user *u, struct app_err *err)
+{
+	int e;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(u->email, sizeof(u->email), "%s", email);
+	snprintf(u->display_name, sizeof(u->display_name), "%s", display_name);
+	u->audio_enabled = pin_hash != NULL;
+	u->created_at = app_now();
+	e = store_user_insert(tx->st, u);
+	if (e == EEXIST)
+		app_errf(err, "a user with email '%s' exists already", email);
+	if (!e && pin_hash)
+		e = audio_on(tx, actor, u, pin, pin_hash, err);
+	if (e)
+		return e;
+	return app_audit(tx, actor, "user.create", u->email,
+			 json_pack("{s:s, s:b, s:o}", "displayName",
+				   u->display_name, "audioConferencing",
+				   u->audio_enabled, "conferenceId",
+				   confid_json(u->conference_id)));
+}
+
+int app_user_create(struct app *a, const char *actor, const char *email,
+		    const char *display_name, bool audio, struct app_user *out,
+		    struct app_err *err)
+{
+	char pin[APP_PIN_SIZE] = "";
+	char hash[SECRET_HASH_SIZE] = "";
+	struct store_user u;
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	e = app_user_check(email, display_name, err);
+	if (e)
+		return e;
+	if (audio) {
+		e = pin_prepare_conn(a, pin, sizeof(pin), hash, sizeof(hash),
+				     err);
+		if (e)
+			goto out;
+	}
+
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		goto out;
+	e = app_user_insert_tx(&tx, actor, email, display_name, pin,
+			       audio ? hash : NULL, &u, err);
+	if (!e && out)
+		e = app_user_fill(tx.st, &u, out);
+	e = app_tx_end(&tx, e, err);
+ out:
+	explicit_bzero(pin, sizeof(pin));
+	return e;
+}
+
+int app_user_get(struct app *a, const char *ref, struct app_user *out,
+		 struct app_err *err)
+{
+	struct store_user u;
+	struct store *st;
+	int e;
+
+	app_err_clear(err);
+	st = app_conn_get(a);
+	e = app_user_resolve(st, ref, &u, err);
+	if (!e)
+		e = app_user_fill(st, &u, out);
+	app_conn_put(a, st);
+	if (e && err && !err->detail[0])
+		app_errf(err, "cannot read user: %s", strerror(e));
+	return e;
+}
+
+struct list_state {
+	const struct defaults *d;
+	app_user_h *h;
+	void *arg;
+	int limit;
+	int n;
+	int64_t last;
+};
+
+static int list_cb(const struct store_user *su, void *arg)
+{
+	struct list_state *s = arg;
+	struct app_user u;
+
+	if (s->n == s->limit)
+		return LIST_MORE;
+	user_convert(su, s->d, &u);
+	s->n++;
+	s->last = su->id;
+	return s->h(&u, s->arg);
+}
+
+int app_user_list(struct app *a, const char *search, int limit, int64_t cursor,
+		  app_user_h *h, void *arg, int64_t *next, struct app_err *err)
+{
+	struct list_state s = { NULL, h, arg, limit, 0, 0 };
+	struct defaults d;
+	struct store *st;
+	int e;
+
+	app_err_clear(err);
+	if (limit < 1 || limit > LIST_MAX) {
+		app_errf(err, "limit must be between 1 and %d", LIST_MAX);
+		return EINVAL;
+	}
+	if (cursor < 0) {
+		app_errf(err, "cursor must not be negative");
+		return EINVAL;
+	}
+	if (search && strnlen(search, SEARCH_MAX_BYTES + 1) >
+	    SEARCH_MAX_BYTES) {
+		app_errf(err, "search must be at most %d bytes",
+			 SEARCH_MAX_BYTES);
+		return EINVAL;
+	}
+	st = app_conn_get(a);
+	e = defaults_get(st, &d);
+	s.d = &d;
+	/* One row more than asked tells whether there is a next page. */
+	if (!e)
+		e = store_user_list(st, search, cursor, limit + 1, list_cb,
+				    &s);
+	app_conn_put(a, st);
+	if (next)
+		*next = e == LIST_MORE ? s.last : 0;
+	if (e == LIST_MORE)
+		e = 0;
+	if (e && err && !err->detail[0])
+		app_errf(err, "cannot list users: %s", strerror(e));
+	return e;
+}
+
+/* A number given for a user: "" clears it, anything else must be a
+ * configured dial-in number of the right type. */
+static int number_for_user(struct store *st, const char *in, bool toll_free,
+			   char *out, size_t size, struct app_err *err)
+{
+	const char *kind = toll_free ? "tollFreeNumber" : "tollNumber";
+	char e164[E164_SIZE];
+	struct store_number n;
+	int e;
+
+	if (!in[0]) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (e164_normalize(in, e164, sizeof(e164))) {
+		app_errf(err, "%s is not an E.164 number", kind);
+		return EINVAL;
+	}
+	e = store_number_get(st, e164, &n);
+	if (e == ENOENT) {
+		app_errf(err, "%s %s is not a configured dial-in number",
+			 kind, e164);
+		return EINVAL;
+	}
+	if (e)
+		return e;
+	if (n.toll_free != toll_free) {
+		app_errf(err, "%s %s is a %s number", kind, e164,
+			 n.toll_free ? "toll-free" : "toll");
+		return EINVAL;
+	}
+	snprintf(out, size, "%s", e164);
+	return 0;
+}
+
+/* Apply the name and number parts of p to u; changes collects what
+ * changed, for the audit record. */
+static int patch_fields(struct store *st, const struct app_user_patch *p,
+			struct store_user *u, json_t *changes,
+			struct app_err *err)
+{
+	char num[STORE_NUMBER_SIZE];
+	int e;
+
+	if (p->display_name &&
+	    strcmp(p->display_name, u->display_name) != 0) {
+		if (!app_text_ok(p->display_name, NAME_MAX_BYTES)) {
+			app_errf(err, "displayName must be 1 to %d bytes of "
+				 "UTF-8 without control characters",
+				 NAME_MAX_BYTES);
+			return EINVAL;
+		}
+		snprintf(u->display_name, sizeof(u->display_name), "%s",
+			 p->display_name);
+		json_object_set_new(changes, "displayName",
+				    json_string(u->display_name));
+	}
+	if (p->toll_number) {
+		e = number_for_user(st, p->toll_number, false, num,
+				    sizeof(num), err);
+		if (e)
+			return e;
+		if (strcmp(num, u->toll_number) != 0) {
+			snprintf(u->toll_number, sizeof(u->toll_number), "%s",
+				 num);
+			json_object_set_new(changes, "tollNumber",
+					    json_string(num));
+		}
+	}
+	if (p->toll_free_number) {
+		e = number_for_user(st, p->toll_free_number, true, num,
+				    sizeof(num), err);
+		if (e)
+			return e;
+		if (strcmp(num, u->toll_free_number) != 0) {
+			snprintf(u->toll_free_number,
+				 sizeof(u->toll_free_number), "%s", num);
+			json_object_set_new(changes, "tollFreeNumber",
+					    json_string(num));
+		}
+	}
+	return 0;
+}
+
+/* Audio off: the personal ID is revoked into quarantine, the PIN cleared,
+ * the user's meeting IDs revoked (SPEC §2). */
+static int audio_off(struct app_tx *tx, const char *actor,
+		     struct store_user *u)
+{
+	struct store_confid c;
+	uint32_t old = 0;
+	int e;
+
+	e = store_confid_personal(tx->st, u->id, &c);
+	if (!e) {
+		old = c.value;
+		e = app_confid_revoke(tx, old);
+	}
+	else if (e == ENOENT) {
+		e = 0;
+	}
+	if (!e)
+		e = app_hook_meetings_revoke(tx, u);
+	if (!e)
+		e = store_pin_set(tx->st, u->id, NULL);
+	if (e)
+		return e;
+	u->audio_enabled = false;
+	u->pin_set = false;
+	u->conference_id = 0;
+	e = store_user_update(tx->st, u);
+	if (e)
+		return e;
+	return app_audit(tx, actor, "user.audio-disable", u->email,
+			 json_pack("{s:o}", "previousConferenceId",
+				   confid_json(old)));
+}
+
+static int audio_switch(struct app_tx *tx, const char *actor,
+			struct store_user *u, int want, const char *pin,
+			const char *hash, struct app_err *err)
+{
+	char lpin[APP_PIN_SIZE] = "";
+	char lhash[SECRET_HASH_SIZE] = "";
+	int e;
+
+	if (want < 0 || (want > 0) == u->audio_enabled)
+		return 0;
+	if (!want)
+		return audio_off(tx, actor, u);
+
+	/* Normally hashed before the transaction; this covers a user who was
+	 * enabled meanwhile and disabled again. */
+	if (!hash[0]) {
+		e = app_pin_prepare(tx->st, lpin, sizeof(lpin), lhash,
+				    sizeof(lhash), err);
+		if (e)
+			goto out;
+		pin = lpin;
+		hash = lhash;
+	}
+	u->audio_enabled = true;
+	e = store_user_update(tx->st, u);
+	if (!e)
+		e = audio_on(tx, actor, u, pin, hash, err);
+	if (!e)
+		e = app_audit(tx, actor, "user.audio-enable", u->email,
+			      json_pack("{s:o}", "conferenceId",
+					confid_json(u->conference_id)));
+ out:
+	explicit_bzero(lpin, sizeof(lpin));
+	return e;
+}
+
+static int update_tx(struct app_tx *tx, const char *actor, const char *ref,
+		     const struct app_user_patch *p, const char *pin,
+		     const char *hash, struct app_user *out,
+		     struct app_err *err)
+{
+	json_t *changes = NULL;
+	struct store_user u;
+	int e;
+
+	e = app_user_resolve(tx->st, ref, &u, err);
+	if (e)
+		return e;
+	changes = json_object();
+	if (!changes)
+		return ENOMEM;
+	e = patch_fields(tx->st, p, &u, changes, err);
+	if (e)
+		goto out;
+	if (json_object_size(changes)) {
+		e = store_user_update(tx->st, &u);
+		if (!e)
+			e = app_audit(tx, actor, "user.update", u.email,
+				      json_incref(changes));
+		if (e)
+			goto out;
+	}
+	e = audio_switch(tx, actor, &u, p->audio_enabled, pin, hash, err);
+	if (e)
+		goto out;
+	if (out) {
+		/* Read back: the store knows the live ID after the switch. */
+		e = store_user_get(tx->st, u.id, &u);
+		if (!e)
+			e = app_user_fill(tx->st, &u, out);
+	}
+ out:
+	json_decref(changes);
+	return e;
+}
+
+/* Hash a PIN ahead of the transaction only when the patch will enable a
+ * user who is not enabled now: argon2 takes a tenth of a second. */
+static int update_prepare(struct app *a, const char *ref,
+			  const struct app_user_patch *p, char *pin,
+			  size_t size, char *hash, size_t hsize,
+			  struct app_err *err)
+{
+	struct store_user u;
+	struct store *st;
+	int e;
+
+	if (p->audio_enabled != 1)
+		return 0;
+	st = app_conn_get(a);
+	e = app_user_resolve(st, ref, &u, NULL);
+	if (!e && !u.audio_enabled)
+		e = app_pin_prepare(st, pin, size, hash, hsize, err);
+	else
+		e = 0; /* the transaction reports a missing user */
+	app_conn_put(a, st);
+	return e;
+}
+
+int app_user_update(struct app *a, const char *actor, const char *ref,
+		    const struct app_user_patch *p, struct app_user *out,
+		    struct app_err *err)
+{
+	char pin[APP_PIN_SIZE] = "";
+	char hash[SECRET_HASH_SIZE] = "";
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	if (!p || p->audio_enabled < -1 || p->audio_enabled > 1) {
+		app_errf(err, "bad change");
+		return EINVAL;
+	}
+	e = update_prepare(a, ref, p, pin, sizeof(pin), hash, sizeof(hash),
+			   err);
+	if (e)
+		goto out;
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		goto out;
+	e = update_tx(&tx, actor, ref, p, pin, hash, out, err);
+	e = app_tx_end(&tx, e, err);
+ out:
+	explicit_bzero(pin, sizeof(pin));
+	return e;
+}
+
+static int delete_tx(struct app_tx *tx, const char *actor, const char *ref,
+		     struct app_err *err)
+{
+	struct store_confid c;
+	struct store_user u;
+	uint32_t old = 0;
+	int e;
+
+	e = app_user_resolve(tx->st, ref, &u, err);
+	if (e)
+		return e;
+	/* The ID goes into quarantine: callers who still dial it must not
+	 * reach the next owner soon. */
+	e = store_confid_personal(tx->st, u.id, &c);
+	if (!e) {
+		old = c.value;
+		e = app_confid_revoke(tx, old);
+	}
+	else if (e == ENOENT) {
+		e = 0;
+	}
+	if (!e)
+		e = app_hook_meetings_revoke(tx, &u);
+	if (!e)
+		e = store_user_delete(tx->st, u.id);
+	if (e)
+		return e;
+	return app_audit(tx, actor, "user.delete", u.email,
+			 json_pack("{s:s, s:o}", "displayName", u.display_name,
+				   "previousConferenceId", confid_json(old)));
+}
+
+int app_user_delete(struct app *a, const char *actor, const char *ref,
+		    struct app_err *err)
+{
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		return e;
+	e = delete_tx(&tx, actor, ref, err);
+	return app_tx_end(&tx, e, err);
+}
