@@ -153,4 +153,61 @@ int app_admin_ensure(struct app *a, const char *datadir, char *password,
  * only into an empty database. *seeded tells whether it did. */
 int app_demo_seed(struct app *a, bool *seeded, struct app_err *err);
 
+/* ---- Email outbox (issue 3, SPEC §5) ----
+ * Rows are written by the use cases in the same transaction as the change
+ * that causes them; the worker in src/mail/ claims due rows, renders and
+ * delivers them, and reports back. */
+
+#define APP_MAIL_KIND_SIZE 32
+#define APP_MAIL_TOKEN_SIZE 33
+#define APP_MAIL_ERROR_SIZE 512
+
+enum app_mail_state { APP_MAIL_PENDING, APP_MAIL_SENT, APP_MAIL_FAILED };
+
+/* One outbox row as the worker and the API see it. vars is a JSON object
+ * text of template variables (may hold a PIN: never log or show it). */
+struct app_mail {
+	int64_t id;
+	char kind[APP_MAIL_KIND_SIZE]; /* template name: "conference-id-reset" */
+	char to_addr[STORE_EMAIL_SIZE];
+	char to_name[STORE_NAME_SIZE];
+	char from_addr[STORE_EMAIL_SIZE];
+	char from_name[STORE_NAME_SIZE];
+	char subject[STORE_NAME_SIZE]; /* filled once rendered, else "" */
+	char token[APP_MAIL_TOKEN_SIZE]; /* stable per row: the Message-ID */
+	enum app_mail_state state;
+	int attempts;
+	int64_t created_at;
+	int64_t next_attempt_at; /* 0 when not pending */
+	int64_t sent_at;         /* 0 until sent */
+	char last_error[APP_MAIL_ERROR_SIZE];
+	char *vars; /* owned by the callee; valid during the callback only */
+};
+
+typedef int (app_mail_h)(const struct app_mail *m, void *arg);
+
+/* "Send conference info in email" to the user's primary address, or to to
+ * when not NULL. EBUSY when the user is not enabled. */
+int app_send_conference_info(struct app *a, const char *actor, const char *ref,
+			     const char *to, bool *queued, char *to_out,
+			     size_t to_size, struct app_err *err);
+
+/* Claim up to max due rows (pending, next_attempt_at <= now, not leased by
+ * another worker) for lease_s seconds, one callback each. */
+int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
+		     app_mail_h *h, void *arg);
+/* The worker's verdicts: delivered; a temporary failure (retried with the
+ * backoff of the settings, failed for good after the give-up time); a
+ * permanent failure (5xx): failed with the server's reply text. */
+int app_outbox_sent(struct app *a, int64_t id, const char *subject, int64_t now);
+int app_outbox_defer(struct app *a, int64_t id, const char *error, int64_t now);
+int app_outbox_fail(struct app *a, int64_t id, const char *error, int64_t now);
+
+/* Rows in state (NULL: all), newest first, at most limit. */
+int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
+		    void *arg, struct app_err *err);
+/* Send a failed row again: pending, due now. EBUSY unless failed. */
+int app_outbox_retry(struct app *a, const char *actor, int64_t id,
+		     struct app_mail *out, struct app_err *err);
+
 #endif
