@@ -1,0 +1,93 @@
+/* h_misc: who owns a conference ID, the audit log and the health check. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http_priv.h"
+
+#define AUDIT_LIMIT_DEFAULT 100
+#define AUDIT_LIMIT_MAX 1000
+
+int h_confid_get(struct http_req *r)
+{
+	struct app_confid_info ci;
+	struct app_err ae = {{0}};
+	json_t *user, *meeting;
+	int err;
+
+	memset(&ci, 0, sizeof(ci));
+	err = app_confid_lookup(r->app, r->param[0], &ci, &ae);
+	if (err)
+		return http_app_problem(r, err, &ae);
+
+	user = ci.user_id ? json_pack("{s:o, s:s}", "id",
+				      http_json_id(ci.user_id),
+				      "email", ci.user_email) : json_null();
+	meeting = (!ci.personal && ci.meeting_id) ?
+		json_pack("{s:o}", "id", http_json_id(ci.meeting_id)) :
+		json_null();
+
+	return http_reply(r, 200, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
+		"conferenceId", ci.conference_id,
+		"state", ci.live ? "live" : "revoked",
+		"kind", ci.personal ? "personal" : "meeting",
+		"user", user, "meeting", meeting,
+		"issuedAt", http_json_time(ci.issued_at),
+		"revokedAt", ci.live ? json_null() :
+			http_json_time(ci.revoked_at)));
+}
+
+/* The stored detail text as an object; {} when it is empty or not JSON,
+ * so that one odd row does not break the whole page. */
+static json_t *audit_detail(const char *text)
+{
+	json_t *d = text[0] ? json_loads(text, 0, NULL) : NULL;
+
+	if (json_is_object(d))
+		return d;
+	json_decref(d);
+	return json_object();
+}
+
+static int audit_one(const struct store_audit *a, void *arg)
+{
+	json_t *e;
+
+	e = json_pack("{s:o, s:o, s:s, s:s, s:o, s:o}",
+		      "id", http_json_id(a->id), "at", http_json_time(a->at),
+		      "actor", a->actor, "action", a->action,
+		      "target", http_json_str_or_null(a->target),
+		      "detail", audit_detail(a->detail));
+	return json_array_append_new(arg, e) ? ENOMEM : 0;
+}
+
+int h_audit_list(struct http_req *r)
+{
+	struct app_err ae = {{0}};
+	long long limit;
+	json_t *arr;
+	int err;
+
+	if (http_query_int(r, "limit", 1, AUDIT_LIMIT_MAX, AUDIT_LIMIT_DEFAULT,
+			   &limit))
+		return 0;
+	arr = json_array();
+	if (!arr)
+		return ENOMEM;
+	err = app_audit_list(r->app, (int)limit, audit_one, arr, &ae);
+	if (err) {
+		json_decref(arr);
+		return http_app_problem(r, err, &ae);
+	}
+	return http_reply(r, 200, json_pack("{s:o}", "entries", arr));
+}
+
+/* Health means the database answers: read one setting through the app. */
+int h_healthz(struct http_req *r)
+{
+	char value[64];
+
+	if (app_setting_get(r->app, "pinLength", value, sizeof(value)))
+		return http_problem(r, 503, "the database does not answer");
+	return http_reply(r, 200, json_pack("{s:s}", "status", "ok"));
+}

@@ -1,0 +1,469 @@
+/* http: the daemon around the REST API. libmicrohttpd runs a pool of
+ * threads; each request gets a struct conn_ctx on the first call of the
+ * access handler, where everything that needs no body is decided at once
+ * (route, token, announced size), so a client sending 10 MB without a token
+ * or over the limit is answered without us reading a byte of it. The body
+ * is then gathered into a buffer capped at HTTP_BODY_MAX; data past the cap
+ * is read and dropped (a chunked upload announces no size) and answered
+ * 413 at the end. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "http/http.h"
+#include "http/http_priv.h"
+
+#define HTTP_CONN_MEMORY (64 * 1024) /* per connection: headers, buffers */
+#define HTTP_CONN_TIMEOUT 30         /* seconds a silent client may hold on */
+#define HTTP_LOG_PATH_MAX 200
+
+struct http {
+	struct MHD_Daemon *d;
+	struct app *app;
+};
+
+struct conn_ctx {
+	struct timespec t0;
+	const struct http_route *route;
+	struct http_req req;
+	char allow[64];
+	char *body;
+	size_t len;
+	size_t cap;
+	bool too_big;
+	bool answered;
+};
+
+const char *http_query(const struct http_req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+/* Copy path for the log, bounded and with control characters replaced: a
+ * decoded path may hold "%0A" and must not forge log lines. */
+static void log_path(char *out, size_t size, const char *path)
+{
+	size_t i;
+
+	for (i = 0; path[i] && i + 1 < size && i < HTTP_LOG_PATH_MAX; i++) {
+		unsigned char ch = (unsigned char)path[i];
+
+		out[i] = (ch < 0x21 || ch == 0x7f) ? '?' : (char)ch;
+	}
+	out[i] = '\0';
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)((t1.tv_sec - t0->tv_sec) * 1000 +
+		      (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static struct MHD_Response *build_response(struct http_req *r)
+{
+	struct MHD_Response *resp;
+	const char *type;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (r->out && r->status != 204) {
+		text = json_dumps(r->out, JSON_COMPACT);
+		if (!text)
+			return NULL;
+		len = strlen(text);
+	}
+	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return NULL;
+	}
+
+	type = r->status >= 400 ? "application/problem+json" :
+		"application/json";
+	if (text)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	/* Answers may carry a one-time PIN: keep them out of every cache. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer");
+	if (r->status == 405 && r->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	return resp;
+}
+
+/* Queue the answer held in x->req and log the request line. */
+static enum MHD_Result respond(struct MHD_Connection *c, struct conn_ctx *x)
+{
+	struct http_req *r = &x->req;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char path[HTTP_LOG_PATH_MAX + 1];
+
+	if (!r->status)
+		http_problem(r, 500, "the handler gave no answer");
+	resp = build_response(r);
+	if (!resp)
+		return MHD_NO;
+
+	x->answered = true;
+	ret = MHD_queue_response(c, (unsigned int)r->status, resp);
+	MHD_destroy_response(resp);
+
+	log_path(path, sizeof(path), r->path);
+	fprintf(stderr, "info http method=%s path=%s status=%d ms=%ld\n",
+		r->method, path, r->status, elapsed_ms(&x->t0));
+	return ret;
+}
+
+/* 0 when the request carries a valid bearer token (actor filled in),
+ * else a 401 answer and EACCES. The token itself is never logged. */
+static int check_token(struct http *h, struct MHD_Connection *c,
+		       struct http_req *r)
+{
+	const char *v;
+	size_t len;
+
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!v || strncasecmp(v, "Bearer ", 7))
+		goto fail;
+	v += 7;
+	while (*v == ' ')
+		v++;
+	len = strlen(v);
+	if (len == 0 || len > HTTP_TOKEN_MAX)
+		goto fail;
+	if (app_token_check(h->app, v, r->actor, sizeof(r->actor)))
+		goto fail;
+	return 0;
+
+ fail:
+	http_problem(r, 401, "a valid bearer token is required");
+	return EACCES;
+}
+
+/* The size the client announces, or 0 when it announces none. */
+static unsigned long long announced_size(struct MHD_Connection *c)
+{
+	const char *v;
+	char *end = NULL;
+	unsigned long long n;
+
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!v || !(v[0] >= '0' && v[0] <= '9'))
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end || errno)
+		return ~0ULL; /* past any limit */
+	return n;
+}
+
+/* Decide what needs no body. Returns true when x->req holds the answer. */
+static bool early_answer(struct http *h, struct MHD_Connection *c,
+			 struct conn_ctx *x)
+{
+	struct http_req *r = &x->req;
+	enum http_match m;
+
+	m = http_route_match(r->method, r->path, &x->route, r->param,
+			     x->allow, sizeof(x->allow));
+
+	/* Only a public route answers without a token, so that nobody can
+	 * map the API (404 versus 405) without one. */
+	if (!(m == HTTP_MATCH_OK && x->route->public) && check_token(h, c, r))
+		return true;
+
+	switch (m) {
+	case HTTP_MATCH_OK:
+		break;
+	case HTTP_MATCH_NO_METHOD:
+		r->allow = x->allow;
+		http_problem(r, 405, "%s is not allowed here; allowed: %s",
+			     r->method, x->allow);
+		return true;
+	default:
+		http_problem(r, 404, "no such route");
+		return true;
+	}
+
+	if (announced_size(c) > HTTP_BODY_MAX) {
+		http_problem(r, 413, "the request body is over %d bytes",
+			     HTTP_BODY_MAX);
+		return true;
+	}
+	return false;
+}
+
+/* Append data to the body, or mark the request too big and drop it. */
+static void body_append(struct conn_ctx *x, const char *data, size_t size)
+{
+	size_t cap;
+	char *p;
+
+	if (x->too_big)
+		return;
+	if (size > HTTP_BODY_MAX - x->len)
+		goto too_big;
+	if (x->len + size > x->cap) {
+		cap = x->cap ? x->cap : 4096;
+		while (cap < x->len + size)
+			cap *= 2;
+		if (cap > HTTP_BODY_MAX)
+			cap = HTTP_BODY_MAX;
+		p = realloc(x->body, cap);
+		if (!p)
+			goto too_big;
+		x->body = p;
+		x->cap = cap;
+	}
+	memcpy(x->body + x->len, data, size);
+	x->len += size;
+	return;
+
+ too_big:
+	free(x->body);
+	x->body = NULL;
+	x->len = x->cap = 0;
+	x->too_big = true;
+}
+
+/* Parse the gathered body into r->in: empty is NULL, else an object. */
+static int parse_body(struct conn_ctx *x)
+{
+	struct http_req *r = &x->req;
+	json_error_t e;
+
+	if (x->len == 0)
+		return 0;
+	r->in = json_loadb(x->body, x->len, JSON_REJECT_DUPLICATES, &e);
+	if (!r->in) {
+		http_problem(r, 400, "malformed JSON: %s (line %d, column %d)",
+			     e.text, e.line, e.column);
+		return EINVAL;
+	}
+	if (!json_is_object(r->in)) {
+		http_problem(r, 400, "the request body must be a JSON object");
+		return EINVAL;
+	}
+	return 0;
+}
+
+static enum MHD_Result finish(struct MHD_Connection *c, struct conn_ctx *x)
+{
+	struct http_req *r = &x->req;
+	int err;
+
+	if (x->too_big) {
+		http_problem(r, 413, "the request body is over %d bytes",
+			     HTTP_BODY_MAX);
+		return respond(c, x);
+	}
+	if (parse_body(x))
+		return respond(c, x);
+
+	err = x->route->h(r);
+	if (err && (!r->status || r->status < 400))
+		http_problem(r, 500, "%s", strerror(err));
+	return respond(c, x);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *data,
+				  size_t *size, void **ctxp)
+{
+	struct http *h = cls;
+	struct conn_ctx *x = *ctxp;
+
+	(void)version;
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &x->t0);
+		x->req.app = h->app;
+		x->req.method = method;
+		x->req.path = url;
+		x->req.conn = c;
+		*ctxp = x;
+		if (early_answer(h, c, x))
+			return respond(c, x);
+		return MHD_YES;
+	}
+
+	if (x->answered) {
+		*size = 0;
+		return MHD_YES;
+	}
+	if (*size) {
+		body_append(x, data, *size);
+		*size = 0;
+		return MHD_YES;
+	}
+	return finish(c, x);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn_ctx *x = *ctxp;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!x)
+		return;
+	json_decref(x->req.in);
+	json_decref(x->req.out);
+	free(x->body);
+	free(x);
+	*ctxp = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t len;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	len = strlen(msg);
+	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		msg[--len] = '\0';
+	fprintf(stderr, "warn http mhd=\"%s\"\n", msg);
+}
+
+/* Parse "127.0.0.1:8080" or "[::1]:8080" into ss. 0 or EINVAL. */
+static int parse_addr(const char *addr, struct sockaddr_storage *ss,
+		      bool *v6)
+{
+	char host[64];
+	const char *colon, *hs = addr, *he;
+	char *end = NULL;
+	long port;
+
+	colon = strrchr(addr, ':');
+	if (!colon)
+		return EINVAL;
+	he = colon;
+	*v6 = addr[0] == '[';
+	if (*v6) {
+		hs = addr + 1;
+		if (he == hs || he[-1] != ']')
+			return EINVAL;
+		he--;
+	}
+	if ((size_t)(he - hs) >= sizeof(host) || he == hs)
+		return EINVAL;
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (!(colon[1] >= '0' && colon[1] <= '9') || *end || errno ||
+	    port < 1 || port > 65535)
+		return EINVAL;
+
+	memset(ss, 0, sizeof(*ss));
+	if (*v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host, &s6->sin6_addr) == 1 ? 0 : EINVAL;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : EINVAL;
+}
+
+bool http_addr_valid(const char *addr)
+{
+	struct sockaddr_storage ss;
+	bool v6;
+
+	return addr && parse_addr(addr, &ss, &v6) == 0;
+}
+
+int http_start(struct http **hp, struct app *a, const char *addr, int nthreads)
+{
+	struct sockaddr_storage ss;
+	struct http *h = NULL;
+	unsigned int flags;
+	bool v6 = false;
+	int err;
+
+	if (!hp || !a || !addr || nthreads < 1 || nthreads > 256)
+		return EINVAL;
+	err = parse_addr(addr, &ss, &v6);
+	if (err)
+		goto out;
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		err = ENOMEM;
+		goto out;
+	}
+	h->app = a;
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ?
+		MHD_USE_EPOLL : MHD_USE_POLL;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+
+	errno = 0;
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+		/* first, so that MHD's own messages use it too */
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)nthreads,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_END);
+	if (!h->d) {
+		/* MHD leaves bind()'s errno behind; keep the ones that tell
+		 * an operator what to fix. */
+		err = errno == EADDRINUSE || errno == EACCES ||
+			errno == EADDRNOTAVAIL ? errno : EIO;
+		goto out;
+	}
+
+ out:
+	if (err) {
+		free(h);
+		h = NULL;
+	}
+	*hp = h;
+	return err;
+}
+
+void http_stop(struct http *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	free(h);
+}

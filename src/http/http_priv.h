@@ -1,0 +1,134 @@
+/* http_priv: what the files of src/http/ share. Handlers never see
+ * libmicrohttpd: they read a struct http_req (params, query, parsed body,
+ * actor) and leave a status and a JSON document in it; http.c turns that
+ * into the response. This keeps handlers short and testable without a
+ * socket. */
+#ifndef DIALCONF_HTTP_HTTP_PRIV_H
+#define DIALCONF_HTTP_HTTP_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "app/app.h"
+
+#define HTTP_PARAM_MAX 2     /* {placeholders} in one route */
+#define HTTP_PARAM_SIZE 512  /* bytes of one decoded path component */
+#define HTTP_ACTOR_SIZE 257
+#define HTTP_TOKEN_MAX 256   /* bytes of a bearer token we look at */
+
+/* One request as handlers see it. */
+struct http_req {
+	struct app *app;
+	const char *method;
+	const char *path;
+	void *conn; /* the MHD connection, for http_query() only */
+	char actor[HTTP_ACTOR_SIZE];
+	char param[HTTP_PARAM_MAX][HTTP_PARAM_SIZE];
+	json_t *in;  /* the body as a JSON object, or NULL when empty */
+
+	/* The answer: status, and out (owned) or a problem. */
+	int status;
+	json_t *out;
+	const char *allow; /* for 405 */
+};
+
+typedef int (http_handler_h)(struct http_req *r);
+
+/* router.c: a table of method, pattern ("/api/v1/users/{}"), handler. */
+struct http_route {
+	const char *method;
+	const char *pattern;
+	http_handler_h *h;
+	bool public; /* answers without a token */
+};
+
+enum http_match {
+	HTTP_MATCH_OK,
+	HTTP_MATCH_NO_ROUTE,  /* 404 */
+	HTTP_MATCH_NO_METHOD, /* 405, allow filled in */
+	HTTP_MATCH_TOO_LONG,  /* a component over HTTP_PARAM_SIZE: 404 */
+};
+
+/* Find the route of method and path in the built-in table. On OK *rp is
+ * the route and the placeholders are copied to param; on NO_METHOD allow
+ * holds the methods the path answers ("GET, POST"). */
+enum http_match http_route_match(const char *method, const char *path,
+				 const struct http_route **rp,
+				 char param[HTTP_PARAM_MAX][HTTP_PARAM_SIZE],
+				 char *allow, size_t allowsize);
+
+/* json.c: answers and body checks. Each sets r->status and r->out and
+ * returns 0, or ENOMEM (the caller answers 500). */
+int http_reply(struct http_req *r, int status, json_t *body);
+int http_problem(struct http_req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The problem for an app errno: EINVAL 400, ENOENT 404, EEXIST/EBUSY 409,
+ * EACCES 401, ENOSPC 503, anything else 500. */
+int http_app_problem(struct http_req *r, int err, const struct app_err *ae);
+int http_status_of(int err);
+const char *http_title(int status);
+
+/* What a body field may hold. */
+enum http_jtype {
+	HTTP_J_STRING,
+	HTTP_J_STRING_NULL, /* a string or null */
+	HTTP_J_BOOL,
+	HTTP_J_OBJECT,
+	HTTP_J_STRINGS,     /* an array of strings */
+};
+
+struct http_field {
+	const char *name;
+	enum http_jtype type;
+	bool required;
+};
+
+/* Check obj (NULL counts as {}) against fields: no unknown names, the
+ * right types, required ones present. On a mismatch answers 400 and
+ * returns EINVAL; what names the body part in the detail. */
+int http_check_fields(struct http_req *r, const json_t *obj, const char *what,
+		      const struct http_field *fields, size_t n);
+
+/* Optional boolean field of obj, def when absent (types checked before). */
+bool http_json_bool(const json_t *obj, const char *name, bool def);
+/* String field of obj or NULL when absent or null. */
+const char *http_json_str(const json_t *obj, const char *name);
+
+/* A string or null when s is "". */
+json_t *http_json_str_or_null(const char *s);
+/* A decimal id as a JSON string ("42"). */
+json_t *http_json_id(int64_t id);
+/* Unix seconds as "2026-11-26T23:30:00Z", or null when t is 0. */
+json_t *http_json_time(int64_t t);
+/* Format t as ISO 8601 UTC into buf (21 bytes at least). 0 or EINVAL. */
+int http_time_format(int64_t t, char *buf, size_t size);
+
+/* A query argument of the request, or NULL. */
+const char *http_query(const struct http_req *r, const char *name);
+/* Parse the integer query argument name into *v: def when absent, 400 and
+ * EINVAL when not a decimal in [min, max]. */
+int http_query_int(struct http_req *r, const char *name, long long min,
+		   long long max, long long def, long long *v);
+
+/* Handlers, one per route (h_*.c). */
+int h_users_list(struct http_req *r);
+int h_users_create(struct http_req *r);
+int h_user_get(struct http_req *r);
+int h_user_patch(struct http_req *r);
+int h_user_delete(struct http_req *r);
+int h_user_reset_confid(struct http_req *r);
+int h_user_reset_pin(struct http_req *r);
+int h_numbers_list(struct http_req *r);
+int h_numbers_add(struct http_req *r);
+int h_number_patch(struct http_req *r);
+int h_number_delete(struct http_req *r);
+int h_settings_get(struct http_req *r);
+int h_settings_patch(struct http_req *r);
+int h_confid_get(struct http_req *r);
+int h_audit_list(struct http_req *r);
+int h_healthz(struct http_req *r);
+
+#endif
