@@ -8,7 +8,12 @@ PACKAGES=(
   libsqlite3-dev libpq-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libcurl4-openssl-dev libcsv-dev libinih-dev libcmocka-dev
   sqlite3 python3 python3-aiosmtpd curl
+  chromium nodejs
+  libre-dev librem-dev baresip-core espeak-ng sox
 )
+# npm: Debian's package, unless the installed nodejs brings its own (NodeSource's
+# nodejs provides and conflicts with the npm package).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

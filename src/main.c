@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "app/app.h"
 #include "cli/cli.h"
 #include "core/secret.h"
 #include "http/http.h"
+#include "mail/mail.h"
+#include "sip/sipd.h"
 
 #ifndef DIALCONF_VERSION
 #define DIALCONF_VERSION "0.1.0"
@@ -26,14 +29,21 @@
 #define SERVE_NTHREADS 8
 #define PATH_SIZE 4096
 
+#ifndef DIALCONF_PROMPTS_DIR
+#define DIALCONF_PROMPTS_DIR "prompts"
+#endif
+#define PASSWORD_SIZE 1026 /* 1024 bytes, newline, NUL */
+
 enum { EXIT_USAGE = 2 };
 
 struct serve_opts {
 	const char *data;
 	const char *db;
 	const char *http;
-	const char *sip;    /* stored; SIP arrives with a later issue */
-	const char *mail;   /* stored; the outbox worker arrives later */
+	const char *sip;
+	const char *rtp_ports; /* "LOW-HIGH" */
+	const char *prompts;
+	const char *mail;   /* delivery URL of the outbox worker */
 	const char *config;
 	bool demo;
 };
@@ -45,6 +55,7 @@ static void usage_main(FILE *f)
 		"\n"
 		"  serve [--data DIR] [--db URL] [--http ADDR:PORT] ...   run the service\n"
 		"  admin token [--data DIR] [--db URL] [--name NAME]      print a new API token\n"
+		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
 		"  user | number | meeting | settings | conference-id | outbox | calls | audit\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
@@ -57,16 +68,22 @@ static void usage_serve(FILE *f)
 {
 	fprintf(f,
 		"usage: dialconf serve [--data DIR] [--db URL] [--http ADDR:PORT]\n"
-		"                      [--sip ADDR:PORT] [--mail URL] [--config FILE] [--demo]\n"
+		"                      [--sip ADDR:PORT] [--rtp-ports LOW-HIGH] [--prompts DIR]\n"
+		"                      [--mail URL] [--config FILE] [--demo]\n"
 		"\n"
 		"  --data DIR        data directory, created if missing (default ./var)\n"
 		"  --db URL          database: sqlite: (in DIR), sqlite:/path/file.db\n"
 		"                    (default sqlite:)\n"
 		"  --http ADDR:PORT  REST API address (default 127.0.0.1:8080)\n"
-		"  --sip ADDR:PORT   SIP address (default 127.0.0.1:5060); accepted, the SIP\n"
-		"                    service arrives with a later issue\n"
-		"  --mail URL        maildir: or smtp://HOST:PORT (default maildir:); accepted,\n"
-		"                    email delivery arrives with a later issue\n"
+		"  --sip ADDR:PORT   SIP address, UDP and TCP (default 127.0.0.1:5060)\n"
+		"  --rtp-ports LOW-HIGH  RTP ports of calls (default 30000-39999)\n"
+		"  --prompts DIR     the attendant's prompt audio (default the source\n"
+		"                    tree's prompts/)\n"
+		"  --mail URL        where emails go: maildir: (DIR/maildir), maildir:PATH,\n"
+		"                    smtp://HOST:PORT (STARTTLS when offered) or\n"
+		"                    smtps://HOST:PORT; credentials in the URL or in\n"
+		"                    DIALCONF_SMTP_USER, DIALCONF_SMTP_PASSWORD\n"
+		"                    (default maildir:)\n"
 		"  --config FILE     not supported yet\n"
 		"  --demo            seed a small demo organization into an empty database\n");
 }
@@ -177,11 +194,33 @@ static void wait_for_stop(const sigset_t *set)
 	}
 }
 
+/* The SIP side (src/sip/): its own thread, stopped by sipd_stop(). */
+static int start_sip(struct sipd **sp, struct app *a,
+		     const struct serve_opts *o)
+{
+	struct sipd_opts so = {o->sip, 0, 0, o->prompts};
+	char why[512] = "";
+	int err;
+
+	(void)sipd_ports_parse(o->rtp_ports, &so.rtp_min, &so.rtp_max);
+	err = sipd_start(sp, a, &so, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "dialconf: cannot serve sip on %s: %s\n",
+			o->sip, why[0] ? why : strerror(err));
+		return err;
+	}
+	printf("dialconf: serving sip:%s (udp, tcp; rtp %s)\n", o->sip,
+	       o->rtp_ports);
+	return 0;
+}
+
 /* Run the service until a stop signal. Returns the exit code. */
 static int serve_run(const struct serve_opts *o)
 {
 	struct app *a = NULL;
 	struct http *h = NULL;
+	struct sipd *sip = NULL;
+	struct mail_worker *mail = NULL;
 	sigset_t set;
 	int code = 1, err;
 
@@ -205,12 +244,22 @@ static int serve_run(const struct serve_opts *o)
 		goto out;
 	}
 	printf("dialconf: serving http://%s (data %s)\n", o->http, o->data);
+	if (start_sip(&sip, a, o))
+		goto out;
+	err = mail_worker_start(&mail, a, o->mail, o->data);
+	if (err) {
+		fprintf(stderr, "dialconf: cannot deliver email to %s: %s\n",
+			o->mail, strerror(err));
+		goto out;
+	}
 
 	wait_for_stop(&set);
 	fprintf(stderr, "info main stopping\n");
 	code = 0;
  out:
+	sipd_stop(sip); /* BYE to every caller, before app goes away */
 	http_stop(h);
+	mail_worker_stop(mail); /* what it claimed and did not send stays due */
 	app_close(a);
 	return code;
 }
@@ -230,6 +279,8 @@ static int cmd_serve(int argc, char **argv)
 		{"db", required_argument, NULL, 'b'},
 		{"http", required_argument, NULL, 'H'},
 		{"sip", required_argument, NULL, 's'},
+		{"rtp-ports", required_argument, NULL, 'R'},
+		{"prompts", required_argument, NULL, 'P'},
 		{"mail", required_argument, NULL, 'm'},
 		{"config", required_argument, NULL, 'c'},
 		{"demo", no_argument, NULL, 'D'},
@@ -237,7 +288,8 @@ static int cmd_serve(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct serve_opts o = {"./var", "sqlite:", "127.0.0.1:8080",
-			       "127.0.0.1:5060", "maildir:", NULL, false};
+			       "127.0.0.1:5060", "30000-39999",
+			       DIALCONF_PROMPTS_DIR, "maildir:", NULL, false};
 	int c;
 
 	getopt_reset();
@@ -247,6 +299,8 @@ static int cmd_serve(int argc, char **argv)
 		case 'b': o.db = optarg; break;
 		case 'H': o.http = optarg; break;
 		case 's': o.sip = optarg; break;
+		case 'R': o.rtp_ports = optarg; break;
+		case 'P': o.prompts = optarg; break;
 		case 'm': o.mail = optarg; break;
 		case 'c': o.config = optarg; break;
 		case 'D': o.demo = true; break;
@@ -270,6 +324,19 @@ static int cmd_serve(int argc, char **argv)
 	if (!http_addr_valid(o.http)) {
 		fprintf(stderr, "dialconf serve: --http wants ADDR:PORT, e.g. "
 			"127.0.0.1:8080, not '%s'\n", o.http);
+		return EXIT_USAGE;
+	}
+	uint16_t rtp_lo, rtp_hi;
+
+	if (sipd_ports_parse(o.rtp_ports, &rtp_lo, &rtp_hi)) {
+		fprintf(stderr, "dialconf serve: --rtp-ports wants LOW-HIGH "
+			"within 1024-65535, not '%s'\n", o.rtp_ports);
+		return EXIT_USAGE;
+	}
+	if (mail_url_check(o.mail)) {
+		fprintf(stderr, "dialconf serve: --mail wants maildir:[DIR], "
+			"smtp://HOST:PORT or smtps://HOST:PORT, not '%s'\n",
+			o.mail);
 		return EXIT_USAGE;
 	}
 	if (o.config) {
@@ -340,11 +407,133 @@ static int cmd_admin_token(int argc, char **argv)
 	return token_run(data, db, name);
 }
 
-/* `dialconf admin ...`: only `token` works offline; the rest is the CLI's. */
+static void usage_passwd(FILE *f)
+{
+	fprintf(f,
+		"usage: dialconf admin passwd [--data DIR] [--db URL] [USERNAME]\n"
+		"\n"
+		"Set the admin center password of USERNAME (default admin) on the\n"
+		"local database, creating the account if it is missing; works without\n"
+		"a running service. The password (8 bytes at least) is read from\n"
+		"stdin, one line; on a terminal it is asked twice, not echoed. The\n"
+		"account's lock is lifted and its sessions end.\n");
+}
+
+/* One line of stdin into buf, without its line end. EINVAL when empty, too
+ * long or missing; prompt (on a terminal only) goes to stderr. */
+static int read_line(const char *prompt, bool tty, char *buf, size_t size)
+{
+	size_t len;
+
+	if (tty)
+		fprintf(stderr, "%s", prompt);
+	if (!fgets(buf, (int)size, stdin))
+		buf[0] = '\0';
+	if (tty)
+		fprintf(stderr, "\n");
+	len = strlen(buf);
+	if (len && buf[len - 1] != '\n' && !feof(stdin))
+		return EINVAL; /* longer than any password we take */
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	return len ? 0 : EINVAL;
+}
+
+/* The new password from stdin, asked twice with echo off on a terminal. */
+static int read_password(char *pw, size_t size)
+{
+	char again[PASSWORD_SIZE];
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &old);
+	int err;
+
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	err = read_line("New password: ", tty, pw, size);
+	if (!err && tty) {
+		err = read_line("Again: ", tty, again, sizeof(again));
+		if (!err && strcmp(pw, again))
+			err = EPERM;
+	}
+	if (tty)
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	explicit_bzero(again, sizeof(again));
+	if (err)
+		fprintf(stderr, "dialconf admin passwd: %s\n", err == EPERM ?
+			"the two passwords differ" :
+			"no password on stdin (one line, at most 1024 bytes)");
+	return err;
+}
+
+static int passwd_run(const char *data, const char *db, const char *user)
+{
+	struct app_err ae = {{0}};
+	char pw[PASSWORD_SIZE] = "";
+	struct app *a = NULL;
+	bool created = false;
+	int code = 1, err;
+
+	if (read_password(pw, sizeof(pw)) || open_app(&a, data, db, 1))
+		goto out;
+	err = app_admin_passwd(a, user, pw, &created, &ae);
+	if (err) {
+		fprintf(stderr, "dialconf admin passwd: %s\n",
+			ae.detail[0] ? ae.detail : strerror(err));
+		goto out;
+	}
+	printf("dialconf: password of %s %s\n", user,
+	       created ? "set (new account)" : "changed");
+	code = 0;
+ out:
+	explicit_bzero(pw, sizeof(pw));
+	app_close(a);
+	return code;
+}
+
+static int cmd_admin_passwd(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"db", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *data = "./var", *db = "sqlite:", *user = "admin";
+	int c;
+
+	getopt_reset();
+	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': data = optarg; break;
+		case 'b': db = optarg; break;
+		case 'h': usage_passwd(stdout); return 0;
+		default:
+			fprintf(stderr, "dialconf admin passwd: bad option "
+				"'%s'\n", argv[optind - 1]);
+			usage_passwd(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		user = argv[optind++];
+	if (optind < argc || !user[0]) {
+		usage_passwd(stderr);
+		return EXIT_USAGE;
+	}
+	return passwd_run(data, db, user);
+}
+
+/* `dialconf admin ...`: token and passwd work offline; the rest is the
+ * CLI's. */
 static int cmd_admin(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "token"))
 		return cmd_admin_token(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "passwd"))
+		return cmd_admin_passwd(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage_token(stdout);
 		return 0;

@@ -122,6 +122,9 @@ int app_tx_end(struct app_tx *tx, int e, struct app_err *err)
 	}
 	app_conn_put(tx->a, tx->st);
 	tx->st = NULL;
+	/* After the commit, not before: the worker must find the row. */
+	if (!e && tx->mail_queued)
+		app_outbox_nudge(tx->a);
 	return e;
 }
 
@@ -289,9 +292,13 @@ static void app_free(struct app *a)
 	free(a->conns);
 	free(a->conn_busy);
 	confid_pool_free(a->pool);
+	app_dialin_fini(a);
+	app_calls_fini(a);
 	pthread_mutex_destroy(&a->conn_mtx);
 	pthread_cond_destroy(&a->conn_cond);
 	pthread_mutex_destroy(&a->pool_mtx);
+	pthread_mutex_destroy(&a->mail_mtx);
+	pthread_cond_destroy(&a->mail_cond);
 	free(a->db_url);
 	free(a->datadir);
 	free(a);
@@ -361,6 +368,8 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 	pthread_mutex_init(&a->conn_mtx, NULL);
 	pthread_cond_init(&a->conn_cond, NULL);
 	pthread_mutex_init(&a->pool_mtx, NULL);
+	pthread_mutex_init(&a->mail_mtx, NULL);
+	pthread_cond_init(&a->mail_cond, NULL);
 	a->db_url = strdup(db_url);
 	a->datadir = strdup(datadir ? datadir : ".");
 	if (!a->db_url || !a->datadir) {
@@ -368,6 +377,11 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 		goto out;
 	}
 
+	e = app_dialin_init(a);
+	if (!e)
+		e = app_calls_init(a);
+	if (e)
+		goto out;
 	e = open_conns(a, nconn, err);
 	if (e)
 		goto out;

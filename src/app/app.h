@@ -82,18 +82,23 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 	     int nconn, struct app_err *err);
 void app_close(struct app *a);
 
-/* Users. create issues a personal ID and a PIN when audio is true. list
+/* Users. create issues a personal ID and a PIN when audio is true; when
+ * it does (and update when it enables a user) the "enabled" email is queued
+ * unless send_email is false or automaticallySendEmailsToUsers is off,
+ * which *email_queued (may be NULL) tells. list
  * pages by id: users with id > cursor matching search, at most limit (1-500),
  * and *next is the cursor of the next page or 0 at the end. */
 int app_user_create(struct app *a, const char *actor, const char *email,
-		    const char *display_name, bool audio, struct app_user *out,
+		    const char *display_name, bool audio, bool send_email,
+		    struct app_user *out, bool *email_queued,
 		    struct app_err *err);
 int app_user_get(struct app *a, const char *ref, struct app_user *out,
 		 struct app_err *err);
 int app_user_list(struct app *a, const char *search, int limit, int64_t cursor,
 		  app_user_h *h, void *arg, int64_t *next, struct app_err *err);
 int app_user_update(struct app *a, const char *actor, const char *ref,
-		    const struct app_user_patch *p, struct app_user *out,
+		    const struct app_user_patch *p, bool send_email,
+		    struct app_user *out, bool *email_queued,
 		    struct app_err *err);
 int app_user_delete(struct app *a, const char *actor, const char *ref,
 		    struct app_err *err);
@@ -153,61 +158,209 @@ int app_admin_ensure(struct app *a, const char *datadir, char *password,
  * only into an empty database. *seeded tells whether it did. */
 int app_demo_seed(struct app *a, bool *seeded, struct app_err *err);
 
+/* ---- Admin center sessions (issue 7) ----
+ * A session id (the cookie) and its CSRF token are secrets: never log
+ * them. */
+#define APP_SESSION_ID_SIZE 23 /* 128 random bits, base64url, NUL */
+
+struct app_session {
+	char id[APP_SESSION_ID_SIZE];
+	char csrf[APP_SESSION_ID_SIZE];
+	char username[STORE_NAME_SIZE];
+	int64_t expires_at; /* absolute end, unix seconds */
+};
+
+/* Sign in. 0 with out filled; EACCES for a wrong username or password
+ * (one answer for both, given after a delay that grows with each wrong
+ * password); EAGAIN while the account is locked, *retry_after seconds
+ * from now. Audited as session.create / session.failure. */
+int app_session_create(struct app *a, const char *username,
+		       const char *password, struct app_session *out,
+		       int64_t *retry_after, struct app_err *err);
+/* The session of id: 0 with out filled (the admin's username is the
+ * actor); EACCES when unknown, signed out, idle or expired; EPERM when
+ * state_changing and csrf (may be NULL) is not its token. */
+int app_session_check(struct app *a, const char *id, const char *csrf,
+		      bool state_changing, struct app_session *out);
+/* Sign out: the session is gone. ENOENT when there was none. */
+int app_session_delete(struct app *a, const char *id);
+/* Set username's password (a new argon2id hash), creating the account
+ * when missing (*created); lifts a lock and ends its sessions. EINVAL for
+ * a password under 8 bytes. */
+int app_admin_passwd(struct app *a, const char *username,
+		     const char *password, bool *created, struct app_err *err);
+
 /* ---- Email outbox (issue 3, SPEC §5) ----
  * Rows are written by the use cases in the same transaction as the change
- * that causes them; the worker in src/mail/ claims due rows, renders and
- * delivers them, and reports back. */
+ * that causes them (unless automaticallySendEmailsToUsers is off or the
+ * request said no); the worker in src/mail/ claims due rows, renders and
+ * delivers them, and reports back. Delivery is at least once: a row is
+ * marked sent only after the server accepted it. */
 
-#define APP_MAIL_KIND_SIZE 32
-#define APP_MAIL_TOKEN_SIZE 33
-#define APP_MAIL_ERROR_SIZE 512
+#define APP_MAIL_MSGID_SIZE 320 /* MIME_MSGID_SIZE */
 
-enum app_mail_state { APP_MAIL_PENDING, APP_MAIL_SENT, APP_MAIL_FAILED };
+enum app_mail_state {
+	APP_MAIL_PENDING = STORE_MAIL_PENDING,
+	APP_MAIL_SENT = STORE_MAIL_SENT,
+	APP_MAIL_FAILED = STORE_MAIL_FAILED,
+};
 
-/* One outbox row as the worker and the API see it. vars is a JSON object
- * text of template variables (may hold a PIN: never log or show it). */
+/* One outbox row as the worker and the API see it. */
 struct app_mail {
 	int64_t id;
-	char kind[APP_MAIL_KIND_SIZE]; /* template name: "conference-id-reset" */
+	char kind[STORE_MAIL_KIND_SIZE]; /* template name: "pin-reset" */
 	char to_addr[STORE_EMAIL_SIZE];
 	char to_name[STORE_NAME_SIZE];
 	char from_addr[STORE_EMAIL_SIZE];
 	char from_name[STORE_NAME_SIZE];
-	char subject[STORE_NAME_SIZE]; /* filled once rendered, else "" */
-	char token[APP_MAIL_TOKEN_SIZE]; /* stable per row: the Message-ID */
+	char subject[STORE_MAIL_SUBJECT_SIZE]; /* rendered when queued */
+	char message_id[APP_MAIL_MSGID_SIZE];  /* "<...>", stable per row */
 	enum app_mail_state state;
-	int attempts;
+	int attempts;  /* tries since queued or since the last retry */
 	int64_t created_at;
 	int64_t next_attempt_at; /* 0 when not pending */
 	int64_t sent_at;         /* 0 until sent */
-	char last_error[APP_MAIL_ERROR_SIZE];
-	char *vars; /* owned by the callee; valid during the callback only */
+	char last_error[STORE_MAIL_ERROR_SIZE];
+	/* The template variables as a JSON object text. Only set for the
+	 * worker (app_outbox_claim), valid during the callback; it may hold
+	 * a PIN: never log or show it. NULL elsewhere. */
+	const char *vars;
 };
 
 typedef int (app_mail_h)(const struct app_mail *m, void *arg);
 
 /* "Send conference info in email" to the user's primary address, or to to
- * when not NULL. EBUSY when the user is not enabled. */
+ * when not NULL: the conference ID and dial-in numbers, never the PIN.
+ * Queued whatever automaticallySendEmailsToUsers says (it is asked for);
+ * the address it goes to into to_out. EBUSY when the user is not enabled,
+ * EINVAL for a bad address. */
 int app_send_conference_info(struct app *a, const char *actor, const char *ref,
 			     const char *to, bool *queued, char *to_out,
 			     size_t to_size, struct app_err *err);
 
-/* Claim up to max due rows (pending, next_attempt_at <= now, not leased by
- * another worker) for lease_s seconds, one callback each. */
+/* Claim up to max (1-256) due rows (pending, next_attempt_at <= now, not
+ * leased) for lease_s seconds, one callback each, in one transaction. The
+ * callback must only copy what it needs: the transaction is open. */
 int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
 		     app_mail_h *h, void *arg);
-/* The worker's verdicts: delivered; a temporary failure (retried with the
- * backoff of the settings, failed for good after the give-up time); a
- * permanent failure (5xx): failed with the server's reply text. */
-int app_outbox_sent(struct app *a, int64_t id, const char *subject, int64_t now);
+
+/* The worker's verdict on one claimed row. */
+enum app_mail_result {
+	APP_MAIL_DELIVERED,  /* the server took it */
+	APP_MAIL_TEMPORARY,  /* 4xx, no connection: retry with backoff */
+	APP_MAIL_PERMANENT,  /* 5xx: failed with the server's reply text */
+};
+
+struct app_mail_verdict {
+	int64_t id;
+	enum app_mail_result result;
+	const char *error; /* reply text or reason; NULL when delivered */
+};
+
+/* Record n verdicts in one transaction. A delivered row loses the PIN
+ * from its variables. A temporary failure is retried after
+ * emailRetryInitialSeconds, doubling up to emailRetryMaxSeconds, and
+ * marked failed once the waits would pass emailGiveUpHours. */
+int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
+		      size_t n, int64_t now);
+/* One verdict each (app_outbox_report of one). */
+int app_outbox_sent(struct app *a, int64_t id, int64_t now);
 int app_outbox_defer(struct app *a, int64_t id, const char *error, int64_t now);
 int app_outbox_fail(struct app *a, int64_t id, const char *error, int64_t now);
 
-/* Rows in state (NULL: all), newest first, at most limit. */
+/* Rows in state "pending", "sent" or "failed" (NULL: all), newest first, at
+ * most limit (1-1000). EINVAL for another state or limit. */
 int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
 		    void *arg, struct app_err *err);
-/* Send a failed row again: pending, due now. EBUSY unless failed. */
+/* Send a failed row again: pending, due now, attempts from 0; audited as
+ * mail.retry. ENOENT when there is no such row, EBUSY unless failed. */
 int app_outbox_retry(struct app *a, const char *actor, int64_t id,
 		     struct app_mail *out, struct app_err *err);
+
+/* For the worker. release_leases: at start-up of a single node every lease
+ * belongs to a process that died, so its rows become due at once.
+ * next_due: when the next pending row can be claimed (ENOENT: none).
+ * wait: sleep until nudge is called or timeout_ms passed; *gen is the
+ * caller's last seen generation (start with 0), so a nudge between two
+ * waits is never missed. nudge: wake the waiters (called after a commit
+ * that queued an email, and to stop the worker). */
+int app_outbox_release_leases(struct app *a);
+int app_outbox_next_due(struct app *a, int64_t *at);
+void app_outbox_wait(struct app *a, uint64_t *gen, int timeout_ms);
+void app_outbox_nudge(struct app *a);
+
+/* ---- Dial-in (issue 5, SPEC §6): what the auto attendant asks ---- */
+
+#define APP_DIALIN_SOURCE_SIZE 192 /* "caller@address" */
+#define APP_CALLER_SIZE 64
+#define APP_CALL_STATE_SIZE 16
+
+/* What a typed conference ID reaches. valid is false for a malformed,
+ * unknown or revoked ID. user_id: the owner (personal) or the organizer
+ * (meeting), whose PIN makes the organizer. */
+struct app_dialin_target {
+	bool valid;
+	bool personal;
+	int64_t user_id;
+	int64_t meeting_id; /* 0 for a personal ID */
+	char conference_id[APP_CONFID_SIZE];
+	bool bypass;        /* allowPstnUsersToBypassLobby */
+};
+
+/* One call as the abuse guard and the audit log see it. */
+struct app_dialin_call {
+	const char *source;        /* caller number and address */
+	const char *caller_masked; /* app_caller_mask() */
+	const char *dialed;        /* E.164 */
+	const char *address;       /* the caller's IP address */
+};
+
+/* The caller's number with its last four characters hidden
+ * ("+1425555****"), for logs, the audit log and the calls list. */
+void app_caller_mask(const char *caller, char *out, size_t size);
+
+/* Is user (a Request-URI user part, "+" optional) a configured dial-in
+ * number? 0 with its E.164 form in e164, or ENOENT. */
+int app_dialin_number(struct app *a, const char *user, char *e164,
+		      size_t size);
+
+/* Resolve typed digits from the database, on every attempt (no cache).
+ * 0 with t filled (t->valid false when not valid), or a database errno. */
+int app_confid_resolve(struct app *a, const char *digits,
+		       struct app_dialin_target *t);
+
+/* Check the organizer PIN of user_id: argon2id, about 0.1 s of CPU, so
+ * the SIP thread calls it from its worker thread. 0 and *ok, or errno. */
+int app_pin_check(struct app *a, int64_t user_id, const char *pin, bool *ok);
+
+/* Abuse guard: is source refused (cooling off) at now? */
+bool app_dialin_refused(struct app *a, const char *source, int64_t now);
+/* A call ended its ID phase: failed (three invalid IDs; audited as
+ * dialin.failure) or not (a valid ID clears the source's run). *refused
+ * (may be NULL) tells whether the source is refused from now on. */
+int app_dialin_outcome(struct app *a, const struct app_dialin_call *c,
+		       bool failed, int64_t now, bool *refused);
+
+/* The live calls registry (GET /api/v1/calls), in memory. */
+struct app_call {
+	int64_t id; /* set by app_call_add */
+	char dialed[STORE_NUMBER_SIZE];
+	char caller[APP_CALLER_SIZE]; /* masked */
+	char state[APP_CALL_STATE_SIZE];
+	char conference_id[APP_CONFID_SIZE]; /* "" until resolved */
+	int64_t meeting_id;
+	int64_t user_id;
+	int64_t started_at;
+	bool muted;
+};
+
+typedef int (app_call_h)(const struct app_call *c, void *arg);
+
+int app_call_add(struct app *a, struct app_call *c);
+/* Replace the entry with c->id. 0 or ENOENT. */
+int app_call_update(struct app *a, const struct app_call *c);
+void app_call_remove(struct app *a, int64_t id);
+/* Every live call, oldest first; h's non-zero return stops and is returned. */
+int app_calls_list(struct app *a, app_call_h *h, void *arg);
 
 #endif

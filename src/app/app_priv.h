@@ -34,6 +34,16 @@ struct app {
 	int64_t pool_row;   /* highest confid row the pool has seen */
 	int64_t pool_scan;  /* quarantines ending up to here are known */
 	bool pool_stale;    /* rebuild from the database at the next sync */
+
+	/* Dial-in (dialin.c, calls.c): the abuse guard and live calls. */
+	struct app_dialin *dialin;
+	struct app_calls *calls;
+
+	/* The outbox worker sleeps on mail_cond; a commit that queued an
+	 * email raises mail_gen and wakes it (outbox.c). */
+	pthread_mutex_t mail_mtx;
+	pthread_cond_t mail_cond;
+	uint64_t mail_gen;
 };
 
 /* One use case's transaction: the connection it holds and what it did to
@@ -43,6 +53,8 @@ struct app_tx {
 	struct store *st;
 	int issued;      /* IDs inserted in this transaction */
 	bool pool_dirty; /* pool marked from rows this tx may roll back */
+	bool no_email;    /* the request said sendEmail:false */
+	bool mail_queued; /* an email was queued: wake the worker on commit */
 };
 
 /* app.c: connections, transactions, errors, audit, settings. */
@@ -75,6 +87,12 @@ int app_confid_issue(struct app_tx *tx, const char *actor,
 int app_confid_revoke(struct app_tx *tx, uint32_t value);
 void app_tx_rolled_back(struct app_tx *tx);
 
+/* dialin.c, calls.c: set up and torn down with the app. */
+int app_dialin_init(struct app *a);
+void app_dialin_fini(struct app *a);
+int app_calls_init(struct app *a);
+void app_calls_fini(struct app *a);
+
 /* user.c: shared by the user use cases and the demo seed. */
 int app_user_resolve(struct store *st, const char *ref, struct store_user *u,
 		     struct app_err *err);
@@ -99,10 +117,32 @@ int app_hook_meetings_reissue(struct app_tx *tx, const struct store_user *u,
 			      bool update_invitations, int *updated);
 int app_hook_meetings_revoke(struct app_tx *tx, const struct store_user *u);
 int app_hook_mail_confid_reset(struct app_tx *tx, const struct store_user *u,
-			       uint32_t confid, bool send_email, bool *queued);
+			       uint32_t confid, uint32_t previous,
+			       bool send_email, bool *queued);
 int app_hook_mail_pin_reset(struct app_tx *tx, const struct store_user *u,
 			    const char *pin, bool send_email, bool *queued);
 int app_hook_mail_enabled(struct app_tx *tx, const struct store_user *u,
 			  uint32_t confid, const char *pin, bool *queued);
+
+/* outbox.c: queue the email kind (a template name) for u in tx, to to (NULL:
+ * u's address), with the numbers u dials in with, confid and previous (0:
+ * none) and pin (NULL: none). Sets tx->mail_queued. */
+int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
+			  const struct store_user *u, const char *to,
+			  uint32_t confid, uint32_t previous, const char *pin);
+/* Whether the automatic emails are on (automaticallySendEmailsToUsers). */
+int app_mail_auto(struct store *st, bool *on);
+
+/* session.c: the sign-in rules at a given time, for tests; *failed is the
+ * account's count of wrong passwords after this one (0 if none). */
+int app_session_create_at(struct app *a, const char *username,
+			  const char *password, int64_t now,
+			  struct app_session *out, int64_t *retry_after,
+			  int *failed, struct app_err *err);
+int app_session_check_at(struct app *a, const char *id, const char *csrf,
+			 bool state_changing, int64_t now,
+			 struct app_session *out);
+/* How long a wrong password's answer waits, after failed of them. */
+unsigned int app_session_delay_ms(int failed);
 
 #endif

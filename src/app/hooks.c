@@ -2,9 +2,9 @@
  * runs inside the caller's transaction, so what it adds commits or rolls
  * back with the change that caused it (SPEC §3, §5).
  *
- * Meetings and the outbox come with later issues; until then these do
- * nothing and say so through their out-parameters. Fill them in here: the
- * use cases already call them at the right moment. */
+ * Meetings come with a later issue; until then their hooks do nothing
+ * and say so through their out-parameters. The mail hooks queue their
+ * email in the outbox (outbox.c). */
 #include <errno.h>
 
 #include "app/app_priv.h"
@@ -31,41 +31,74 @@ int app_hook_meetings_revoke(struct app_tx *tx, const struct store_user *u)
 	return 0;
 }
 
-/* SPEC §3 step 3: the "conference ID reset" email, unless send_email is
- * false or automaticallySendEmailsToUsers is off. */
-int app_hook_mail_confid_reset(struct app_tx *tx, const struct store_user *u,
-			       uint32_t confid, bool send_email, bool *queued)
+/* Whether an automatic email goes out: the organization's switch and the
+ * request's own choice must both say yes. */
+static int mail_wanted(struct app_tx *tx, bool send_email, bool *yes)
 {
-	(void)tx;
-	(void)u;
-	(void)confid;
-	(void)send_email;
-	*queued = false;
-	return 0;
+	bool on = false;
+	int e;
+
+	*yes = false;
+	if (!send_email || tx->no_email)
+		return 0;
+	e = app_mail_auto(tx->st, &on);
+	if (!e)
+		*yes = on;
+	return e;
 }
 
-/* SPEC §5: the "PIN reset" email, the one email that carries the PIN. */
+/* SPEC §3 step 3: the "conference ID reset" email, unless send_email is
+ * false or automaticallySendEmailsToUsers is off. It never carries the
+ * PIN: none is handed to the outbox. */
+int app_hook_mail_confid_reset(struct app_tx *tx, const struct store_user *u,
+			       uint32_t confid, uint32_t previous,
+			       bool send_email, bool *queued)
+{
+	bool yes;
+	int e;
+
+	*queued = false;
+	e = mail_wanted(tx, send_email, &yes);
+	if (e || !yes)
+		return e;
+	e = app_outbox_enqueue_tx(tx, "conference-id-reset", u, NULL, confid,
+				  previous, NULL);
+	*queued = e == 0;
+	return e;
+}
+
+/* SPEC §5: the "PIN reset" email, one of the two emails that carry the
+ * PIN (the outbox drops it once the email is sent). */
 int app_hook_mail_pin_reset(struct app_tx *tx, const struct store_user *u,
 			    const char *pin, bool send_email, bool *queued)
 {
-	(void)tx;
-	(void)u;
-	(void)pin;
-	(void)send_email;
+	bool yes;
+	int e;
+
 	*queued = false;
-	return 0;
+	e = mail_wanted(tx, send_email, &yes);
+	if (e || !yes)
+		return e;
+	e = app_outbox_enqueue_tx(tx, "pin-reset", u, NULL, 0, 0, pin);
+	*queued = e == 0;
+	return e;
 }
 
 /* SPEC §5: the "enabled" email with ID, numbers and PIN, sent when a user
  * is created enabled or becomes enabled. The PIN is never returned to the
- * administrator in that case: this email is the only way it leaves. */
+ * administrator in that case: this email is the only way it leaves. The
+ * request's sendEmail choice travels in tx->no_email. */
 int app_hook_mail_enabled(struct app_tx *tx, const struct store_user *u,
 			  uint32_t confid, const char *pin, bool *queued)
 {
-	(void)tx;
-	(void)u;
-	(void)confid;
-	(void)pin;
+	bool yes;
+	int e;
+
 	*queued = false;
-	return 0;
+	e = mail_wanted(tx, true, &yes);
+	if (e || !yes)
+		return e;
+	e = app_outbox_enqueue_tx(tx, "enabled", u, NULL, confid, 0, pin);
+	*queued = e == 0;
+	return e;
 }

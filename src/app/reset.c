@@ -59,7 +59,7 @@ static int reset_tx(struct app_tx *tx, const char *actor, const char *ref,
 	e = app_hook_meetings_reissue(tx, &u, update_invitations,
 				      &res->meetings_updated);
 	if (!e)
-		e = app_hook_mail_confid_reset(tx, &u, v, send_email,
+		e = app_hook_mail_confid_reset(tx, &u, v, old, send_email,
 					       &res->email_queued);
 	if (e)
 		return e;

@@ -198,7 +198,7 @@ static int issue_personal(struct app_tx *tx, const char *actor,
 static int audio_on(struct app_tx *tx, const char *actor, struct store_user *u,
 		    const char *pin, const char *hash, struct app_err *err)
 {
-	bool queued;
+	bool queued = false;
 	int e;
 
 	e = issue_personal(tx, actor, u, err);
@@ -249,7 +249,8 @@ int app_user_insert_tx(struct app_tx *tx, const char *actor,
 }
 
 int app_user_create(struct app *a, const char *actor, const char *email,
-		    const char *display_name, bool audio, struct app_user *out,
+		    const char *display_name, bool audio, bool send_email,
+		    struct app_user *out, bool *email_queued,
 		    struct app_err *err)
 {
 	char pin[APP_PIN_SIZE] = "";
@@ -272,11 +273,14 @@ int app_user_create(struct app *a, const char *actor, const char *email,
 	e = app_tx_begin(a, &tx, err);
 	if (e)
 		goto out;
+	tx.no_email = !send_email;
 	e = app_user_insert_tx(&tx, actor, email, display_name, pin,
 			       audio ? hash : NULL, &u, err);
 	if (!e && out)
 		e = app_user_fill(tx.st, &u, out);
 	e = app_tx_end(&tx, e, err);
+	if (!e && email_queued)
+		*email_queued = tx.mail_queued;
  out:
 	explicit_bzero(pin, sizeof(pin));
 	return e;
@@ -580,7 +584,8 @@ static int update_prepare(struct app *a, const char *ref,
 }
 
 int app_user_update(struct app *a, const char *actor, const char *ref,
-		    const struct app_user_patch *p, struct app_user *out,
+		    const struct app_user_patch *p, bool send_email,
+		    struct app_user *out, bool *email_queued,
 		    struct app_err *err)
 {
 	char pin[APP_PIN_SIZE] = "";
@@ -600,8 +605,11 @@ int app_user_update(struct app *a, const char *actor, const char *ref,
 	e = app_tx_begin(a, &tx, err);
 	if (e)
 		goto out;
+	tx.no_email = !send_email;
 	e = update_tx(&tx, actor, ref, p, pin, hash, out, err);
 	e = app_tx_end(&tx, e, err);
+	if (!e && email_queued)
+		*email_queued = tx.mail_queued;
  out:
 	explicit_bzero(pin, sizeof(pin));
 	return e;

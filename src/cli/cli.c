@@ -48,7 +48,8 @@ static const struct cli_verb verbs[] = {
 	 "issue a new conference ID; the old one stops working at once"},
 	{"user", "reset-pin", do_user_reset_pin, "USER [--no-email] [--json]",
 	 "issue a new organizer PIN, shown once"},
-	{"user", "send-conference-info", NULL, "USER [--to ADDRESS]",
+	{"user", "send-conference-info", do_user_send_info,
+	 "USER [--to ADDRESS] [--json]",
 	 "email the conference ID and dial-in numbers"},
 	{"user", "import", NULL, "FILE.csv",
 	 "add users from a CSV file"},
@@ -79,11 +80,12 @@ static const struct cli_verb verbs[] = {
 	{"meeting", "show", NULL, "ID", "show a meeting"},
 	{"meeting", "cancel", NULL, "ID",
 	 "cancel a meeting"},
-	{"outbox", "list", NULL, "[--state S]",
-	 "list queued emails"},
-	{"outbox", "retry", NULL, "ID",
-	 "retry a failed email"},
-	{"calls", NULL, NULL, "", "list live calls"},
+	{"outbox", "list", do_outbox_list,
+	 "[--state pending|sent|failed] [--limit N] [--json]",
+	 "list emails, newest first (default 100)"},
+	{"outbox", "retry", do_outbox_retry, "ID [--json]",
+	 "send a failed email again"},
+	{"calls", NULL, do_calls, "[--json]", "list live calls"},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -147,5 +147,7 @@ cli_verb_h do_number_list, do_number_add, do_number_remove,
 	do_number_set_default;
 cli_verb_h do_settings_show, do_settings_set;
 cli_verb_h do_confid_show, do_audit;
+cli_verb_h do_user_send_info, do_outbox_list, do_outbox_retry;
+cli_verb_h do_calls;
 
 #endif

@@ -24,6 +24,8 @@ _Static_assert(SECRET_TOKEN_SIZE >= sizeof(TOKEN_PREFIX) - 1 +
 	       sodium_base64_ENCODED_LEN(TOKEN_BYTES,
 			sodium_base64_VARIANT_URLSAFE_NO_PADDING), "token size");
 _Static_assert(SECRET_DIGEST_SIZE >= DIGEST_BYTES * 2 + 1, "digest size");
+_Static_assert(SECRET_ID_SIZE == sodium_base64_ENCODED_LEN(16,
+	       sodium_base64_VARIANT_URLSAFE_NO_PADDING), "id size");
 
 int secret_init(void)
 {
@@ -103,6 +105,36 @@ int secret_token_digest(const char *token, char *out, size_t size)
 	sodium_bin2hex(out, size, h, sizeof(h));
 
 	return 0;
+}
+
+int secret_id_new(char *out, size_t size)
+{
+	unsigned char raw[16];
+
+	if (!out || size < SECRET_ID_SIZE)
+		return EINVAL;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, size, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+
+	return 0;
+}
+
+bool secret_equal(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (!a || !b)
+		return false;
+
+	la = strnlen(a, PLAIN_MAX + 1);
+	lb = strnlen(b, PLAIN_MAX + 1);
+	if (la != lb || la > PLAIN_MAX)
+		return false;
+
+	return sodium_memcmp(a, b, la) == 0;
 }
 
 int secret_password_new(char *out, size_t size, size_t len)

@@ -23,6 +23,15 @@ int secret_token_new(char *out, size_t size);
 /* The hex digest a token is stored and looked up by. */
 int secret_token_digest(const char *token, char *out, size_t size);
 
+/* A random 128-bit id (session ids, CSRF tokens) as 22 base64url
+ * characters in out, SECRET_ID_SIZE bytes. */
+#define SECRET_ID_SIZE 23
+int secret_id_new(char *out, size_t size);
+
+/* Compare two NUL-terminated secrets in time that depends only on their
+ * lengths, so a wrong guess tells nothing of where it went wrong. */
+bool secret_equal(const char *a, const char *b);
+
 /* A random password of len characters from an unambiguous alphabet. */
 int secret_password_new(char *out, size_t size, size_t len);
 

@@ -66,6 +66,75 @@ static const struct setting_def table[] = {
 		.help = "Days a revoked conference ID is held back before it "
 			"may be issued again.",
 	},
+	{
+		.name = "emailRetryInitialSeconds",
+		.type = SETTING_INT, .min = 1, .max = 86400,
+		.def = "60",
+		.help = "Seconds before an email that met a temporary failure "
+			"(4xx reply, server unreachable) is tried again; the "
+			"wait doubles with each try.",
+	},
+	{
+		.name = "emailRetryMaxSeconds",
+		.type = SETTING_INT, .min = 1, .max = 604800,
+		.def = "3600",
+		.help = "Longest wait in seconds between two tries of an "
+			"email.",
+	},
+	{
+		.name = "emailGiveUpHours",
+		.type = SETTING_INT, .min = 1, .max = 8760,
+		.def = "120",
+		.help = "Hours of temporary failures after which an email is "
+			"marked failed.",
+	},
+	{
+		.name = "dialinFailureLimit",
+		.type = SETTING_INT, .min = 1, .max = 100,
+		.def = "3",
+		.help = "Failed dial-in calls in a row (wrong conference ID "
+			"three times) after which a source is refused.",
+	},
+	{
+		.name = "dialinFailureWindowMinutes",
+		.type = SETTING_INT, .min = 1, .max = 1440,
+		.def = "10",
+		.help = "Minutes within which those failed calls must fall.",
+	},
+	{
+		.name = "dialinCooloffMinutes",
+		.type = SETTING_INT, .min = 1, .max = 1440,
+		.def = "15",
+		.help = "Minutes a refused source stays refused (SIP 403).",
+	},
+	{
+		.name = "adminLockoutAttempts",
+		.type = SETTING_INT, .min = 1, .max = 100,
+		.def = "5",
+		.help = "Wrong passwords in a row after which an administrator "
+			"account is locked.",
+	},
+	{
+		.name = "adminLockoutMinutes",
+		.type = SETTING_INT, .min = 1, .max = 1440,
+		.def = "15",
+		.help = "Minutes a locked administrator account refuses every "
+			"sign-in, even with the right password.",
+	},
+	{
+		.name = "adminSessionIdleMinutes",
+		.type = SETTING_INT, .min = 1, .max = 1440,
+		.def = "30",
+		.help = "Minutes without a request after which an admin center "
+			"session ends.",
+	},
+	{
+		.name = "adminSessionMaxHours",
+		.type = SETTING_INT, .min = 1, .max = 168,
+		.def = "12",
+		.help = "Hours after sign-in at which an admin center session "
+			"ends, however active.",
+	},
 };
 
 const struct setting_def *settings_table(size_t *n)

@@ -73,7 +73,22 @@ static const struct http_field create_fields[] = {
 	{"email", HTTP_J_STRING, true},
 	{"displayName", HTTP_J_STRING, true},
 	{"audioConferencing", HTTP_J_OBJECT, false},
+	{"sendEmail", HTTP_J_BOOL, false},
 };
+
+/* USER plus "emailQueued" (docs/api.md "Email"): whether the enabled email
+ * went into the outbox. */
+static int user_reply_queued(struct http_req *r, int status,
+			     const struct app_user *u, bool queued)
+{
+	json_t *o = user_json(u);
+
+	if (o && json_object_set_new(o, "emailQueued", json_boolean(queued))) {
+		json_decref(o);
+		o = NULL;
+	}
+	return http_reply(r, status, o);
+}
 
 static const struct http_field create_ac_fields[] = {
 	{"enabled", HTTP_J_BOOL, false},
@@ -83,12 +98,13 @@ int h_users_create(struct http_req *r)
 {
 	struct app_err ae = {{0}};
 	struct app_user u;
+	bool queued = false;
 	json_t *ac;
 	int err;
 
 	if (!r->in)
 		return http_problem(r, 400, "a JSON object body is required");
-	if (http_check_fields(r, r->in, "", create_fields, 3))
+	if (http_check_fields(r, r->in, "", create_fields, 4))
 		return 0;
 	ac = json_object_get(r->in, "audioConferencing");
 	if (http_check_fields(r, ac, "audioConferencing", create_ac_fields, 1))
@@ -96,10 +112,12 @@ int h_users_create(struct http_req *r)
 
 	err = app_user_create(r->app, r->actor, http_json_str(r->in, "email"),
 			      http_json_str(r->in, "displayName"),
-			      http_json_bool(ac, "enabled", true), &u, &ae);
+			      http_json_bool(ac, "enabled", true),
+			      http_json_bool(r->in, "sendEmail", true), &u,
+			      &queued, &ae);
 	if (err)
 		return http_app_problem(r, err, &ae);
-	return user_reply(r, 201, &u);
+	return user_reply_queued(r, 201, &u, queued);
 }
 
 int h_user_get(struct http_req *r)
@@ -117,6 +135,7 @@ int h_user_get(struct http_req *r)
 static const struct http_field patch_fields[] = {
 	{"displayName", HTTP_J_STRING, false},
 	{"audioConferencing", HTTP_J_OBJECT, false},
+	{"sendEmail", HTTP_J_BOOL, false},
 };
 
 static const struct http_field patch_ac_fields[] = {
@@ -141,10 +160,11 @@ int h_user_patch(struct http_req *r)
 	struct app_user_patch p = {.audio_enabled = -1};
 	struct app_err ae = {{0}};
 	struct app_user u;
+	bool queued = false;
 	json_t *ac, *en;
 	int err;
 
-	if (http_check_fields(r, r->in, "", patch_fields, 2))
+	if (http_check_fields(r, r->in, "", patch_fields, 3))
 		return 0;
 	ac = json_object_get(r->in, "audioConferencing");
 	if (http_check_fields(r, ac, "audioConferencing", patch_ac_fields, 3))
@@ -157,10 +177,12 @@ int h_user_patch(struct http_req *r)
 	p.toll_number = patch_number(ac, "tollNumber");
 	p.toll_free_number = patch_number(ac, "tollFreeNumber");
 
-	err = app_user_update(r->app, r->actor, r->param[0], &p, &u, &ae);
+	err = app_user_update(r->app, r->actor, r->param[0], &p,
+			      http_json_bool(r->in, "sendEmail", true), &u,
+			      &queued, &ae);
 	if (err)
 		return http_app_problem(r, err, &ae);
-	return user_reply(r, 200, &u);
+	return user_reply_queued(r, 200, &u, queued);
 }
 
 int h_user_delete(struct http_req *r)

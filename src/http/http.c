@@ -43,6 +43,13 @@ struct conn_ctx {
 	bool answered;
 };
 
+const char *http_header(const struct http_req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
 const char *http_query(const struct http_req *r, const char *name)
 {
 	if (!r->conn)
@@ -74,6 +81,57 @@ static long elapsed_ms(const struct timespec *t0)
 		      (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
+/* On every answer, API or page (issue 7): the admin center runs only its
+ * own scripts and styles (no inline script, so an injected tag does
+ * nothing), cannot be framed, and leaks no URL to other sites. */
+static void add_security_headers(struct MHD_Response *resp)
+{
+	static const char *const h[][2] = {
+		{"Content-Security-Policy",
+		 "default-src 'self'; script-src 'self'; style-src 'self'; "
+		 "img-src 'self' data:; frame-ancestors 'none'; "
+		 "base-uri 'none'; form-action 'self'"},
+		{"X-Content-Type-Options", "nosniff"},
+		{"Referrer-Policy", "no-referrer"},
+		{"X-Frame-Options", "DENY"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		MHD_add_response_header(resp, h[i][0], h[i][1]);
+}
+
+/* An embedded file: its bytes live as long as the program. Browsers check
+ * with us before using a cached copy, so a new build shows at once. */
+static struct MHD_Response *file_response(struct http_req *r)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(r->file_len, (void *)r->file,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->file_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	add_security_headers(resp);
+	return resp;
+}
+
+static void add_answer_headers(struct MHD_Response *resp, struct http_req *r)
+{
+	char n[24];
+
+	add_security_headers(resp);
+	if (r->set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+					r->set_cookie);
+	if (r->status == 429 && r->retry_after > 0) {
+		snprintf(n, sizeof(n), "%lld", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, n);
+	}
+}
+
 static struct MHD_Response *build_response(struct http_req *r)
 {
 	struct MHD_Response *resp;
@@ -81,6 +139,8 @@ static struct MHD_Response *build_response(struct http_req *r)
 	char *text = NULL;
 	size_t len = 0;
 
+	if (r->file && !r->out)
+		return file_response(r);
 	if (r->out && r->status != 204) {
 		text = json_dumps(r->out, JSON_COMPACT);
 		if (!text)
@@ -104,6 +164,7 @@ static struct MHD_Response *build_response(struct http_req *r)
 					"Bearer");
 	if (r->status == 405 && r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	add_answer_headers(resp, r);
 	return resp;
 }
 
@@ -131,17 +192,64 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_ctx *x)
 	return ret;
 }
 
-/* 0 when the request carries a valid bearer token (actor filled in),
- * else a 401 answer and EACCES. The token itself is never logged. */
-static int check_token(struct http *h, struct MHD_Connection *c,
-		       struct http_req *r)
+/* Methods that change something: with a session cookie they need the
+ * X-CSRF-Token header too. */
+static bool state_changing(const char *method)
+{
+	return strcmp(method, "GET") && strcmp(method, "HEAD") &&
+		strcmp(method, "OPTIONS");
+}
+
+/* The admin center's cookie: 0 (actor and r->session filled in), or a 401
+ * answer (and the cookie cleared) when the session is unknown or over, or
+ * 403 when a state-changing request lacks the session's CSRF token. */
+static int check_session(struct http *h, struct MHD_Connection *c,
+			 struct http_req *r, const char *id)
+{
+	const char *csrf;
+	int err;
+
+	csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+	err = app_session_check(h->app, id, csrf, state_changing(r->method),
+				&r->session);
+	if (err == EPERM) {
+		http_problem(r, 403, "the X-CSRF-Token header is missing or "
+			     "does not match the session");
+		return EPERM;
+	}
+	if (err) {
+		snprintf(r->set_cookie, sizeof(r->set_cookie),
+			 "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+			 HTTP_SESSION_COOKIE, r->https ? "; Secure" : "");
+		http_problem(r, err == EACCES ? 401 : 500, "%s",
+			     err == EACCES ? "the session has ended: sign in "
+			     "again" : "cannot check the session");
+		return EACCES;
+	}
+	snprintf(r->actor, sizeof(r->actor), "%s", r->session.username);
+	return 0;
+}
+
+/* 0 when the request carries a valid bearer token or admin center session
+ * (actor filled in), else a 401 (or 403) answer and EACCES. A request with
+ * an Authorization header is judged by it alone. Neither the token nor the
+ * cookie is ever logged. */
+static int check_auth(struct http *h, struct MHD_Connection *c,
+		      struct http_req *r)
 {
 	const char *v;
 	size_t len;
 
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!v || strncasecmp(v, "Bearer ", 7))
+	if (!v) {
+		v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+						HTTP_SESSION_COOKIE);
+		if (v && v[0])
+			return check_session(h, c, r, v);
+		goto fail;
+	}
+	if (strncasecmp(v, "Bearer ", 7))
 		goto fail;
 	v += 7;
 	while (*v == ' ')
@@ -176,6 +284,37 @@ static unsigned long long announced_size(struct MHD_Connection *c)
 	return n;
 }
 
+/* HTTPS as the client saw it: we serve plain HTTP, so only a front proxy
+ * that terminates TLS can say so. Trusting the header costs nothing: it
+ * only adds Secure to cookies. */
+static bool came_over_https(struct MHD_Connection *c)
+{
+	const char *v;
+
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	return v && !strcasecmp(v, "https");
+}
+
+/* The admin center's files need no token (the sign-in page is one of
+ * them); nothing under /api/ is ever a file. True when r holds one. */
+static bool static_answer(struct http_req *r)
+{
+	const struct http_asset *f;
+
+	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+		return false;
+	if (!strncmp(r->path, "/api/", 5))
+		return false;
+	f = http_asset_find(r->path);
+	if (!f)
+		return false;
+	r->status = 200;
+	r->file = f->data;
+	r->file_len = f->len;
+	r->file_type = f->type;
+	return true;
+}
+
 /* Decide what needs no body. Returns true when x->req holds the answer. */
 static bool early_answer(struct http *h, struct MHD_Connection *c,
 			 struct conn_ctx *x)
@@ -183,12 +322,15 @@ static bool early_answer(struct http *h, struct MHD_Connection *c,
 	struct http_req *r = &x->req;
 	enum http_match m;
 
+	r->https = came_over_https(c);
 	m = http_route_match(r->method, r->path, &x->route, r->param,
 			     x->allow, sizeof(x->allow));
+	if (m == HTTP_MATCH_NO_ROUTE && static_answer(r))
+		return true;
 
 	/* Only a public route answers without a token, so that nobody can
 	 * map the API (404 versus 405) without one. */
-	if (!(m == HTTP_MATCH_OK && x->route->public) && check_token(h, c, r))
+	if (!(m == HTTP_MATCH_OK && x->route->public) && check_auth(h, c, r))
 		return true;
 
 	switch (m) {
@@ -333,6 +475,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
 		return;
 	json_decref(x->req.in);
 	json_decref(x->req.out);
+	explicit_bzero(&x->req.session, sizeof(x->req.session));
+	explicit_bzero(x->req.set_cookie, sizeof(x->req.set_cookie));
 	free(x->body);
 	free(x);
 	*ctxp = NULL;

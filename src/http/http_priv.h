@@ -18,6 +18,7 @@
 #define HTTP_PARAM_SIZE 512  /* bytes of one decoded path component */
 #define HTTP_ACTOR_SIZE 257
 #define HTTP_TOKEN_MAX 256   /* bytes of a bearer token we look at */
+#define HTTP_COOKIE_SIZE 160 /* bytes of a Set-Cookie value we send */
 
 /* One request as handlers see it. */
 struct http_req {
@@ -29,11 +30,44 @@ struct http_req {
 	char param[HTTP_PARAM_MAX][HTTP_PARAM_SIZE];
 	json_t *in;  /* the body as a JSON object, or NULL when empty */
 
+	/* The admin center session the request came with (issue 7), when it
+	 * authenticated by cookie; a secret, never logged. https: it came
+	 * over HTTPS (or X-Forwarded-Proto: https), so cookies get Secure. */
+	struct app_session session;
+	bool https;
+
 	/* The answer: status, and out (owned) or a problem. */
 	int status;
 	json_t *out;
 	const char *allow; /* for 405 */
+	char set_cookie[HTTP_COOKIE_SIZE]; /* a Set-Cookie value, or "" */
+	long long retry_after; /* seconds, for 429; 0 = no Retry-After */
+	/* A static file instead of JSON (out NULL): not owned. */
+	const unsigned char *file;
+	size_t file_len;
+	const char *file_type;
 };
+
+/* An admin center file embedded at build time (web/, scripts/embed_web.sh):
+ * served at "/" + path. */
+struct http_asset {
+	const char *path; /* "index.html", "js/users.js" */
+	const char *type; /* Content-Type */
+	const unsigned char *data;
+	size_t len;
+};
+
+/* The generated table (web.c) and its length. */
+extern const struct http_asset http_assets[];
+extern const size_t http_asset_count;
+
+/* static.c: the asset served at url path ("/" is index.html), or NULL. */
+const struct http_asset *http_asset_find(const char *path);
+
+/* http.c: a request header, or NULL. */
+const char *http_header(const struct http_req *r, const char *name);
+
+#define HTTP_SESSION_COOKIE "dialconf_session"
 
 typedef int (http_handler_h)(struct http_req *r);
 
@@ -129,6 +163,13 @@ int h_settings_get(struct http_req *r);
 int h_settings_patch(struct http_req *r);
 int h_confid_get(struct http_req *r);
 int h_audit_list(struct http_req *r);
+int h_user_send_info(struct http_req *r);
+int h_outbox_list(struct http_req *r);
+int h_outbox_retry(struct http_req *r);
+int h_calls_list(struct http_req *r);
 int h_healthz(struct http_req *r);
+int h_session_create(struct http_req *r);
+int h_session_get(struct http_req *r);
+int h_session_delete(struct http_req *r);
 
 #endif

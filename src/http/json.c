@@ -51,6 +51,7 @@ const char *http_title(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
+	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default:  return "Internal Server Error";
 	}

@@ -9,6 +9,9 @@
 
 static const struct http_route routes[] = {
 	{"GET",    "/healthz", h_healthz, true},
+	{"POST",   "/api/v1/session", h_session_create, true},
+	{"GET",    "/api/v1/session", h_session_get, false},
+	{"DELETE", "/api/v1/session", h_session_delete, false},
 	{"GET",    "/api/v1/users", h_users_list, false},
 	{"POST",   "/api/v1/users", h_users_create, false},
 	{"GET",    "/api/v1/users/{}", h_user_get, false},
@@ -18,6 +21,10 @@ static const struct http_route routes[] = {
 		   h_user_reset_confid, false},
 	{"POST",   "/api/v1/users/{}/audio-conferencing/reset-pin",
 		   h_user_reset_pin, false},
+	{"POST",   "/api/v1/users/{}/audio-conferencing/send-conference-info",
+		   h_user_send_info, false},
+	{"GET",    "/api/v1/outbox", h_outbox_list, false},
+	{"POST",   "/api/v1/outbox/{}/retry", h_outbox_retry, false},
 	{"GET",    "/api/v1/dial-in-numbers", h_numbers_list, false},
 	{"POST",   "/api/v1/dial-in-numbers", h_numbers_add, false},
 	{"PATCH",  "/api/v1/dial-in-numbers/{}", h_number_patch, false},
@@ -26,6 +33,7 @@ static const struct http_route routes[] = {
 	{"PATCH",  "/api/v1/settings", h_settings_patch, false},
 	{"GET",    "/api/v1/conference-ids/{}", h_confid_get, false},
 	{"GET",    "/api/v1/audit", h_audit_list, false},
+	{"GET",    "/api/v1/calls", h_calls_list, false},
 };
 
 /* Length of the component that starts at s (up to '/' or the end). */

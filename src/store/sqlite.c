@@ -547,4 +547,20 @@ const struct store_backend store_sqlite_backend = {
 	.admin_insert = sqlstore_admin_insert,
 	.admin_get = sqlstore_admin_get,
 	.admin_count = sqlstore_admin_count,
+	.admin_update = sqlstore_admin_update,
+
+	.session_insert = sqlstore_session_insert,
+	.session_get = sqlstore_session_get,
+	.session_touch = sqlstore_session_touch,
+	.session_delete = sqlstore_session_delete,
+	.session_delete_admin = sqlstore_session_delete_admin,
+	.session_purge = sqlstore_session_purge,
+
+	.outbox_insert = sqlstore_outbox_insert,
+	.outbox_get = sqlstore_outbox_get,
+	.outbox_update = sqlstore_outbox_update,
+	.outbox_claim = sqlstore_outbox_claim,
+	.outbox_list = sqlstore_outbox_list,
+	.outbox_next_due = sqlstore_outbox_next_due,
+	.outbox_release_leases = sqlstore_outbox_release_leases,
 };

@@ -435,8 +435,8 @@ int sqlstore_admin_get(void *conn, const char *username,
 		       struct store_admin *a)
 {
 	static const char sql[] =
-		"SELECT id, username, password_hash FROM admins"
-		" WHERE username = ?1";
+		"SELECT id, username, password_hash, failed_logins,"
+		" locked_until FROM admins WHERE username = ?1";
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
@@ -455,6 +455,8 @@ int sqlstore_admin_get(void *conn, const char *username,
 
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(stmt, 0);
+	a->failed_logins = sqlite3_column_int(stmt, 3);
+	a->locked_until = sqlite3_column_int64(stmt, 4);
 	if ((err = sqlstore_column_text(stmt, 1, a->username,
 					sizeof(a->username))))
 		goto out;

@@ -53,6 +53,21 @@ enum sqlstore_stmt {
 	SQS_ADMIN_INSERT,
 	SQS_ADMIN_GET,
 	SQS_ADMIN_COUNT,
+	SQS_ADMIN_UPDATE,
+	SQS_SESSION_INSERT,
+	SQS_SESSION_GET,
+	SQS_SESSION_TOUCH,
+	SQS_SESSION_DELETE,
+	SQS_SESSION_DELETE_ADMIN,
+	SQS_SESSION_PURGE,
+	SQS_OUTBOX_INSERT,
+	SQS_OUTBOX_GET,
+	SQS_OUTBOX_UPDATE,
+	SQS_OUTBOX_CLAIM,
+	SQS_OUTBOX_LIST,
+	SQS_OUTBOX_LIST_STATE,
+	SQS_OUTBOX_NEXT_DUE,
+	SQS_OUTBOX_RELEASE,
 	SQS_BEGIN,
 	SQS_COMMIT,
 	SQS_ROLLBACK,
@@ -153,5 +168,26 @@ int sqlstore_admin_insert(void *conn, struct store_admin *a);
 int sqlstore_admin_get(void *conn, const char *username,
 		       struct store_admin *a);
 int sqlstore_admin_count(void *conn, int64_t *n);
+
+/* sqlite_session.c: admin center sessions, admin sign-in bookkeeping. */
+int sqlstore_admin_update(void *conn, const struct store_admin *a);
+int sqlstore_session_insert(void *conn, const struct store_session *s);
+int sqlstore_session_get(void *conn, const char *digest,
+			 struct store_session *s);
+int sqlstore_session_touch(void *conn, const char *digest, int64_t at);
+int sqlstore_session_delete(void *conn, const char *digest);
+int sqlstore_session_delete_admin(void *conn, int64_t admin_id);
+int sqlstore_session_purge(void *conn, int64_t now, int64_t idle_before);
+
+/* sqlite_outbox.c */
+int sqlstore_outbox_insert(void *conn, struct store_mail *m);
+int sqlstore_outbox_get(void *conn, int64_t id, struct store_mail *m);
+int sqlstore_outbox_update(void *conn, const struct store_mail *m);
+int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
+			  int max, store_mail_h *h, void *arg);
+int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
+			 void *arg);
+int sqlstore_outbox_next_due(void *conn, int64_t *at);
+int sqlstore_outbox_release_leases(void *conn);
 
 #endif

@@ -153,8 +153,61 @@ static const char migration_1[] =
 	" password_hash TEXT NOT NULL"
 	");";
 
+/* The email outbox (SPEC §5), written in the same transaction as the change
+ * that causes an email. A row is pending until the worker reports it sent
+ * or failed; lease_until keeps two workers from sending the same row at
+ * once, and a lease that runs out (a worker that died) makes the row due
+ * again, so an email is sent at least once. The index serves the claim:
+ * pending rows by due time. */
+static const char migration_2[] =
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" created_at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind <> ''),"
+	" to_addr TEXT NOT NULL CHECK (to_addr <> ''),"
+	" to_name TEXT NOT NULL DEFAULT '',"
+	" from_addr TEXT NOT NULL CHECK (from_addr <> ''),"
+	" from_name TEXT NOT NULL DEFAULT '',"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" token TEXT NOT NULL UNIQUE CHECK (length(token) >= 16),"
+	" vars TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(vars)),"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	" next_attempt_at INTEGER,"
+	" lease_until INTEGER,"
+	" sent_at INTEGER,"
+	" last_error TEXT,"
+	" CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL)),"
+	" CHECK ((state = 'sent') = (sent_at IS NOT NULL))"
+	");"
+	"CREATE INDEX outbox_due ON outbox (next_attempt_at)"
+	" WHERE state = 'pending';"
+	"CREATE INDEX outbox_state ON outbox (state, id);";
+
+/* Admin center sign-in (issue 7). A session is found by the digest of its
+ * random id, so the table read back from a backup signs nobody in; it ends
+ * when idle too long or at expires_at, whichever comes first, and goes with
+ * its admin. failed_logins counts wrong passwords since the last success;
+ * locked_until refuses every sign-in of that admin until then. */
+static const char migration_4[] =
+	"CREATE TABLE admin_sessions ("
+	" digest TEXT NOT NULL PRIMARY KEY CHECK (length(digest) = 64),"
+	" admin_id INTEGER NOT NULL REFERENCES admins (id) ON DELETE CASCADE,"
+	" csrf TEXT NOT NULL CHECK (length(csrf) >= 16),"
+	" created_at INTEGER NOT NULL,"
+	" last_seen_at INTEGER NOT NULL CHECK (last_seen_at >= created_at),"
+	" expires_at INTEGER NOT NULL CHECK (expires_at > created_at)"
+	");"
+	"CREATE INDEX admin_sessions_admin ON admin_sessions (admin_id);"
+	"ALTER TABLE admins ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0"
+	" CHECK (failed_logins >= 0);"
+	"ALTER TABLE admins ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;";
+
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
+	{ .version = 2, .sql = migration_2 },
+	{ .version = 4, .sql = migration_4 },
 };
 
 const size_t sqlstore_migration_count =

@@ -305,3 +305,82 @@ int store_admin_count(struct store *st, int64_t *n)
 {
 	return n ? st->be->admin_count(st->conn, n) : EINVAL;
 }
+
+int store_admin_update(struct store *st, const struct store_admin *a)
+{
+	return a ? st->be->admin_update(st->conn, a) : EINVAL;
+}
+
+int store_session_insert(struct store *st, const struct store_session *s)
+{
+	return s ? st->be->session_insert(st->conn, s) : EINVAL;
+}
+
+int store_session_get(struct store *st, const char *digest,
+		      struct store_session *s)
+{
+	return digest && s ? st->be->session_get(st->conn, digest, s) : EINVAL;
+}
+
+int store_session_touch(struct store *st, const char *digest, int64_t at)
+{
+	return digest ? st->be->session_touch(st->conn, digest, at) : EINVAL;
+}
+
+int store_session_delete(struct store *st, const char *digest)
+{
+	return digest ? st->be->session_delete(st->conn, digest) : EINVAL;
+}
+
+int store_session_delete_admin(struct store *st, int64_t admin_id)
+{
+	return st->be->session_delete_admin(st->conn, admin_id);
+}
+
+int store_session_purge(struct store *st, int64_t now, int64_t idle_before)
+{
+	return st->be->session_purge(st->conn, now, idle_before);
+}
+
+int store_outbox_insert(struct store *st, struct store_mail *m)
+{
+	return m ? st->be->outbox_insert(st->conn, m) : EINVAL;
+}
+
+int store_outbox_get(struct store *st, int64_t id, struct store_mail *m)
+{
+	return m ? st->be->outbox_get(st->conn, id, m) : EINVAL;
+}
+
+int store_outbox_update(struct store *st, const struct store_mail *m)
+{
+	return m ? st->be->outbox_update(st->conn, m) : EINVAL;
+}
+
+int store_outbox_claim(struct store *st, int64_t now, int64_t lease_until,
+		       int max, store_mail_h *h, void *arg)
+{
+	if (!h || max < 1 || max > 256)
+		return EINVAL;
+
+	return st->be->outbox_claim(st->conn, now, lease_until, max, h, arg);
+}
+
+int store_outbox_list(struct store *st, int state, int limit,
+		      store_mail_h *h, void *arg)
+{
+	if (!h || state < -1 || state > STORE_MAIL_FAILED)
+		return EINVAL;
+
+	return st->be->outbox_list(st->conn, state, limit, h, arg);
+}
+
+int store_outbox_next_due(struct store *st, int64_t *at)
+{
+	return at ? st->be->outbox_next_due(st->conn, at) : EINVAL;
+}
+
+int store_outbox_release_leases(struct store *st)
+{
+	return st->be->outbox_release_leases(st->conn);
+}

@@ -84,6 +84,58 @@ struct store_admin {
 	int64_t id;
 	char username[STORE_NAME_SIZE];
 	char password_hash[STORE_HASH_SIZE];
+	int failed_logins;    /* wrong passwords since the last success */
+	int64_t locked_until; /* no sign-in before then; 0 = not locked */
+};
+
+/* An admin center session. The session id (the cookie) is stored only as
+ * its digest; csrf is the token the page sends back in X-CSRF-Token.
+ * username is read only (joined from admins). Times are unix seconds. */
+#define STORE_DIGEST_SIZE 65
+#define STORE_CSRF_SIZE 64
+
+struct store_session {
+	char digest[STORE_DIGEST_SIZE];
+	int64_t admin_id;
+	char username[STORE_NAME_SIZE];
+	char csrf[STORE_CSRF_SIZE];
+	int64_t created_at;
+	int64_t last_seen_at;
+	int64_t expires_at; /* absolute end */
+};
+
+/* An outbox row (SPEC §5): an email waiting, sent or failed. vars is the
+ * JSON object text of its template variables; it may hold a PIN until the
+ * row is sent, so it is never logged. Times are unix seconds, 0 = none. */
+#define STORE_MAIL_KIND_SIZE 32
+#define STORE_MAIL_TOKEN_SIZE 33
+#define STORE_MAIL_SUBJECT_SIZE 512
+#define STORE_MAIL_VARS_SIZE 8192
+#define STORE_MAIL_ERROR_SIZE 512
+
+enum store_mail_state {
+	STORE_MAIL_PENDING,
+	STORE_MAIL_SENT,
+	STORE_MAIL_FAILED,
+};
+
+struct store_mail {
+	int64_t id;
+	int64_t created_at;
+	char kind[STORE_MAIL_KIND_SIZE];
+	char to_addr[STORE_EMAIL_SIZE];
+	char to_name[STORE_NAME_SIZE];
+	char from_addr[STORE_EMAIL_SIZE];
+	char from_name[STORE_NAME_SIZE];
+	char subject[STORE_MAIL_SUBJECT_SIZE];
+	char token[STORE_MAIL_TOKEN_SIZE]; /* random hex, unique */
+	char vars[STORE_MAIL_VARS_SIZE];
+	enum store_mail_state state;
+	int attempts;
+	int64_t next_attempt_at; /* pending rows only */
+	int64_t lease_until;     /* claimed by a worker until then */
+	int64_t sent_at;
+	char last_error[STORE_MAIL_ERROR_SIZE];
 };
 
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
@@ -92,6 +144,7 @@ typedef int (store_confid_h)(const struct store_confid *c, void *arg);
 typedef int (store_number_h)(const struct store_number *n, void *arg);
 typedef int (store_audit_h)(const struct store_audit *a, void *arg);
 typedef int (store_setting_h)(const char *name, const char *value, void *arg);
+typedef int (store_mail_h)(const struct store_mail *m, void *arg);
 
 struct store;
 
@@ -151,6 +204,25 @@ struct store_backend {
 	int (*admin_insert)(void *conn, struct store_admin *a);
 	int (*admin_get)(void *conn, const char *username, struct store_admin *a);
 	int (*admin_count)(void *conn, int64_t *n);
+	int (*admin_update)(void *conn, const struct store_admin *a);
+
+	int (*session_insert)(void *conn, const struct store_session *s);
+	int (*session_get)(void *conn, const char *digest,
+			   struct store_session *s);
+	int (*session_touch)(void *conn, const char *digest, int64_t at);
+	int (*session_delete)(void *conn, const char *digest);
+	int (*session_delete_admin)(void *conn, int64_t admin_id);
+	int (*session_purge)(void *conn, int64_t now, int64_t idle_before);
+
+	int (*outbox_insert)(void *conn, struct store_mail *m);
+	int (*outbox_get)(void *conn, int64_t id, struct store_mail *m);
+	int (*outbox_update)(void *conn, const struct store_mail *m);
+	int (*outbox_claim)(void *conn, int64_t now, int64_t lease_until,
+			    int max, store_mail_h *h, void *arg);
+	int (*outbox_list)(void *conn, int state, int limit, store_mail_h *h,
+			   void *arg);
+	int (*outbox_next_due)(void *conn, int64_t *at);
+	int (*outbox_release_leases)(void *conn);
 };
 
 /* Open a connection to the database at url (see above), creating it and
@@ -237,5 +309,41 @@ int store_token_find(struct store *st, const char *digest, char *name, size_t si
 int store_admin_insert(struct store *st, struct store_admin *a);
 int store_admin_get(struct store *st, const char *username, struct store_admin *a);
 int store_admin_count(struct store *st, int64_t *n);
+/* Writes password_hash, failed_logins and locked_until of the admin a->id. */
+int store_admin_update(struct store *st, const struct store_admin *a);
+
+/* Admin center sessions, by the digest of their id. get fills username
+ * from the admin; touch moves last_seen_at forward (never back: ENOENT
+ * when at is older or the session is gone); delete_admin removes every
+ * session of one admin; purge removes those past expires_at (<= now) or
+ * last seen before idle_before. */
+int store_session_insert(struct store *st, const struct store_session *s);
+int store_session_get(struct store *st, const char *digest,
+		      struct store_session *s);
+int store_session_touch(struct store *st, const char *digest, int64_t at);
+int store_session_delete(struct store *st, const char *digest);
+int store_session_delete_admin(struct store *st, int64_t admin_id);
+int store_session_purge(struct store *st, int64_t now, int64_t idle_before);
+
+/* Outbox (SPEC §5). insert sets m->id (the row starts as given: normally
+ * pending, due at m->next_attempt_at); EEXIST for a token in use.
+ * update writes everything but id, created_at, kind, the addresses and
+ * token. claim leases up to max (1-256) pending rows that are due
+ * (next_attempt_at <= now) and not leased (lease_until NULL or <= now) until
+ * lease_until, in one statement, then calls h for each claimed row: a
+ * second worker running the same claim gets other rows or none. list gives
+ * rows in state (an enum store_mail_state, or -1 for all), newest first, at
+ * most limit (<= 0: all). next_due: the earliest time a pending row can be
+ * claimed (ENOENT when there is none). release_leases clears every lease:
+ * for a single node at start-up, when no other worker can hold one. */
+int store_outbox_insert(struct store *st, struct store_mail *m);
+int store_outbox_get(struct store *st, int64_t id, struct store_mail *m);
+int store_outbox_update(struct store *st, const struct store_mail *m);
+int store_outbox_claim(struct store *st, int64_t now, int64_t lease_until,
+		       int max, store_mail_h *h, void *arg);
+int store_outbox_list(struct store *st, int state, int limit,
+		      store_mail_h *h, void *arg);
+int store_outbox_next_due(struct store *st, int64_t *at);
+int store_outbox_release_leases(struct store *st);
 
 #endif

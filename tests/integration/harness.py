@@ -10,9 +10,13 @@ urllib) and cli() (the dialconf command line, DIALCONF_URL/DIALCONF_TOKEN).
         status, headers, body = d.api("GET", "/api/v1/users")
         rc, out, err = d.cli("user", "list", "--json")
 
-Every process a Daemon starts is stopped when the test ends, passes or fails
-(context manager, and stop_all() from run.py and atexit). Python standard
-library only.
+SmtpServer is a local SMTP server (python3-aiosmtpd, smtp_handlers.py) for
+`serve --mail smtp://...`: it keeps what it accepts in a Maildir, can be
+stopped and started again on the same port, and answers 550 on demand.
+
+Every process a Daemon or SmtpServer starts is stopped when the test ends,
+passes or fails (context manager, and stop_all() from run.py and atexit).
+Python standard library only (aiosmtpd runs in its own /usr/bin/python3).
 """
 
 import atexit
@@ -52,6 +56,27 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_sip_port():
+    """A port on 127.0.0.1 free for both UDP and TCP (SIP listens on both)."""
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+    raise OSError("no port free for both UDP and TCP")
+
+
+def rtp_port_range():
+    """A random block of 200 RTP ports, so daemons of parallel runs rarely
+    share one (the daemon skips ports in use anyway)."""
+    import random
+    low = random.randrange(20000, 29800, 2)
+    return "%d-%d" % (low, low + 199)
 
 
 def _log_dir():
@@ -94,6 +119,9 @@ class Daemon:
     def serve_argv(self):
         argv = [self.bin, "serve", "--data", self.data_dir,
                 "--http", "127.0.0.1:%d" % self.port]
+        if "--sip" not in self.extra_args:  # never the shared 5060
+            argv += ["--sip", "127.0.0.1:%d" % self.sip_port,
+                     "--rtp-ports", self.rtp_ports]
         if self.db:
             argv += ["--db", self.db]
         return argv + self.extra_args
@@ -113,6 +141,8 @@ class Daemon:
     def _start_once(self):
         assert self.proc is None, "daemon already running"
         self.port = free_port()
+        self.sip_port = free_sip_port()
+        self.rtp_ports = rtp_port_range()
         self.url = "http://127.0.0.1:%d" % self.port
         self._log_offset = os.path.getsize(self.log_path)
         with open(self.log_path, "ab") as log:
@@ -375,6 +405,233 @@ class Daemon:
             "numbers": sorted(self.numbers(), key=lambda n: n["number"]),
             "audit": self.audit(),
         }
+
+
+# -- SMTP server: python3-aiosmtpd -------------------------------------------
+
+# aiosmtpd is a Debian package: only Debian's interpreter sees it.
+SMTP_PYTHON = "/usr/bin/python3"
+HERE = os.path.dirname(os.path.abspath(__file__))
+MAIL_WAIT = 15.0
+
+
+class SmtpServer:
+    """A local SMTP server for the daemon's `--mail smtp://...`:
+    `python3 -m aiosmtpd` with smtp_handlers.Recorder, which keeps every
+    message it accepts, byte for byte, in a Maildir of its own.
+
+        with SmtpServer() as smtp, Daemon(["--mail", smtp.url]) as d:
+            ...
+            msgs = smtp.wait_messages(1, to="ada@example.org")
+
+    The port is chosen once: stop() and start() again give "server down,
+    server back" on the same address. SmtpServer(running=False) as a
+    context manager does not start it. Addresses whose local part starts
+    with reject_prefix are answered 550 at RCPT TO; while fail_on() is in
+    force every message is answered 550 after DATA."""
+
+    def __init__(self, running=True, reject_prefix="reject", quiet=False):
+        self.dir = tempfile.mkdtemp(prefix="dialconf-smtp-")
+        self.maildir = os.path.join(self.dir, "Maildir")
+        self.flag = os.path.join(self.dir, "fail.flag")
+        self.reject_prefix = reject_prefix
+        self.quiet = quiet
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.url = "smtp://%s:%d" % (self.host, self.port)
+        self.proc = None
+        self.running_on_enter = running
+        self.starts = 0
+        fd, self.log_path = tempfile.mkstemp(prefix="smtp-", suffix=".log",
+                                             dir=_log_dir())
+        os.close(fd)
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(self.maildir, sub), exist_ok=True)
+        touched.append(self)
+
+    def argv(self):
+        argv = [SMTP_PYTHON, "-m", "aiosmtpd", "-n",
+                "-l", "%s:%d" % (self.host, self.port),
+                "-c", "smtp_handlers.Recorder", "--", self.maildir,
+                "fail_flag=" + self.flag]
+        if self.reject_prefix:
+            argv.append("reject_prefix=" + self.reject_prefix)
+        if self.quiet:
+            argv.append("quiet=1")
+        return argv
+
+    def start(self):
+        """Start the server and wait until it greets with 220."""
+        assert self.proc is None, "SMTP server already running"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = HERE + (os.pathsep + env["PYTHONPATH"]
+                                    if env.get("PYTHONPATH") else "")
+        with open(self.log_path, "ab") as log:
+            log.write(("=== start %d: %s\n" % (self.starts + 1,
+                       " ".join(self.argv()))).encode())
+            log.flush()
+            self.proc = subprocess.Popen(
+                self.argv(), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=log, env=env, start_new_session=True)
+        _live.append(self)
+        self.starts += 1
+        deadline = time.monotonic() + START_TIMEOUT
+        last = "no answer"
+        while True:
+            rc = self.proc.poll()
+            if rc is not None:
+                self.proc = None
+                _live.remove(self)
+                raise DaemonError("aiosmtpd exited with status %d before "
+                                  "greeting\n%s" % (rc, self.log_tail()))
+            try:
+                with socket.create_connection((self.host, self.port),
+                                              timeout=1.0) as s:
+                    banner = s.recv(512)
+                    if banner.startswith(b"220"):
+                        s.sendall(b"QUIT\r\n")
+                        return self
+                    last = repr(banner)
+            except OSError as e:
+                last = str(e)
+            if time.monotonic() > deadline:
+                raise DaemonError("aiosmtpd did not greet on port %d within "
+                                  "%.0f s (%s)\n%s" % (self.port,
+                                                        START_TIMEOUT, last,
+                                                        self.log_tail()))
+            time.sleep(0.05)
+
+    def stop(self):
+        """Stop the server (the port then refuses connections)."""
+        if self.proc is None:
+            return
+        p, self.proc = self.proc, None
+        if self in _live:
+            _live.remove(self)
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def fail_on(self):
+        """From now on every message is answered 550 after DATA."""
+        open(self.flag, "w").close()
+
+    def fail_off(self):
+        if os.path.exists(self.flag):
+            os.unlink(self.flag)
+
+    def cleanup(self):
+        self.stop()
+        if not os.environ.get("DIALCONF_ITEST_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        try:
+            return self.start() if self.running_on_enter else self
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def __exit__(self, exc_type, exc, tb):
+        self.cleanup()
+        return False
+
+    def log_tail(self, n=25):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "--- %s (last %d lines) ---\n%s" % (
+            self.log_path, n, "\n".join(lines[-n:]))
+
+    # -- what arrived ---------------------------------------------------------
+
+    def count(self):
+        return len(os.listdir(os.path.join(self.maildir, "new")))
+
+    def raw_messages(self):
+        """(file name, bytes) of every accepted message, in arrival order."""
+        new = os.path.join(self.maildir, "new")
+        out = []
+        for name in sorted(os.listdir(new),
+                           key=lambda n: (int(n.split(".")[0]), n)):
+            with open(os.path.join(new, name), "rb") as f:
+                out.append((name, f.read()))
+        return out
+
+    def messages(self, to=None):
+        """Every accepted message parsed with policy=email.policy.default
+        (an EmailMessage: headers decoded), in arrival order; with to, only
+        those whose envelope recipient is that address. Each has .raw, the
+        bytes as the daemon sent them."""
+        out = []
+        for name, raw in self.raw_messages():
+            msg = parse_mail(raw)
+            if to is not None and to.lower() not in envelope_to(msg):
+                continue
+            out.append(msg)
+        return out
+
+    def wait_messages(self, n, to=None, match=None, timeout=MAIL_WAIT):
+        """Poll (bounded) until at least n messages (to that address, and
+        for which match(msg) is true) have arrived; returns them all."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = [m for m in self.messages(to) if match is None or match(m)]
+            if len(got) >= n:
+                return got
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    "%d email(s)%s expected within %.0f s, %d arrived; the "
+                    "SMTP server holds %d: %s" % (
+                        n, " to " + to if to else "", timeout, len(got),
+                        self.count(), describe_mails(self.messages())))
+            time.sleep(0.1)
+
+
+def parse_mail(raw):
+    import email
+    import email.policy
+    # Maildir files end lines with LF; the daemon sent CRLF.
+    msg = email.message_from_bytes(raw.replace(b"\r\n", b"\n"),
+                                   policy=email.policy.default)
+    msg.raw = raw
+    return msg
+
+
+def envelope_to(msg):
+    """The envelope recipients smtp_handlers.Recorder noted, lower case."""
+    return [a.strip().lower() for a in
+            str(msg.get("X-Envelope-To", "")).split(",") if a.strip()]
+
+
+def mail_parts(msg):
+    """(text/plain, text/html) of a message, decoded to str ("" if absent)."""
+    plain = html = ""
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if part.is_multipart() or part.get_content_disposition() == \
+                "attachment":
+            continue
+        if ctype == "text/plain" and not plain:
+            plain = part.get_content()
+        elif ctype == "text/html" and not html:
+            html = part.get_content()
+    return plain, html
+
+
+def describe_mails(msgs):
+    return "; ".join("[to %s, subject %r, Message-ID %s]"
+                     % (",".join(envelope_to(m)), str(m.get("Subject")),
+                        m.get("Message-ID")) for m in msgs) or "(none)"
 
 
 def q(s):

@@ -61,6 +61,16 @@ static void test_table(void **state)
 		{ "enableEntryExitNotifications", "true", SETTING_BOOL },
 		{ "allowPstnUsersToBypassLobby", "false", SETTING_BOOL },
 		{ "conferenceIdQuarantineDays", "365", SETTING_INT },
+		{ "emailRetryInitialSeconds", "60", SETTING_INT },
+		{ "emailRetryMaxSeconds", "3600", SETTING_INT },
+		{ "emailGiveUpHours", "120", SETTING_INT },
+		{ "dialinFailureLimit", "3", SETTING_INT },
+		{ "dialinFailureWindowMinutes", "10", SETTING_INT },
+		{ "dialinCooloffMinutes", "15", SETTING_INT },
+		{ "adminLockoutAttempts", "5", SETTING_INT },
+		{ "adminLockoutMinutes", "15", SETTING_INT },
+		{ "adminSessionIdleMinutes", "30", SETTING_INT },
+		{ "adminSessionMaxHours", "12", SETTING_INT },
 	};
 	const struct setting_def *t, *d;
 	size_t n, i;

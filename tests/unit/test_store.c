@@ -888,6 +888,203 @@ static void test_admins(void **state)
 	assert_int_equal(store_admin_get(st, "root", &got), ENOENT);
 }
 
+/* ---- outbox ---- */
+
+static void mail_init(struct store_mail *m, const char *token, int64_t due)
+{
+	memset(m, 0, sizeof(*m));
+	m->created_at = T0;
+	snprintf(m->kind, sizeof(m->kind), "pin-reset");
+	snprintf(m->to_addr, sizeof(m->to_addr), "ada@example.org");
+	snprintf(m->to_name, sizeof(m->to_name), "Ada");
+	snprintf(m->from_addr, sizeof(m->from_addr), "no-reply@example.org");
+	snprintf(m->subject, sizeof(m->subject), "Your new organizer PIN");
+	snprintf(m->token, sizeof(m->token), "%s", token);
+	snprintf(m->vars, sizeof(m->vars), "{\"pin\":\"12345\"}");
+	m->state = STORE_MAIL_PENDING;
+	m->next_attempt_at = due;
+}
+
+static int64_t add_mail(struct store *st, const char *token, int64_t due)
+{
+	struct store_mail m;
+
+	mail_init(&m, token, due);
+	assert_int_equal(store_outbox_insert(st, &m), 0);
+	assert_true(m.id > 0);
+	return m.id;
+}
+
+static int collect_mail(const struct store_mail *m, void *arg)
+{
+	struct rows *r = arg;
+
+	assert_true(r->n < 32);
+	r->v[r->n++] = m->id;
+	return 0;
+}
+
+static void test_outbox_insert_get(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_mail m, got;
+
+	mail_init(&m, "0123456789abcdef0123456789abcdef", T0);
+	assert_int_equal(store_outbox_insert(st, &m), 0);
+	assert_int_equal(store_outbox_get(st, m.id, &got), 0);
+	assert_string_equal(got.to_addr, "ada@example.org");
+	assert_string_equal(got.token, m.token);
+	assert_string_equal(got.vars, "{\"pin\":\"12345\"}");
+	assert_int_equal(got.state, STORE_MAIL_PENDING);
+	assert_int_equal(got.next_attempt_at, T0);
+	assert_int_equal(got.sent_at, 0);
+	assert_string_equal(got.last_error, "");
+
+	/* The token is the Message-ID's: never two rows with one. */
+	assert_int_equal(store_outbox_insert(st, &m), EEXIST);
+	/* The schema refuses what the worker could not send. */
+	mail_init(&m, "ffff456789abcdef0123456789abcdef", T0);
+	snprintf(m.vars, sizeof(m.vars), "{not json");
+	assert_int_equal(store_outbox_insert(st, &m), EINVAL);
+	mail_init(&m, "eeee456789abcdef0123456789abcdef", 0);
+	assert_int_equal(store_outbox_insert(st, &m), EINVAL);
+	assert_int_equal(store_outbox_get(st, 999, &got), ENOENT);
+}
+
+static void test_outbox_claim_due_only(void **state)
+{
+	struct store *st = st_of(state);
+	struct rows r = { .n = 0 };
+	int64_t a, b, at = 0;
+
+	a = add_mail(st, "aaaa456789abcdef0123456789abcdef", T0);
+	b = add_mail(st, "bbbb456789abcdef0123456789abcdef", T0 + 100);
+	assert_int_equal(store_outbox_next_due(st, &at), 0);
+	assert_int_equal(at, T0);
+
+	assert_int_equal(store_outbox_claim(st, T0, T0 + 60, 10, collect_mail,
+					    &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], a);
+
+	/* Leased: nobody else gets it until the lease runs out. */
+	r.n = 0;
+	assert_int_equal(store_outbox_claim(st, T0 + 59, T0 + 119, 10,
+					    collect_mail, &r), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(store_outbox_next_due(st, &at), 0);
+	assert_int_equal(at, T0 + 60);
+
+	/* A dead worker's lease runs out: the row is due again. */
+	r.n = 0;
+	assert_int_equal(store_outbox_claim(st, T0 + 100, T0 + 160, 10,
+					    collect_mail, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0], a);
+	assert_int_equal(r.v[1], b);
+
+	/* Released at start-up (single node): due at once. */
+	assert_int_equal(store_outbox_release_leases(st), 0);
+	r.n = 0;
+	assert_int_equal(store_outbox_claim(st, T0 + 100, T0 + 160, 1,
+					    collect_mail, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(store_outbox_claim(st, T0, T0, 0, collect_mail, &r),
+			 EINVAL);
+}
+
+static void test_outbox_update_list(void **state)
+{
+	struct store *st = st_of(state);
+	struct rows r = { .n = 0 };
+	struct store_mail m;
+	int64_t a, b, c, at;
+
+	a = add_mail(st, "aaaa456789abcdef0123456789abcdef", T0);
+	b = add_mail(st, "bbbb456789abcdef0123456789abcdef", T0);
+	c = add_mail(st, "cccc456789abcdef0123456789abcdef", T0);
+
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	m.state = STORE_MAIL_SENT;
+	m.attempts = 1;
+	m.sent_at = T0 + 5;
+	m.next_attempt_at = 0;
+	snprintf(m.vars, sizeof(m.vars), "{}");
+	assert_int_equal(store_outbox_update(st, &m), 0);
+
+	assert_int_equal(store_outbox_get(st, b, &m), 0);
+	m.state = STORE_MAIL_FAILED;
+	m.attempts = 1;
+	m.next_attempt_at = 0;
+	snprintf(m.last_error, sizeof(m.last_error), "550 no such user");
+	assert_int_equal(store_outbox_update(st, &m), 0);
+	/* A sent row needs its time, a pending one its due time. */
+	m.state = STORE_MAIL_SENT;
+	assert_int_equal(store_outbox_update(st, &m), EINVAL);
+
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	assert_string_equal(m.vars, "{}");
+	assert_int_equal(m.sent_at, T0 + 5);
+	assert_int_equal(store_outbox_get(st, b, &m), 0);
+	assert_string_equal(m.last_error, "550 no such user");
+
+	assert_int_equal(store_outbox_list(st, -1, 0, collect_mail, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.v[0], c); /* newest first */
+	r.n = 0;
+	assert_int_equal(store_outbox_list(st, STORE_MAIL_FAILED, 10,
+					   collect_mail, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], b);
+	r.n = 0;
+	assert_int_equal(store_outbox_list(st, -1, 2, collect_mail, &r), 0);
+	assert_int_equal(r.n, 2);
+
+	/* Only c is pending now. */
+	r.n = 0;
+	assert_int_equal(store_outbox_claim(st, T0, T0 + 60, 10, collect_mail,
+					    &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], c);
+	m.id = c;
+	assert_int_equal(store_outbox_get(st, c, &m), 0);
+	m.state = STORE_MAIL_SENT;
+	m.sent_at = T0;
+	m.next_attempt_at = 0;
+	assert_int_equal(store_outbox_update(st, &m), 0);
+	assert_int_equal(store_outbox_next_due(st, &at), ENOENT);
+}
+
+/* Two connections claiming at once never get the same row. */
+static void test_outbox_claim_two_workers(void **state)
+{
+	struct fixture *f = *state;
+	struct rows r1 = { .n = 0 }, r2 = { .n = 0 };
+	struct store *st2 = NULL;
+	size_t i, j;
+	char tok[40];
+
+	for (i = 0; i < 10; i++) {
+		snprintf(tok, sizeof(tok), "%032zx", i + 1);
+		add_mail(f->st, tok, T0);
+	}
+	assert_int_equal(store_open(&st2, f->url, f->dir), 0);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_outbox_claim(f->st, T0, T0 + 60, 6,
+					    collect_mail, &r1), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_begin(st2), 0);
+	assert_int_equal(store_outbox_claim(st2, T0, T0 + 60, 6,
+					    collect_mail, &r2), 0);
+	assert_int_equal(store_commit(st2), 0);
+	assert_int_equal(r1.n, 6);
+	assert_int_equal(r2.n, 4);
+	for (i = 0; i < r1.n; i++)
+		for (j = 0; j < r2.n; j++)
+			assert_true(r1.v[i] != r2.v[j]);
+	store_close(st2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -916,6 +1113,10 @@ int main(void)
 		T(test_audit),
 		T(test_tokens),
 		T(test_admins),
+		T(test_outbox_insert_get),
+		T(test_outbox_claim_due_only),
+		T(test_outbox_update_list),
+		T(test_outbox_claim_two_workers),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

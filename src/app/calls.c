@@ -1,0 +1,120 @@
+/* calls: the live calls registry behind GET /api/v1/calls. The SIP thread
+ * adds, updates and removes entries; HTTP threads list them. In memory
+ * behind one mutex: calls live as long as the process, and a caller's
+ * number is kept here masked only. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_priv.h"
+
+struct call_entry {
+	struct app_call c;
+	struct call_entry *next;
+};
+
+struct app_calls {
+	pthread_mutex_t mtx;
+	struct call_entry *head;
+	int64_t next_id;
+};
+
+int app_calls_init(struct app *a)
+{
+	a->calls = calloc(1, sizeof(*a->calls));
+	if (!a->calls)
+		return ENOMEM;
+	pthread_mutex_init(&a->calls->mtx, NULL);
+	a->calls->next_id = 1;
+	return 0;
+}
+
+void app_calls_fini(struct app *a)
+{
+	struct call_entry *e, *next;
+
+	if (!a->calls)
+		return;
+	for (e = a->calls->head; e; e = next) {
+		next = e->next;
+		free(e);
+	}
+	pthread_mutex_destroy(&a->calls->mtx);
+	free(a->calls);
+	a->calls = NULL;
+}
+
+int app_call_add(struct app *a, struct app_call *c)
+{
+	struct call_entry *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return ENOMEM;
+	pthread_mutex_lock(&a->calls->mtx);
+	c->id = a->calls->next_id++;
+	e->c = *c;
+	e->next = a->calls->head;
+	a->calls->head = e;
+	pthread_mutex_unlock(&a->calls->mtx);
+	return 0;
+}
+
+int app_call_update(struct app *a, const struct app_call *c)
+{
+	struct call_entry *e;
+	int err = ENOENT;
+
+	pthread_mutex_lock(&a->calls->mtx);
+	for (e = a->calls->head; e; e = e->next) {
+		if (e->c.id == c->id) {
+			e->c = *c;
+			err = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&a->calls->mtx);
+	return err;
+}
+
+void app_call_remove(struct app *a, int64_t id)
+{
+	struct call_entry **pp, *e;
+
+	pthread_mutex_lock(&a->calls->mtx);
+	for (pp = &a->calls->head; (e = *pp) != NULL; pp = &e->next) {
+		if (e->c.id == id) {
+			*pp = e->next;
+			free(e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&a->calls->mtx);
+}
+
+/* Copies under the lock, callbacks outside it: a slow HTTP client must
+ * not hold up the SIP thread. Oldest call first. */
+int app_calls_list(struct app *a, app_call_h *h, void *arg)
+{
+	struct app_call *v = NULL;
+	struct call_entry *e;
+	size_t n = 0, i;
+	int err = 0;
+
+	pthread_mutex_lock(&a->calls->mtx);
+	for (e = a->calls->head; e; e = e->next)
+		n++;
+	if (n) {
+		v = calloc(n, sizeof(*v));
+		if (!v)
+			err = ENOMEM;
+	}
+	for (e = a->calls->head, i = n; v && e; e = e->next)
+		v[--i] = e->c;
+	pthread_mutex_unlock(&a->calls->mtx);
+
+	for (i = 0; !err && i < n; i++)
+		err = h(&v[i], arg);
+	free(v);
+	return err;
+}

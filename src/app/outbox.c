@@ -1,0 +1,649 @@
+/* outbox: the email outbox of SPEC §5 on the app side.
+ *
+ * Queueing: a use case's hook calls app_outbox_enqueue_tx() inside its own
+ * transaction, so the email exists exactly when the change that caused it
+ * does. The row holds who it goes to, the From of the settings at that
+ * moment, the subject (rendered now, so the outbox list can show it), a
+ * random token (the stable Message-ID) and the template variables as JSON.
+ * The body is rendered by the worker from those variables.
+ *
+ * Secrets: the PIN reset and enabled emails need the PIN in their
+ * variables until they are delivered. A delivered row loses it at once
+ * (secrets at rest only as long as needed); a failed row keeps it, since
+ * a retry must be able to send the same email. The other kinds never get a
+ * PIN into their variables at all.
+ *
+ * Delivery state: the worker claims due rows with a short lease, delivers
+ * outside any transaction, and reports verdicts (app_outbox_report). A
+ * worker that dies leaves its lease to run out, so the row is claimed
+ * again: at least once, never zero times. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "app/app_priv.h"
+#include "core/buf.h"
+#include "core/confid.h"
+#include "core/emailaddr.h"
+#include "core/mime.h"
+#include "core/settings.h"
+#include "core/tmpl.h"
+
+#define SUBJECT_LINE_MAX 1024 /* bytes of a template's Subject: line */
+#define LIST_LIMIT_MAX 1000
+#define CLAIM_MAX 256
+
+/* The variables every template may name (templates/README at the top of
+ * each template); a missing one renders as empty. */
+enum {
+	V_DISPLAY_NAME, V_ORG, V_CONFID, V_PREV, V_TOLL, V_TOLL_FREE, V_PIN,
+	V_MEETINGS, V_COUNT
+};
+
+static const char *const var_names[V_COUNT] = {
+	"displayName", "organizationName", "conferenceId",
+	"previousConferenceId", "tollNumber", "tollFreeNumber", "pin",
+	"meetingsList",
+};
+
+int app_mail_auto(struct store *st, bool *on)
+{
+	return app_setting_bool(st, "automaticallySendEmailsToUsers", on);
+}
+
+/* The subject: the template's first line rendered alone, so a PIN in the
+ * body is never rendered here. */
+static int subject_render(const char *kind, const struct tmpl_var *vars,
+			  char *subject, size_t size)
+{
+	char name[STORE_MAIL_KIND_SIZE + 8];
+	char line[SUBJECT_LINE_MAX];
+	struct buf *b = NULL;
+	const char *t, *body;
+	size_t len;
+	int e;
+
+	snprintf(name, sizeof(name), "%s.txt", kind);
+	t = tmpl_builtin(name);
+	if (!t)
+		return EINVAL;
+	len = strcspn(t, "\n");
+	if (len >= sizeof(line))
+		return EOVERFLOW;
+	memcpy(line, t, len);
+	line[len] = '\0';
+
+	e = buf_alloc(&b, sizeof(line) * 4);
+	if (!e)
+		e = tmpl_render(line, vars, V_COUNT, TMPL_TEXT, b);
+	if (!e)
+		e = tmpl_subject(buf_str(b), subject, size, &body);
+	buf_free(b);
+	return e;
+}
+
+/* vars as a JSON object text into out; empty values are left out. */
+static int vars_json(const struct tmpl_var *vars, char *out, size_t size)
+{
+	json_t *o = json_object();
+	char *text = NULL;
+	int e = 0, i;
+
+	if (!o)
+		return ENOMEM;
+	for (i = 0; i < V_COUNT && !e; i++) {
+		if (vars[i].value && vars[i].value[0] &&
+		    json_object_set_new(o, vars[i].name,
+					json_string(vars[i].value)))
+			e = EINVAL; /* not UTF-8: refused before it is stored */
+	}
+	if (!e)
+		text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!e && !text)
+		e = ENOMEM;
+	if (!e && strlen(text) >= size)
+		e = EOVERFLOW;
+	if (!e)
+		memcpy(out, text, strlen(text) + 1);
+	if (text) {
+		explicit_bzero(text, strlen(text)); /* may hold the PIN */
+		free(text);
+	}
+	json_decref(o);
+	return e;
+}
+
+/* From, subject, variables of a new row for u (numbers: u's own or the
+ * organization's defaults). */
+static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
+		     const struct store_user *u, uint32_t confid,
+		     uint32_t previous, const char *pin)
+{
+	char org[SETTINGS_VALUE_MAX], id[APP_CONFID_SIZE] = "";
+	char prev[APP_CONFID_SIZE] = "";
+	struct tmpl_var v[V_COUNT];
+	struct app_user au;
+	int e, i;
+
+	if ((e = app_user_fill(tx->st, u, &au)) ||
+	    (e = app_setting_text(tx->st, "organizationName", org,
+				  sizeof(org))) ||
+	    (e = app_setting_text(tx->st, "sendEmailFromAddress",
+				  m->from_addr, sizeof(m->from_addr))) ||
+	    (e = app_setting_text(tx->st, "sendEmailFromDisplayName",
+				  m->from_name, sizeof(m->from_name))))
+		return e;
+	if (confid)
+		confid_format(confid, id, sizeof(id));
+	if (previous)
+		confid_format(previous, prev, sizeof(prev));
+	for (i = 0; i < V_COUNT; i++)
+		v[i] = (struct tmpl_var){ var_names[i], NULL };
+	v[V_DISPLAY_NAME].value = u->display_name;
+	v[V_ORG].value = org;
+	v[V_CONFID].value = id;
+	v[V_PREV].value = prev;
+	v[V_TOLL].value = au.toll_number;
+	v[V_TOLL_FREE].value = au.toll_free_number;
+	v[V_PIN].value = pin;
+
+	e = subject_render(kind, v, m->subject, sizeof(m->subject));
+	if (!e)
+		e = vars_json(v, m->vars, sizeof(m->vars));
+	return e;
+}
+
+int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
+			  const struct store_user *u, const char *to,
+			  uint32_t confid, uint32_t previous, const char *pin)
+{
+	struct store_mail *m;
+	int e;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return ENOMEM;
+	m->created_at = app_now();
+	m->next_attempt_at = m->created_at;
+	m->state = STORE_MAIL_PENDING;
+	snprintf(m->kind, sizeof(m->kind), "%s", kind);
+	snprintf(m->to_addr, sizeof(m->to_addr), "%s", to ? to : u->email);
+	/* The user's name belongs on the user's own address only. */
+	if (!to || !strcasecmp(to, u->email))
+		snprintf(m->to_name, sizeof(m->to_name), "%s",
+			 u->display_name);
+
+	e = mime_token_new(m->token, sizeof(m->token));
+	if (!e)
+		e = mail_fill(tx, m, kind, u, confid, previous, pin);
+	if (!e)
+		e = store_outbox_insert(tx->st, m);
+	if (!e)
+		tx->mail_queued = true;
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+	return e;
+}
+
+/* What the API and the worker see of a stored row. */
+static void mail_convert(const struct store_mail *sm, struct app_mail *m)
+{
+	const char *at = strrchr(sm->from_addr, '@');
+
+	memset(m, 0, sizeof(*m));
+	m->id = sm->id;
+	snprintf(m->kind, sizeof(m->kind), "%s", sm->kind);
+	snprintf(m->to_addr, sizeof(m->to_addr), "%s", sm->to_addr);
+	snprintf(m->to_name, sizeof(m->to_name), "%s", sm->to_name);
+	snprintf(m->from_addr, sizeof(m->from_addr), "%s", sm->from_addr);
+	snprintf(m->from_name, sizeof(m->from_name), "%s", sm->from_name);
+	snprintf(m->subject, sizeof(m->subject), "%s", sm->subject);
+	snprintf(m->last_error, sizeof(m->last_error), "%s", sm->last_error);
+	/* The From domain names the Message-ID (RFC 5322 §3.6.4: unique
+	 * worldwide); the row id and token keep it the same on every try. */
+	if (mime_message_id(m->message_id, sizeof(m->message_id), sm->id,
+			    sm->token, at ? at + 1 : "localhost"))
+		(void)mime_message_id(m->message_id, sizeof(m->message_id),
+				      sm->id, sm->token, "localhost");
+	m->state = (enum app_mail_state)sm->state;
+	m->attempts = sm->attempts;
+	m->created_at = sm->created_at;
+	m->next_attempt_at = sm->state == STORE_MAIL_PENDING ?
+		sm->next_attempt_at : 0;
+	m->sent_at = sm->sent_at;
+}
+
+static int user_enabled(struct store *st, const char *ref,
+			struct store_user *u, struct app_err *err)
+{
+	int e = app_user_resolve(st, ref, u, err);
+
+	if (!e && (!u->audio_enabled || !u->conference_id)) {
+		app_errf(err, "user is not enabled for audio conferencing");
+		e = EBUSY;
+	}
+	return e;
+}
+
+static int info_tx(struct app_tx *tx, const char *actor, const char *ref,
+		   const char *to, char *to_out, size_t to_size,
+		   struct app_err *err)
+{
+	struct store_user u;
+	int e;
+
+	e = user_enabled(tx->st, ref, &u, err);
+	if (!e)
+		e = app_outbox_enqueue_tx(tx, "conference-info", &u, to,
+					  u.conference_id, 0, NULL);
+	if (e)
+		return e;
+	if (to_out)
+		snprintf(to_out, to_size, "%s", to ? to : u.email);
+	return app_audit(tx, actor, "mail.conference-info", u.email,
+			 json_pack("{s:s}", "to", to ? to : u.email));
+}
+
+int app_send_conference_info(struct app *a, const char *actor, const char *ref,
+			     const char *to, bool *queued, char *to_out,
+			     size_t to_size, struct app_err *err)
+{
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	if (queued)
+		*queued = false;
+	if (to && (!emailaddr_valid(to) ||
+		   strnlen(to, STORE_EMAIL_SIZE) >= STORE_EMAIL_SIZE)) {
+		app_errf(err, "to is not a valid address");
+		return EINVAL;
+	}
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		return e;
+	e = info_tx(&tx, actor, ref, to, to_out, to_size, err);
+	e = app_tx_end(&tx, e, err);
+	if (!e && queued)
+		*queued = true;
+	return e;
+}
+
+struct claim_ctx {
+	app_mail_h *h;
+	void *arg;
+	struct app_mail m;
+};
+
+static int claim_cb(const struct store_mail *sm, void *arg)
+{
+	struct claim_ctx *c = arg;
+
+	mail_convert(sm, &c->m);
+	c->m.vars = sm->vars;
+	return c->h(&c->m, c->arg);
+}
+
+int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
+		     app_mail_h *h, void *arg)
+{
+	struct claim_ctx *c;
+	struct app_tx tx;
+	int e;
+
+	if (!a || !h || max < 1 || max > CLAIM_MAX || lease_s < 1)
+		return EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	c->h = h;
+	c->arg = arg;
+	e = app_tx_begin(a, &tx, NULL);
+	if (!e) {
+		e = store_outbox_claim(tx.st, now, now + lease_s, max,
+				       claim_cb, c);
+		e = app_tx_end(&tx, e, NULL);
+	}
+	free(c);
+	return e;
+}
+
+/* Backoff of SPEC §5, from the settings of the moment. */
+struct backoff {
+	long initial, max, give_up_s;
+};
+
+static int backoff_get(struct store *st, struct backoff *b)
+{
+	long hours;
+	int e;
+
+	if ((e = app_setting_int(st, "emailRetryInitialSeconds",
+				 &b->initial)) ||
+	    (e = app_setting_int(st, "emailRetryMaxSeconds", &b->max)) ||
+	    (e = app_setting_int(st, "emailGiveUpHours", &hours)))
+		return e;
+	b->give_up_s = hours * 3600;
+	return 0;
+}
+
+/* The wait after try k (1, 2, ...): initial, doubling, capped at max. */
+static long backoff_delay(const struct backoff *b, int k)
+{
+	long d = b->initial;
+
+	while (--k > 0 && d < b->max)
+		d *= 2;
+	return d < b->max ? d : b->max;
+}
+
+/* Seconds waited between tries before try k: the sum of the earlier
+ * waits. Counted from the tries, not the clock, so a daemon that was down
+ * for days does not give up on an email it never tried. */
+static long backoff_waited(const struct backoff *b, int k)
+{
+	long sum = 0;
+	int i;
+
+	for (i = 1; i < k && sum <= b->give_up_s; i++)
+		sum += backoff_delay(b, i);
+	return sum;
+}
+
+/* Drop the PIN from a delivered row's variables. */
+static int vars_forget_pin(struct store_mail *m)
+{
+	json_t *o = json_loads(m->vars, 0, NULL);
+	char *text = NULL;
+	int e = 0;
+
+	explicit_bzero(m->vars, sizeof(m->vars));
+	if (!o) {
+		snprintf(m->vars, sizeof(m->vars), "{}");
+		return 0;
+	}
+	json_object_del(o, "pin");
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text || strlen(text) >= sizeof(m->vars))
+		e = ENOMEM;
+	else
+		memcpy(m->vars, text, strlen(text) + 1);
+	free(text);
+	json_decref(o);
+	return e;
+}
+
+static void mail_error(struct store_mail *m, const char *fmt, const char *s)
+{
+	snprintf(m->last_error, sizeof(m->last_error), fmt,
+		 s && s[0] ? s : "unknown error");
+}
+
+static void verdict_apply(struct store_mail *m, const struct backoff *b,
+			  const struct app_mail_verdict *v, int64_t now)
+{
+	long delay;
+
+	m->attempts++;
+	m->lease_until = 0;
+	m->next_attempt_at = 0;
+	switch (v->result) {
+	case APP_MAIL_DELIVERED:
+		m->state = STORE_MAIL_SENT;
+		m->sent_at = now;
+		m->last_error[0] = '\0';
+		break;
+	case APP_MAIL_PERMANENT:
+		m->state = STORE_MAIL_FAILED;
+		mail_error(m, "%s", v->error);
+		break;
+	case APP_MAIL_TEMPORARY:
+	default:
+		delay = backoff_delay(b, m->attempts);
+		if (backoff_waited(b, m->attempts) + delay > b->give_up_s) {
+			m->state = STORE_MAIL_FAILED;
+			mail_error(m, "gave up retrying: %s", v->error);
+		}
+		else {
+			m->next_attempt_at = now + delay;
+			mail_error(m, "%s", v->error);
+		}
+		break;
+	}
+}
+
+static int report_one(struct store *st, struct store_mail *m,
+		      const struct backoff *b,
+		      const struct app_mail_verdict *v, int64_t now)
+{
+	int e;
+
+	e = store_outbox_get(st, v->id, m);
+	/* Gone or no longer pending (retried, reported twice): nothing to
+	 * record, and no reason to fail the rest of the batch. */
+	if (e == ENOENT || (!e && m->state != STORE_MAIL_PENDING))
+		return 0;
+	if (e)
+		return e;
+	verdict_apply(m, b, v, now);
+	if (m->state == STORE_MAIL_SENT)
+		e = vars_forget_pin(m);
+	if (!e)
+		e = store_outbox_update(st, m);
+	return e;
+}
+
+int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
+		      size_t n, int64_t now)
+{
+	struct store_mail *m;
+	struct backoff b;
+	struct app_tx tx;
+	size_t i;
+	int e;
+
+	if (!a || (!v && n))
+		return EINVAL;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return ENOMEM;
+	e = app_tx_begin(a, &tx, NULL);
+	if (e)
+		goto out;
+	e = backoff_get(tx.st, &b);
+	for (i = 0; i < n && !e; i++)
+		e = report_one(tx.st, m, &b, &v[i], now);
+	e = app_tx_end(&tx, e, NULL);
+ out:
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+	return e;
+}
+
+static int report1(struct app *a, int64_t id, enum app_mail_result r,
+		   const char *error, int64_t now)
+{
+	struct app_mail_verdict v = { id, r, error };
+
+	return app_outbox_report(a, &v, 1, now);
+}
+
+int app_outbox_sent(struct app *a, int64_t id, int64_t now)
+{
+	return report1(a, id, APP_MAIL_DELIVERED, NULL, now);
+}
+
+int app_outbox_defer(struct app *a, int64_t id, const char *error, int64_t now)
+{
+	return report1(a, id, APP_MAIL_TEMPORARY, error, now);
+}
+
+int app_outbox_fail(struct app *a, int64_t id, const char *error, int64_t now)
+{
+	return report1(a, id, APP_MAIL_PERMANENT, error, now);
+}
+
+struct list_ctx {
+	app_mail_h *h;
+	void *arg;
+	struct app_mail m;
+};
+
+static int list_cb(const struct store_mail *sm, void *arg)
+{
+	struct list_ctx *c = arg;
+
+	mail_convert(sm, &c->m);
+	return c->h(&c->m, c->arg);
+}
+
+static int state_parse(const char *s, int *state)
+{
+	static const char *const names[] = { "pending", "sent", "failed" };
+	int i;
+
+	if (!s) {
+		*state = -1;
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		if (!strcmp(s, names[i])) {
+			*state = i;
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
+int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
+		    void *arg, struct app_err *err)
+{
+	struct list_ctx *c;
+	struct store *st;
+	int e, s;
+
+	app_err_clear(err);
+	if (state_parse(state, &s)) {
+		app_errf(err, "state must be pending, sent or failed");
+		return EINVAL;
+	}
+	if (limit < 1 || limit > LIST_LIMIT_MAX) {
+		app_errf(err, "limit must be between 1 and %d",
+			 LIST_LIMIT_MAX);
+		return EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	c->h = h;
+	c->arg = arg;
+	st = app_conn_get(a);
+	e = store_outbox_list(st, s, limit, list_cb, c);
+	app_conn_put(a, st);
+	free(c);
+	if (e && err && !err->detail[0])
+		app_errf(err, "cannot list the outbox: %s", strerror(e));
+	return e;
+}
+
+static int retry_tx(struct app_tx *tx, const char *actor, int64_t id,
+		    struct store_mail *m, struct app_err *err)
+{
+	int e;
+
+	e = store_outbox_get(tx->st, id, m);
+	if (e == ENOENT)
+		app_errf(err, "no email %lld in the outbox", (long long)id);
+	if (e)
+		return e;
+	if (m->state != STORE_MAIL_FAILED) {
+		app_errf(err, "email %lld is not failed", (long long)id);
+		return EBUSY;
+	}
+	m->state = STORE_MAIL_PENDING;
+	m->attempts = 0;
+	m->next_attempt_at = app_now();
+	m->lease_until = 0;
+	e = store_outbox_update(tx->st, m);
+	if (e)
+		return e;
+	tx->mail_queued = true;
+	return app_audit(tx, actor, "mail.retry", m->to_addr,
+			 json_pack("{s:I, s:s}", "id", (json_int_t)id,
+				   "kind", m->kind));
+}
+
+int app_outbox_retry(struct app *a, const char *actor, int64_t id,
+		     struct app_mail *out, struct app_err *err)
+{
+	struct store_mail *m;
+	struct app_tx tx;
+	int e;
+
+	app_err_clear(err);
+	m = malloc(sizeof(*m));
+	if (!m)
+		return ENOMEM;
+	e = app_tx_begin(a, &tx, err);
+	if (e)
+		goto out;
+	e = retry_tx(&tx, actor, id, m, err);
+	e = app_tx_end(&tx, e, err);
+	if (!e && out)
+		mail_convert(m, out);
+ out:
+	explicit_bzero(m, sizeof(*m));
+	free(m);
+	return e;
+}
+
+int app_outbox_release_leases(struct app *a)
+{
+	struct store *st = app_conn_get(a);
+	int e;
+
+	e = store_outbox_release_leases(st);
+	app_conn_put(a, st);
+	return e;
+}
+
+int app_outbox_next_due(struct app *a, int64_t *at)
+{
+	struct store *st = app_conn_get(a);
+	int e;
+
+	e = store_outbox_next_due(st, at);
+	app_conn_put(a, st);
+	return e;
+}
+
+void app_outbox_wait(struct app *a, uint64_t *gen, int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->mail_mtx);
+	while (*gen == a->mail_gen) {
+		if (pthread_cond_timedwait(&a->mail_cond, &a->mail_mtx, &ts))
+			break;
+	}
+	*gen = a->mail_gen;
+	pthread_mutex_unlock(&a->mail_mtx);
+}
+
+void app_outbox_nudge(struct app *a)
+{
+	pthread_mutex_lock(&a->mail_mtx);
+	a->mail_gen++;
+	pthread_cond_broadcast(&a->mail_cond);
+	pthread_mutex_unlock(&a->mail_mtx);
+}

@@ -1,0 +1,394 @@
+/* attendant: the auto attendant state machine (see attendant.h for the
+ * flow). Every handler appends actions to an out list of fixed size; no
+ * handler produces more than ATT_ACTIONS_MAX. Digits are kept only for the
+ * entry being typed and wiped once handed out, since a PIN passes here. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/attendant.h"
+
+struct attendant {
+	struct att_config cfg;
+	enum att_state state;
+	char digits[ATT_DIGITS_SIZE];
+	size_t ndigits;
+	bool overflow;     /* more than ATT_DIGITS_MAX digits: malformed */
+	bool playing;      /* a prompt was started and not stopped or done */
+	bool bypass;
+	bool organizer;
+	bool muted;
+	bool star;         /* in the conference: '*' typed, command next */
+	unsigned id_tries;
+	unsigned pin_tries;
+};
+
+/* The list handlers append to. */
+struct out {
+	struct att_action *acts;
+	size_t n;
+};
+
+void att_config_default(struct att_config *cfg)
+{
+	cfg->first_digit_ms = 10000;
+	cfg->inter_digit_ms = 5000;
+	cfg->star_ms = 3000;
+	cfg->id_attempts = 3;
+	cfg->pin_attempts = 3;
+}
+
+int attendant_alloc(struct attendant **ap, const struct att_config *cfg)
+{
+	struct attendant *a;
+
+	if (!ap)
+		return EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return ENOMEM;
+	if (cfg)
+		a->cfg = *cfg;
+	else
+		att_config_default(&a->cfg);
+	a->state = ATT_S_IDLE;
+	*ap = a;
+	return 0;
+}
+
+void attendant_free(struct attendant *a)
+{
+	if (!a)
+		return;
+	explicit_bzero(a->digits, sizeof(a->digits));
+	free(a);
+}
+
+static struct att_action *push(struct out *o, enum att_action_type type)
+{
+	struct att_action *x;
+
+	if (o->n >= ATT_ACTIONS_MAX) /* a bug in a handler: keep memory safe */
+		abort();
+	x = &o->acts[o->n++];
+	memset(x, 0, sizeof(*x));
+	x->type = type;
+	return x;
+}
+
+static void play(struct attendant *a, struct out *o, enum att_prompt p)
+{
+	push(o, ATT_ACT_PLAY)->prompt = p;
+	a->playing = true;
+}
+
+static void timer(struct out *o, unsigned ms)
+{
+	push(o, ATT_ACT_TIMER)->ms = ms;
+}
+
+static void digits_clear(struct attendant *a)
+{
+	explicit_bzero(a->digits, sizeof(a->digits));
+	a->ndigits = 0;
+	a->overflow = false;
+}
+
+/* Hand the entry to an action and forget it here. */
+static void digits_out(struct attendant *a, struct att_action *x)
+{
+	memcpy(x->digits, a->digits, a->ndigits);
+	x->digits[a->ndigits] = '\0';
+	digits_clear(a);
+}
+
+static void goodbye(struct attendant *a, struct out *o)
+{
+	timer(o, 0);
+	play(a, o, ATT_PROMPT_GOODBYE);
+	a->state = ATT_S_ENDING;
+}
+
+static void join(struct attendant *a, struct out *o)
+{
+	timer(o, 0);
+	a->state = ATT_S_JOINED;
+	play(a, o, ATT_PROMPT_JOINING);
+	push(o, ATT_ACT_JOIN)->organizer = a->organizer;
+}
+
+/* An unknown, revoked or malformed ID, or none at all (SPEC §6). */
+static void id_invalid(struct attendant *a, struct out *o)
+{
+	digits_clear(a);
+	a->id_tries++;
+	if (a->id_tries >= a->cfg.id_attempts) {
+		push(o, ATT_ACT_ID_FAILED);
+		goodbye(a, o);
+		return;
+	}
+	a->state = ATT_S_COLLECT_ID;
+	play(a, o, ATT_PROMPT_NOT_VALID);
+}
+
+static void pin_wrong(struct attendant *a, struct out *o)
+{
+	digits_clear(a);
+	a->pin_tries++;
+	if (a->pin_tries >= a->cfg.pin_attempts) {
+		goodbye(a, o);
+		return;
+	}
+	a->state = ATT_S_COLLECT_PIN;
+	play(a, o, ATT_PROMPT_WRONG_PIN);
+}
+
+/* '#' or the inter-digit timeout ends an entry. An empty or over-long one
+ * cannot be right and is refused without asking anyone. */
+static void submit(struct attendant *a, struct out *o)
+{
+	bool id = a->state == ATT_S_COLLECT_ID;
+
+	timer(o, 0);
+	if (a->ndigits == 0 || a->overflow) {
+		if (id)
+			id_invalid(a, o);
+		else
+			pin_wrong(a, o);
+		return;
+	}
+	a->state = id ? ATT_S_RESOLVING : ATT_S_VERIFYING;
+	digits_out(a, push(o, id ? ATT_ACT_RESOLVE : ATT_ACT_VERIFY_PIN));
+}
+
+/* Not the organizer: in at once where the lobby may be bypassed. */
+static void no_star(struct attendant *a, struct out *o)
+{
+	if (a->bypass) {
+		join(a, o);
+		return;
+	}
+	timer(o, 0);
+	a->state = ATT_S_LOBBY;
+	play(a, o, ATT_PROMPT_WAIT);
+	push(o, ATT_ACT_LOBBY);
+}
+
+static void on_digit_collect(struct attendant *a, struct out *o, char d)
+{
+	if (a->playing) { /* barge-in: typing stops the prompt */
+		push(o, ATT_ACT_STOP_PLAY);
+		a->playing = false;
+	}
+	if (d == '#') {
+		submit(a, o);
+		return;
+	}
+	if (d < '0' || d > '9')
+		return;
+	if (a->ndigits < ATT_DIGITS_MAX)
+		a->digits[a->ndigits++] = d;
+	else
+		a->overflow = true;
+	timer(o, a->cfg.inter_digit_ms);
+}
+
+static void on_digit_joined(struct attendant *a, struct out *o, char d)
+{
+	if (!a->star) {
+		a->star = d == '*';
+		return;
+	}
+	a->star = false;
+	if (d == '6') {
+		a->muted = !a->muted;
+		push(o, ATT_ACT_MUTE)->muted = a->muted;
+	}
+	else if (d == '1') {
+		play(a, o, ATT_PROMPT_HELP);
+	}
+}
+
+static void on_digit(struct attendant *a, struct out *o, char d)
+{
+	switch (a->state) {
+	case ATT_S_COLLECT_ID:
+	case ATT_S_COLLECT_PIN:
+		on_digit_collect(a, o, d);
+		break;
+	case ATT_S_ASK_STAR:
+		if (d == '#') {
+			no_star(a, o);
+		}
+		else if (d == '*') {
+			timer(o, 0);
+			a->state = ATT_S_COLLECT_PIN;
+			digits_clear(a);
+			play(a, o, ATT_PROMPT_ENTER_PIN);
+		}
+		break;
+	case ATT_S_JOINED:
+		on_digit_joined(a, o, d);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_timeout(struct attendant *a, struct out *o)
+{
+	if (a->state == ATT_S_COLLECT_ID || a->state == ATT_S_COLLECT_PIN)
+		submit(a, o);
+	else if (a->state == ATT_S_ASK_STAR)
+		no_star(a, o);
+}
+
+static void on_prompt_done(struct attendant *a, struct out *o)
+{
+	a->playing = false;
+	switch (a->state) {
+	case ATT_S_COLLECT_ID:
+	case ATT_S_COLLECT_PIN:
+		/* Typed digits already run the inter-digit timer. */
+		if (a->ndigits == 0 && !a->overflow)
+			timer(o, a->cfg.first_digit_ms);
+		break;
+	case ATT_S_ASK_STAR:
+		timer(o, a->cfg.star_ms);
+		break;
+	case ATT_S_ENDING:
+		a->state = ATT_S_DONE;
+		push(o, ATT_ACT_HANGUP);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_resolved(struct attendant *a, struct out *o, bool valid,
+			bool bypass)
+{
+	if (!valid) {
+		id_invalid(a, o);
+		return;
+	}
+	push(o, ATT_ACT_ID_OK);
+	a->bypass = bypass;
+	a->state = ATT_S_ASK_STAR;
+	play(a, o, ATT_PROMPT_ORGANIZER);
+}
+
+static void on_pin(struct attendant *a, struct out *o, bool valid)
+{
+	if (!valid) {
+		pin_wrong(a, o);
+		return;
+	}
+	a->organizer = true;
+	join(a, o);
+}
+
+static void dispatch(struct attendant *a, const struct att_event *ev,
+		     struct out *o)
+{
+	enum att_state s = a->state;
+
+	switch (ev->type) {
+	case ATT_EV_ANSWERED:
+		if (s != ATT_S_IDLE)
+			break;
+		a->state = ATT_S_COLLECT_ID;
+		play(a, o, ATT_PROMPT_WELCOME);
+		break;
+	case ATT_EV_DIGIT:
+		on_digit(a, o, ev->digit);
+		break;
+	case ATT_EV_TIMEOUT:
+		on_timeout(a, o);
+		break;
+	case ATT_EV_PROMPT_DONE:
+		on_prompt_done(a, o);
+		break;
+	case ATT_EV_RESOLVED:
+		if (s == ATT_S_RESOLVING)
+			on_resolved(a, o, ev->valid, ev->bypass);
+		break;
+	case ATT_EV_PIN_RESULT:
+		if (s == ATT_S_VERIFYING)
+			on_pin(a, o, ev->valid);
+		break;
+	case ATT_EV_ORGANIZER_ARRIVED:
+		if (s == ATT_S_LOBBY)
+			join(a, o);
+		break;
+	case ATT_EV_HANGUP:
+		if (s == ATT_S_DONE)
+			break;
+		a->state = ATT_S_DONE;
+		digits_clear(a);
+		timer(o, 0);
+		break;
+	}
+}
+
+int attendant_handle(struct attendant *a, const struct att_event *ev,
+		     struct att_action *acts, size_t *n)
+{
+	struct out o = {acts, 0};
+
+	if (!a || !ev || !acts || !n)
+		return EINVAL;
+	dispatch(a, ev, &o);
+	*n = o.n;
+	return 0;
+}
+
+enum att_state attendant_state(const struct attendant *a)
+{
+	return a->state;
+}
+
+bool attendant_organizer(const struct attendant *a)
+{
+	return a->organizer;
+}
+
+const char *attendant_state_name(enum att_state s)
+{
+	switch (s) {
+	case ATT_S_IDLE:
+		return "idle";
+	case ATT_S_COLLECT_ID:
+	case ATT_S_RESOLVING:
+	case ATT_S_ASK_STAR: /* still the attendant's questions, no '*' yet */
+		return "collecting-id";
+	case ATT_S_COLLECT_PIN:
+	case ATT_S_VERIFYING:
+		return "organizer-pin";
+	case ATT_S_LOBBY:
+		return "lobby";
+	case ATT_S_JOINED:
+		return "in-conference";
+	case ATT_S_ENDING:
+	case ATT_S_DONE:
+		return "ending";
+	}
+	return "unknown";
+}
+
+const char *attendant_prompt_name(enum att_prompt p)
+{
+	static const char *const names[ATT_PROMPT_COUNT] = {
+		[ATT_PROMPT_WELCOME] = "welcome-enter-id",
+		[ATT_PROMPT_NOT_VALID] = "not-valid",
+		[ATT_PROMPT_GOODBYE] = "goodbye",
+		[ATT_PROMPT_ORGANIZER] = "organizer-press-star",
+		[ATT_PROMPT_ENTER_PIN] = "enter-pin",
+		[ATT_PROMPT_WRONG_PIN] = "wrong-pin",
+		[ATT_PROMPT_WAIT] = "wait-for-organizer",
+		[ATT_PROMPT_JOINING] = "joining",
+		[ATT_PROMPT_HELP] = "help",
+	};
+
+	return (unsigned)p < ATT_PROMPT_COUNT ? names[p] : "unknown";
+}

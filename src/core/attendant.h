@@ -1,0 +1,127 @@
+/* attendant: the auto attendant of SPEC §6 as a pure state machine.
+ *
+ * The driver (src/sip/) feeds it events (the call was answered, a digit, a
+ * timer ran out, a prompt finished, the ID was resolved, the PIN was
+ * checked, the organizer arrived, the caller hung up) and carries out the
+ * actions it answers with (play a prompt, arm or cancel the one timer,
+ * resolve the digits, verify the PIN, join, wait in the lobby, hang up).
+ * It does no I/O and keeps no clock: timers are durations the driver arms.
+ *
+ *   answer -> "welcome, enter ID#" -> ID# -> resolve
+ *     invalid: "not valid" and again, three attempts, then "goodbye", hang up
+ *     valid:   "organizer press star" -> '*' -> "enter PIN" -> PIN# -> verify
+ *                 right: join as organizer; wrong: three attempts, goodbye
+ *              no '*' (timeout or '#') -> join at once when the organization
+ *                 lets callers bypass the lobby, else the lobby until the
+ *                 organizer arrives
+ *   in the conference: "*6" mute/unmute, "*1" help. */
+#ifndef DIALCONF_CORE_ATTENDANT_H
+#define DIALCONF_CORE_ATTENDANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ATT_DIGITS_MAX 16   /* digits kept of one entry; more is malformed */
+#define ATT_DIGITS_SIZE (ATT_DIGITS_MAX + 1)
+#define ATT_ACTIONS_MAX 6   /* actions one event can produce */
+
+enum att_prompt {
+	ATT_PROMPT_WELCOME,      /* welcome-enter-id */
+	ATT_PROMPT_NOT_VALID,
+	ATT_PROMPT_GOODBYE,
+	ATT_PROMPT_ORGANIZER,    /* organizer-press-star */
+	ATT_PROMPT_ENTER_PIN,
+	ATT_PROMPT_WRONG_PIN,
+	ATT_PROMPT_WAIT,         /* wait-for-organizer */
+	ATT_PROMPT_JOINING,
+	ATT_PROMPT_HELP,
+	ATT_PROMPT_COUNT,
+};
+
+enum att_state {
+	ATT_S_IDLE,        /* not answered yet */
+	ATT_S_COLLECT_ID,
+	ATT_S_RESOLVING,   /* waiting for ATT_EV_RESOLVED */
+	ATT_S_ASK_STAR,    /* "if you are the organizer, press star" */
+	ATT_S_COLLECT_PIN,
+	ATT_S_VERIFYING,   /* waiting for ATT_EV_PIN_RESULT */
+	ATT_S_LOBBY,
+	ATT_S_JOINED,
+	ATT_S_ENDING,      /* playing goodbye, then hang up */
+	ATT_S_DONE,
+};
+
+enum att_event_type {
+	ATT_EV_ANSWERED,
+	ATT_EV_DIGIT,       /* digit: '0'-'9', '*', '#' */
+	ATT_EV_TIMEOUT,     /* the timer of the last ATT_ACT_TIMER ran out */
+	ATT_EV_PROMPT_DONE, /* the last prompt played to its end */
+	ATT_EV_RESOLVED,    /* valid, bypass */
+	ATT_EV_PIN_RESULT,  /* valid */
+	ATT_EV_ORGANIZER_ARRIVED,
+	ATT_EV_HANGUP,
+};
+
+struct att_event {
+	enum att_event_type type;
+	char digit;
+	bool valid;  /* RESOLVED: a live ID; PIN_RESULT: the PIN is right */
+	bool bypass; /* RESOLVED: callers may skip the lobby */
+};
+
+enum att_action_type {
+	ATT_ACT_PLAY,       /* prompt; replaces whatever plays */
+	ATT_ACT_STOP_PLAY,  /* the caller typed over the prompt (barge-in) */
+	ATT_ACT_TIMER,      /* ms: (re)arm the one timer; 0 cancels it */
+	ATT_ACT_RESOLVE,    /* digits: look the conference ID up */
+	ATT_ACT_VERIFY_PIN, /* digits: check the PIN (never log them) */
+	ATT_ACT_LOBBY,      /* wait for the organizer (hold tone) */
+	ATT_ACT_JOIN,       /* organizer: joined as the organizer */
+	ATT_ACT_MUTE,       /* muted: the new mute state */
+	ATT_ACT_ID_FAILED,  /* three invalid IDs: the call failed (abuse) */
+	ATT_ACT_ID_OK,      /* a valid ID: the source's failures reset */
+	ATT_ACT_HANGUP,
+};
+
+struct att_action {
+	enum att_action_type type;
+	enum att_prompt prompt;
+	unsigned ms;
+	bool organizer;
+	bool muted;
+	char digits[ATT_DIGITS_SIZE];
+};
+
+/* Durations and limits; att_config_default() gives SPEC §6's. */
+struct att_config {
+	unsigned first_digit_ms; /* after a prompt ends, for the first digit */
+	unsigned inter_digit_ms; /* between digits */
+	unsigned star_ms;        /* for '*' after the organizer prompt ends */
+	unsigned id_attempts;
+	unsigned pin_attempts;
+};
+
+void att_config_default(struct att_config *cfg);
+
+struct attendant;
+
+/* A machine in ATT_S_IDLE with cfg (NULL: the defaults). 0 or ENOMEM. */
+int attendant_alloc(struct attendant **ap, const struct att_config *cfg);
+void attendant_free(struct attendant *a);
+
+/* Feed one event; the actions to carry out, in order, go to acts (room for
+ * ATT_ACTIONS_MAX) and their count to *n. Events that make no sense in the
+ * current state are ignored (*n = 0). 0, or EINVAL for a NULL argument. */
+int attendant_handle(struct attendant *a, const struct att_event *ev,
+		     struct att_action *acts, size_t *n);
+
+enum att_state attendant_state(const struct attendant *a);
+bool attendant_organizer(const struct attendant *a);
+
+/* Names for logs and the API: "collecting-id", "organizer-pin", "lobby",
+ * "in-conference" (the API's four, SPEC §7) and "ending"/"idle". */
+const char *attendant_state_name(enum att_state s);
+/* The prompt's file name without extension: "welcome-enter-id". */
+const char *attendant_prompt_name(enum att_prompt p);
+
+#endif

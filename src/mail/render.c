@@ -1,0 +1,139 @@
+/* render: an outbox row into the message a mail program reads: the text and
+ * HTML templates of its kind (templates/KIND.txt, .html) filled with the
+ * row's variables, as multipart/alternative with From, To, Subject, Date
+ * and the row's stable Message-ID (core mime does the RFC 2045-2047 and
+ * RFC 5322 work). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/mime.h"
+#include "core/tmpl.h"
+#include "mail/mail.h"
+#include "mail/mail_priv.h"
+
+#define PART_CAP (256 * 1024) /* bytes of one rendered part */
+
+static const char *const var_names[] = {
+	"displayName", "organizationName", "conferenceId",
+	"previousConferenceId", "tollNumber", "tollFreeNumber", "pin",
+	"meetingsList",
+};
+
+#define NVARS (sizeof(var_names) / sizeof(var_names[0]))
+
+/* SPEC §5: only these two show the PIN. Whatever a row's variables hold,
+ * the others render "pin" as empty. */
+static bool kind_shows_pin(const char *kind)
+{
+	return !strcmp(kind, "pin-reset") || !strcmp(kind, "enabled");
+}
+
+static int vars_fill(const json_t *o, const char *kind,
+		     struct tmpl_var *v)
+{
+	size_t i;
+
+	if (!json_is_object(o))
+		return EINVAL;
+	for (i = 0; i < NVARS; i++) {
+		v[i].name = var_names[i];
+		v[i].value = json_string_value(json_object_get(o,
+							       var_names[i]));
+		if (!strcmp(var_names[i], "pin") && !kind_shows_pin(kind))
+			v[i].value = NULL;
+	}
+	return 0;
+}
+
+/* Render template KIND.EXT into *b (a new buffer). */
+static int part_render(const char *kind, const char *ext,
+		       const struct tmpl_var *v, enum tmpl_mode mode,
+		       struct buf **b)
+{
+	char name[64];
+	const char *t;
+	int e;
+
+	if ((size_t)snprintf(name, sizeof(name), "%s.%s", kind, ext) >=
+	    sizeof(name))
+		return EINVAL;
+	t = tmpl_builtin(name);
+	if (!t)
+		return EINVAL;
+	e = buf_alloc(b, PART_CAP);
+	if (!e)
+		e = tmpl_render(t, v, NVARS, mode, *b);
+	return e;
+}
+
+/* Free a buffer that may hold a PIN, wiping it first. */
+static void buf_wipe_free(struct buf *b)
+{
+	char *p = NULL;
+	size_t len = 0;
+
+	if (!b)
+		return;
+	if (!buf_detach(b, &p, &len) && p) {
+		explicit_bzero(p, len);
+		free(p);
+	}
+	buf_free(b);
+}
+
+static int message_build(const struct app_mail *m, int64_t now,
+			 const char *text, const char *html, struct buf *out)
+{
+	struct mime_addr to = { m->to_name, m->to_addr };
+	struct mime_message mm;
+
+	memset(&mm, 0, sizeof(mm));
+	mm.from.name = m->from_name;
+	mm.from.addr = m->from_addr;
+	mm.to = &to;
+	mm.nto = 1;
+	mm.subject = m->subject;
+	mm.date = now;
+	mm.message_id = m->message_id;
+	mm.text = text;
+	mm.html = html;
+	mm.cte = MIME_QP;
+	/* RFC 3834 §5: keeps vacation responders from answering. */
+	mm.auto_submitted = true;
+	return mime_render(&mm, out);
+}
+
+int mail_render(const struct app_mail *m, int64_t now, struct buf *out)
+{
+	char subject[STORE_MAIL_SUBJECT_SIZE];
+	struct buf *text = NULL, *html = NULL;
+	struct tmpl_var v[NVARS];
+	const char *body = NULL;
+	json_t *o = NULL;
+	int e;
+
+	if (!m || !m->vars || !out)
+		return EINVAL;
+	o = json_loads(m->vars, 0, NULL);
+	e = vars_fill(o, m->kind, v);
+	if (!e)
+		e = part_render(m->kind, "txt", v, TMPL_TEXT, &text);
+	if (!e)
+		e = part_render(m->kind, "html", v, TMPL_HTML, &html);
+	/* The subject was rendered when the row was queued; the text
+	 * template's own Subject: line is dropped from the body. */
+	if (!e)
+		e = tmpl_subject(buf_str(text), subject, sizeof(subject),
+				 &body);
+	if (!e)
+		e = message_build(m, now, body, buf_str(html), out);
+	buf_wipe_free(text);
+	buf_wipe_free(html);
+	json_decref(o);
+	return e;
+}

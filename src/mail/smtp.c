@@ -1,0 +1,229 @@
+/* smtp: delivery over SMTP (RFC 5321) with libcurl. One easy handle lives
+ * as long as the worker, so libcurl keeps the connection open from one
+ * message to the next: a batch costs one connection, one EHLO and one
+ * STARTTLS/AUTH, then MAIL FROM, RCPT TO and DATA per message.
+ *
+ * STARTTLS (RFC 3207) is used when the server offers it (CURLUSESSL_TRY);
+ * smtps:// is TLS from the start (RFC 8314). AUTH (RFC 4954) with the
+ * URL's user and password, or DIALCONF_SMTP_USER / DIALCONF_SMTP_PASSWORD.
+ *
+ * Verdicts follow the reply code (RFC 5321 §4.2.1): 2xx delivered, 4xx
+ * and no answer at all (refused, timed out) temporary, 5xx permanent,
+ * with the server's own reply line kept as the reason. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "mail/mail_priv.h"
+
+#define CONNECT_TIMEOUT_S 10L
+#define MESSAGE_TIMEOUT_S 30L
+#define ADDR_SIZE (STORE_EMAIL_SIZE + 3)
+
+struct smtp {
+	struct mail_transport t; /* first: the transport is the smtp */
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+	char reply[MAIL_REASON_SIZE]; /* the server's last 4xx/5xx line */
+	bool down;                    /* unreachable during this batch */
+	char down_reason[MAIL_REASON_SIZE];
+
+	/* The message being uploaded (read_cb). */
+	const char *msg;
+	size_t len, off;
+};
+
+static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct smtp *s = arg;
+	size_t n = size * nmemb;
+
+	if (n > s->len - s->off)
+		n = s->len - s->off;
+	memcpy(ptr, s->msg + s->off, n);
+	s->off += n;
+	return n;
+}
+
+/* Keep the server's last error reply ("550 5.1.1 <x>: no such user"): the
+ * error buffer would only say which command failed. Only 4xx and 5xx lines
+ * count: after a refusal libcurl ends the session and "221 Bye" follows.
+ * Needs VERBOSE, but nothing is printed: this callback replaces libcurl's
+ * own output. */
+static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
+		    void *arg)
+{
+	struct smtp *s = arg;
+	size_t n = size;
+
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || size < 3 ||
+	    (data[0] != '4' && data[0] != '5'))
+		return 0;
+	while (n && (data[n - 1] == '\r' || data[n - 1] == '\n'))
+		n--;
+	if (n >= sizeof(s->reply))
+		n = sizeof(s->reply) - 1;
+	memcpy(s->reply, data, n);
+	s->reply[n] = '\0';
+	return 0;
+}
+
+static void reason_set(char *reason, size_t size, const char *a,
+		       const char *b)
+{
+	snprintf(reason, size, "%s", a && a[0] ? a : b);
+}
+
+static enum app_mail_result verdict(struct smtp *s, CURLcode rc,
+				    char *reason, size_t size)
+{
+	long code = 0;
+
+	if (rc == CURLE_OK)
+		return APP_MAIL_DELIVERED;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 500 && code <= 599) {
+		reason_set(reason, size, s->reply, s->errbuf);
+		return APP_MAIL_PERMANENT;
+	}
+	if (code >= 400 && code <= 499) {
+		reason_set(reason, size, s->reply, s->errbuf);
+		return APP_MAIL_TEMPORARY;
+	}
+	/* No reply code: no connection. The rest of the batch would only
+	 * wait for the same timeout. */
+	reason_set(reason, size, s->errbuf, curl_easy_strerror(rc));
+	s->down = true;
+	snprintf(s->down_reason, sizeof(s->down_reason), "%s", reason);
+	return APP_MAIL_TEMPORARY;
+}
+
+static enum app_mail_result smtp_send(struct mail_transport *t,
+				      const struct app_mail *m,
+				      const char *msg, size_t len,
+				      char *reason, size_t size)
+{
+	struct smtp *s = (struct smtp *)t;
+	struct curl_slist *rcpt = NULL;
+	char from[ADDR_SIZE], to[ADDR_SIZE];
+	enum app_mail_result r;
+	CURLcode rc;
+
+	if (s->down) {
+		snprintf(reason, size, "%s", s->down_reason);
+		return APP_MAIL_TEMPORARY;
+	}
+	snprintf(from, sizeof(from), "<%s>", m->from_addr);
+	snprintf(to, sizeof(to), "<%s>", m->to_addr);
+	rcpt = curl_slist_append(NULL, to);
+	if (!rcpt) {
+		snprintf(reason, size, "out of memory");
+		return APP_MAIL_TEMPORARY;
+	}
+	s->msg = msg;
+	s->len = len;
+	s->off = 0;
+	s->errbuf[0] = '\0';
+	s->reply[0] = '\0';
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	rc = curl_easy_perform(s->curl);
+	r = verdict(s, rc, reason, size);
+	/* The list must outlive the transfer only. */
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpt);
+	return r;
+}
+
+static void smtp_batch(struct mail_transport *t)
+{
+	((struct smtp *)t)->down = false;
+}
+
+static void smtp_close(struct mail_transport *t)
+{
+	struct smtp *s = (struct smtp *)t;
+
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	free(s);
+}
+
+/* Credentials from the environment when the URL carries none. */
+static int auth_from_env(struct smtp *s, const char *url)
+{
+	const char *user = getenv("DIALCONF_SMTP_USER");
+	const char *pass = getenv("DIALCONF_SMTP_PASSWORD");
+	CURLU *u = curl_url();
+	char *uuser = NULL;
+	int e = 0;
+
+	if (!u)
+		return ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		e = EINVAL;
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &uuser, 0) == CURLUE_OK &&
+	    uuser && uuser[0])
+		goto out;
+	if (user && user[0]) {
+		curl_easy_setopt(s->curl, CURLOPT_USERNAME, user);
+		curl_easy_setopt(s->curl, CURLOPT_PASSWORD, pass ? pass : "");
+	}
+ out:
+	curl_free(uuser);
+	curl_url_cleanup(u);
+	return e;
+}
+
+static void options_set(struct smtp *s, const char *url)
+{
+	CURL *c = s->curl;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, MESSAGE_TIMEOUT_S);
+}
+
+int mail_smtp_open(struct mail_transport **tp, const char *url)
+{
+	struct smtp *s;
+	int e;
+
+	if (!url || (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8)))
+		return EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ENOMEM;
+	s->t.send = smtp_send;
+	s->t.batch = smtp_batch;
+	s->t.close = smtp_close;
+	s->curl = curl_easy_init();
+	if (!s->curl) {
+		free(s);
+		return ENOMEM;
+	}
+	options_set(s, url);
+	e = auth_from_env(s, url);
+	if (e) {
+		smtp_close(&s->t);
+		return e;
+	}
+	*tp = &s->t;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* player: what one call hears from the attendant, one 20 ms frame at a
+ * time: a prompt (borrowed samples), then either silence or, in the lobby,
+ * the hold tone. */
+#ifndef DIALCONF_MEDIA_PLAYER_H
+#define DIALCONF_MEDIA_PLAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/codec.h"
+
+struct player;
+
+int player_alloc(struct player **pp);
+void player_free(struct player *p);
+
+/* Play pcm (n samples, which must outlive the playback) from its start,
+ * replacing what plays. */
+void player_play(struct player *p, const int16_t *pcm, size_t n);
+/* Stop the prompt at once (barge-in); no "finished" is reported for it. */
+void player_stop(struct player *p);
+/* Hold tone (on) or silence (off) whenever no prompt plays. */
+void player_hold(struct player *p, bool on);
+
+/* The next frame of CODEC_FRAME samples. Returns true when a prompt ended
+ * within this frame. */
+bool player_frame(struct player *p, int16_t *frame);
+
+#endif

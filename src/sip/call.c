@@ -1,0 +1,599 @@
+/* call: one dial-in call, from the INVITE to the BYE.
+ *
+ * Media (RFC 3264 offer/answer over RFC 4566 SDP): the answer carries one
+ * G.711 codec, the first of PCMU and PCMA in the caller's order, plus
+ * telephone-event when offered. Formats are matched by libre on the
+ * static payload type, so an offer of a bare "0" without a=rtpmap works;
+ * we look at the negotiated local format, never at the remote name. An
+ * offer without G.711 is refused with 488 (RFC 3261 §21.4.26).
+ *
+ * Digits come as RFC 4733 telephone-events (§2.5: one digit per event,
+ * the repeated and end packets of the same event collapsed by libre's
+ * telev) or as SIP INFO bodies, application/dtmf-relay ("Signal=5") and
+ * application/dtmf ("5"). Both feed the same attendant.
+ *
+ * A call is ended by destroying it from a zero timer, never inside the
+ * libre handler that decided it, so no handler sees its call freed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "media/player.h"
+#include "sip/sipd_priv.h"
+
+#define INFO_BODY_MAX 256
+#define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
+
+struct call {
+	struct le le;
+	struct sipd *s;
+	uint64_t key;
+	struct sipsess *sess;
+	struct sdp_session *sdp;
+	struct sdp_media *sm;
+	struct sdp_format *f_pcmu, *f_pcma, *f_tel;
+	struct rtp_sock *rtp;
+	struct telev *telev;
+	struct mbuf *mb;     /* one RTP packet, reused */
+	struct sa raddr;
+	enum codec_type codec;
+	int pt_tel;          /* -1: no telephone-event */
+	uint32_t ts;
+	bool marker;
+	bool established;
+	bool ending;
+	bool arrived;        /* organizer present when we entered the lobby */
+	struct attendant *att;
+	struct player *pl;
+	struct tmr att_tmr;
+	struct tmr end_tmr;
+	struct app_dialin_target target;
+	struct app_call reg;
+	char source[APP_DIALIN_SOURCE_SIZE];
+	char address[SIPD_ADDR_SIZE];
+	int64_t submit_us;   /* when the last ID went to the workers */
+};
+
+static void call_event(struct call *c, const struct att_event *ev);
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void destructor(void *arg)
+{
+	struct call *c = arg;
+
+	list_unlink(&c->le);
+	tmr_cancel(&c->att_tmr);
+	tmr_cancel(&c->end_tmr);
+	if (c->reg.id)
+		app_call_remove(c->s->app, c->reg.id);
+	mem_deref(c->sess); /* sends BYE unless the peer ended it */
+	mem_deref(c->rtp);
+	mem_deref(c->sdp);
+	mem_deref(c->telev);
+	mem_deref(c->mb);
+	attendant_free(c->att);
+	player_free(c->pl);
+}
+
+uint64_t call_key(const struct call *c)
+{
+	return c->key;
+}
+
+void call_hangup(struct call *c)
+{
+	mem_deref(c);
+}
+
+static void end_h(void *arg)
+{
+	struct call *c = arg;
+
+	sipd_log("info", "event=end call=%lld", (long long)c->reg.id);
+	mem_deref(c);
+}
+
+/* End the call once the handler at hand has returned. */
+static void call_end(struct call *c)
+{
+	if (c->ending)
+		return;
+	c->ending = true;
+	tmr_start(&c->end_tmr, 0, end_h, c);
+}
+
+static bool same_conf(const struct call *a, const struct call *b)
+{
+	if (!a->target.valid || !b->target.valid ||
+	    a->target.personal != b->target.personal)
+		return false;
+	return a->target.personal ? a->target.user_id == b->target.user_id
+				  : a->target.meeting_id == b->target.meeting_id;
+}
+
+static bool organizer_present(const struct call *c)
+{
+	struct le *le;
+
+	for (le = c->s->calls.head; le; le = le->next) {
+		const struct call *o = le->data;
+
+		if (o != c && !o->ending && same_conf(c, o) &&
+		    attendant_state(o->att) == ATT_S_JOINED &&
+		    attendant_organizer(o->att))
+			return true;
+	}
+	return false;
+}
+
+/* The organizer is in: whoever waits in this conference's lobby joins. */
+static void lobby_release(const struct call *org)
+{
+	struct att_event ev = {.type = ATT_EV_ORGANIZER_ARRIVED};
+	struct le *le;
+
+	for (le = org->s->calls.head; le; le = le->next) {
+		struct call *o = le->data;
+
+		if (o != org && !o->ending && same_conf(org, o) &&
+		    attendant_state(o->att) == ATT_S_LOBBY)
+			call_event(o, &ev);
+	}
+}
+
+static void registry_sync(struct call *c)
+{
+	struct app_call old = c->reg;
+	enum att_state st = attendant_state(c->att);
+
+	if (st != ATT_S_ENDING && st != ATT_S_DONE && st != ATT_S_IDLE)
+		snprintf(c->reg.state, sizeof(c->reg.state), "%s",
+			 attendant_state_name(st));
+	if (c->target.valid) {
+		snprintf(c->reg.conference_id, sizeof(c->reg.conference_id),
+			 "%s", c->target.conference_id);
+		c->reg.user_id = c->target.user_id;
+		c->reg.meeting_id = c->target.meeting_id;
+	}
+	if (c->reg.id && memcmp(&old, &c->reg, sizeof(old)))
+		(void)app_call_update(c->s->app, &c->reg);
+}
+
+static void submit(struct call *c, enum sipd_job_kind kind,
+		   const char *digits)
+{
+	struct sipd_job *job = calloc(1, sizeof(*job));
+
+	if (!job) {
+		call_end(c);
+		return;
+	}
+	job->kind = kind;
+	job->call_key = c->key;
+	snprintf(job->digits, sizeof(job->digits), "%s", digits ? digits : "");
+	job->user_id = c->target.user_id;
+	snprintf(job->source, sizeof(job->source), "%s", c->source);
+	snprintf(job->caller, sizeof(job->caller), "%s", c->reg.caller);
+	snprintf(job->dialed, sizeof(job->dialed), "%s", c->reg.dialed);
+	snprintf(job->address, sizeof(job->address), "%s", c->address);
+	if (kind == SIPD_JOB_RESOLVE)
+		c->submit_us = mono_us();
+	if (work_submit(c->s->work, job)) {
+		sipd_job_free(job);
+		call_end(c);
+	}
+}
+
+static void att_tmr_h(void *arg)
+{
+	struct att_event ev = {.type = ATT_EV_TIMEOUT};
+
+	call_event(arg, &ev);
+}
+
+static void play(struct call *c, enum att_prompt p)
+{
+	const int16_t *pcm;
+	size_t n;
+
+	if (prompt_get(c->s->prompts, (size_t)p, &pcm, &n) == 0)
+		player_play(c->pl, pcm, n);
+}
+
+static void id_ok(struct call *c)
+{
+	struct app_dialin_call info = {
+		c->source, c->reg.caller, c->reg.dialed, c->address,
+	};
+
+	(void)app_dialin_outcome(c->s->app, &info, false, (int64_t)time(NULL),
+				 NULL);
+}
+
+static void act(struct call *c, const struct att_action *x)
+{
+	switch (x->type) {
+	case ATT_ACT_PLAY:
+		play(c, x->prompt);
+		break;
+	case ATT_ACT_STOP_PLAY:
+		player_stop(c->pl);
+		break;
+	case ATT_ACT_TIMER:
+		if (x->ms)
+			tmr_start(&c->att_tmr, x->ms, att_tmr_h, c);
+		else
+			tmr_cancel(&c->att_tmr);
+		break;
+	case ATT_ACT_RESOLVE:
+		submit(c, SIPD_JOB_RESOLVE, x->digits);
+		break;
+	case ATT_ACT_VERIFY_PIN:
+		submit(c, SIPD_JOB_PIN, x->digits);
+		break;
+	case ATT_ACT_LOBBY:
+		player_hold(c->pl, true);
+		c->arrived = organizer_present(c);
+		sipd_log("info", "event=lobby call=%lld", (long long)c->reg.id);
+		break;
+	case ATT_ACT_JOIN:
+		/* Until the mixer (issue 6): silence after "joining". */
+		player_hold(c->pl, false);
+		sipd_log("info", "event=join call=%lld organizer=%d",
+			 (long long)c->reg.id, x->organizer);
+		break;
+	case ATT_ACT_MUTE:
+		c->reg.muted = x->muted;
+		break;
+	case ATT_ACT_ID_FAILED:
+		submit(c, SIPD_JOB_FAILED, NULL);
+		break;
+	case ATT_ACT_ID_OK:
+		id_ok(c);
+		break;
+	case ATT_ACT_HANGUP:
+		call_end(c);
+		break;
+	}
+}
+
+static void call_event(struct call *c, const struct att_event *ev)
+{
+	struct att_action acts[ATT_ACTIONS_MAX];
+	struct att_event arrived = {.type = ATT_EV_ORGANIZER_ARRIVED};
+	bool joined_org;
+	size_t n = 0, i;
+
+	if (c->ending && ev->type != ATT_EV_HANGUP)
+		return;
+	if (attendant_handle(c->att, ev, acts, &n))
+		return;
+	for (i = 0; i < n; i++)
+		act(c, &acts[i]);
+	explicit_bzero(acts, sizeof(acts)); /* may hold a PIN */
+	registry_sync(c);
+	joined_org = attendant_state(c->att) == ATT_S_JOINED &&
+		     attendant_organizer(c->att);
+	if (joined_org && ev->type == ATT_EV_PIN_RESULT)
+		lobby_release(c);
+	if (c->arrived) {
+		c->arrived = false;
+		call_event(c, &arrived);
+	}
+}
+
+void call_job_done(struct call *c, struct sipd_job *job)
+{
+	struct att_event ev = {.type = ATT_EV_RESOLVED};
+
+	if (job->err)
+		sipd_log("warn", "event=job-failed call=%lld kind=%d err=%d",
+			 (long long)c->reg.id, (int)job->kind, job->err);
+	if (job->kind == SIPD_JOB_RESOLVE) {
+		if (!job->err && job->target.valid)
+			c->target = job->target;
+		ev.valid = !job->err && job->target.valid;
+		ev.bypass = job->target.bypass;
+		sipd_log("info", "event=resolved call=%lld valid=%d us=%lld",
+			 (long long)c->reg.id, ev.valid,
+			 (long long)(mono_us() - c->submit_us));
+	}
+	else {
+		ev.type = ATT_EV_PIN_RESULT;
+		ev.valid = !job->err && job->ok;
+		sipd_log("info", "event=pin call=%lld valid=%d",
+			 (long long)c->reg.id, ev.valid);
+	}
+	call_event(c, &ev);
+}
+
+static void call_digit(struct call *c, char d, const char *how)
+{
+	struct att_event ev = {.type = ATT_EV_DIGIT, .digit = d};
+
+	/* The digit itself is not logged: it may belong to a PIN. */
+	sipd_log("debug", "event=digit call=%lld via=%s", (long long)c->reg.id,
+		 how);
+	call_event(c, &ev);
+}
+
+void call_tick(struct call *c)
+{
+	struct att_event ev = {.type = ATT_EV_PROMPT_DONE};
+	int16_t pcm[CODEC_FRAME];
+	uint8_t *p;
+	bool ended;
+
+	if (!c->established || c->ending)
+		return;
+	ended = player_frame(c->pl, pcm);
+	c->mb->pos = c->mb->end = RTP_HEADER_SIZE;
+	p = mbuf_buf(c->mb);
+	codec_encode(c->codec, pcm, p, CODEC_FRAME);
+	c->mb->end = RTP_HEADER_SIZE + CODEC_FRAME;
+	(void)rtp_send(c->rtp, &c->raddr, false, c->marker,
+		       (uint8_t)codec_pt(c->codec), c->ts, c->mb);
+	c->marker = false;
+	c->ts += CODEC_FRAME;
+	if (ended)
+		call_event(c, &ev);
+}
+
+/* RFC 4733 events; the caller's audio is not used until the mixer. */
+static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
+		  struct mbuf *mb, void *arg)
+{
+	struct call *c = arg;
+	bool end = false;
+	int event = 0, d;
+
+	if (c->pt_tel < 0 || hdr->pt != c->pt_tel)
+		return;
+	if (telev_recv(c->telev, mb, &event, &end) || end)
+		return;
+	d = telev_code2digit(event);
+	if (d > 0)
+		call_digit(c, (char)d, "rfc4733");
+}
+
+/* The digit of an INFO body: "Signal=5" (dtmf-relay, where some send 10
+ * and 11 for '*' and '#') or a bare "5" (application/dtmf). 0 if none. */
+static char info_digit(const char *body, bool relay)
+{
+	const char *p = body;
+
+	if (relay) {
+		p = strcasestr(body, "signal");
+		if (!p)
+			return 0;
+		p += 6;
+		p += strspn(p, " \t");
+		if (*p++ != '=')
+			return 0;
+	}
+	p += strspn(p, " \t\r\n");
+	if (!strncmp(p, "10", 2))
+		return '*';
+	if (!strncmp(p, "11", 2))
+		return '#';
+	if ((*p >= '0' && *p <= '9') || *p == '*' || *p == '#')
+		return *p;
+	return 0;
+}
+
+static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	struct call *c = arg;
+	char body[INFO_BODY_MAX + 1];
+	size_t len = mbuf_get_left(msg->mb);
+	bool relay = msg_ctype_cmp(&msg->ctyp, "application", "dtmf-relay");
+	char d;
+
+	if (!relay && !msg_ctype_cmp(&msg->ctyp, "application", "dtmf")) {
+		(void)sip_reply(sip, msg, 415, "Unsupported Media Type");
+		return;
+	}
+	if (len > INFO_BODY_MAX)
+		len = INFO_BODY_MAX;
+	memcpy(body, mbuf_buf(msg->mb), len);
+	body[len] = '\0';
+	d = info_digit(body, relay);
+	if (!d) {
+		(void)sip_reply(sip, msg, 400, "Bad DTMF");
+		return;
+	}
+	(void)sip_reply(sip, msg, 200, "OK");
+	call_digit(c, d, "info");
+}
+
+/* After sdp_decode of an offer: keep the caller's first G.711 codec,
+ * drop the other one from the answer. ENOTSUP when none was offered. */
+static int pick_codec(struct call *c)
+{
+	const struct list *lst = sdp_media_format_lst(c->sm, true);
+	struct sdp_format *first = NULL;
+	struct le *le;
+
+	for (le = lst ? lst->head : NULL; le && !first; le = le->next) {
+		struct sdp_format *f = le->data;
+
+		if (f->sup && (f == c->f_pcmu || f == c->f_pcma))
+			first = f;
+	}
+	if (!first || !sa_port(sdp_media_raddr(c->sm)))
+		return ENOTSUP;
+	if (first == c->f_pcmu)
+		c->f_pcma->sup = false;
+	else
+		c->f_pcmu->sup = false;
+	c->codec = first == c->f_pcmu ? CODEC_PCMU : CODEC_PCMA;
+	c->pt_tel = c->f_tel->sup ? c->f_tel->pt : -1;
+	c->raddr = *sdp_media_raddr(c->sm);
+	return 0;
+}
+
+static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
+{
+	struct call *c = arg;
+	int err;
+
+	/* A re-INVITE (RFC 3261 §14.2): answer again from the same set. */
+	c->f_pcmu->sup = c->f_pcma->sup = true;
+	err = sdp_decode(c->sdp, msg->mb, true);
+	if (!err)
+		err = pick_codec(c);
+	if (!err)
+		err = sdp_encode(descp, c->sdp, false);
+	return err;
+}
+
+static int answer_h(const struct sip_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return 0;
+}
+
+static void estab_h(const struct sip_msg *msg, void *arg)
+{
+	struct call *c = arg;
+	struct att_event ev = {.type = ATT_EV_ANSWERED};
+
+	(void)msg;
+	c->established = true;
+	c->marker = true;
+	call_event(c, &ev);
+}
+
+static void close_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct call *c = arg;
+	struct att_event ev = {.type = ATT_EV_HANGUP};
+
+	(void)msg;
+	sipd_log("info", "event=closed call=%lld by=%s", (long long)c->reg.id,
+		 err == ECONNRESET ? "caller" : "error");
+	call_event(c, &ev);
+	call_end(c);
+}
+
+static int media_setup(struct call *c, const struct sip_msg *msg)
+{
+	struct sipd *s = c->s;
+	struct sa laddr = s->laddr;
+	int err;
+
+	if (!mbuf_get_left(msg->mb)) /* no offer: we only answer */
+		return ENOTSUP;
+	if (sa_is_any(&laddr))
+		(void)sip_transp_laddr(s->sip, &laddr, msg->tp, &msg->src);
+	err = rtp_listen(&c->rtp, IPPROTO_UDP, &laddr, s->opts.rtp_min,
+			 s->opts.rtp_max, false, rtp_h, NULL, c);
+	if (err)
+		return err;
+	err = sdp_session_alloc(&c->sdp, &laddr);
+	if (!err)
+		err = sdp_media_add(&c->sm, c->sdp, "audio",
+				    sa_port(rtp_local(c->rtp)), "RTP/AVP");
+	if (!err)
+		err = sdp_format_add(&c->f_pcmu, c->sm, false, "0", "PCMU",
+				     CODEC_SRATE, 1, NULL, NULL, NULL, false,
+				     NULL);
+	if (!err)
+		err = sdp_format_add(&c->f_pcma, c->sm, false, "8", "PCMA",
+				     CODEC_SRATE, 1, NULL, NULL, NULL, false,
+				     NULL);
+	if (!err)
+		err = sdp_format_add(&c->f_tel, c->sm, false, "101",
+				     telev_rtpfmt, TELEV_SRATE, 1, NULL, NULL,
+				     NULL, false, "0-15");
+	if (err)
+		return err;
+	if (sdp_decode(c->sdp, msg->mb, true))
+		return ENOTSUP;
+	return pick_codec(c);
+}
+
+static int call_setup(struct call *c, const struct sip_msg *msg,
+		      uint16_t *scode)
+{
+	struct mbuf *desc = NULL;
+	int err;
+
+	err = media_setup(c, msg);
+	if (err) {
+		*scode = err == ENOTSUP ? 488 : 500;
+		return err;
+	}
+	c->mb = mbuf_alloc(RTP_HEADER_SIZE + CODEC_FRAME);
+	if (!c->mb)
+		return ENOMEM;
+	err = telev_alloc(&c->telev, TELEV_PTIME);
+	if (!err)
+		err = attendant_alloc(&c->att, NULL);
+	if (!err)
+		err = player_alloc(&c->pl);
+	if (!err)
+		err = sdp_encode(&desc, c->sdp, false);
+	if (!err)
+		err = sipsess_accept(&c->sess, c->s->sock, msg, 200, "OK",
+				     "dialconf", "application/sdp", desc,
+				     NULL, NULL, false, offer_h, answer_h,
+				     estab_h, info_h, NULL, close_h, c,
+				     ALLOW_HDR);
+	mem_deref(desc);
+	return err;
+}
+
+void call_incoming(struct sipd *s, const struct sip_msg *msg,
+		   const char *dialed, const char *source,
+		   const char *caller_masked)
+{
+	struct call *c;
+	uint16_t scode = 500;
+	int err;
+
+	c = mem_zalloc(sizeof(*c), destructor);
+	if (!c) {
+		(void)sip_treply(NULL, s->sip, msg, 500, "Out of Memory");
+		return;
+	}
+	c->s = s;
+	c->key = ++s->next_key;
+	c->pt_tel = -1;
+	tmr_init(&c->att_tmr);
+	tmr_init(&c->end_tmr);
+	list_append(&s->calls, &c->le, c);
+	snprintf(c->source, sizeof(c->source), "%s", source);
+	(void)re_snprintf(c->address, sizeof(c->address), "%j", &msg->src);
+	snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s", dialed);
+	snprintf(c->reg.caller, sizeof(c->reg.caller), "%s", caller_masked);
+	snprintf(c->reg.state, sizeof(c->reg.state), "collecting-id");
+	c->reg.started_at = (int64_t)time(NULL);
+
+	err = call_setup(c, msg, &scode);
+	if (err) {
+		sipd_log("info", "event=refused status=%u caller=%s err=%d",
+			 scode, caller_masked, err);
+		(void)sip_treply(NULL, s->sip, msg, scode,
+				 scode == 488 ? "Not Acceptable Here"
+					      : "Server Internal Error");
+		mem_deref(c);
+		return;
+	}
+	if (app_call_add(s->app, &c->reg))
+		c->reg.id = 0;
+	sipd_log("info", "event=answered call=%lld dialed=%s caller=%s "
+		 "codec=%s dtmf=%s", (long long)c->reg.id, dialed,
+		 caller_masked, c->codec == CODEC_PCMU ? "PCMU" : "PCMA",
+		 c->pt_tel >= 0 ? "rfc4733+info" : "info");
+}

@@ -1,0 +1,33 @@
+/* sipd: the SIP side of `dialconf serve` (SPEC §6): SIP over UDP and TCP
+ * with libre, one thread running re_main for signalling, RTP and the
+ * 20 ms media clock, and a small worker pool for what may block (database
+ * look-ups, argon2 PIN checks). Each call runs the auto attendant of
+ * core/attendant.h. Nothing outside this folder sees libre. */
+#ifndef DIALCONF_SIP_SIPD_H
+#define DIALCONF_SIP_SIPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+
+struct sipd_opts {
+	const char *addr;        /* "127.0.0.1:5060": UDP and TCP */
+	uint16_t rtp_min;        /* RTP ports, inclusive */
+	uint16_t rtp_max;
+	const char *prompts_dir; /* NAME.ulaw files */
+};
+
+struct sipd;
+
+/* Parse "LOW-HIGH" (1024-65535, LOW <= HIGH). 0 or EINVAL. */
+int sipd_ports_parse(const char *s, uint16_t *lo, uint16_t *hi);
+
+/* Load the prompts, bind, and start the SIP thread. 0 or an errno, with
+ * the reason in why. */
+int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
+	       char *why, size_t whysize);
+/* Hang up every call (BYE) and stop the thread. NULL is fine. */
+void sipd_stop(struct sipd *s);
+
+#endif

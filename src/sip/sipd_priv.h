@@ -1,0 +1,104 @@
+/* sipd_priv: what the files of src/sip/ share. server.c owns the thread,
+ * the transports, the media clock and the call list; call.c one call
+ * (SDP, RTP, DTMF, the attendant); work.c the worker pool. Everything
+ * here runs on the SIP thread unless it says otherwise. */
+#ifndef DIALCONF_SIP_SIPD_PRIV_H
+#define DIALCONF_SIP_SIPD_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <re.h>
+
+#include "app/app.h"
+#include "core/attendant.h"
+#include "media/codec.h"
+#include "media/prompt.h"
+#include "sip/sipd.h"
+
+#define SIPD_USER_SIZE 64
+#define SIPD_ADDR_SIZE 64
+
+/* One log line per event: "level sip key=value ..." (DESIGN.md). Never a
+ * PIN, never a full caller number. */
+#define sipd_log(level, ...) sipd_logf(level, __VA_ARGS__)
+/* libre's formats: %j an address, %J address and port, %r a struct pl. */
+void sipd_logf(const char *level, const char *fmt, ...);
+
+struct work;
+
+struct sipd {
+	struct app *app;
+	struct sipd_opts opts;
+	struct sa laddr;
+	struct prompt_set *prompts;
+
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t mtx;   /* start handshake */
+	pthread_cond_t cond;
+	bool ready;
+	int start_err;
+
+	/* libre objects: SIP thread only. */
+	struct dnsc *dnsc;
+	struct sip *sip;
+	struct sipsess_sock *sock;
+	struct sip_lsnr *lsnr;
+	struct mqueue *mq;
+	struct tmr tick;
+	uint64_t next_frame_ms; /* media clock: when the next frame is due */
+	struct list calls;
+	uint64_t next_key;
+
+	struct work *work;
+};
+
+/* mqueue message ids. */
+enum { SIPD_MQ_STOP = 1, SIPD_MQ_RESULT = 2 };
+
+/* A job for the worker pool and, filled in, its result. */
+enum sipd_job_kind { SIPD_JOB_RESOLVE, SIPD_JOB_PIN, SIPD_JOB_FAILED };
+
+struct sipd_job {
+	enum sipd_job_kind kind;
+	uint64_t call_key;
+	char digits[ATT_DIGITS_SIZE]; /* ID or PIN: wiped when done */
+	int64_t user_id;
+	/* SIPD_JOB_FAILED: the abuse guard's view of the call. */
+	char source[APP_DIALIN_SOURCE_SIZE];
+	char caller[APP_CALLER_SIZE];
+	char dialed[STORE_NUMBER_SIZE];
+	char address[SIPD_ADDR_SIZE];
+	/* results */
+	int err;
+	bool ok;
+	struct app_dialin_target target;
+	struct sipd_job *next;
+};
+
+/* work.c: nthreads threads running jobs; each finished job (but FAILED)
+ * goes back through s->mq as SIPD_MQ_RESULT. submit is any-thread. */
+int work_start(struct work **wp, struct sipd *s, int nthreads);
+int work_submit(struct work *w, struct sipd_job *job);
+void work_stop(struct work *w);
+void sipd_job_free(struct sipd_job *job);
+
+/* call.c */
+struct call;
+/* An INVITE outside a dialog that passed the checks of server.c: answer
+ * it or reject it. */
+void call_incoming(struct sipd *s, const struct sip_msg *msg,
+		   const char *dialed, const char *source,
+		   const char *caller_masked);
+/* One 20 ms frame out to every established call. */
+void call_tick(struct call *c);
+/* A worker's answer for this call. */
+void call_job_done(struct call *c, struct sipd_job *job);
+uint64_t call_key(const struct call *c);
+/* Hang up (BYE) and forget the call. */
+void call_hangup(struct call *c);
+
+#endif

@@ -1,0 +1,350 @@
+/* sqlite_outbox: the email outbox in the SQLite backend (SPEC §5).
+ *
+ * A claim is one UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id:
+ * SQLite runs it under the database's single write lock, so two workers can
+ * never lease the same row; the PostgreSQL mirror adds FOR UPDATE SKIP
+ * LOCKED to the inner SELECT for the same effect under concurrency. The
+ * claimed rows are read after the UPDATE has finished, so the callback may
+ * write to the store. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite_priv.h"
+
+#define CLAIM_MAX 256
+
+#define OUTBOX_COLS \
+	"SELECT id, created_at, kind, to_addr, to_name, from_addr," \
+	" from_name, subject, token, vars, state, attempts," \
+	" next_attempt_at, lease_until, sent_at, last_error FROM outbox "
+
+static const char *const state_names[] = {
+	[STORE_MAIL_PENDING] = "pending",
+	[STORE_MAIL_SENT] = "sent",
+	[STORE_MAIL_FAILED] = "failed",
+};
+
+static int state_parse(const char *s, enum store_mail_state *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
+		if (s && !strcmp(s, state_names[i])) {
+			*out = (enum store_mail_state)i;
+			return 0;
+		}
+	}
+	return EIO; /* the CHECK allows nothing else */
+}
+
+static const char *state_name(enum store_mail_state st)
+{
+	if ((unsigned)st >= sizeof(state_names) / sizeof(state_names[0]))
+		return NULL;
+	return state_names[st];
+}
+
+static int read_mail(sqlite3_stmt *stmt, struct store_mail *m)
+{
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(stmt, 0);
+	m->created_at = sqlite3_column_int64(stmt, 1);
+	m->attempts = sqlite3_column_int(stmt, 11);
+	m->next_attempt_at = sqlite3_column_int64(stmt, 12);
+	m->lease_until = sqlite3_column_int64(stmt, 13);
+	m->sent_at = sqlite3_column_int64(stmt, 14);
+
+	if ((err = sqlstore_column_text(stmt, 2, m->kind, sizeof(m->kind))) ||
+	    (err = sqlstore_column_text(stmt, 3, m->to_addr,
+					sizeof(m->to_addr))) ||
+	    (err = sqlstore_column_text(stmt, 4, m->to_name,
+					sizeof(m->to_name))) ||
+	    (err = sqlstore_column_text(stmt, 5, m->from_addr,
+					sizeof(m->from_addr))) ||
+	    (err = sqlstore_column_text(stmt, 6, m->from_name,
+					sizeof(m->from_name))) ||
+	    (err = sqlstore_column_text(stmt, 7, m->subject,
+					sizeof(m->subject))) ||
+	    (err = sqlstore_column_text(stmt, 8, m->token,
+					sizeof(m->token))) ||
+	    (err = sqlstore_column_text(stmt, 9, m->vars, sizeof(m->vars))) ||
+	    (err = sqlstore_column_text(stmt, 15, m->last_error,
+					sizeof(m->last_error))))
+		return err;
+
+	return state_parse((const char *)sqlite3_column_text(stmt, 10),
+			   &m->state);
+}
+
+int sqlstore_outbox_insert(void *conn, struct store_mail *m)
+{
+	static const char sql[] =
+		"INSERT INTO outbox (created_at, kind, to_addr, to_name,"
+		" from_addr, from_name, subject, token, vars, state, attempts,"
+		" next_attempt_at, lease_until, sent_at, last_error)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15)";
+	const char *state = state_name(m->state);
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	if (!state)
+		return EINVAL;
+	err = sqlstore_prepare(s, SQS_OUTBOX_INSERT, sql, &stmt);
+	if (err)
+		return err;
+
+	if ((err = sqlstore_bind_int64(stmt, 1, m->created_at)) ||
+	    (err = sqlstore_bind_text(stmt, 2, m->kind, sizeof(m->kind))) ||
+	    (err = sqlstore_bind_text(stmt, 3, m->to_addr,
+				      sizeof(m->to_addr))) ||
+	    (err = sqlstore_bind_text(stmt, 4, m->to_name,
+				      sizeof(m->to_name))) ||
+	    (err = sqlstore_bind_text(stmt, 5, m->from_addr,
+				      sizeof(m->from_addr))) ||
+	    (err = sqlstore_bind_text(stmt, 6, m->from_name,
+				      sizeof(m->from_name))) ||
+	    (err = sqlstore_bind_text(stmt, 7, m->subject,
+				      sizeof(m->subject))) ||
+	    (err = sqlstore_bind_text(stmt, 8, m->token, sizeof(m->token))) ||
+	    (err = sqlstore_bind_text(stmt, 9, m->vars[0] ? m->vars : "{}",
+				      sizeof(m->vars))) ||
+	    (err = sqlstore_bind_text(stmt, 10, state, strlen(state) + 1)) ||
+	    (err = sqlstore_bind_int64(stmt, 11, m->attempts)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 12, m->next_attempt_at)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 13, m->lease_until)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 14, m->sent_at)) ||
+	    (err = sqlstore_bind_opt_text(stmt, 15, m->last_error)))
+		goto out;
+
+	err = sqlstore_exec_changes(stmt);
+	if (!err)
+		m->id = sqlite3_last_insert_rowid(s->db);
+
+ out:
+	sqlstore_release(s, SQS_OUTBOX_INSERT, stmt);
+	return err;
+}
+
+int sqlstore_outbox_get(void *conn, int64_t id, struct store_mail *m)
+{
+	static const char sql[] = OUTBOX_COLS "WHERE id = ?1";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_OUTBOX_GET, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_bind_int64(stmt, 1, id);
+	if (!err)
+		err = sqlstore_step_row(stmt);
+	if (!err)
+		err = read_mail(stmt, m);
+
+	sqlstore_release(s, SQS_OUTBOX_GET, stmt);
+	return err;
+}
+
+/* Who the email goes to and what it is stay as queued; the rest is the
+ * row's delivery state. */
+int sqlstore_outbox_update(void *conn, const struct store_mail *m)
+{
+	static const char sql[] =
+		"UPDATE outbox SET subject = ?2, vars = ?3, state = ?4,"
+		" attempts = ?5, next_attempt_at = ?6, lease_until = ?7,"
+		" sent_at = ?8, last_error = ?9 WHERE id = ?1";
+	const char *state = state_name(m->state);
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	if (!state)
+		return EINVAL;
+	err = sqlstore_prepare(s, SQS_OUTBOX_UPDATE, sql, &stmt);
+	if (err)
+		return err;
+
+	if ((err = sqlstore_bind_int64(stmt, 1, m->id)) ||
+	    (err = sqlstore_bind_text(stmt, 2, m->subject,
+				      sizeof(m->subject))) ||
+	    (err = sqlstore_bind_text(stmt, 3, m->vars[0] ? m->vars : "{}",
+				      sizeof(m->vars))) ||
+	    (err = sqlstore_bind_text(stmt, 4, state, strlen(state) + 1)) ||
+	    (err = sqlstore_bind_int64(stmt, 5, m->attempts)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 6, m->next_attempt_at)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 7, m->lease_until)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, 8, m->sent_at)) ||
+	    (err = sqlstore_bind_opt_text(stmt, 9, m->last_error)))
+		goto out;
+
+	err = sqlstore_exec_changes(stmt);
+
+ out:
+	sqlstore_release(s, SQS_OUTBOX_UPDATE, stmt);
+	return err;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Lease the due rows; their ids into ids (at most max). */
+static int claim_ids(struct sqlstore *s, int64_t now, int64_t lease_until,
+		     int max, int64_t *ids, int *n)
+{
+	static const char sql[] =
+		"UPDATE outbox SET lease_until = ?2 WHERE id IN ("
+		" SELECT id FROM outbox WHERE state = 'pending'"
+		" AND next_attempt_at <= ?1"
+		" AND (lease_until IS NULL OR lease_until <= ?1)"
+		" ORDER BY next_attempt_at, id LIMIT ?3) RETURNING id";
+	sqlite3_stmt *stmt = NULL;
+	int rc, err;
+
+	*n = 0;
+	err = sqlstore_prepare(s, SQS_OUTBOX_CLAIM, sql, &stmt);
+	if (err)
+		return err;
+
+	if ((err = sqlstore_bind_int64(stmt, 1, now)) ||
+	    (err = sqlstore_bind_int64(stmt, 2, lease_until)) ||
+	    (err = sqlstore_bind_int64(stmt, 3, max)))
+		goto out;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (*n < max)
+			ids[(*n)++] = sqlite3_column_int64(stmt, 0);
+	}
+	err = sqlstore_err(rc);
+
+ out:
+	sqlstore_release(s, SQS_OUTBOX_CLAIM, stmt);
+	return err;
+}
+
+int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
+			  int max, store_mail_h *h, void *arg)
+{
+	struct store_mail *m = NULL;
+	int64_t ids[CLAIM_MAX];
+	int i, n = 0;
+	int err;
+
+	if (max < 1 || max > CLAIM_MAX)
+		return EINVAL;
+	err = claim_ids(conn, now, lease_until, max, ids, &n);
+	if (err || !n)
+		return err;
+
+	/* RETURNING gives no order: oldest first is what a queue promises. */
+	qsort(ids, (size_t)n, sizeof(ids[0]), cmp_id);
+	m = malloc(sizeof(*m));
+	if (!m)
+		return ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		err = sqlstore_outbox_get(conn, ids[i], m);
+		if (!err)
+			err = h(m, arg);
+	}
+	free(m);
+	return err;
+}
+
+int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
+			 void *arg)
+{
+	static const char sql_all[] = OUTBOX_COLS
+		"ORDER BY id DESC LIMIT ?1";
+	static const char sql_state[] = OUTBOX_COLS
+		"WHERE state = ?2 ORDER BY id DESC LIMIT ?1";
+	enum sqlstore_stmt id = state < 0 ? SQS_OUTBOX_LIST :
+		SQS_OUTBOX_LIST_STATE;
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	struct store_mail *m = NULL;
+	const char *name = NULL;
+	int rc, err;
+
+	if (state >= 0) {
+		name = state_name((enum store_mail_state)state);
+		if (!name)
+			return EINVAL;
+	}
+	m = malloc(sizeof(*m));
+	if (!m)
+		return ENOMEM;
+	err = sqlstore_prepare(s, id, state < 0 ? sql_all : sql_state, &stmt);
+	if (err)
+		goto out;
+
+	err = sqlstore_bind_int64(stmt, 1, limit > 0 ? limit : -1);
+	if (!err && name)
+		err = sqlstore_bind_text(stmt, 2, name, strlen(name) + 1);
+	if (err)
+		goto out;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		err = read_mail(stmt, m);
+		if (!err)
+			err = h(m, arg);
+		if (err)
+			goto out;
+	}
+	err = sqlstore_err(rc);
+
+ out:
+	sqlstore_release(s, id, stmt);
+	free(m);
+	return err;
+}
+
+/* A leased row is due again when its lease runs out, whichever is later. */
+int sqlstore_outbox_next_due(void *conn, int64_t *at)
+{
+	static const char sql[] =
+		"SELECT min(max(next_attempt_at, coalesce(lease_until, 0)))"
+		" FROM outbox WHERE state = 'pending'";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_OUTBOX_NEXT_DUE, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_step_row(stmt);
+	if (!err && sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+		err = ENOENT;
+	if (!err)
+		*at = sqlite3_column_int64(stmt, 0);
+
+	sqlstore_release(s, SQS_OUTBOX_NEXT_DUE, stmt);
+	return err;
+}
+
+int sqlstore_outbox_release_leases(void *conn)
+{
+	static const char sql[] =
+		"UPDATE outbox SET lease_until = NULL"
+		" WHERE lease_until IS NOT NULL";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_OUTBOX_RELEASE, sql, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_err(sqlite3_step(stmt));
+	sqlstore_release(s, SQS_OUTBOX_RELEASE, stmt);
+	return err;
+}

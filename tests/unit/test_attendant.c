@@ -1,0 +1,361 @@
+/* The auto attendant state machine (SPEC §6): events in, actions out. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/attendant.h"
+
+/* The actions of the last event. */
+struct run {
+	struct attendant *a;
+	struct att_action acts[ATT_ACTIONS_MAX];
+	size_t n;
+};
+
+static void ev(struct run *r, enum att_event_type t)
+{
+	struct att_event e = {.type = t};
+
+	assert_int_equal(attendant_handle(r->a, &e, r->acts, &r->n), 0);
+}
+
+static void ev_res(struct run *r, enum att_event_type t, bool valid,
+		   bool bypass)
+{
+	struct att_event e = {.type = t, .valid = valid, .bypass = bypass};
+
+	assert_int_equal(attendant_handle(r->a, &e, r->acts, &r->n), 0);
+}
+
+static void type(struct run *r, const char *keys)
+{
+	for (; *keys; keys++) {
+		struct att_event e = {.type = ATT_EV_DIGIT, .digit = *keys};
+
+		assert_int_equal(attendant_handle(r->a, &e, r->acts, &r->n), 0);
+	}
+}
+
+/* The action of type t among the last ones, or NULL. */
+static const struct att_action *find(const struct run *r,
+				     enum att_action_type t)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->acts[i].type == t)
+			return &r->acts[i];
+	}
+	return NULL;
+}
+
+static void assert_plays(const struct run *r, enum att_prompt p)
+{
+	const struct att_action *x = find(r, ATT_ACT_PLAY);
+
+	assert_non_null(x);
+	assert_int_equal(x->prompt, p);
+}
+
+static void start(struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(attendant_alloc(&r->a, NULL), 0);
+	assert_int_equal(attendant_state(r->a), ATT_S_IDLE);
+	ev(r, ATT_EV_ANSWERED);
+	assert_plays(r, ATT_PROMPT_WELCOME);
+	assert_int_equal(attendant_state(r->a), ATT_S_COLLECT_ID);
+}
+
+/* Enter an ID that resolves as valid, up to "press star". */
+static void valid_id(struct run *r, bool bypass)
+{
+	const struct att_action *x;
+
+	type(r, "4829173#");
+	x = find(r, ATT_ACT_RESOLVE);
+	assert_non_null(x);
+	assert_string_equal(x->digits, "4829173");
+	assert_int_equal(attendant_state(r->a), ATT_S_RESOLVING);
+	ev_res(r, ATT_EV_RESOLVED, true, bypass);
+	assert_non_null(find(r, ATT_ACT_ID_OK));
+	assert_plays(r, ATT_PROMPT_ORGANIZER);
+	assert_int_equal(attendant_state(r->a), ATT_S_ASK_STAR);
+}
+
+static void test_prompt_then_first_digit_timer(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	x = find(&r, ATT_ACT_TIMER);
+	assert_non_null(x);
+	assert_int_equal(x->ms, 10000);
+	attendant_free(r.a);
+}
+
+static void test_barge_in_stops_prompt(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	type(&r, "4");
+	assert_non_null(find(&r, ATT_ACT_STOP_PLAY));
+	x = find(&r, ATT_ACT_TIMER);
+	assert_non_null(x);
+	assert_int_equal(x->ms, 5000); /* inter-digit */
+	type(&r, "8");
+	assert_null(find(&r, ATT_ACT_STOP_PLAY));
+	attendant_free(r.a);
+}
+
+static void test_three_invalid_ids_hang_up(void **state)
+{
+	struct run r;
+	int i;
+
+	(void)state;
+	start(&r);
+	for (i = 0; i < 2; i++) {
+		type(&r, "1111111#");
+		assert_non_null(find(&r, ATT_ACT_RESOLVE));
+		ev_res(&r, ATT_EV_RESOLVED, false, false);
+		assert_plays(&r, ATT_PROMPT_NOT_VALID);
+		assert_int_equal(attendant_state(r.a), ATT_S_COLLECT_ID);
+	}
+	type(&r, "1111111#");
+	ev_res(&r, ATT_EV_RESOLVED, false, false);
+	assert_non_null(find(&r, ATT_ACT_ID_FAILED));
+	assert_plays(&r, ATT_PROMPT_GOODBYE);
+	assert_null(find(&r, ATT_ACT_HANGUP)); /* not before goodbye is heard */
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	assert_int_equal(attendant_state(r.a), ATT_S_DONE);
+	attendant_free(r.a);
+}
+
+/* Empty, over-long and timed-out entries count as attempts without a
+ * lookup. */
+static void test_malformed_and_timeouts(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	type(&r, "#");
+	assert_null(find(&r, ATT_ACT_RESOLVE));
+	assert_plays(&r, ATT_PROMPT_NOT_VALID);
+	type(&r, "12345678901234567890#");
+	assert_null(find(&r, ATT_ACT_RESOLVE));
+	assert_plays(&r, ATT_PROMPT_NOT_VALID);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	ev(&r, ATT_EV_TIMEOUT); /* silence: the third attempt */
+	assert_non_null(find(&r, ATT_ACT_ID_FAILED));
+	assert_plays(&r, ATT_PROMPT_GOODBYE);
+	attendant_free(r.a);
+}
+
+static void test_inter_digit_timeout_submits(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	type(&r, "4829173");
+	ev(&r, ATT_EV_TIMEOUT);
+	x = find(&r, ATT_ACT_RESOLVE);
+	assert_non_null(x);
+	assert_string_equal(x->digits, "4829173");
+	attendant_free(r.a);
+}
+
+static void test_organizer_with_pin(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	valid_id(&r, false);
+	type(&r, "*");
+	assert_plays(&r, ATT_PROMPT_ENTER_PIN);
+	assert_int_equal(attendant_state(r.a), ATT_S_COLLECT_PIN);
+	assert_string_equal(attendant_state_name(attendant_state(r.a)),
+			    "organizer-pin");
+	type(&r, "13579#");
+	x = find(&r, ATT_ACT_VERIFY_PIN);
+	assert_non_null(x);
+	assert_string_equal(x->digits, "13579");
+	ev_res(&r, ATT_EV_PIN_RESULT, true, false);
+	x = find(&r, ATT_ACT_JOIN);
+	assert_non_null(x);
+	assert_true(x->organizer);
+	assert_plays(&r, ATT_PROMPT_JOINING);
+	assert_true(attendant_organizer(r.a));
+	assert_string_equal(attendant_state_name(attendant_state(r.a)),
+			    "in-conference");
+	attendant_free(r.a);
+}
+
+static void test_wrong_pin_three_times(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	valid_id(&r, true);
+	type(&r, "*");
+	type(&r, "11111#");
+	ev_res(&r, ATT_EV_PIN_RESULT, false, false);
+	assert_plays(&r, ATT_PROMPT_WRONG_PIN);
+	type(&r, "22222#");
+	ev_res(&r, ATT_EV_PIN_RESULT, false, false);
+	assert_plays(&r, ATT_PROMPT_WRONG_PIN);
+	type(&r, "33333#");
+	ev_res(&r, ATT_EV_PIN_RESULT, false, false);
+	assert_plays(&r, ATT_PROMPT_GOODBYE);
+	assert_null(find(&r, ATT_ACT_JOIN));
+	assert_null(find(&r, ATT_ACT_ID_FAILED)); /* the ID was right */
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+}
+
+static void test_lobby_until_organizer(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	valid_id(&r, false);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	x = find(&r, ATT_ACT_TIMER);
+	assert_non_null(x);
+	assert_int_equal(x->ms, 3000);
+	ev(&r, ATT_EV_TIMEOUT);
+	assert_non_null(find(&r, ATT_ACT_LOBBY));
+	assert_plays(&r, ATT_PROMPT_WAIT);
+	assert_string_equal(attendant_state_name(attendant_state(r.a)),
+			    "lobby");
+	type(&r, "*"); /* too late to be the organizer */
+	assert_int_equal(r.n, 0);
+	ev(&r, ATT_EV_ORGANIZER_ARRIVED);
+	x = find(&r, ATT_ACT_JOIN);
+	assert_non_null(x);
+	assert_false(x->organizer);
+	attendant_free(r.a);
+}
+
+static void test_bypass_joins_at_once(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	valid_id(&r, true);
+	type(&r, "#"); /* pound: not the organizer, no need to wait */
+	assert_non_null(find(&r, ATT_ACT_JOIN));
+	assert_null(find(&r, ATT_ACT_LOBBY));
+	attendant_free(r.a);
+}
+
+static void test_mute_and_help(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	valid_id(&r, true);
+	ev(&r, ATT_EV_TIMEOUT);
+	type(&r, "*6");
+	x = find(&r, ATT_ACT_MUTE);
+	assert_non_null(x);
+	assert_true(x->muted);
+	type(&r, "*6");
+	assert_false(find(&r, ATT_ACT_MUTE)->muted);
+	type(&r, "*1");
+	assert_plays(&r, ATT_PROMPT_HELP);
+	type(&r, "6"); /* no star before: nothing */
+	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+}
+
+static void test_hangup_anywhere(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	type(&r, "48");
+	ev(&r, ATT_EV_HANGUP);
+	assert_int_equal(attendant_state(r.a), ATT_S_DONE);
+	type(&r, "29173#");
+	assert_int_equal(r.n, 0);
+	ev_res(&r, ATT_EV_RESOLVED, true, false);
+	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+}
+
+/* Results that arrive in the wrong state change nothing. */
+static void test_stray_events(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	ev_res(&r, ATT_EV_RESOLVED, true, false);
+	assert_int_equal(r.n, 0);
+	ev_res(&r, ATT_EV_PIN_RESULT, true, false);
+	assert_int_equal(r.n, 0);
+	ev(&r, ATT_EV_ORGANIZER_ARRIVED);
+	assert_int_equal(r.n, 0);
+	ev(&r, ATT_EV_ANSWERED);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(attendant_state(r.a), ATT_S_COLLECT_ID);
+	assert_int_equal(attendant_handle(r.a, NULL, r.acts, &r.n), EINVAL);
+	attendant_free(r.a);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(attendant_prompt_name(ATT_PROMPT_WELCOME),
+			    "welcome-enter-id");
+	assert_string_equal(attendant_prompt_name(ATT_PROMPT_HELP), "help");
+	assert_string_equal(attendant_state_name(ATT_S_COLLECT_ID),
+			    "collecting-id");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prompt_then_first_digit_timer),
+		cmocka_unit_test(test_barge_in_stops_prompt),
+		cmocka_unit_test(test_three_invalid_ids_hang_up),
+		cmocka_unit_test(test_malformed_and_timeouts),
+		cmocka_unit_test(test_inter_digit_timeout_submits),
+		cmocka_unit_test(test_organizer_with_pin),
+		cmocka_unit_test(test_wrong_pin_three_times),
+		cmocka_unit_test(test_lobby_until_organizer),
+		cmocka_unit_test(test_bypass_joins_at_once),
+		cmocka_unit_test(test_mute_and_help),
+		cmocka_unit_test(test_hangup_anywhere),
+		cmocka_unit_test(test_stray_events),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
