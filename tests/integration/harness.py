@@ -653,6 +653,13 @@ atexit.register(stop_all)
 
 # -- assertions shared by the tests ----------------------------------------
 
+def user_of(answer):
+    """The USER in a POST or PATCH /users answer, which also says whether
+    an email was queued (docs/api.md, Email)."""
+    assert isinstance(answer.get("emailQueued"), bool), answer
+    return {k: v for k, v in answer.items() if k != "emailQueued"}
+
+
 def assert_confid(v, what="conference ID"):
     """A conference ID as SPEC §2 says: a string of 7 digits, first 1-9,
     not all one digit, not a straight run."""

@@ -4,7 +4,7 @@ exit codes (0 ok, 1 operation failed, 2 usage)."""
 import json
 import re
 
-from harness import TOKEN_NAME, assert_confid
+from harness import user_of, TOKEN_NAME, assert_confid
 
 
 def run(d, *args, rc=0):
@@ -140,7 +140,7 @@ def test_cli_user_lifecycle(d):
     assert u["displayName"] == "Robert Babbage"
     cid = u["audioConferencing"]["conferenceId"]
     assert_confid(cid)
-    assert d.user("bob@example.org") == u
+    assert d.user("bob@example.org") == user_of(u)
     run(d, "user", "set", "bob@example.org", "--audio-conferencing", "off")
     assert d.lookup(cid)["state"] == "revoked"
 

@@ -2,7 +2,7 @@
 
 import json
 
-from harness import assert_problem, assert_unchanged
+from harness import user_of, assert_problem, assert_unchanged
 
 NUMBERS = "/api/v1/dial-in-numbers"
 
@@ -96,7 +96,7 @@ def test_user_numbers_must_be_configured(d):
     u = d.ok("PATCH", path, {"audioConferencing":
                              {"tollNumber": "+14255550133"}})
     assert u["audioConferencing"]["tollNumber"] == "+14255550133"
-    assert d.user("bob@example.org") == u
+    assert d.user("bob@example.org") == user_of(u)
 
     before = d.snapshot()
     for ac, why in (({"tollNumber": "+14255559999"}, "unconfigured toll"),

@@ -2,7 +2,7 @@
 
 import threading
 
-from harness import (TOKEN_NAME, assert_confid, assert_problem,
+from harness import (user_of, TOKEN_NAME, assert_confid, assert_problem,
                      assert_unchanged)
 
 RESET = "/api/v1/users/%s/audio-conferencing/reset-conference-id"
@@ -129,7 +129,7 @@ def test_enable_then_disable_revokes_id(d):
     assert off["audioConferencing"]["enabled"] is False
     assert off["audioConferencing"]["conferenceId"] is None, off
     assert off["audioConferencing"]["pinSet"] is False, off
-    assert d.user("eve@example.org") == off
+    assert d.user("eve@example.org") == user_of(off)
     gone = d.lookup(cid)
     assert gone["state"] == "revoked", "disabling left the ID %r" % gone
     assert gone["revokedAt"]

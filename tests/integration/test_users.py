@@ -1,7 +1,7 @@
 """Users through the API: what an administrator types comes back as typed,
 and every change leaves its audit record."""
 
-from harness import (TOKEN_NAME, assert_confid, assert_problem,
+from harness import (user_of, TOKEN_NAME, assert_confid, assert_problem,
                      assert_unchanged)
 
 
@@ -11,8 +11,9 @@ def test_create_show_update_delete(d):
                               "displayName": "Ada Lovelace"})
     assert st == 201, st
     assert headers.get("Content-Type", "").startswith("application/json")
-    assert set(ada) == {"id", "email", "displayName", "audioConferencing"}, \
-        ada
+    assert set(ada) == {"id", "email", "displayName", "audioConferencing",
+                        "emailQueued"}, ada
+    ada = user_of(ada)
     assert isinstance(ada["id"], str) and ada["id"], ada
     ac = ada["audioConferencing"]
     assert ac["enabled"] is True, "audio conferencing is on by default"
@@ -25,8 +26,8 @@ def test_create_show_update_delete(d):
     assert (e["action"], e["actor"], e["target"]) == \
         ("user.create", TOKEN_NAME, "ada@example.org"), e
 
-    renamed = d.ok("PATCH", "/api/v1/users/ada@example.org",
-                   {"displayName": "Augusta Ada King"})
+    renamed = user_of(d.ok("PATCH", "/api/v1/users/ada@example.org",
+                           {"displayName": "Augusta Ada King"}))
     assert renamed["displayName"] == "Augusta Ada King"
     assert renamed["audioConferencing"] == ac, \
         "renaming changed the audio conferencing: %r" % renamed
