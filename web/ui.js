@@ -118,11 +118,15 @@ export function openDialog({ title, body, buttons = [], initialFocus, returnFocu
             api.close();
             return;
           }
+          // While it waits: this button busy, the others (Cancel) disabled.
+          const others = [...foot.querySelectorAll('button')].filter((x) => x !== btn && !x.disabled);
           busyNow = true;
+          for (const o of others) o.disabled = true;
           try {
             await busy(btn, () => b.action(api));
           } finally {
             busyNow = false;
+            for (const o of others) o.disabled = false;
           }
         });
         foot.append(btn);

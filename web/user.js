@@ -2,7 +2,7 @@
 // Edit, Reset conference ID (with its confirmation window), Send conference
 // info in email, Reset PIN (the new PIN is shown once, never again).
 import * as api from './api.js';
-import { h, say, messageBox, pageHeader, field, checkField, openDialog, problemText, fmtNumber } from './ui.js';
+import { h, busy, say, messageBox, pageHeader, field, checkField, openDialog, problemText, fmtNumber } from './ui.js';
 
 export async function userPage(ctx) {
   const id = ctx.arg;
@@ -183,13 +183,15 @@ export async function userPage(ctx) {
   // Edit: enable or disable, toll and toll-free numbers; Reset conference ID.
   async function editDialog(opener) {
     const ac = user.audioConferencing || {};
-    let numbers = [];
-    try {
-      numbers = (await api.get('/dial-in-numbers')).numbers || [];
-    } catch (err) {
-      say(msg, 'error', problemText(err));
-      return;
-    }
+    let numbers = null;
+    await busy(opener, async () => {
+      try {
+        numbers = (await api.get('/dial-in-numbers')).numbers || [];
+      } catch (err) {
+        say(msg, 'error', problemText(err));
+      }
+    });
+    if (!numbers || !ctx.alive()) return;
     const enabled = h('input#edit-enabled', { type: 'checkbox', name: 'enabled', checked: !!ac.enabled });
     const numberSelect = (type, current) => {
       const list = numbers.filter((n) => n.type === type);

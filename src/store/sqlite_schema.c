@@ -190,7 +190,7 @@ static const char migration_2[] =
  * when idle too long or at expires_at, whichever comes first, and goes with
  * its admin. failed_logins counts wrong passwords since the last success;
  * locked_until refuses every sign-in of that admin until then. */
-static const char migration_4[] =
+static const char migration_3[] =
 	"CREATE TABLE admin_sessions ("
 	" digest TEXT NOT NULL PRIMARY KEY CHECK (length(digest) = 64),"
 	" admin_id INTEGER NOT NULL REFERENCES admins (id) ON DELETE CASCADE,"
@@ -207,7 +207,7 @@ static const char migration_4[] =
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
-	{ .version = 4, .sql = migration_4 },
+	{ .version = 3, .sql = migration_3 },
 };
 
 const size_t sqlstore_migration_count =
