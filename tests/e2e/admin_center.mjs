@@ -219,7 +219,11 @@ await test('a wrong password shows an error', async () => {
   await page.fill('#signin-username', 'admin');
   await page.fill('#signin-password', 'not-the-password');
   await page.click('#signin-submit');
+  // The server makes a wrong password wait: the button shows it is busy.
+  eq(await page.getAttribute('#signin-submit', 'aria-busy'), 'true', 'the button is busy while it waits');
+  eq(await page.isDisabled('#signin-submit'), true, 'and disabled');
   await signinMessage.waitFor({ state: 'visible' });
+  await until(async () => !(await page.isDisabled('#signin-submit')), 'the button is usable again');
   const text = (await signinMessage.textContent()).trim();
   assert(text.length > 0, 'an error message is shown');
   eq(await page.locator('#shell').isVisible(), false, 'the admin center stays hidden');
