@@ -363,4 +363,66 @@ void app_call_remove(struct app *a, int64_t id);
 /* Every live call, oldest first; h's non-zero return stops and is returned. */
 int app_calls_list(struct app *a, app_call_h *h, void *arg);
 
+/* ---- Meetings (issue 4, SPEC §1-§3, §5) ----
+ * A meeting of an enabled organizer gets its own conference ID at
+ * scheduling time, from the same namespace as personal IDs; invitations
+ * (an iCalendar part plus text and HTML ending with the dial-in section)
+ * go to the organizer and each attendee through the outbox. The ID stops
+ * working when the meeting is cancelled, when its organizer is disabled,
+ * and meetingIdGraceHours after its end (checked when a caller types it,
+ * and revoked into quarantine by app_meeting_expire). */
+
+#define APP_MEETING_ATTENDEES_MAX 2000
+#define APP_MEETING_SUBJECT_MAX 255 /* bytes */
+
+struct app_meeting {
+	int64_t id;
+	int64_t organizer_id; /* 0 once the organizer is deleted */
+	char organizer_email[STORE_EMAIL_SIZE];
+	char organizer_name[STORE_NAME_SIZE];
+	char subject[STORE_SUBJECT_SIZE];
+	int64_t start_at; /* UTC unix seconds */
+	int64_t end_at;
+	char uid[STORE_UID_SIZE];
+	int sequence;
+	const char *state; /* "scheduled", "cancelled" or "ended" */
+	char conference_id[APP_CONFID_SIZE]; /* the latest, "" if none */
+	bool confid_live;
+	size_t nattendees;
+};
+
+typedef int (app_meeting_h)(const struct app_meeting *m, void *arg);
+
+/* Schedule: organizer (id or email; ENOENT), subject (1-255 bytes), start
+ * and end (ISO 8601 with an offset; end after start, end not already past:
+ * EINVAL), n attendees (valid addresses, at most
+ * APP_MEETING_ATTENDEES_MAX; repeats count once). EBUSY when the organizer
+ * is not enabled for audio conferencing. Audited as meeting.schedule. */
+int app_meeting_schedule(struct app *a, const char *actor,
+			 const char *organizer, const char *subject,
+			 const char *start, const char *end,
+			 const char *const *attendees, size_t n,
+			 struct app_meeting *out, struct app_err *err);
+/* One meeting by id (ENOENT), its attendees one callback each. */
+int app_meeting_get(struct app *a, int64_t id, struct app_meeting *out,
+		    struct app_err *err);
+int app_meeting_attendees(struct app *a, int64_t id, store_attendee_h *h,
+			  void *arg);
+/* Meetings of organizer (NULL: everyone's), by start, at most limit
+ * (1-1000). */
+int app_meeting_list(struct app *a, const char *organizer, int limit,
+		     app_meeting_h *h, void *arg, struct app_err *err);
+/* Cancel: the ID revoked at once, SEQUENCE up by one, METHOD:CANCEL to
+ * the attendees and the organizer. EBUSY when already cancelled or ended.
+ * Audited as meeting.cancel. */
+int app_meeting_cancel(struct app *a, const char *actor, int64_t id,
+		       struct app_meeting *out, struct app_err *err);
+/* The meeting's current iCalendar object (METHOD:REQUEST, or CANCEL once
+ * cancelled) into *text (free() it). */
+int app_meeting_ics(struct app *a, int64_t id, char **text,
+		    struct app_err *err);
+/* End of life: revoke (into quarantine) the IDs of meetings that ended
+ * more than meetingIdGraceHours before now; *n (may be NULL) counts them. */
+int app_meeting_expire(struct app *a, int64_t now, int *n);
+
 #endif

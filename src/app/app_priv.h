@@ -55,6 +55,9 @@ struct app_tx {
 	bool pool_dirty; /* pool marked from rows this tx may roll back */
 	bool no_email;    /* the request said sendEmail:false */
 	bool mail_queued; /* an email was queued: wake the worker on commit */
+	/* A reset's updated meetings, one a line, for its email (hooks.c). */
+	char meetings_list[2048];
+	bool invitations_updated;
 };
 
 /* app.c: connections, transactions, errors, audit, settings. */
@@ -130,8 +133,37 @@ int app_hook_mail_enabled(struct app_tx *tx, const struct store_user *u,
 int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
 			  const struct store_user *u, const char *to,
 			  uint32_t confid, uint32_t previous, const char *pin);
+/* The same with more template variables (a meeting's, from
+ * meeting_mail.c); a name of extra that outbox.c does not know is EINVAL. */
+struct tmpl_var;
+int app_outbox_enqueue_more_tx(struct app_tx *tx, const char *kind,
+			       const struct store_user *u, const char *to,
+			       uint32_t confid, uint32_t previous,
+			       const struct tmpl_var *extra, size_t nextra);
 /* Whether the automatic emails are on (automaticallySendEmailsToUsers). */
 int app_mail_auto(struct store *st, bool *on);
+
+/* meeting_mail.c: invitations and what a reset or a disable does to
+ * meetings, inside the caller's transaction. */
+int app_meetings_reissue_tx(struct app_tx *tx, const char *actor,
+			    const struct store_user *u,
+			    bool update_invitations, int *updated);
+int app_meetings_revoke_tx(struct app_tx *tx, const struct store_user *u);
+int app_meeting_mail_tx(struct app_tx *tx, const struct store_meeting *m,
+			const struct store_user *org, bool cancel);
+/* For the outbox claim: when vars (an outbox row's variables) belong to
+ * a meeting email, *out is a copy with "calendar" and "calendarMethod"
+ * added (free() it); NULL otherwise. */
+struct app_ics_cache;
+int app_meeting_mail_vars(struct store *st, const char *vars,
+			  struct app_ics_cache **cache, char **out);
+void app_ics_cache_free(struct app_ics_cache *c);
+/* The iCalendar object of m as of sequence, method and its dial-in
+ * details, at stamp. */
+int app_meeting_ics_tx(struct store *st, const struct store_meeting *m,
+		       bool cancel, int sequence, const char *confid,
+		       const char *toll, const char *toll_free, int64_t stamp,
+		       char **text);
 
 /* session.c: the sign-in rules at a given time, for tests; *failed is the
  * account's count of wrong passwords after this one (0 if none). */

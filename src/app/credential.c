@@ -218,6 +218,12 @@ int app_admin_ensure(struct app *a, const char *datadir, char *password,
 		goto out;
 	e = admin_tx(&tx, path, pw, hash, &written, err);
 	e = app_tx_end(&tx, e, err);
+	if (e == EEXIST) {
+		/* Another node sharing the database made it at the same
+		 * moment: its password file and output carry the password. */
+		app_err_clear(err);
+		e = 0;
+	}
 	if (e && written)
 		(void)unlink(path);
 	if (e || !written)

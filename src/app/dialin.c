@@ -94,6 +94,28 @@ int app_dialin_number(struct app *a, const char *user, char *e164,
 	return e;
 }
 
+/* A live meeting ID reaches its meeting only while the meeting is not
+ * cancelled and not past its end plus meetingIdGraceHours: checked here,
+ * on every call, so the ID stops at once, not at the next sweep
+ * (app_meeting_expire). */
+static int meeting_open(struct store *st, int64_t id, bool *open)
+{
+	struct store_meeting m;
+	long grace;
+	int e;
+
+	*open = false;
+	e = store_meeting_get(st, id, &m);
+	if (e == ENOENT)
+		return 0;
+	if (!e)
+		e = app_setting_int(st, "meetingIdGraceHours", &grace);
+	if (!e)
+		*open = m.state == STORE_MEETING_SCHEDULED &&
+			app_now() < m.end_at + grace * 3600;
+	return e;
+}
+
 int app_confid_resolve(struct app *a, const char *digits,
 		       struct app_dialin_target *t)
 {
@@ -113,6 +135,11 @@ int app_confid_resolve(struct app *a, const char *digits,
 	}
 	if (e || c.revoked_at != 0)
 		goto out;
+	if (c.kind == STORE_CONFID_MEETING) {
+		e = meeting_open(st, c.meeting_id, &t->valid);
+		if (e || !t->valid)
+			goto out;
+	}
 	t->valid = true;
 	t->personal = c.kind == STORE_CONFID_PERSONAL;
 	t->user_id = c.user_id;

@@ -8,27 +8,24 @@
 #include <errno.h>
 
 #include "app/app_priv.h"
+#include "core/tmpl.h"
 
 /* SPEC §3 step 2: give every meeting of u that has not ended a new dynamic
  * ID, revoke the old one, raise its sequence and, when update_invitations,
- * queue the updated invitations. *updated counts the meetings. */
+ * queue the updated invitations (meeting_mail.c). *updated counts the
+ * meetings; their lines for the reset email wait in tx->meetings_list. */
 int app_hook_meetings_reissue(struct app_tx *tx, const struct store_user *u,
 			      bool update_invitations, int *updated)
 {
-	(void)tx;
-	(void)u;
-	(void)update_invitations;
-	*updated = 0;
-	return 0;
+	return app_meetings_reissue_tx(tx, "system", u, update_invitations,
+				       updated);
 }
 
 /* SPEC §2: disabling (or deleting) a user revokes the IDs of the user's
  * meetings at once. */
 int app_hook_meetings_revoke(struct app_tx *tx, const struct store_user *u)
 {
-	(void)tx;
-	(void)u;
-	return 0;
+	return app_meetings_revoke_tx(tx, u);
 }
 
 /* Whether an automatic email goes out: the organization's switch and the
@@ -61,8 +58,13 @@ int app_hook_mail_confid_reset(struct app_tx *tx, const struct store_user *u,
 	e = mail_wanted(tx, send_email, &yes);
 	if (e || !yes)
 		return e;
-	e = app_outbox_enqueue_tx(tx, "conference-id-reset", u, NULL, confid,
-				  previous, NULL);
+	const struct tmpl_var more[] = {
+		{ "meetingsList", tx->meetings_list },
+		{ "invitationsUpdated", tx->invitations_updated ? "yes" : "" },
+	};
+
+	e = app_outbox_enqueue_more_tx(tx, "conference-id-reset", u, NULL,
+				       confid, previous, more, 2);
 	*queued = e == 0;
 	return e;
 }

@@ -40,13 +40,21 @@
  * each template); a missing one renders as empty. */
 enum {
 	V_DISPLAY_NAME, V_ORG, V_CONFID, V_PREV, V_TOLL, V_TOLL_FREE, V_PIN,
-	V_MEETINGS, V_COUNT
+	V_MEETINGS, V_COUNT_BASE
 };
+
+/* After the base names: a meeting email's (meeting_mail.c). The last
+ * three are not template names: they tell the claim which calendar object
+ * to attach (app_meeting_mail_vars). */
+#define V_COUNT (V_COUNT_BASE + 10)
 
 static const char *const var_names[V_COUNT] = {
 	"displayName", "organizationName", "conferenceId",
 	"previousConferenceId", "tollNumber", "tollFreeNumber", "pin",
 	"meetingsList",
+	"invitationsUpdated", "meetingSubject", "meetingStart", "meetingEnd",
+	"organizerEmail", "otherNumbers", "updated",
+	"meetingId", "icalMethod", "icalSequence",
 };
 
 int app_mail_auto(struct store *st, bool *on)
@@ -118,9 +126,28 @@ static int vars_json(const struct tmpl_var *vars, char *out, size_t size)
 
 /* From, subject, variables of a new row for u (numbers: u's own or the
  * organization's defaults). */
+/* Put the extra values into v by name. */
+static int vars_merge(struct tmpl_var *v, const struct tmpl_var *extra,
+		      size_t nextra)
+{
+	size_t i, k;
+
+	for (i = 0; i < nextra; i++) {
+		for (k = 0; k < V_COUNT; k++) {
+			if (!strcmp(var_names[k], extra[i].name))
+				break;
+		}
+		if (k == V_COUNT)
+			return EINVAL;
+		v[k].value = extra[i].value;
+	}
+	return 0;
+}
+
 static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 		     const struct store_user *u, uint32_t confid,
-		     uint32_t previous, const char *pin)
+		     uint32_t previous, const char *pin,
+		     const struct tmpl_var *extra, size_t nextra)
 {
 	char org[SETTINGS_VALUE_MAX], id[APP_CONFID_SIZE] = "";
 	char prev[APP_CONFID_SIZE] = "";
@@ -149,6 +176,9 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 	v[V_TOLL].value = au.toll_number;
 	v[V_TOLL_FREE].value = au.toll_free_number;
 	v[V_PIN].value = pin;
+	e = vars_merge(v, extra, nextra);
+	if (e)
+		return e;
 
 	e = subject_render(kind, v, m->subject, sizeof(m->subject));
 	if (!e)
@@ -156,9 +186,10 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 	return e;
 }
 
-int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
-			  const struct store_user *u, const char *to,
-			  uint32_t confid, uint32_t previous, const char *pin)
+static int enqueue(struct app_tx *tx, const char *kind,
+		   const struct store_user *u, const char *to,
+		   uint32_t confid, uint32_t previous, const char *pin,
+		   const struct tmpl_var *extra, size_t nextra)
 {
 	struct store_mail *m;
 	int e;
@@ -178,7 +209,8 @@ int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
 
 	e = mime_token_new(m->token, sizeof(m->token));
 	if (!e)
-		e = mail_fill(tx, m, kind, u, confid, previous, pin);
+		e = mail_fill(tx, m, kind, u, confid, previous, pin, extra,
+			      nextra);
 	if (!e)
 		e = store_outbox_insert(tx->st, m);
 	if (!e)
@@ -186,6 +218,21 @@ int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
 	explicit_bzero(m, sizeof(*m));
 	free(m);
 	return e;
+}
+
+int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
+			  const struct store_user *u, const char *to,
+			  uint32_t confid, uint32_t previous, const char *pin)
+{
+	return enqueue(tx, kind, u, to, confid, previous, pin, NULL, 0);
+}
+
+int app_outbox_enqueue_more_tx(struct app_tx *tx, const char *kind,
+			       const struct store_user *u, const char *to,
+			       uint32_t confid, uint32_t previous,
+			       const struct tmpl_var *extra, size_t nextra)
+{
+	return enqueue(tx, kind, u, to, confid, previous, NULL, extra, nextra);
 }
 
 /* What the API and the worker see of a stored row. */
@@ -276,15 +323,26 @@ struct claim_ctx {
 	app_mail_h *h;
 	void *arg;
 	struct app_mail m;
+	struct store *st;
+	struct app_ics_cache *ics; /* meeting emails of one batch */
 };
 
+/* A meeting email gets its calendar object here, from the meeting's
+ * attendees as stored (too many for the row's variables). */
 static int claim_cb(const struct store_mail *sm, void *arg)
 {
 	struct claim_ctx *c = arg;
+	char *more = NULL;
+	int e;
 
 	mail_convert(sm, &c->m);
-	c->m.vars = sm->vars;
-	return c->h(&c->m, c->arg);
+	e = app_meeting_mail_vars(c->st, sm->vars, &c->ics, &more);
+	if (e)
+		return e;
+	c->m.vars = more ? more : sm->vars;
+	e = c->h(&c->m, c->arg);
+	free(more);
+	return e;
 }
 
 int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
@@ -303,10 +361,12 @@ int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
 	c->arg = arg;
 	e = app_tx_begin(a, &tx, NULL);
 	if (!e) {
+		c->st = tx.st;
 		e = store_outbox_claim(tx.st, now, now + lease_s, max,
 				       claim_cb, c);
 		e = app_tx_end(&tx, e, NULL);
 	}
+	app_ics_cache_free(c->ics);
 	free(c);
 	return e;
 }

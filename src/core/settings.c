@@ -60,11 +60,25 @@ static const struct setting_def table[] = {
 			"of waiting in the lobby for the organizer.",
 	},
 	{
+		.name = "maxParticipants",
+		.type = SETTING_INT, .min = 2, .max = 10000,
+		.def = "250",
+		.help = "Most callers in one conference at once; the next caller "
+			"hears that the conference is full and is hung up.",
+	},
+	{
 		.name = "conferenceIdQuarantineDays",
 		.type = SETTING_INT, .min = 0, .max = 3650,
 		.def = "365",
 		.help = "Days a revoked conference ID is held back before it "
 			"may be issued again.",
+	},
+	{
+		.name = "meetingIdGraceHours",
+		.type = SETTING_INT, .min = 0, .max = 720,
+		.def = "24",
+		.help = "Hours after a meeting ends during which its conference "
+			"ID still works; then the ID is revoked.",
 	},
 	{
 		.name = "emailRetryInitialSeconds",

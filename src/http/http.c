@@ -118,6 +118,23 @@ static struct MHD_Response *file_response(struct http_req *r)
 	return resp;
 }
 
+/* A generated text answer (r->text, handed over to libmicrohttpd). */
+static struct MHD_Response *text_response(struct http_req *r)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(r->text_len, r->text,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return NULL;
+	r->text = NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->file_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	add_security_headers(resp);
+	return resp;
+}
+
 static void add_answer_headers(struct MHD_Response *resp, struct http_req *r)
 {
 	char n[24];
@@ -141,6 +158,8 @@ static struct MHD_Response *build_response(struct http_req *r)
 
 	if (r->file && !r->out)
 		return file_response(r);
+	if (r->text && !r->out)
+		return text_response(r);
 	if (r->out && r->status != 204) {
 		text = json_dumps(r->out, JSON_COMPACT);
 		if (!text)
@@ -475,6 +494,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
 		return;
 	json_decref(x->req.in);
 	json_decref(x->req.out);
+	free(x->req.text);
 	explicit_bzero(&x->req.session, sizeof(x->req.session));
 	explicit_bzero(x->req.set_cookie, sizeof(x->req.set_cookie));
 	free(x->body);

@@ -46,6 +46,10 @@ struct http_req {
 	const unsigned char *file;
 	size_t file_len;
 	const char *file_type;
+	/* A text answer of file_type instead of JSON (out NULL): owned,
+	 * freed with the request (the calendar object of a meeting). */
+	char *text;
+	size_t text_len;
 };
 
 /* An admin center file embedded at build time (web/, scripts/embed_web.sh):
@@ -171,5 +175,10 @@ int h_healthz(struct http_req *r);
 int h_session_create(struct http_req *r);
 int h_session_get(struct http_req *r);
 int h_session_delete(struct http_req *r);
+int h_meetings_list(struct http_req *r);
+int h_meetings_create(struct http_req *r);
+int h_meeting_get(struct http_req *r);
+int h_meeting_delete(struct http_req *r);
+int h_meeting_ics(struct http_req *r);
 
 #endif

@@ -34,6 +34,11 @@ static const struct http_route routes[] = {
 	{"GET",    "/api/v1/conference-ids/{}", h_confid_get, false},
 	{"GET",    "/api/v1/audit", h_audit_list, false},
 	{"GET",    "/api/v1/calls", h_calls_list, false},
+	{"GET",    "/api/v1/meetings", h_meetings_list, false},
+	{"POST",   "/api/v1/meetings", h_meetings_create, false},
+	{"GET",    "/api/v1/meetings/{}", h_meeting_get, false},
+	{"DELETE", "/api/v1/meetings/{}", h_meeting_delete, false},
+	{"GET",    "/api/v1/meetings/{}/invitation.ics", h_meeting_ics, false},
 };
 
 /* Length of the component that starts at s (up to '/' or the end). */

@@ -21,7 +21,8 @@
 static const char *const var_names[] = {
 	"displayName", "organizationName", "conferenceId",
 	"previousConferenceId", "tollNumber", "tollFreeNumber", "pin",
-	"meetingsList",
+	"meetingsList", "invitationsUpdated", "meetingSubject", "meetingStart",
+	"meetingEnd", "organizerEmail", "otherNumbers", "updated",
 };
 
 #define NVARS (sizeof(var_names) / sizeof(var_names[0]))
@@ -86,8 +87,32 @@ static void buf_wipe_free(struct buf *b)
 	buf_free(b);
 }
 
+/* A meeting email's calendar object (RFC 6047 §2.4: the method in the
+ * Content-Type is the one in the object), added to the row's variables
+ * when it was claimed; 0 with p->body NULL when there is none. */
+static int calendar_part(const json_t *o, struct mime_part *p, char *type,
+			 size_t size)
+{
+	const char *cal = json_string_value(json_object_get(o, "calendar"));
+	const char *method = json_string_value(json_object_get(o,
+		"calendarMethod"));
+
+	memset(p, 0, sizeof(*p));
+	if (!cal)
+		return 0;
+	if (!method || (strcmp(method, "REQUEST") && strcmp(method, "CANCEL")))
+		return EINVAL;
+	snprintf(type, size, "text/calendar; charset=UTF-8; method=%s",
+		 method);
+	p->type = type;
+	p->body = cal;
+	p->len = strlen(cal);
+	return 0;
+}
+
 static int message_build(const struct app_mail *m, int64_t now,
-			 const char *text, const char *html, struct buf *out)
+			 const char *text, const char *html,
+			 const struct mime_part *cal, struct buf *out)
 {
 	struct mime_addr to = { m->to_name, m->to_addr };
 	struct mime_message mm;
@@ -102,6 +127,7 @@ static int message_build(const struct app_mail *m, int64_t now,
 	mm.message_id = m->message_id;
 	mm.text = text;
 	mm.html = html;
+	mm.extra = cal && cal->body ? cal : NULL;
 	mm.cte = MIME_QP;
 	/* RFC 3834 §5: keeps vacation responders from answering. */
 	mm.auto_submitted = true;
@@ -113,6 +139,8 @@ int mail_render(const struct app_mail *m, int64_t now, struct buf *out)
 	char subject[STORE_MAIL_SUBJECT_SIZE];
 	struct buf *text = NULL, *html = NULL;
 	struct tmpl_var v[NVARS];
+	struct mime_part cal;
+	char caltype[64];
 	const char *body = NULL;
 	json_t *o = NULL;
 	int e;
@@ -121,6 +149,8 @@ int mail_render(const struct app_mail *m, int64_t now, struct buf *out)
 		return EINVAL;
 	o = json_loads(m->vars, 0, NULL);
 	e = vars_fill(o, m->kind, v);
+	if (!e)
+		e = calendar_part(o, &cal, caltype, sizeof(caltype));
 	if (!e)
 		e = part_render(m->kind, "txt", v, TMPL_TEXT, &text);
 	if (!e)
@@ -131,7 +161,7 @@ int mail_render(const struct app_mail *m, int64_t now, struct buf *out)
 		e = tmpl_subject(buf_str(text), subject, sizeof(subject),
 				 &body);
 	if (!e)
-		e = message_build(m, now, body, buf_str(html), out);
+		e = message_build(m, now, body, buf_str(html), &cal, out);
 	buf_wipe_free(text);
 	buf_wipe_free(html);
 	json_decref(o);

@@ -201,6 +201,13 @@ static void *worker_main(void *arg)
 	int n, e;
 
 	while (!atomic_load(&w->stop)) {
+		/* End of life of meeting IDs (issue 4): the worker wakes at
+		 * least every IDLE_MS, often enough for an hour-sized grace
+		 * period; resolution refuses them meanwhile anyway. */
+		e = app_meeting_expire(w->a, now_s(), NULL);
+		if (e)
+			fprintf(stderr, "error meeting expiry: %s\n",
+				strerror(e));
 		e = batch_run(w, &n);
 		if (e)
 			fprintf(stderr, "error mail batch: %s\n", strerror(e));

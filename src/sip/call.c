@@ -12,8 +12,18 @@
  * telev) or as SIP INFO bodies, application/dtmf-relay ("Signal=5") and
  * application/dtmf ("5"). Both feed the same attendant.
  *
+ * In the conference (issue 6) the call is a participant of its
+ * conference's mixer (room.c): what it hears comes from the mixer's frame
+ * handler instead of the attendant's player, its G.711 payloads go into
+ * the mixer's jitter buffer, and the attendant's prompts (help, muted,
+ * unmuted) are whispered to it over the mix. A caller who would make the
+ * conference larger than maxParticipants hears "this conference is full"
+ * and is hung up instead of joining.
+ *
  * A call is ended by destroying it from a zero timer, never inside the
- * libre handler that decided it, so no handler sees its call freed. */
+ * libre handler that decided it, so no handler sees its call freed, and
+ * never inside a mixer tick, so a conference never loses a participant
+ * while it mixes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +35,10 @@
 
 #define INFO_BODY_MAX 256
 #define ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
+/* Consecutive RTP send failures (one a frame) before the call is given
+ * up: one second of a peer we cannot reach, not one lost datagram. */
+#define TX_FAIL_MAX 50
+#define MAX_PARTS_DEFAULT 250
 
 struct call {
 	struct le le;
@@ -47,10 +61,17 @@ struct call {
 	bool arrived;        /* organizer present when we entered the lobby */
 	struct attendant *att;
 	struct player *pl;
+	struct room *conf;        /* in the conference: its mix, and */
+	struct mixer_part *mp;    /* our place in it */
+	bool tones;               /* entry/exit tones (from the ID's look-up) */
+	uint32_t max_parts;       /* maxParticipants (likewise) */
+	bool full;                /* turned away: "conference full", bye */
+	unsigned tx_fail;         /* RTP sends failed in a row */
 	struct tmr att_tmr;
 	struct tmr end_tmr;
 	struct app_dialin_target target;
 	struct app_call reg;
+	struct app_call reg_pub; /* reg as the registry last got it */
 	char source[APP_DIALIN_SOURCE_SIZE];
 	char address[SIPD_ADDR_SIZE];
 	int64_t submit_us;   /* when the last ID went to the workers */
@@ -66,10 +87,31 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Out of the mix; the others hear the exit tone. Never during a tick. */
+static void conf_leave(struct call *c)
+{
+	int16_t tone[MIXER_TONE_SAMPLES];
+	struct mixer *m;
+
+	if (!c->mp)
+		return;
+	m = room_mixer(c->conf);
+	mixer_part_remove(c->mp);
+	c->mp = NULL;
+	if (c->tones && mixer_count(m) &&
+	    mixer_tone(MIXER_TONE_EXIT, tone, MIXER_TONE_SAMPLES))
+		(void)mixer_announce(m, tone, MIXER_TONE_SAMPLES);
+	sipd_log("info", "event=conference-leave call=%lld participants=%zu",
+		 (long long)c->reg.id, mixer_count(m));
+	room_put(c->conf);
+	c->conf = NULL;
+}
+
 static void destructor(void *arg)
 {
 	struct call *c = arg;
 
+	conf_leave(c);
 	list_unlink(&c->le);
 	tmr_cancel(&c->att_tmr);
 	tmr_cancel(&c->end_tmr);
@@ -127,7 +169,7 @@ static bool organizer_present(const struct call *c)
 	for (le = c->s->calls.head; le; le = le->next) {
 		const struct call *o = le->data;
 
-		if (o != c && !o->ending && same_conf(c, o) &&
+		if (o != c && !o->ending && !o->full && same_conf(c, o) &&
 		    attendant_state(o->att) == ATT_S_JOINED &&
 		    attendant_organizer(o->att))
 			return true;
@@ -150,12 +192,15 @@ static void lobby_release(const struct call *org)
 	}
 }
 
+/* Publish c->reg if it changed since last time (the actions of an event
+ * may have changed it before this runs, so compare with what was sent). */
 static void registry_sync(struct call *c)
 {
-	struct app_call old = c->reg;
 	enum att_state st = attendant_state(c->att);
 
-	if (st != ATT_S_ENDING && st != ATT_S_DONE && st != ATT_S_IDLE)
+	/* A caller turned away from a full conference never was in it. */
+	if (st != ATT_S_ENDING && st != ATT_S_DONE && st != ATT_S_IDLE &&
+	    !c->full)
 		snprintf(c->reg.state, sizeof(c->reg.state), "%s",
 			 attendant_state_name(st));
 	if (c->target.valid) {
@@ -164,8 +209,10 @@ static void registry_sync(struct call *c)
 		c->reg.user_id = c->target.user_id;
 		c->reg.meeting_id = c->target.meeting_id;
 	}
-	if (c->reg.id && memcmp(&old, &c->reg, sizeof(old)))
+	if (c->reg.id && memcmp(&c->reg_pub, &c->reg, sizeof(c->reg))) {
 		(void)app_call_update(c->s->app, &c->reg);
+		c->reg_pub = c->reg;
+	}
 }
 
 static void submit(struct call *c, enum sipd_job_kind kind,
@@ -200,13 +247,140 @@ static void att_tmr_h(void *arg)
 	call_event(arg, &ev);
 }
 
-static void play(struct call *c, enum att_prompt p)
+/* A prompt (enum att_prompt or enum sipd_prompt): over the mix to this
+ * caller alone when in the conference, else from the player. */
+static void play(struct call *c, size_t p)
 {
 	const int16_t *pcm;
 	size_t n;
 
-	if (prompt_get(c->s->prompts, (size_t)p, &pcm, &n) == 0)
+	if (prompt_get(c->s->prompts, p, &pcm, &n))
+		return;
+	if (c->mp)
+		(void)mixer_part_whisper(c->mp, pcm, n);
+	else
 		player_play(c->pl, pcm, n);
+}
+
+/* One RTP packet of len G.711 bytes, the call's own sequence and
+ * timestamp (RFC 3550 §5.1: ts advances one per sample). */
+static int send_frame(struct call *c, const uint8_t *g711, size_t len)
+{
+	int err;
+
+	c->mb->pos = c->mb->end = RTP_HEADER_SIZE;
+	err = mbuf_write_mem(c->mb, g711, len);
+	if (!err) {
+		c->mb->pos = RTP_HEADER_SIZE;
+		err = rtp_send(c->rtp, &c->raddr, false, c->marker,
+			       (uint8_t)codec_pt(c->codec), c->ts, c->mb);
+	}
+	c->marker = false;
+	c->ts += (uint32_t)len;
+	return err;
+}
+
+/* The mixer's frame handler, inside mixer_tick: send, nothing else. A
+ * peer we keep failing to reach is hung up from a zero timer. */
+static void frame_h(struct mixer_part *p, const uint8_t *frame, size_t len,
+		    void *arg)
+{
+	struct call *c = arg;
+
+	(void)p;
+	if (!c->established || c->ending)
+		return;
+	if (!send_frame(c, frame, len)) {
+		c->tx_fail = 0;
+		return;
+	}
+	if (++c->tx_fail == TX_FAIL_MAX) {
+		sipd_log("warn", "event=rtp-send-failed call=%lld",
+			 (long long)c->reg.id);
+		call_end(c);
+	}
+}
+
+/* The conference's key: the owner of a personal room, or the meeting. */
+static int64_t conf_id_of(const struct call *c)
+{
+	return c->target.personal ? c->target.user_id : c->target.meeting_id;
+}
+
+/* maxParticipants reached: the caller hears so and is hung up when the
+ * prompt ends (call_tick). */
+static void turn_away(struct call *c, size_t participants)
+{
+	c->full = true;
+	play(c, SIPD_PROMPT_FULL);
+	sipd_log("info", "event=conference-full call=%lld participants=%zu "
+		 "max=%u", (long long)c->reg.id, participants,
+		 (unsigned)c->max_parts);
+}
+
+/* Into the conference's mix (made if we are the first). */
+static void conf_join(struct call *c)
+{
+	int16_t tone[MIXER_TONE_SAMPLES];
+	struct mixer *m;
+	struct room *cf;
+	const int16_t *pcm;
+	size_t n;
+	int err;
+
+	err = room_get(c->s, c->target.personal, conf_id_of(c), true, &cf);
+	if (err) {
+		sipd_log("warn", "event=join-failed call=%lld err=%d",
+			 (long long)c->reg.id, err);
+		call_end(c);
+		return;
+	}
+	m = room_mixer(cf);
+	if (mixer_count(m) >= c->max_parts) {
+		turn_away(c, mixer_count(m));
+		room_put(cf);
+		return;
+	}
+	err = mixer_part_add(m, c->codec, frame_h, c, &c->mp);
+	if (err) {
+		sipd_log("warn", "event=join-failed call=%lld err=%d",
+			 (long long)c->reg.id, err);
+		room_put(cf);
+		call_end(c);
+		return;
+	}
+	c->conf = cf;
+	/* The attendant has just started "joining" on the player; the mix
+	 * carries the call's audio from now on, so the prompt moves there. */
+	player_stop(c->pl);
+	if (!prompt_get(c->s->prompts, ATT_PROMPT_JOINING, &pcm, &n))
+		(void)mixer_part_whisper(c->mp, pcm, n);
+	if (c->tones && mixer_count(m) > 1 &&
+	    mixer_tone(MIXER_TONE_ENTRY, tone, MIXER_TONE_SAMPLES))
+		(void)mixer_announce(m, tone, MIXER_TONE_SAMPLES);
+	sipd_log("info", "event=conference-join call=%lld participants=%zu",
+		 (long long)c->reg.id, mixer_count(m));
+}
+
+/* A re-INVITE changed the codec: take our place again in the new one. */
+static void conf_recodec(struct call *c)
+{
+	struct mixer *m;
+	bool muted;
+
+	if (!c->mp || mixer_part_codec(c->mp) == c->codec)
+		return;
+	m = room_mixer(c->conf);
+	muted = mixer_part_muted(c->mp);
+	mixer_part_remove(c->mp);
+	c->mp = NULL;
+	if (mixer_part_add(m, c->codec, frame_h, c, &c->mp)) {
+		room_put(c->conf);
+		c->conf = NULL;
+		call_end(c);
+		return;
+	}
+	mixer_part_set_muted(c->mp, muted);
 }
 
 static void id_ok(struct call *c)
@@ -223,7 +397,7 @@ static void act(struct call *c, const struct att_action *x)
 {
 	switch (x->type) {
 	case ATT_ACT_PLAY:
-		play(c, x->prompt);
+		play(c, (size_t)x->prompt);
 		break;
 	case ATT_ACT_STOP_PLAY:
 		player_stop(c->pl);
@@ -246,13 +420,20 @@ static void act(struct call *c, const struct att_action *x)
 		sipd_log("info", "event=lobby call=%lld", (long long)c->reg.id);
 		break;
 	case ATT_ACT_JOIN:
-		/* Until the mixer (issue 6): silence after "joining". */
 		player_hold(c->pl, false);
 		sipd_log("info", "event=join call=%lld organizer=%d",
 			 (long long)c->reg.id, x->organizer);
+		conf_join(c);
 		break;
 	case ATT_ACT_MUTE:
+		/* The attendant keeps the state; the mix and the list follow. */
+		if (!c->mp)
+			break;
 		c->reg.muted = x->muted;
+		mixer_part_set_muted(c->mp, x->muted);
+		play(c, x->muted ? SIPD_PROMPT_MUTED : SIPD_PROMPT_UNMUTED);
+		sipd_log("info", "event=%s call=%lld",
+			 x->muted ? "mute" : "unmute", (long long)c->reg.id);
 		break;
 	case ATT_ACT_ID_FAILED:
 		submit(c, SIPD_JOB_FAILED, NULL);
@@ -273,7 +454,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 	bool joined_org;
 	size_t n = 0, i;
 
-	if (c->ending && ev->type != ATT_EV_HANGUP)
+	if ((c->ending || c->full) && ev->type != ATT_EV_HANGUP)
 		return;
 	if (attendant_handle(c->att, ev, acts, &n))
 		return;
@@ -282,7 +463,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 	explicit_bzero(acts, sizeof(acts)); /* may hold a PIN */
 	registry_sync(c);
 	joined_org = attendant_state(c->att) == ATT_S_JOINED &&
-		     attendant_organizer(c->att);
+		     attendant_organizer(c->att) && !c->full;
 	if (joined_org && ev->type == ATT_EV_PIN_RESULT)
 		lobby_release(c);
 	if (c->arrived) {
@@ -299,8 +480,12 @@ void call_job_done(struct call *c, struct sipd_job *job)
 		sipd_log("warn", "event=job-failed call=%lld kind=%d err=%d",
 			 (long long)c->reg.id, (int)job->kind, job->err);
 	if (job->kind == SIPD_JOB_RESOLVE) {
-		if (!job->err && job->target.valid)
+		if (!job->err && job->target.valid) {
 			c->target = job->target;
+			c->tones = job->tones;
+			c->max_parts = job->max_parts ? job->max_parts
+						      : MAX_PARTS_DEFAULT;
+		}
 		ev.valid = !job->err && job->target.valid;
 		ev.bypass = job->target.bypass;
 		sipd_log("info", "event=resolved call=%lld valid=%d us=%lld",
@@ -326,29 +511,28 @@ static void call_digit(struct call *c, char d, const char *how)
 	call_event(c, &ev);
 }
 
+/* The attendant's audio, for a call not in a conference (whose frames
+ * come from its mixer). */
 void call_tick(struct call *c)
 {
 	struct att_event ev = {.type = ATT_EV_PROMPT_DONE};
 	int16_t pcm[CODEC_FRAME];
-	uint8_t *p;
+	uint8_t g711[CODEC_FRAME];
 	bool ended;
 
-	if (!c->established || c->ending)
+	if (!c->established || c->ending || c->mp)
 		return;
 	ended = player_frame(c->pl, pcm);
-	c->mb->pos = c->mb->end = RTP_HEADER_SIZE;
-	p = mbuf_buf(c->mb);
-	codec_encode(c->codec, pcm, p, CODEC_FRAME);
-	c->mb->end = RTP_HEADER_SIZE + CODEC_FRAME;
-	(void)rtp_send(c->rtp, &c->raddr, false, c->marker,
-		       (uint8_t)codec_pt(c->codec), c->ts, c->mb);
-	c->marker = false;
-	c->ts += CODEC_FRAME;
-	if (ended)
+	codec_encode(c->codec, pcm, g711, CODEC_FRAME);
+	(void)send_frame(c, g711, CODEC_FRAME);
+	if (ended && c->full)
+		call_end(c);
+	else if (ended)
 		call_event(c, &ev);
 }
 
-/* RFC 4733 events; the caller's audio is not used until the mixer. */
+/* The caller's voice (the negotiated G.711 payload type) goes to the mix
+ * once in the conference; RFC 4733 events to the attendant. */
 static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 		  struct mbuf *mb, void *arg)
 {
@@ -356,6 +540,12 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 	bool end = false;
 	int event = 0, d;
 
+	if (hdr->pt == codec_pt(c->codec)) {
+		if (c->mp)
+			(void)mixer_part_put(c->mp, hdr->seq, mbuf_buf(mb),
+					     mbuf_get_left(mb));
+		return;
+	}
 	if (c->pt_tel < 0 || hdr->pt != c->pt_tel)
 		return;
 	if (telev_recv(c->telev, mb, &event, &end) || end)
@@ -453,6 +643,8 @@ static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 		err = pick_codec(c);
 	if (!err)
 		err = sdp_encode(descp, c->sdp, false);
+	if (!err)
+		conf_recodec(c);
 	return err;
 }
 
@@ -592,6 +784,7 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	}
 	if (app_call_add(s->app, &c->reg))
 		c->reg.id = 0;
+	c->reg_pub = c->reg;
 	sipd_log("info", "event=answered call=%lld dialed=%s caller=%s "
 		 "codec=%s dtmf=%s", (long long)c->reg.id, dialed,
 		 caller_masked, c->codec == CODEC_PCMU ? "PCMU" : "PCMA",

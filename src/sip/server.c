@@ -6,8 +6,11 @@
  *  - the checks every new INVITE passes before a call exists: the called
  *    number (Request-URI user part) must be a dial-in number, else 404
  *    (§21.4.5); a source cooling off after failed calls gets 403 (§21.4.4),
- *  - the media clock: one timer for all calls, a frame every 20 ms,
- *    scheduled from the monotonic clock so it does not drift. */
+ *  - the media clock: one timer for all calls and conferences, a frame
+ *    every 20 ms, scheduled against a monotonic deadline (next += 20 ms,
+ *    armed for next - now) so it does not drift by the handlers' run
+ *    time. Each frame: the attendant's audio of the calls not in a
+ *    conference, then every conference's mix (room.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -116,6 +119,7 @@ static void tick_h(void *arg)
 			le = le->next; /* a frame may end the call */
 			call_tick(c);
 		}
+		room_tick_all(s);
 		s->next_frame_ms += FRAME_MS;
 	}
 	tmr_start(&s->tick, s->next_frame_ms - now, tick_h, s);
@@ -174,6 +178,7 @@ static void teardown(struct sipd *s)
 {
 	while (s->calls.head)
 		call_hangup(s->calls.head->data);
+	room_flush(s); /* empty by now: each call left its conference */
 	tmr_cancel(&s->tick);
 	work_stop(s->work); /* no call is left to submit more */
 	s->work = NULL;
@@ -220,15 +225,18 @@ static void *thread_main(void *arg)
 
 static int load_prompts(struct sipd *s, char *why, size_t whysize)
 {
-	const char *names[ATT_PROMPT_COUNT];
+	const char *names[SIPD_PROMPT_COUNT];
 	char path[512] = "";
 	size_t i;
 	int err;
 
 	for (i = 0; i < ATT_PROMPT_COUNT; i++)
 		names[i] = attendant_prompt_name((enum att_prompt)i);
+	names[SIPD_PROMPT_MUTED] = "muted";
+	names[SIPD_PROMPT_UNMUTED] = "unmuted";
+	names[SIPD_PROMPT_FULL] = "conference-full";
 	err = prompt_set_load(&s->prompts, s->opts.prompts_dir, names,
-			      ATT_PROMPT_COUNT, path, sizeof(path));
+			      SIPD_PROMPT_COUNT, path, sizeof(path));
 	if (err)
 		snprintf(why, whysize, "cannot load prompt %s: %s", path,
 			 strerror(err));
@@ -249,6 +257,7 @@ int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	list_init(&s->calls);
+	list_init(&s->confs);
 	if (sa_decode(&s->laddr, o->addr, strlen(o->addr)) ||
 	    !sa_port(&s->laddr)) {
 		snprintf(why, whysize, "--sip wants ADDR:PORT, not '%s'",

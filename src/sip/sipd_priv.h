@@ -1,6 +1,7 @@
 /* sipd_priv: what the files of src/sip/ share. server.c owns the thread,
  * the transports, the media clock and the call list; call.c one call
- * (SDP, RTP, DTMF, the attendant); work.c the worker pool. Everything
+ * (SDP, RTP, DTMF, the attendant, joining and leaving the mix); room.c the
+ * live conferences, one mixer each; work.c the worker pool. Everything
  * here runs on the SIP thread unless it says otherwise. */
 #ifndef DIALCONF_SIP_SIPD_PRIV_H
 #define DIALCONF_SIP_SIPD_PRIV_H
@@ -15,6 +16,7 @@
 #include "app/app.h"
 #include "core/attendant.h"
 #include "media/codec.h"
+#include "media/mixer.h"
 #include "media/prompt.h"
 #include "sip/sipd.h"
 
@@ -28,6 +30,14 @@
 void sipd_logf(const char *level, const char *fmt, ...);
 
 struct work;
+
+/* Prompts beyond the attendant's, in the same set: index = the enum. */
+enum sipd_prompt {
+	SIPD_PROMPT_MUTED = ATT_PROMPT_COUNT,
+	SIPD_PROMPT_UNMUTED,
+	SIPD_PROMPT_FULL, /* conference-full */
+	SIPD_PROMPT_COUNT,
+};
 
 struct sipd {
 	struct app *app;
@@ -51,6 +61,7 @@ struct sipd {
 	struct tmr tick;
 	uint64_t next_frame_ms; /* media clock: when the next frame is due */
 	struct list calls;
+	struct list confs;      /* struct room: conferences with someone in */
 	uint64_t next_key;
 
 	struct work *work;
@@ -76,6 +87,8 @@ struct sipd_job {
 	int err;
 	bool ok;
 	struct app_dialin_target target;
+	bool tones;             /* RESOLVE: enableEntryExitNotifications */
+	uint32_t max_parts;     /* RESOLVE: maxParticipants */
 	struct sipd_job *next;
 };
 
@@ -85,6 +98,20 @@ int work_start(struct work **wp, struct sipd *s, int nthreads);
 int work_submit(struct work *w, struct sipd_job *job);
 void work_stop(struct work *w);
 void sipd_job_free(struct sipd_job *job);
+
+/* room.c: one live conference, keyed like the attendant's target (a
+ * personal room by its owner's user id, a meeting by its id), with its
+ * mixer. room_get finds it or, with make, allocates it (ENOENT, ENOMEM);
+ * room_put frees it once its mixer is empty. */
+struct room;
+int room_get(struct sipd *s, bool personal, int64_t id, bool make,
+	     struct room **cp);
+void room_put(struct room *cf);
+struct mixer *room_mixer(const struct room *cf);
+/* One 20 ms mix of every conference: all the audio work of a tick. */
+void room_tick_all(struct sipd *s);
+/* Free every conference (the SIP thread is stopping, calls are gone). */
+void room_flush(struct sipd *s);
 
 /* call.c */
 struct call;

@@ -11,6 +11,7 @@
 #include "sip/sipd_priv.h"
 
 #define WORK_THREADS_MAX 8
+#define MAX_PARTS_DEFAULT 250 /* maxParticipants, should the read fail */
 
 struct work {
 	struct sipd *s;
@@ -30,6 +31,28 @@ void sipd_job_free(struct sipd_job *job)
 	free(job);
 }
 
+/* The conference settings a caller joins under, read with the ID so the
+ * SIP thread never waits on the database. A failed read leaves the
+ * defaults: a broken setting must not keep callers out. */
+static void conf_settings(struct work *w, struct sipd_job *job)
+{
+	char v[32];
+	char *end;
+	long n;
+
+	job->tones = true;
+	job->max_parts = MAX_PARTS_DEFAULT;
+	if (!app_setting_get(w->s->app, "enableEntryExitNotifications", v,
+			     sizeof(v)))
+		job->tones = strcmp(v, "false") != 0;
+	if (!app_setting_get(w->s->app, "maxParticipants", v, sizeof(v))) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (!errno && !*end && n >= 1 && n <= UINT32_MAX)
+			job->max_parts = (uint32_t)n;
+	}
+}
+
 static void run(struct work *w, struct sipd_job *job)
 {
 	struct app_dialin_call c = {
@@ -40,6 +63,8 @@ static void run(struct work *w, struct sipd_job *job)
 	case SIPD_JOB_RESOLVE:
 		job->err = app_confid_resolve(w->s->app, job->digits,
 					      &job->target);
+		if (!job->err && job->target.valid)
+			conf_settings(w, job);
 		break;
 	case SIPD_JOB_PIN:
 		job->err = app_pin_check(w->s->app, job->user_id, job->digits,

@@ -563,4 +563,12 @@ const struct store_backend store_sqlite_backend = {
 	.outbox_list = sqlstore_outbox_list,
 	.outbox_next_due = sqlstore_outbox_next_due,
 	.outbox_release_leases = sqlstore_outbox_release_leases,
+
+	.meeting_insert = sqlstore_meeting_insert,
+	.meeting_get = sqlstore_meeting_get,
+	.meeting_update = sqlstore_meeting_update,
+	.meeting_list = sqlstore_meeting_list,
+	.meeting_scan_live_ended = sqlstore_meeting_scan_live_ended,
+	.attendee_add = sqlstore_attendee_add,
+	.attendee_list = sqlstore_attendee_list,
 };

@@ -68,6 +68,13 @@ enum sqlstore_stmt {
 	SQS_OUTBOX_LIST_STATE,
 	SQS_OUTBOX_NEXT_DUE,
 	SQS_OUTBOX_RELEASE,
+	SQS_MEETING_INSERT,
+	SQS_MEETING_GET,
+	SQS_MEETING_UPDATE,
+	SQS_MEETING_LIST,
+	SQS_MEETING_LIVE_ENDED,
+	SQS_ATTENDEE_ADD,
+	SQS_ATTENDEE_LIST,
 	SQS_BEGIN,
 	SQS_COMMIT,
 	SQS_ROLLBACK,
@@ -189,5 +196,17 @@ int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 			 void *arg);
 int sqlstore_outbox_next_due(void *conn, int64_t *at);
 int sqlstore_outbox_release_leases(void *conn);
+
+/* sqlite_meeting.c */
+int sqlstore_meeting_insert(void *conn, struct store_meeting *m);
+int sqlstore_meeting_get(void *conn, int64_t id, struct store_meeting *m);
+int sqlstore_meeting_update(void *conn, const struct store_meeting *m);
+int sqlstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
+			  int limit, store_meeting_h *h, void *arg);
+int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
+				     store_meeting_h *h, void *arg);
+int sqlstore_attendee_add(void *conn, int64_t meeting_id, const char *email);
+int sqlstore_attendee_list(void *conn, int64_t meeting_id,
+			   store_attendee_h *h, void *arg);
 
 #endif

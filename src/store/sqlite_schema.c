@@ -204,10 +204,43 @@ static const char migration_3[] =
 	" CHECK (failed_logins >= 0);"
 	"ALTER TABLE admins ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;";
 
+/* Meetings (issue 4). A meeting's conference IDs live in conference_ids
+ * (kind 'meeting', meeting_id set), one row per issue, so a reset's new ID
+ * and the revoked old one are both history; the meeting row holds what an
+ * invitation says: subject, times (UTC unix seconds), the iCalendar UID
+ * and SEQUENCE (RFC 5545 §3.8.4.7, §3.8.7.4). "ended" is not stored: it is
+ * end_at passed. A meeting outlives its organizer's account (organizer_id
+ * NULL), as the ID history does. Attendees: one row each, unique per
+ * meeting whatever the case of the address; 1000 and more per meeting. */
+static const char migration_5[] =
+	"CREATE TABLE meetings ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" organizer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,"
+	" subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 255),"
+	" start_at INTEGER NOT NULL,"
+	" end_at INTEGER NOT NULL CHECK (end_at > start_at),"
+	" uid TEXT NOT NULL UNIQUE CHECK (uid <> ''),"
+	" sequence INTEGER NOT NULL DEFAULT 0 CHECK (sequence >= 0),"
+	" state TEXT NOT NULL DEFAULT 'scheduled'"
+	"  CHECK (state IN ('scheduled', 'cancelled')),"
+	" created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX meetings_organizer ON meetings (organizer_id, end_at);"
+	"CREATE INDEX meetings_end ON meetings (end_at);"
+	"CREATE TABLE meeting_attendees ("
+	" meeting_id INTEGER NOT NULL REFERENCES meetings (id)"
+	"  ON DELETE CASCADE,"
+	" email TEXT NOT NULL COLLATE NOCASE CHECK (email <> ''),"
+	" PRIMARY KEY (meeting_id, email)"
+	");"
+	"CREATE INDEX conference_ids_meeting ON conference_ids (meeting_id)"
+	" WHERE meeting_id IS NOT NULL;";
+
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
 	{ .version = 3, .sql = migration_3 },
+	{ .version = 5, .sql = migration_5 },
 };
 
 const size_t sqlstore_migration_count =

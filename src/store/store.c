@@ -14,10 +14,10 @@ struct store {
 	void *conn;
 };
 
-/* PostgreSQL joins here as &store_pg_backend ("postgres://",
- * "postgresql://"). */
 static const struct store_backend *const backends[] = {
 	&store_sqlite_backend,
+	&store_pg_backend,
+	&store_pg_backend_alt,
 };
 
 static const struct store_backend *backend_find(const char *url)
@@ -383,4 +383,51 @@ int store_outbox_next_due(struct store *st, int64_t *at)
 int store_outbox_release_leases(struct store *st)
 {
 	return st->be->outbox_release_leases(st->conn);
+}
+
+int store_meeting_insert(struct store *st, struct store_meeting *m)
+{
+	return m ? st->be->meeting_insert(st->conn, m) : EINVAL;
+}
+
+int store_meeting_get(struct store *st, int64_t id, struct store_meeting *m)
+{
+	return m ? st->be->meeting_get(st->conn, id, m) : EINVAL;
+}
+
+int store_meeting_update(struct store *st, const struct store_meeting *m)
+{
+	return m ? st->be->meeting_update(st->conn, m) : EINVAL;
+}
+
+int store_meeting_list(struct store *st, int64_t organizer_id,
+		       int64_t end_after, int limit, store_meeting_h *h,
+		       void *arg)
+{
+	if (!h)
+		return EINVAL;
+	return st->be->meeting_list(st->conn, organizer_id, end_after, limit,
+				    h, arg);
+}
+
+int store_meeting_scan_live_ended(struct store *st, int64_t ended_by,
+				  store_meeting_h *h, void *arg)
+{
+	if (!h)
+		return EINVAL;
+	return st->be->meeting_scan_live_ended(st->conn, ended_by, h, arg);
+}
+
+int store_attendee_add(struct store *st, int64_t meeting_id,
+		       const char *email)
+{
+	return email ? st->be->attendee_add(st->conn, meeting_id, email) :
+		EINVAL;
+}
+
+int store_attendee_list(struct store *st, int64_t meeting_id,
+			store_attendee_h *h, void *arg)
+{
+	return h ? st->be->attendee_list(st->conn, meeting_id, h, arg) :
+		EINVAL;
 }

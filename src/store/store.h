@@ -138,6 +138,33 @@ struct store_mail {
 	char last_error[STORE_MAIL_ERROR_SIZE];
 };
 
+/* A meeting (issue 4). Times are UTC unix seconds; uid is its iCalendar
+ * UID (RFC 5545 §3.8.4.7), fixed for life; sequence its SEQUENCE
+ * (RFC 5545 §3.8.7.4). conference_id and confid_live are read only: the
+ * meeting's latest ID in conference_ids and whether it is still live.
+ * organizer_id is 0 once the organizer is deleted. */
+#define STORE_SUBJECT_SIZE 256
+#define STORE_UID_SIZE 128
+
+enum store_meeting_state {
+	STORE_MEETING_SCHEDULED,
+	STORE_MEETING_CANCELLED,
+};
+
+struct store_meeting {
+	int64_t id;
+	int64_t organizer_id;
+	char subject[STORE_SUBJECT_SIZE];
+	int64_t start_at;
+	int64_t end_at;
+	char uid[STORE_UID_SIZE];
+	int sequence;
+	enum store_meeting_state state;
+	int64_t created_at;
+	uint32_t conference_id; /* read only, 0 = none */
+	bool confid_live;       /* read only */
+};
+
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);
@@ -145,6 +172,8 @@ typedef int (store_number_h)(const struct store_number *n, void *arg);
 typedef int (store_audit_h)(const struct store_audit *a, void *arg);
 typedef int (store_setting_h)(const char *name, const char *value, void *arg);
 typedef int (store_mail_h)(const struct store_mail *m, void *arg);
+typedef int (store_meeting_h)(const struct store_meeting *m, void *arg);
+typedef int (store_attendee_h)(const char *email, void *arg);
 
 struct store;
 
@@ -223,6 +252,17 @@ struct store_backend {
 			   void *arg);
 	int (*outbox_next_due)(void *conn, int64_t *at);
 	int (*outbox_release_leases)(void *conn);
+
+	int (*meeting_insert)(void *conn, struct store_meeting *m);
+	int (*meeting_get)(void *conn, int64_t id, struct store_meeting *m);
+	int (*meeting_update)(void *conn, const struct store_meeting *m);
+	int (*meeting_list)(void *conn, int64_t organizer_id, int64_t end_after,
+			    int limit, store_meeting_h *h, void *arg);
+	int (*meeting_scan_live_ended)(void *conn, int64_t ended_by,
+				       store_meeting_h *h, void *arg);
+	int (*attendee_add)(void *conn, int64_t meeting_id, const char *email);
+	int (*attendee_list)(void *conn, int64_t meeting_id,
+			     store_attendee_h *h, void *arg);
 };
 
 /* Open a connection to the database at url (see above), creating it and
@@ -345,5 +385,25 @@ int store_outbox_list(struct store *st, int state, int limit,
 		      store_mail_h *h, void *arg);
 int store_outbox_next_due(struct store *st, int64_t *at);
 int store_outbox_release_leases(struct store *st);
+
+/* Meetings (issue 4). insert sets m->id (state, sequence and created_at as
+ * given); EEXIST for a uid in use. update writes sequence and state only:
+ * the rest of a meeting is fixed once scheduled. list gives the meetings of
+ * organizer_id (0: everyone's) whose end_at > end_after, by start_at then
+ * id, at most limit (<= 0: all). scan_live_ended: meetings whose ID is
+ * still live and whose end_at <= ended_by (end of life, SPEC §2). Attendees
+ * are unique per meeting whatever their case: add ignores a repeat. */
+int store_meeting_insert(struct store *st, struct store_meeting *m);
+int store_meeting_get(struct store *st, int64_t id, struct store_meeting *m);
+int store_meeting_update(struct store *st, const struct store_meeting *m);
+int store_meeting_list(struct store *st, int64_t organizer_id,
+		       int64_t end_after, int limit, store_meeting_h *h,
+		       void *arg);
+int store_meeting_scan_live_ended(struct store *st, int64_t ended_by,
+				  store_meeting_h *h, void *arg);
+int store_attendee_add(struct store *st, int64_t meeting_id,
+		       const char *email);
+int store_attendee_list(struct store *st, int64_t meeting_id,
+			store_attendee_h *h, void *arg);
 
 #endif

@@ -7,5 +7,7 @@
 #include "store/store.h"
 
 extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;     /* postgres:// */
+extern const struct store_backend store_pg_backend_alt; /* postgresql:// */
 
 #endif

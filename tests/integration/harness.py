@@ -98,7 +98,9 @@ class Daemon:
             raise DaemonError("no dialconf executable at %r" % DIALCONF)
         self.bin = DIALCONF
         self.extra_args = list(extra_args)
-        self.db = db
+        # DIALCONF_TEST_DB=postgres: a fresh PostgreSQL database of its own.
+        self.pg = PgDatabase() if db is None and PG_ALL else None
+        self.db = self.pg.url if self.pg else db
         self.own_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="dialconf-itest-")
         self.port = None
@@ -242,6 +244,8 @@ class Daemon:
         self.stop()
         if self.own_data_dir and not os.environ.get("DIALCONF_ITEST_KEEP"):
             shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.pg:
+            self.pg.drop()
 
     def close(self, check=True):
         """Stop and remove the data dir. With check, raise if the daemon
@@ -405,6 +409,76 @@ class Daemon:
             "numbers": sorted(self.numbers(), key=lambda n: n["number"]),
             "audit": self.audit(),
         }
+
+
+# -- PostgreSQL ---------------------------------------------------------------
+
+# The server the PostgreSQL tests use (tests/run-all exports it); without
+# it they are skipped. DIALCONF_TEST_DB=postgres runs every Daemon on a
+# fresh database of that server instead of SQLite.
+PG_URL = os.environ.get("DIALCONF_TEST_PG_URL", "")
+PG_ALL = os.environ.get("DIALCONF_TEST_DB", "") == "postgres"
+PSQL = "psql"
+
+
+class Skip(Exception):
+    """A test that cannot run here; run.py prints `ok N - name # SKIP why`."""
+
+
+def need_pg():
+    """The server URL, or Skip when the run has no PostgreSQL."""
+    if not PG_URL:
+        raise Skip("no PostgreSQL")
+    return PG_URL
+
+
+def pg_url(url, dbname):
+    """url with its database replaced by dbname."""
+    u = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + dbname,
+                                    u.query, u.fragment))
+
+
+def psql(url, sql, timeout=60):
+    """Run sql with psql on url; returns the rows as lists of strings."""
+    p = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-F", "\t",
+                        "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    if p.returncode != 0:
+        raise AssertionError("psql %s: %r failed: %s"
+                             % (url, sql, p.stderr.strip()))
+    return [ln.split("\t") for ln in p.stdout.splitlines() if ln]
+
+
+class PgDatabase:
+    """A fresh, empty database on the server PG_URL names (dropped by
+    drop()): .url is what `--db` takes; .sql(text) runs a query on it."""
+
+    _n = 0
+
+    def __init__(self):
+        server = need_pg()
+        PgDatabase._n += 1
+        self.name = "dialconf_itest_%d_%d_%s" % (
+            os.getpid(), PgDatabase._n, os.urandom(3).hex())
+        self.admin_url = pg_url(server, "postgres")
+        psql(self.admin_url, 'CREATE DATABASE "%s"' % self.name)
+        self.url = pg_url(server, self.name)
+        self.dropped = False
+
+    def sql(self, text):
+        return psql(self.url, text)
+
+    def drop(self):
+        if self.dropped or os.environ.get("DIALCONF_ITEST_KEEP"):
+            return
+        self.dropped = True
+        try:
+            psql(self.admin_url, 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                 % self.name)
+        except Exception:
+            pass
 
 
 # -- SMTP server: python3-aiosmtpd -------------------------------------------

@@ -9,6 +9,7 @@ traceback and the daemon's log tail as "# " lines, then "# N passed, N failed".
 Exit status 1 when a test failed.
 
 A test function without parameters starts its own daemons (harness.Daemon).
+A test that raises harness.Skip (no PostgreSQL) prints "ok N - ... # SKIP why".
 A test function with a parameter named `d` gets the file's shared daemon,
 started before the file's first such test with the module's DAEMON_ARGS (a
 list, default none) and stopped after its last test; a shared daemon that
@@ -145,6 +146,8 @@ def main():
                                          "test with status %r" % d.crashed())
             else:
                 fn()
+        except harness.Skip as e:
+            report(True, "%s # SKIP %s" % (label, e))
         except Exception:
             detail = traceback.format_exc()
             for d in harness.touched:

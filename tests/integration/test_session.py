@@ -58,6 +58,8 @@ def session(d, password=None):
 
 def passwd(d, user, password):
     argv = [d.bin, "admin", "passwd", "--data", d.data_dir]
+    if d.db:
+        argv += ["--db", d.db]
     if user:
         argv.append(user)
     return subprocess.run(argv, input=password + "\n", capture_output=True,
@@ -288,7 +290,8 @@ def test_admin_passwd_offline(d):
     # The sessions of the old password have ended.
     assert_problem(as_session(d, "GET", "/api/v1/users", cookie), 401,
                    "a session from before the new password")
-    p = subprocess.run([d.bin, "admin", "passwd", "--data", d.data_dir],
+    p = subprocess.run([d.bin, "admin", "passwd", "--data", d.data_dir] +
+                       (["--db", d.db] if d.db else []),
                        input="", capture_output=True, text=True,
                        timeout=CLI_TIMEOUT)
     assert p.returncode == 1, "no password on stdin: %d" % p.returncode

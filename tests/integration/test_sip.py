@@ -78,18 +78,21 @@ def mask(user):
 # -- baresip ------------------------------------------------------------------
 
 class Baresip:
-    """One headless baresip caller; what it heard is recorded (sndfile)."""
+    """One headless baresip caller; what it heard is recorded (sndfile).
+    It sends source (an 8 kHz mono 16-bit WAV; default silence) and offers
+    only codec."""
 
-    def __init__(self, user):
+    def __init__(self, user, source=None, codec="PCMU"):
         self.dir = tempfile.mkdtemp(prefix="dialconf-baresip-")
         self.rec = os.path.join(self.dir, "rec")
         os.mkdir(self.rec)
         self.sip_port = _free_pair()
         self.ctrl_port = free_port()
         rtp = random.randrange(40000, 49000, 2)
-        src = os.path.join(self.dir, "silence.wav")
-        subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16",
-                        src, "trim", "0", "60"], check=True)
+        src = source or os.path.join(self.dir, "silence.wav")
+        if not source:
+            subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16",
+                            src, "trim", "0", "60"], check=True)
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("""sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1
@@ -111,8 +114,8 @@ ctrl_tcp_listen 127.0.0.1:%d
 snd_path %s
 """ % (self.sip_port, src, rtp, rtp + 99, self.ctrl_port, self.rec))
         with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write("<sip:%s@127.0.0.1:%d>;regint=0;audio_codecs=PCMU\n"
-                    % (user, self.sip_port))
+            f.write("<sip:%s@127.0.0.1:%d>;regint=0;audio_codecs=%s\n"
+                    % (user, self.sip_port, codec))
         self.log = open(os.path.join(self.dir, "log"), "wb")
         self.proc = subprocess.Popen(["baresip", "-f", self.dir],
                                      stdin=subprocess.DEVNULL,

@@ -39,6 +39,13 @@ static const struct tmpl_var full[] = {
 	{ "meetingsList", "Weekly sync, Mondays 10:00 (conference ID 5192837)\n"
 			  "Budget review, 3 March 14:00 (conference ID "
 			  "6203948)" },
+	{ "invitationsUpdated", "yes" },
+	{ "meetingSubject", "Budget review" },
+	{ "meetingStart", "Thu, 26 Nov 2026 23:30 UTC" },
+	{ "meetingEnd", "Fri, 27 Nov 2026 00:30 UTC" },
+	{ "organizerEmail", "zoe@example.org" },
+	{ "otherNumbers", "    +442079460000 (London, GB)" },
+	{ "updated", "yes" },
 };
 
 /* The same with every optional value empty. */
@@ -51,6 +58,13 @@ static const struct tmpl_var sparse[] = {
 	{ "tollFreeNumber", "" },
 	{ "pin", PIN },
 	{ "meetingsList", "" },
+	{ "invitationsUpdated", "" },
+	{ "meetingSubject", "Budget review" },
+	{ "meetingStart", "Thu, 26 Nov 2026 23:30 UTC" },
+	{ "meetingEnd", "Fri, 27 Nov 2026 00:30 UTC" },
+	{ "organizerEmail", "zoe@example.org" },
+	{ "otherNumbers", "" },
+	{ "updated", "" },
 };
 
 static int setup(void **state)
@@ -275,7 +289,7 @@ static void test_every_template_renders(void **state)
 			fail_msg("%s: blank lines left: %s", name, s);
 		assert_null(strstr(s, "Hello ,"));
 	}
-	assert_int_equal(i, 8);
+	assert_int_equal(i, 12);
 	assert_null(tmpl_builtin("nosuch.txt"));
 }
 

@@ -1,0 +1,594 @@
+/* pg: the PostgreSQL backend of the storage interface (store.h), over
+ * libpq, for several dialconf nodes sharing one database (SPEC §8).
+ *
+ * URL: anything libpq takes as a connection URI, "postgres://..." or
+ * "postgresql://...", e.g. postgres://dialconf@db.example.org/dialconf.
+ * The data directory is not used.
+ *
+ * Transactions are READ COMMITTED. The invariants do not depend on the
+ * isolation level: they are unique indexes, an exclusion constraint and
+ * triggers that lock what they read (pg_schema.c), all of which PostgreSQL
+ * enforces between concurrent transactions. READ COMMITTED keeps the issue
+ * loop of src/app/issue.c working as on SQLite: after an insert is refused
+ * because another node committed the same value a moment ago, the next
+ * statement (the lookup that tells the pool) sees that row, where a
+ * REPEATABLE READ snapshot would not. What SQLite's single writer gives for
+ * free, that two resets of one user run one after the other, comes from a
+ * row lock: reading a user inside a transaction locks the user's row
+ * (pg_users.c), so the second reset waits and then sees the first one's ID.
+ *
+ * Errors are mapped from the SQLSTATE the way sqlite.c maps constraint
+ * codes: unique and exclusion violations and our triggers (which raise
+ * unique_violation) -> EEXIST; check, not-null and malformed values (class
+ * 22) -> EINVAL; a foreign key to a missing row -> ENOENT; serialization
+ * failure, deadlock, lock timeout -> EBUSY; out of memory -> ENOMEM;
+ * anything else, a lost connection included -> EIO.
+ *
+ * This file: opening, migrations, transactions, running statements and the
+ * helpers the other pg_*.c files share. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pg_priv.h"
+#include "store/store_priv.h"
+
+/* pg_advisory_xact_lock key serializing migrations across nodes ("dial"). */
+#define MIGRATE_LOCK_KEY "1684627820"
+
+void pgp_int(struct pgparams *pp, int64_t v)
+{
+	if (pp->n >= PGSTORE_MAX_PARAMS) {
+		pp->err = pp->err ? pp->err : EINVAL;
+		return;
+	}
+	snprintf(pp->num[pp->n], PGSTORE_NUM_SIZE, "%" PRId64, v);
+	pp->v[pp->n] = pp->num[pp->n];
+	pp->n++;
+}
+
+void pgp_opt_int(struct pgparams *pp, int64_t v)
+{
+	if (v) {
+		pgp_int(pp, v);
+		return;
+	}
+	if (pp->n >= PGSTORE_MAX_PARAMS) {
+		pp->err = pp->err ? pp->err : EINVAL;
+		return;
+	}
+	pp->v[pp->n++] = NULL;
+}
+
+void pgp_bool(struct pgparams *pp, bool v)
+{
+	if (pp->n >= PGSTORE_MAX_PARAMS) {
+		pp->err = pp->err ? pp->err : EINVAL;
+		return;
+	}
+	pp->v[pp->n++] = v ? "true" : "false";
+}
+
+/* A string that must end within size bytes (a struct field): one without
+ * its NUL is the caller's bug, not something to store cut short. */
+void pgp_text(struct pgparams *pp, const char *text, size_t size)
+{
+	if (pp->n >= PGSTORE_MAX_PARAMS || !text || !memchr(text, '\0', size)) {
+		pp->err = pp->err ? pp->err : EINVAL;
+		return;
+	}
+	pp->v[pp->n++] = text;
+}
+
+void pgp_opt_text(struct pgparams *pp, const char *text)
+{
+	if (pp->n >= PGSTORE_MAX_PARAMS) {
+		pp->err = pp->err ? pp->err : EINVAL;
+		return;
+	}
+	pp->v[pp->n++] = text && *text ? text : NULL;
+}
+
+static int sqlstate_err(const char *state)
+{
+	if (!state || strlen(state) != 5)
+		return EIO; /* no server answer: the connection is gone */
+
+	if (!strcmp(state, "23505") || !strcmp(state, "23P01"))
+		return EEXIST; /* unique, exclusion, or one of our triggers */
+	if (!strcmp(state, "23514") || !strcmp(state, "23502"))
+		return EINVAL; /* a malformed value, not a clash */
+	if (!strcmp(state, "23503"))
+		return ENOENT; /* refers to a row that is not there */
+	if (!strncmp(state, "22", 2))
+		return EINVAL; /* data exception: bad JSON, bad UTF-8, range */
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") ||
+	    !strcmp(state, "55P03"))
+		return EBUSY; /* serialization, deadlock, lock timeout */
+	if (!strcmp(state, "53200"))
+		return ENOMEM;
+
+	return EIO;
+}
+
+int pgstore_err(const PGresult *res)
+{
+	if (!res)
+		return ENOMEM; /* libpq could not allocate the result */
+
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		return 0;
+	default:
+		return sqlstate_err(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+	}
+}
+
+bool pgstore_in_tx(const struct pgstore *p)
+{
+	PGTransactionStatusType ts = PQtransactionStatus(p->conn);
+
+	return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+}
+
+/* A simple statement without parameters (transaction control). */
+static int exec_simple(struct pgstore *p, const char *sql)
+{
+	PGresult *res = PQexec(p->conn, sql);
+	int err = pgstore_err(res);
+
+	PQclear(res);
+	return err;
+}
+
+/* A connection lost between transactions (a server restart, a network
+ * hiccup) is opened again; inside a transaction the loss is the caller's
+ * error, since the transaction's work is gone. Prepared statements die with
+ * the old session. */
+static int ensure_conn(struct pgstore *p)
+{
+	if (PQstatus(p->conn) == CONNECTION_OK)
+		return 0;
+
+	PQreset(p->conn);
+	memset(p->prepared, 0, sizeof(p->prepared));
+	return PQstatus(p->conn) == CONNECTION_OK ? 0 : EIO;
+}
+
+static int prepare(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		   int nparams)
+{
+	char name[16];
+	PGresult *res;
+	int err;
+
+	if (p->prepared[id])
+		return 0;
+
+	snprintf(name, sizeof(name), "dc%d", (int)id);
+	res = PQprepare(p->conn, name, sql, nparams, NULL);
+	err = pgstore_err(res);
+	PQclear(res);
+	if (!err)
+		p->prepared[id] = true;
+	return err;
+}
+
+static int exec_prepared(struct pgstore *p, enum pgstore_stmt id,
+			 const struct pgparams *pp, PGresult **resp)
+{
+	char name[16];
+	PGresult *res;
+	int err;
+
+	snprintf(name, sizeof(name), "dc%d", (int)id);
+	res = PQexecPrepared(p->conn, name, pp ? pp->n : 0,
+			     pp ? pp->v : NULL, NULL, NULL, 0);
+	err = pgstore_err(res);
+	if (err || !resp)
+		PQclear(res);
+	else
+		*resp = res;
+	return err;
+}
+
+int pgstore_run(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		const struct pgparams *pp, bool write, PGresult **resp)
+{
+	bool sp;
+	int err;
+
+	if (resp)
+		*resp = NULL;
+	if (pp && pp->err)
+		return pp->err;
+	if (!pgstore_in_tx(p) && (err = ensure_conn(p)))
+		return err;
+
+	err = prepare(p, id, sql, pp ? pp->n : 0);
+	if (err)
+		return err;
+
+	sp = write && pgstore_in_tx(p);
+	if (sp && (err = exec_simple(p, "SAVEPOINT pgstore_w")))
+		return err;
+
+	err = exec_prepared(p, id, pp, resp);
+
+	if (sp) {
+		if (err) {
+			/* Undo the refused write only; the transaction goes
+			 * on, as SQLite's does after a constraint error. */
+			(void)exec_simple(p, "ROLLBACK TO SAVEPOINT pgstore_w;"
+					  " RELEASE SAVEPOINT pgstore_w");
+		}
+		else {
+			err = exec_simple(p, "RELEASE SAVEPOINT pgstore_w");
+			if (err && resp) {
+				PQclear(*resp);
+				*resp = NULL;
+			}
+		}
+	}
+	return err;
+}
+
+int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
+		    const char *sql, const struct pgparams *pp)
+{
+	PGresult *res = NULL;
+	const char *n;
+	int err;
+
+	err = pgstore_run(p, id, sql, pp, true, &res);
+	if (err)
+		return err;
+
+	n = PQcmdTuples(res);
+	err = n && *n && strcmp(n, "0") ? 0 : ENOENT;
+	PQclear(res);
+	return err;
+}
+
+int pgstore_one(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		const struct pgparams *pp, PGresult **resp)
+{
+	int err;
+
+	err = pgstore_run(p, id, sql, pp, false, resp);
+	if (err)
+		return err;
+
+	if (PQntuples(*resp) < 1) {
+		PQclear(*resp);
+		*resp = NULL;
+		return ENOENT;
+	}
+	return 0;
+}
+
+int pgstore_count(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		  int64_t *n)
+{
+	PGresult *res = NULL;
+	int err;
+
+	err = pgstore_one(p, id, sql, NULL, &res);
+	if (!err)
+		*n = pgstore_int(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+int pgstore_atomic_begin(struct pgstore *p, bool *own_tx)
+{
+	int err;
+
+	*own_tx = !pgstore_in_tx(p);
+	if (*own_tx) {
+		err = ensure_conn(p);
+		if (err)
+			return err;
+		return exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	}
+	return exec_simple(p, "SAVEPOINT pgstore_a");
+}
+
+int pgstore_atomic_end(struct pgstore *p, bool own_tx, int err)
+{
+	if (own_tx) {
+		if (err) {
+			(void)exec_simple(p, "ROLLBACK");
+			return err;
+		}
+		return exec_simple(p, "COMMIT");
+	}
+
+	if (err) {
+		(void)exec_simple(p, "ROLLBACK TO SAVEPOINT pgstore_a;"
+				  " RELEASE SAVEPOINT pgstore_a");
+		return err;
+	}
+	return exec_simple(p, "RELEASE SAVEPOINT pgstore_a");
+}
+
+int64_t pgstore_int(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool pgstore_bool(const PGresult *res, int row, int col)
+{
+	const char *v = PQgetvalue(res, row, col);
+
+	return !PQgetisnull(res, row, col) && (v[0] == 't' || v[0] == '1');
+}
+
+bool pgstore_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) != 0;
+}
+
+/* Copy a text column (NULL reads as ""); ERANGE if it does not fit. */
+int pgstore_text(const PGresult *res, int row, int col, char *buf,
+		 size_t size)
+{
+	size_t n;
+
+	if (!size)
+		return ERANGE;
+	if (PQgetisnull(res, row, col)) {
+		buf[0] = '\0';
+		return 0;
+	}
+
+	n = (size_t)PQgetlength(res, row, col);
+	if (n >= size)
+		return ERANGE;
+	memcpy(buf, PQgetvalue(res, row, col), n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static int pg_begin(void *conn)
+{
+	struct pgstore *p = conn;
+	int err;
+
+	if (pgstore_in_tx(p))
+		return EBUSY; /* a transaction is open already: a bug above */
+	err = ensure_conn(p);
+	if (err)
+		return err;
+	return exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
+}
+
+/* COMMIT of a transaction that already failed answers "ROLLBACK" without
+ * an error: the caller must not believe its writes are in. */
+static int pg_commit(void *conn)
+{
+	struct pgstore *p = conn;
+	PGresult *res;
+	int err;
+
+	if (PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+		(void)exec_simple(p, "ROLLBACK");
+		return EIO;
+	}
+
+	res = PQexec(p->conn, "COMMIT");
+	err = pgstore_err(res);
+	if (!err && strcmp(PQcmdStatus(res), "COMMIT"))
+		err = EIO;
+	PQclear(res);
+	return err;
+}
+
+/* Rolling back with no transaction open is not an error (as in sqlite.c). */
+static int pg_rollback(void *conn)
+{
+	struct pgstore *p = conn;
+
+	if (!pgstore_in_tx(p))
+		return 0;
+	return exec_simple(p, "ROLLBACK");
+}
+
+/* libpq prints NOTICEs (CREATE ... IF NOT EXISTS) to stderr by default. */
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static int schema_version(struct pgstore *p, int *version)
+{
+	PGresult *res = PQexec(p->conn,
+		"SELECT coalesce(max(version), 0) FROM schema_version");
+	int err = pgstore_err(res);
+
+	if (!err && PQntuples(res) == 1)
+		*version = (int)pgstore_int(res, 0, 0);
+	else if (!err)
+		err = EIO;
+	PQclear(res);
+	return err;
+}
+
+/* All pending steps in one transaction under an advisory lock, so two
+ * nodes starting at once against a new database apply each step once: the
+ * second waits for the lock, then reads the version the first committed.
+ * A database with a newer schema than this build knows is refused (EIO). */
+static int migrate(struct pgstore *p)
+{
+	const int latest =
+		pgstore_migrations[pgstore_migration_count - 1].version;
+	char sql[160];
+	int version = 0;
+	size_t i;
+	int err;
+
+	err = exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	if (err)
+		return err;
+
+	err = exec_simple(p, "SELECT pg_advisory_xact_lock("
+			  MIGRATE_LOCK_KEY ")");
+	if (!err)
+		err = exec_simple(p, "CREATE TABLE IF NOT EXISTS schema_version ("
+				  " version INTEGER NOT NULL PRIMARY KEY,"
+				  " applied_at BIGINT NOT NULL)");
+	if (!err)
+		err = schema_version(p, &version);
+	if (!err && version > latest)
+		err = EIO;
+
+	for (i = 0; !err && i < pgstore_migration_count; i++) {
+		const struct pgstore_migration *m = &pgstore_migrations[i];
+
+		if (version >= m->version)
+			continue;
+		err = exec_simple(p, m->sql);
+		if (err)
+			break;
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES"
+			 " (%d, extract(epoch FROM now())::bigint)",
+			 m->version);
+		err = exec_simple(p, sql);
+	}
+
+	if (err) {
+		(void)exec_simple(p, "ROLLBACK");
+		return err;
+	}
+	return exec_simple(p, "COMMIT");
+}
+
+static void pg_close(void *conn)
+{
+	struct pgstore *p = conn;
+
+	if (!p)
+		return;
+	PQfinish(p->conn);
+	free(p);
+}
+
+static int pg_open(void **connp, const char *url, const char *datadir)
+{
+	struct pgstore *p = NULL;
+	int err;
+
+	(void)datadir;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+
+	p->conn = PQconnectdb(url);
+	if (!p->conn) {
+		err = ENOMEM;
+		goto out;
+	}
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		/* The message may hold the host, never the password. */
+		fprintf(stderr, "store: pg connect: %s",
+			PQerrorMessage(p->conn));
+		err = EIO;
+		goto out;
+	}
+	PQsetNoticeProcessor(p->conn, quiet_notices, NULL);
+	if (PQsetClientEncoding(p->conn, "UTF8")) {
+		err = EIO;
+		goto out;
+	}
+
+	err = migrate(p);
+	if (err)
+		goto out;
+
+	*connp = p;
+	p = NULL;
+
+ out:
+	pg_close(p);
+	return err;
+}
+
+/* Both URI prefixes libpq takes lead to the same backend. */
+#define PG_OPS \
+	.open = pg_open, \
+	.close = pg_close, \
+	.begin = pg_begin, \
+	.commit = pg_commit, \
+	.rollback = pg_rollback, \
+	.user_insert = pgstore_user_insert, \
+	.user_get = pgstore_user_get, \
+	.user_get_by_email = pgstore_user_get_by_email, \
+	.user_update = pgstore_user_update, \
+	.user_delete = pgstore_user_delete, \
+	.user_list = pgstore_user_list, \
+	.user_count = pgstore_user_count, \
+	.pin_set = pgstore_pin_set, \
+	.pin_get = pgstore_pin_get, \
+	.confid_insert = pgstore_confid_insert, \
+	.confid_revoke = pgstore_confid_revoke, \
+	.confid_lookup = pgstore_confid_lookup, \
+	.confid_personal = pgstore_confid_personal, \
+	.confid_scan_unavailable = pgstore_confid_scan_unavailable, \
+	.confid_scan_since = pgstore_confid_scan_since, \
+	.confid_scan_expired = pgstore_confid_scan_expired, \
+	.confid_oldest_quarantined = pgstore_confid_oldest_quarantined, \
+	.confid_end_quarantine = pgstore_confid_end_quarantine, \
+	.number_insert = pgstore_number_insert, \
+	.number_get = pgstore_number_get, \
+	.number_delete = pgstore_number_delete, \
+	.number_set_default = pgstore_number_set_default, \
+	.number_list = pgstore_number_list, \
+	.setting_get = pgstore_setting_get, \
+	.setting_set = pgstore_setting_set, \
+	.setting_list = pgstore_setting_list, \
+	.audit_insert = pgstore_audit_insert, \
+	.audit_list = pgstore_audit_list, \
+	.token_insert = pgstore_token_insert, \
+	.token_find = pgstore_token_find, \
+	.admin_insert = pgstore_admin_insert, \
+	.admin_get = pgstore_admin_get, \
+	.admin_count = pgstore_admin_count, \
+	.admin_update = pgstore_admin_update, \
+	.session_insert = pgstore_session_insert, \
+	.session_get = pgstore_session_get, \
+	.session_touch = pgstore_session_touch, \
+	.session_delete = pgstore_session_delete, \
+	.session_delete_admin = pgstore_session_delete_admin, \
+	.session_purge = pgstore_session_purge, \
+	.outbox_insert = pgstore_outbox_insert, \
+	.outbox_get = pgstore_outbox_get, \
+	.outbox_update = pgstore_outbox_update, \
+	.outbox_claim = pgstore_outbox_claim, \
+	.outbox_list = pgstore_outbox_list, \
+	.outbox_next_due = pgstore_outbox_next_due, \
+	.outbox_release_leases = pgstore_outbox_release_leases, \
+	.meeting_insert = pgstore_meeting_insert, \
+	.meeting_get = pgstore_meeting_get, \
+	.meeting_update = pgstore_meeting_update, \
+	.meeting_list = pgstore_meeting_list, \
+	.meeting_scan_live_ended = pgstore_meeting_scan_live_ended, \
+	.attendee_add = pgstore_attendee_add, \
+	.attendee_list = pgstore_attendee_list
+
+const struct store_backend store_pg_backend = {
+	.name = "postgres",
+	.scheme = "postgres://",
+	PG_OPS,
+};
+
+const struct store_backend store_pg_backend_alt = {
+	.name = "postgres",
+	.scheme = "postgresql://",
+	PG_OPS,
+};

@@ -1,0 +1,325 @@
+/* pg_org: the organization's own data in the PostgreSQL backend, the mirror
+ * of sqlite_org.c: dial-in numbers, settings, the audit log, API tokens and
+ * admin accounts. Text orderings use COLLATE "C" so that lists come out in
+ * the same (byte) order as from SQLite, whatever the database's locale. */
+#include <errno.h>
+#include <string.h>
+
+#include "store/pg_priv.h"
+
+#define NUMBER_COLS \
+	"SELECT number, toll_free, country, city, languages, is_default" \
+	" FROM dial_in_numbers "
+
+static int read_number(const PGresult *res, int row, struct store_number *n)
+{
+	int err;
+
+	memset(n, 0, sizeof(*n));
+	n->toll_free = pgstore_bool(res, row, 1);
+	n->is_default = pgstore_bool(res, row, 5);
+
+	if ((err = pgstore_text(res, row, 0, n->number, sizeof(n->number))) ||
+	    (err = pgstore_text(res, row, 2, n->country,
+				sizeof(n->country))) ||
+	    (err = pgstore_text(res, row, 3, n->city, sizeof(n->city))) ||
+	    (err = pgstore_text(res, row, 4, n->languages,
+				sizeof(n->languages))))
+		return err;
+
+	return 0;
+}
+
+/* A second default of the same type is EEXIST (the partial unique index):
+ * make a new number the default with number_set_default. */
+int pgstore_number_insert(void *conn, const struct store_number *n)
+{
+	static const char sql[] =
+		"INSERT INTO dial_in_numbers (number, toll_free, country,"
+		" city, languages, is_default) VALUES ($1, $2, $3, $4, $5, $6)";
+	struct pgparams pp = { .n = 0 };
+
+	pgp_text(&pp, n->number, sizeof(n->number));
+	pgp_bool(&pp, n->toll_free);
+	pgp_text(&pp, n->country, sizeof(n->country));
+	pgp_text(&pp, n->city, sizeof(n->city));
+	pgp_text(&pp, n->languages, sizeof(n->languages));
+	pgp_bool(&pp, n->is_default);
+	return pgstore_changes(conn, PGS_NUMBER_INSERT, sql, &pp);
+}
+
+int pgstore_number_get(void *conn, const char *number,
+		       struct store_number *n)
+{
+	static const char sql[] = NUMBER_COLS "WHERE number = $1";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
+
+	pgp_text(&pp, number, STORE_NUMBER_SIZE);
+	err = pgstore_one(conn, PGS_NUMBER_GET, sql, &pp, &res);
+	if (!err)
+		err = read_number(res, 0, n);
+	PQclear(res);
+	return err;
+}
+
+int pgstore_number_delete(void *conn, const char *number)
+{
+	struct pgparams pp = { .n = 0 };
+
+	pgp_text(&pp, number, STORE_NUMBER_SIZE);
+	return pgstore_changes(conn, PGS_NUMBER_DELETE,
+			       "DELETE FROM dial_in_numbers WHERE number = $1",
+			       &pp);
+}
+
+static int number_flag(struct pgstore *p, enum pgstore_stmt id,
+		       const char *sql, const char *number, bool toll_free)
+{
+	struct pgparams pp = { .n = 0 };
+
+	pgp_text(&pp, number, STORE_NUMBER_SIZE);
+	pgp_bool(&pp, toll_free);
+	return pgstore_run(p, id, sql, &pp, true, NULL);
+}
+
+/* Clear the old default first: the one-default index is checked row by
+ * row, so setting the new flag first would clash with the old one. */
+int pgstore_number_set_default(void *conn, const char *number)
+{
+	struct pgstore *p = conn;
+	struct store_number n;
+	bool own_tx;
+	int err;
+
+	err = pgstore_atomic_begin(p, &own_tx);
+	if (err)
+		return err;
+
+	err = pgstore_number_get(p, number, &n);
+	if (err)
+		goto out;
+
+	err = number_flag(p, PGS_NUMBER_CLEAR_DEFAULT,
+			  "UPDATE dial_in_numbers SET is_default = false"
+			  " WHERE toll_free = $2 AND is_default"
+			  " AND number <> $1", number, n.toll_free);
+	if (err)
+		goto out;
+
+	err = number_flag(p, PGS_NUMBER_SET_DEFAULT,
+			  "UPDATE dial_in_numbers SET is_default = true"
+			  " WHERE number = $1 AND toll_free = $2",
+			  number, n.toll_free);
+
+ out:
+	return pgstore_atomic_end(p, own_tx, err);
+}
+
+/* Toll numbers first, each type's default first, then by number. */
+int pgstore_number_list(void *conn, store_number_h *h, void *arg)
+{
+	static const char sql[] = NUMBER_COLS
+		"ORDER BY toll_free, is_default DESC, number COLLATE \"C\"";
+	struct store_number n;
+	PGresult *res = NULL;
+	int i, err;
+
+	err = pgstore_run(conn, PGS_NUMBER_LIST, sql, NULL, false, &res);
+	for (i = 0; !err && i < PQntuples(res); i++) {
+		err = read_number(res, i, &n);
+		if (!err)
+			err = h(&n, arg);
+	}
+	PQclear(res);
+	return err;
+}
+
+int pgstore_setting_get(void *conn, const char *name, char *value,
+			size_t size)
+{
+	static const char sql[] = "SELECT value FROM settings WHERE name = $1";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
+
+	pgp_text(&pp, name, strlen(name) + 1);
+	err = pgstore_one(conn, PGS_SETTING_GET, sql, &pp, &res);
+	if (!err)
+		err = pgstore_text(res, 0, 0, value, size);
+	PQclear(res);
+	return err;
+}
+
+int pgstore_setting_set(void *conn, const char *name, const char *value)
+{
+	static const char sql[] =
+		"INSERT INTO settings (name, value) VALUES ($1, $2)"
+		" ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+	struct pgparams pp = { .n = 0 };
+
+	pgp_text(&pp, name, strlen(name) + 1);
+	pgp_text(&pp, value, strlen(value) + 1);
+	return pgstore_changes(conn, PGS_SETTING_SET, sql, &pp);
+}
+
+int pgstore_setting_list(void *conn, store_setting_h *h, void *arg)
+{
+	static const char sql[] =
+		"SELECT name, value FROM settings ORDER BY name COLLATE \"C\"";
+	PGresult *res = NULL;
+	int i, err;
+
+	err = pgstore_run(conn, PGS_SETTING_LIST, sql, NULL, false, &res);
+	for (i = 0; !err && i < PQntuples(res); i++)
+		err = h(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), arg);
+	PQclear(res);
+	return err;
+}
+
+/* An empty detail is stored as "{}" so the column always holds JSON. */
+int pgstore_audit_insert(void *conn, struct store_audit *a)
+{
+	static const char sql[] =
+		"INSERT INTO audit (at, actor, action, target, detail)"
+		" VALUES ($1, $2, $3, $4, $5) RETURNING id";
+	const char *detail = a->detail[0] ? a->detail : "{}";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
+
+	pgp_int(&pp, a->at);
+	pgp_text(&pp, a->actor, sizeof(a->actor));
+	pgp_text(&pp, a->action, sizeof(a->action));
+	pgp_text(&pp, a->target, sizeof(a->target));
+	pgp_text(&pp, detail, sizeof(a->detail));
+
+	err = pgstore_run(conn, PGS_AUDIT_INSERT, sql, &pp, true, &res);
+	if (!err)
+		a->id = pgstore_int(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+static int read_audit(const PGresult *res, int row, struct store_audit *a)
+{
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->id = pgstore_int(res, row, 0);
+	a->at = pgstore_int(res, row, 1);
+
+	if ((err = pgstore_text(res, row, 2, a->actor, sizeof(a->actor))) ||
+	    (err = pgstore_text(res, row, 3, a->action, sizeof(a->action))) ||
+	    (err = pgstore_text(res, row, 4, a->target, sizeof(a->target))) ||
+	    (err = pgstore_text(res, row, 5, a->detail, sizeof(a->detail))))
+		return err;
+
+	return 0;
+}
+
+/* Newest first; limit <= 0 lists everything. */
+int pgstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg)
+{
+	static const char sql[] =
+		"SELECT id, at, actor, action, target, detail FROM audit"
+		" ORDER BY id DESC LIMIT $1";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	struct store_audit a;
+	int i, err;
+
+	pgp_opt_int(&pp, limit > 0 ? limit : 0);
+	err = pgstore_run(conn, PGS_AUDIT_LIST, sql, &pp, false, &res);
+	for (i = 0; !err && i < PQntuples(res); i++) {
+		err = read_audit(res, i, &a);
+		if (!err)
+			err = h(&a, arg);
+	}
+	PQclear(res);
+	return err;
+}
+
+int pgstore_token_insert(void *conn, const char *digest, const char *name,
+			 int64_t at)
+{
+	static const char sql[] =
+		"INSERT INTO api_tokens (digest, name, created_at)"
+		" VALUES ($1, $2, $3)";
+	struct pgparams pp = { .n = 0 };
+
+	pgp_text(&pp, digest, strlen(digest) + 1);
+	pgp_text(&pp, name, strlen(name) + 1);
+	pgp_int(&pp, at);
+	return pgstore_changes(conn, PGS_TOKEN_INSERT, sql, &pp);
+}
+
+int pgstore_token_find(void *conn, const char *digest, char *name,
+		       size_t size)
+{
+	static const char sql[] = "SELECT name FROM api_tokens WHERE digest = $1";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
+
+	pgp_text(&pp, digest, strlen(digest) + 1);
+	err = pgstore_one(conn, PGS_TOKEN_FIND, sql, &pp, &res);
+	if (!err)
+		err = pgstore_text(res, 0, 0, name, size);
+	PQclear(res);
+	return err;
+}
+
+int pgstore_admin_insert(void *conn, struct store_admin *a)
+{
+	static const char sql[] =
+		"INSERT INTO admins (username, password_hash) VALUES ($1, $2)"
+		" RETURNING id";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
+
+	pgp_text(&pp, a->username, sizeof(a->username));
+	pgp_text(&pp, a->password_hash, sizeof(a->password_hash));
+	err = pgstore_run(conn, PGS_ADMIN_INSERT, sql, &pp, true, &res);
+	if (!err)
+		a->id = pgstore_int(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+int pgstore_admin_get(void *conn, const char *username,
+		      struct store_admin *a)
+{
+	static const char sql[] =
+		"SELECT id, username, password_hash, failed_logins,"
+		" locked_until FROM admins WHERE username = $1";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
+
+	pgp_text(&pp, username, STORE_NAME_SIZE);
+	err = pgstore_one(conn, PGS_ADMIN_GET, sql, &pp, &res);
+	if (err)
+		goto out;
+
+	memset(a, 0, sizeof(*a));
+	a->id = pgstore_int(res, 0, 0);
+	a->failed_logins = (int)pgstore_int(res, 0, 3);
+	a->locked_until = pgstore_int(res, 0, 4);
+	err = pgstore_text(res, 0, 1, a->username, sizeof(a->username));
+	if (!err)
+		err = pgstore_text(res, 0, 2, a->password_hash,
+				   sizeof(a->password_hash));
+
+ out:
+	PQclear(res);
+	return err;
+}
+
+int pgstore_admin_count(void *conn, int64_t *n)
+{
+	return pgstore_count(conn, PGS_ADMIN_COUNT,
+			     "SELECT count(*) FROM admins", n);
+}

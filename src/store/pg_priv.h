@@ -1,0 +1,235 @@
+/* pg_priv: shared by the files of the PostgreSQL backend (pg*.c). Prefix
+ * pgstore_. The public face is store_pg_backend (store_priv.h).
+ *
+ * One struct pgstore per connection (one per thread, as for SQLite). Each
+ * statement is prepared once per connection, on first use, under a name
+ * derived from its enum pgstore_stmt, then run with PQexecPrepared. Results
+ * are read whole before any row callback runs, so a callback may call back
+ * into the store on the same connection.
+ *
+ * In PostgreSQL a failed statement aborts the whole transaction, where in
+ * SQLite only the statement is undone. The use cases rely on the latter
+ * (the issue loop tries another value after EEXIST), so every write run
+ * inside a transaction is wrapped in a savepoint here: a refused write
+ * leaves the transaction usable, as in SQLite, and src/app stays blind to
+ * the backend. */
+#ifndef DIALCONF_STORE_PG_PRIV_H
+#define DIALCONF_STORE_PG_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+enum pgstore_stmt {
+	PGS_USER_INSERT,
+	PGS_USER_GET,
+	PGS_USER_GET_BY_EMAIL,
+	PGS_USER_LOCK,
+	PGS_USER_LOCK_BY_EMAIL,
+	PGS_USER_UPDATE,
+	PGS_USER_DELETE,
+	PGS_USER_LIST,
+	PGS_USER_SEARCH,
+	PGS_USER_COUNT,
+	PGS_PIN_SET,
+	PGS_PIN_GET,
+	PGS_CONFID_INSERT,
+	PGS_CONFID_REVOKE,
+	PGS_CONFID_LOOKUP,
+	PGS_CONFID_PERSONAL,
+	PGS_CONFID_UNAVAILABLE,
+	PGS_CONFID_SINCE,
+	PGS_CONFID_EXPIRED,
+	PGS_CONFID_OLDEST,
+	PGS_CONFID_END_QUARANTINE,
+	PGS_NUMBER_INSERT,
+	PGS_NUMBER_GET,
+	PGS_NUMBER_DELETE,
+	PGS_NUMBER_CLEAR_DEFAULT,
+	PGS_NUMBER_SET_DEFAULT,
+	PGS_NUMBER_LIST,
+	PGS_SETTING_GET,
+	PGS_SETTING_SET,
+	PGS_SETTING_LIST,
+	PGS_AUDIT_INSERT,
+	PGS_AUDIT_LIST,
+	PGS_TOKEN_INSERT,
+	PGS_TOKEN_FIND,
+	PGS_ADMIN_INSERT,
+	PGS_ADMIN_GET,
+	PGS_ADMIN_COUNT,
+	PGS_ADMIN_UPDATE,
+	PGS_SESSION_INSERT,
+	PGS_SESSION_GET,
+	PGS_SESSION_TOUCH,
+	PGS_SESSION_DELETE,
+	PGS_SESSION_DELETE_ADMIN,
+	PGS_SESSION_PURGE,
+	PGS_OUTBOX_INSERT,
+	PGS_OUTBOX_GET,
+	PGS_OUTBOX_UPDATE,
+	PGS_OUTBOX_CLAIM,
+	PGS_OUTBOX_LIST,
+	PGS_OUTBOX_LIST_STATE,
+	PGS_OUTBOX_NEXT_DUE,
+	PGS_OUTBOX_RELEASE,
+	PGS_MEETING_INSERT,
+	PGS_MEETING_GET,
+	PGS_MEETING_UPDATE,
+	PGS_MEETING_LIST,
+	PGS_MEETING_LIVE_ENDED,
+	PGS_ATTENDEE_ADD,
+	PGS_ATTENDEE_LIST,
+	PGS_COUNT_ /* keep last */
+};
+
+struct pgstore {
+	PGconn *conn;
+	bool prepared[PGS_COUNT_];
+};
+
+/* One migration step (pg_schema.c), as in sqlite_priv.h. */
+struct pgstore_migration {
+	int version;
+	const char *sql;
+};
+
+extern const struct pgstore_migration pgstore_migrations[];
+extern const size_t pgstore_migration_count;
+
+/* The parameters of one statement as text (NULL = SQL NULL). A helper that
+ * fails records the first error in err; pgstore_run refuses to run then. */
+#define PGSTORE_MAX_PARAMS 16
+#define PGSTORE_NUM_SIZE 24
+
+struct pgparams {
+	const char *v[PGSTORE_MAX_PARAMS];
+	char num[PGSTORE_MAX_PARAMS][PGSTORE_NUM_SIZE];
+	int n;
+	int err;
+};
+
+void pgp_int(struct pgparams *pp, int64_t v);
+void pgp_opt_int(struct pgparams *pp, int64_t v); /* 0 -> NULL */
+void pgp_bool(struct pgparams *pp, bool v);
+void pgp_text(struct pgparams *pp, const char *text, size_t size);
+void pgp_opt_text(struct pgparams *pp, const char *text); /* "" -> NULL */
+
+/* pg.c: errors, statements, small helpers. */
+int pgstore_err(const PGresult *res);
+bool pgstore_in_tx(const struct pgstore *p);
+/* Run statement id (prepared from sql on first use). A write inside a
+ * transaction runs under a savepoint. 0 and *resp (PQclear it; resp may be
+ * NULL), or the error mapped from the SQLSTATE. */
+int pgstore_run(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		const struct pgparams *pp, bool write, PGresult **resp);
+/* A write: 0 if it changed a row, ENOENT if it matched none. */
+int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
+		    const char *sql, const struct pgparams *pp);
+/* A read of one row: 0 and *resp, ENOENT when there is no row. */
+int pgstore_one(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		const struct pgparams *pp, PGresult **resp);
+int pgstore_count(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		  int64_t *n);
+/* Make several statements all-or-nothing: a savepoint inside a
+ * transaction, else a transaction of their own. */
+int pgstore_atomic_begin(struct pgstore *p, bool *own_tx);
+int pgstore_atomic_end(struct pgstore *p, bool own_tx, int err);
+
+/* Reading a result: NULL reads as 0 / false / "". */
+int64_t pgstore_int(const PGresult *res, int row, int col);
+bool pgstore_bool(const PGresult *res, int row, int col);
+bool pgstore_null(const PGresult *res, int row, int col);
+int pgstore_text(const PGresult *res, int row, int col, char *buf,
+		 size_t size);
+
+/* pg_users.c */
+int pgstore_user_insert(void *conn, struct store_user *u);
+int pgstore_user_get(void *conn, int64_t id, struct store_user *u);
+int pgstore_user_get_by_email(void *conn, const char *email,
+			      struct store_user *u);
+int pgstore_user_update(void *conn, const struct store_user *u);
+int pgstore_user_delete(void *conn, int64_t id);
+int pgstore_user_list(void *conn, const char *search, int64_t after_id,
+		      int limit, store_user_h *h, void *arg);
+int pgstore_user_count(void *conn, int64_t *n);
+int pgstore_pin_set(void *conn, int64_t user_id, const char *hash);
+int pgstore_pin_get(void *conn, int64_t user_id, char *hash, size_t size);
+
+/* pg_confid.c */
+int pgstore_confid_insert(void *conn, struct store_confid *c);
+int pgstore_confid_revoke(void *conn, uint32_t value, int64_t at,
+			  int64_t quarantine_until);
+int pgstore_confid_lookup(void *conn, uint32_t value, struct store_confid *c);
+int pgstore_confid_personal(void *conn, int64_t user_id,
+			    struct store_confid *c);
+int pgstore_confid_scan_unavailable(void *conn, int64_t now,
+				    store_confid_h *h, void *arg);
+int pgstore_confid_scan_since(void *conn, int64_t after_row,
+			      store_confid_h *h, void *arg);
+int pgstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
+				store_confid_h *h, void *arg);
+int pgstore_confid_oldest_quarantined(void *conn, int64_t now,
+				      struct store_confid *c);
+int pgstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now);
+
+/* pg_org.c: numbers, settings, audit, tokens, admins. */
+int pgstore_number_insert(void *conn, const struct store_number *n);
+int pgstore_number_get(void *conn, const char *number,
+		       struct store_number *n);
+int pgstore_number_delete(void *conn, const char *number);
+int pgstore_number_set_default(void *conn, const char *number);
+int pgstore_number_list(void *conn, store_number_h *h, void *arg);
+int pgstore_setting_get(void *conn, const char *name, char *value,
+			size_t size);
+int pgstore_setting_set(void *conn, const char *name, const char *value);
+int pgstore_setting_list(void *conn, store_setting_h *h, void *arg);
+int pgstore_audit_insert(void *conn, struct store_audit *a);
+int pgstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg);
+int pgstore_token_insert(void *conn, const char *digest, const char *name,
+			 int64_t at);
+int pgstore_token_find(void *conn, const char *digest, char *name,
+		       size_t size);
+int pgstore_admin_insert(void *conn, struct store_admin *a);
+int pgstore_admin_get(void *conn, const char *username,
+		      struct store_admin *a);
+int pgstore_admin_count(void *conn, int64_t *n);
+
+/* pg_session.c */
+int pgstore_admin_update(void *conn, const struct store_admin *a);
+int pgstore_session_insert(void *conn, const struct store_session *s);
+int pgstore_session_get(void *conn, const char *digest,
+			struct store_session *s);
+int pgstore_session_touch(void *conn, const char *digest, int64_t at);
+int pgstore_session_delete(void *conn, const char *digest);
+int pgstore_session_delete_admin(void *conn, int64_t admin_id);
+int pgstore_session_purge(void *conn, int64_t now, int64_t idle_before);
+
+/* pg_outbox.c */
+int pgstore_outbox_insert(void *conn, struct store_mail *m);
+int pgstore_outbox_get(void *conn, int64_t id, struct store_mail *m);
+int pgstore_outbox_update(void *conn, const struct store_mail *m);
+int pgstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
+			 int max, store_mail_h *h, void *arg);
+int pgstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
+			void *arg);
+int pgstore_outbox_next_due(void *conn, int64_t *at);
+int pgstore_outbox_release_leases(void *conn);
+
+/* pg_meeting.c */
+int pgstore_meeting_insert(void *conn, struct store_meeting *m);
+int pgstore_meeting_get(void *conn, int64_t id, struct store_meeting *m);
+int pgstore_meeting_update(void *conn, const struct store_meeting *m);
+int pgstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
+			 int limit, store_meeting_h *h, void *arg);
+int pgstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
+				    store_meeting_h *h, void *arg);
+int pgstore_attendee_add(void *conn, int64_t meeting_id, const char *email);
+int pgstore_attendee_list(void *conn, int64_t meeting_id,
+			  store_attendee_h *h, void *arg);
+
+#endif

@@ -1,0 +1,268 @@
+/* pg_schema: the PostgreSQL schema, the same migrations as sqlite_schema.c
+ * (same versions, same tables and columns, same invariants) in
+ * PostgreSQL's dialect. A step is never edited once released; a change is
+ * a new step at the end of both lists.
+ *
+ * Translation rules:
+ *   - INTEGER PRIMARY KEY [AUTOINCREMENT] -> BIGINT GENERATED ALWAYS AS
+ *     IDENTITY (a sequence never gives a number twice);
+ *   - 0/1 flags -> BOOLEAN; unix times -> BIGINT;
+ *   - email COLLATE NOCASE UNIQUE -> a unique index on
+ *     lower(email COLLATE "C"), which folds ASCII only, as NOCASE does;
+ *   - GLOB checks -> regular expressions; json_valid(x) -> x::json, whose
+ *     failure (SQLSTATE 22P02) maps to EINVAL as a CHECK does;
+ *   - each trigger -> a plpgsql function raising unique_violation (23505),
+ *     mapped to EEXIST as SQLite's RAISE(ABORT) is.
+ *
+ * Under concurrency (several nodes) a trigger that only looks at other
+ * rows could be fooled by a transaction not yet committed, so:
+ *   - the quarantine rule is an exclusion constraint (btree_gist): each row
+ *     holds its value over [issued_at, quarantine_until), or from issued_at
+ *     on while live, and no two such spans of one value may overlap. That
+ *     is the live-value rule and the quarantine trigger of SQLite in one
+ *     constraint PostgreSQL checks against uncommitted rows too;
+ *   - issuing a personal ID locks the user's row (FOR SHARE) while it checks
+ *     audio_enabled, and disabling a user locks the row by updating it, so
+ *     one waits for the other and then sees what it did;
+ *   - deleting a user locks the row; an insert referring to it takes a key
+ *     share lock through the foreign key: again one waits for the other. */
+#include <stddef.h>
+
+#include "store/pg_priv.h"
+
+static const char migration_1[] =
+	"CREATE EXTENSION IF NOT EXISTS btree_gist;"
+
+	"CREATE TABLE users ("
+	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" email TEXT NOT NULL CHECK (email <> ''),"
+	" display_name TEXT NOT NULL DEFAULT '',"
+	" audio_enabled BOOLEAN NOT NULL DEFAULT false,"
+	" toll_number TEXT NOT NULL DEFAULT '',"
+	" toll_free_number TEXT NOT NULL DEFAULT '',"
+	" pin_hash TEXT CHECK (pin_hash <> ''),"
+	" created_at BIGINT NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX users_email ON users (lower(email COLLATE \"C\"));"
+
+	"CREATE TABLE conference_ids ("
+	" \"row\" BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" value INTEGER NOT NULL CHECK (value BETWEEN 1000000 AND 9999999),"
+	" kind TEXT NOT NULL CHECK (kind IN ('personal', 'meeting')),"
+	" user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,"
+	" meeting_id BIGINT CHECK (meeting_id IS NULL OR kind = 'meeting'),"
+	" issued_at BIGINT NOT NULL,"
+	" revoked_at BIGINT,"
+	" quarantine_until BIGINT,"
+	" CHECK ((revoked_at IS NULL) = (quarantine_until IS NULL)),"
+	" CHECK (kind <> 'personal' OR revoked_at IS NOT NULL"
+	"        OR user_id IS NOT NULL),"
+	" CONSTRAINT conference_ids_held EXCLUDE USING gist (value WITH =,"
+	"  int8range(issued_at, CASE WHEN quarantine_until IS NULL THEN NULL"
+	"   ELSE greatest(issued_at, quarantine_until) END) WITH &&)"
+	");"
+	"CREATE UNIQUE INDEX conference_ids_live ON conference_ids (value)"
+	" WHERE revoked_at IS NULL;"
+	"CREATE UNIQUE INDEX conference_ids_live_personal"
+	" ON conference_ids (user_id)"
+	" WHERE kind = 'personal' AND revoked_at IS NULL;"
+	"CREATE INDEX conference_ids_value ON conference_ids (value, \"row\");"
+	"CREATE INDEX conference_ids_user ON conference_ids (user_id);"
+	"CREATE INDEX conference_ids_quarantine"
+	" ON conference_ids (quarantine_until)"
+	" WHERE quarantine_until IS NOT NULL;"
+
+	"CREATE FUNCTION conference_ids_insert() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	"  IF NEW.kind = 'personal' AND NEW.revoked_at IS NULL THEN"
+	"   PERFORM 1 FROM users WHERE id = NEW.user_id AND audio_enabled"
+	"    FOR SHARE;"
+	"   IF NOT FOUND THEN"
+	"    RAISE EXCEPTION 'user not enabled for audio'"
+	"     USING ERRCODE = 'unique_violation';"
+	"   END IF;"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+	"CREATE TRIGGER conference_ids_personal_enabled"
+	" BEFORE INSERT ON conference_ids"
+	" FOR EACH ROW EXECUTE FUNCTION conference_ids_insert();"
+
+	"CREATE FUNCTION conference_ids_update() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	"  IF NEW.\"row\" <> OLD.\"row\" OR NEW.value <> OLD.value"
+	"   OR NEW.kind <> OLD.kind OR NEW.issued_at <> OLD.issued_at"
+	"   OR NEW.meeting_id IS DISTINCT FROM OLD.meeting_id"
+	"   OR (NEW.user_id IS DISTINCT FROM OLD.user_id"
+	"       AND NEW.user_id IS NOT NULL)"
+	"   OR (OLD.revoked_at IS NOT NULL"
+	"       AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at) THEN"
+	"   RAISE EXCEPTION 'conference ID history is fixed'"
+	"    USING ERRCODE = 'unique_violation';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+	"CREATE TRIGGER conference_ids_history"
+	" BEFORE UPDATE ON conference_ids"
+	" FOR EACH ROW EXECUTE FUNCTION conference_ids_update();"
+
+	"CREATE FUNCTION dialconf_refuse() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	"  RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'unique_violation';"
+	" END $$;"
+	"CREATE TRIGGER conference_ids_keep"
+	" BEFORE DELETE ON conference_ids"
+	" FOR EACH ROW EXECUTE FUNCTION"
+	" dialconf_refuse('conference ID history is kept');"
+
+	"CREATE FUNCTION users_disable() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	"  IF EXISTS (SELECT 1 FROM conference_ids WHERE user_id = NEW.id"
+	"   AND kind = 'personal' AND revoked_at IS NULL) THEN"
+	"   RAISE EXCEPTION 'revoke the personal ID first'"
+	"    USING ERRCODE = 'unique_violation';"
+	"  END IF;"
+	"  RETURN NEW;"
+	" END $$;"
+	"CREATE TRIGGER users_disable"
+	" BEFORE UPDATE OF audio_enabled ON users"
+	" FOR EACH ROW WHEN (NOT NEW.audio_enabled)"
+	" EXECUTE FUNCTION users_disable();"
+
+	"CREATE FUNCTION users_delete() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	"  IF EXISTS (SELECT 1 FROM conference_ids WHERE user_id = OLD.id"
+	"   AND revoked_at IS NULL) THEN"
+	"   RAISE EXCEPTION 'user holds live conference IDs'"
+	"    USING ERRCODE = 'unique_violation';"
+	"  END IF;"
+	"  RETURN OLD;"
+	" END $$;"
+	"CREATE TRIGGER users_delete BEFORE DELETE ON users"
+	" FOR EACH ROW EXECUTE FUNCTION users_delete();"
+
+	/* E.164 with its '+': 8 to 15 digits, no leading 0 (core/e164.h). */
+	"CREATE TABLE dial_in_numbers ("
+	" number TEXT NOT NULL PRIMARY KEY"
+	"  CHECK (number ~ '^\\+[1-9][0-9]{7,14}$'),"
+	" toll_free BOOLEAN NOT NULL,"
+	" country TEXT NOT NULL CHECK (country ~ '^[A-Z][A-Z]$'),"
+	" city TEXT NOT NULL DEFAULT '',"
+	" languages TEXT NOT NULL DEFAULT '',"
+	" is_default BOOLEAN NOT NULL DEFAULT false"
+	");"
+	"CREATE UNIQUE INDEX dial_in_numbers_default"
+	" ON dial_in_numbers (toll_free) WHERE is_default;"
+
+	"CREATE TABLE settings ("
+	" name TEXT NOT NULL PRIMARY KEY,"
+	" value TEXT NOT NULL"
+	");"
+
+	"CREATE TABLE audit ("
+	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" at BIGINT NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" action TEXT NOT NULL CHECK (action <> ''),"
+	" target TEXT NOT NULL DEFAULT '',"
+	" detail TEXT NOT NULL DEFAULT '{}' CHECK (detail::json IS NOT NULL)"
+	");"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	" FOR EACH ROW EXECUTE FUNCTION"
+	" dialconf_refuse('audit log is append-only');"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" FOR EACH ROW EXECUTE FUNCTION"
+	" dialconf_refuse('audit log is append-only');"
+
+	"CREATE TABLE api_tokens ("
+	" digest TEXT NOT NULL PRIMARY KEY CHECK (digest <> ''),"
+	" name TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL"
+	");"
+
+	"CREATE TABLE admins ("
+	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" username TEXT NOT NULL UNIQUE CHECK (username <> ''),"
+	" password_hash TEXT NOT NULL"
+	");";
+
+/* The email outbox (sqlite_schema.c migration 2). */
+static const char migration_2[] =
+	"CREATE TABLE outbox ("
+	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" created_at BIGINT NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind <> ''),"
+	" to_addr TEXT NOT NULL CHECK (to_addr <> ''),"
+	" to_name TEXT NOT NULL DEFAULT '',"
+	" from_addr TEXT NOT NULL CHECK (from_addr <> ''),"
+	" from_name TEXT NOT NULL DEFAULT '',"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" token TEXT NOT NULL UNIQUE CHECK (length(token) >= 16),"
+	" vars TEXT NOT NULL DEFAULT '{}' CHECK (vars::json IS NOT NULL),"
+	" state TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (state IN ('pending', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	" next_attempt_at BIGINT,"
+	" lease_until BIGINT,"
+	" sent_at BIGINT,"
+	" last_error TEXT,"
+	" CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL)),"
+	" CHECK ((state = 'sent') = (sent_at IS NOT NULL))"
+	");"
+	"CREATE INDEX outbox_due ON outbox (next_attempt_at, id)"
+	" WHERE state = 'pending';"
+	"CREATE INDEX outbox_state ON outbox (state, id);";
+
+/* Admin center sign-in (sqlite_schema.c migration 3). */
+static const char migration_3[] =
+	"CREATE TABLE admin_sessions ("
+	" digest TEXT NOT NULL PRIMARY KEY CHECK (length(digest) = 64),"
+	" admin_id BIGINT NOT NULL REFERENCES admins (id) ON DELETE CASCADE,"
+	" csrf TEXT NOT NULL CHECK (length(csrf) >= 16),"
+	" created_at BIGINT NOT NULL,"
+	" last_seen_at BIGINT NOT NULL CHECK (last_seen_at >= created_at),"
+	" expires_at BIGINT NOT NULL CHECK (expires_at > created_at)"
+	");"
+	"CREATE INDEX admin_sessions_admin ON admin_sessions (admin_id);"
+	"ALTER TABLE admins ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0"
+	" CHECK (failed_logins >= 0);"
+	"ALTER TABLE admins ADD COLUMN locked_until BIGINT NOT NULL DEFAULT 0;";
+
+/* Meetings (sqlite_schema.c migration 5; there is no step 4). SQLite's
+ * rowid order of attendees is the pos column here; their case-insensitive
+ * uniqueness an index on lower(email COLLATE "C"). */
+static const char migration_5[] =
+	"CREATE TABLE meetings ("
+	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" organizer_id BIGINT REFERENCES users (id) ON DELETE SET NULL,"
+	" subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 255),"
+	" start_at BIGINT NOT NULL,"
+	" end_at BIGINT NOT NULL CHECK (end_at > start_at),"
+	" uid TEXT NOT NULL UNIQUE CHECK (uid <> ''),"
+	" sequence INTEGER NOT NULL DEFAULT 0 CHECK (sequence >= 0),"
+	" state TEXT NOT NULL DEFAULT 'scheduled'"
+	"  CHECK (state IN ('scheduled', 'cancelled')),"
+	" created_at BIGINT NOT NULL"
+	");"
+	"CREATE INDEX meetings_organizer ON meetings (organizer_id, end_at);"
+	"CREATE INDEX meetings_end ON meetings (end_at);"
+	"CREATE TABLE meeting_attendees ("
+	" pos BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" meeting_id BIGINT NOT NULL REFERENCES meetings (id)"
+	"  ON DELETE CASCADE,"
+	" email TEXT NOT NULL CHECK (email <> '')"
+	");"
+	"CREATE UNIQUE INDEX meeting_attendees_email"
+	" ON meeting_attendees (meeting_id, lower(email COLLATE \"C\"));"
+	"CREATE INDEX conference_ids_meeting ON conference_ids (meeting_id)"
+	" WHERE meeting_id IS NOT NULL;";
+
+const struct pgstore_migration pgstore_migrations[] = {
+	{ .version = 1, .sql = migration_1 },
+	{ .version = 2, .sql = migration_2 },
+	{ .version = 3, .sql = migration_3 },
+	{ .version = 5, .sql = migration_5 },
+};
+
+const size_t pgstore_migration_count =
+	sizeof(pgstore_migrations) / sizeof(pgstore_migrations[0]);

@@ -1,0 +1,228 @@
+/* sqlite_meeting: meetings and their attendees in the SQLite backend.
+ *
+ * A meeting's conference ID is not a column of meetings: it is the latest
+ * row of conference_ids with that meeting_id, read with the meeting (the
+ * index conference_ids_meeting keeps that a lookup), so the ID history
+ * stays in one table and its invariants in one place. In the struct, 0
+ * stands for SQL NULL (a deleted organizer, no ID). */
+#include <errno.h>
+#include <string.h>
+
+#include "store/sqlite_priv.h"
+
+#define MEETING_COLS \
+	"SELECT m.id, m.organizer_id, m.subject, m.start_at, m.end_at," \
+	" m.uid, m.sequence, m.state, m.created_at, c.value," \
+	" c.row IS NOT NULL AND c.revoked_at IS NULL" \
+	" FROM meetings m LEFT JOIN conference_ids c ON c.row =" \
+	" (SELECT max(row) FROM conference_ids WHERE meeting_id = m.id) "
+
+static const char *state_name(enum store_meeting_state s)
+{
+	return s == STORE_MEETING_CANCELLED ? "cancelled" : "scheduled";
+}
+
+static int read_meeting(sqlite3_stmt *stmt, struct store_meeting *m)
+{
+	const unsigned char *state = sqlite3_column_text(stmt, 7);
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(stmt, 0);
+	m->organizer_id = sqlite3_column_int64(stmt, 1);
+	m->start_at = sqlite3_column_int64(stmt, 3);
+	m->end_at = sqlite3_column_int64(stmt, 4);
+	m->sequence = sqlite3_column_int(stmt, 6);
+	m->state = state && !strcmp((const char *)state, "cancelled") ?
+		STORE_MEETING_CANCELLED : STORE_MEETING_SCHEDULED;
+	m->created_at = sqlite3_column_int64(stmt, 8);
+	m->conference_id = (uint32_t)sqlite3_column_int64(stmt, 9);
+	m->confid_live = sqlite3_column_int(stmt, 10) != 0;
+	err = sqlstore_column_text(stmt, 2, m->subject, sizeof(m->subject));
+	if (!err)
+		err = sqlstore_column_text(stmt, 5, m->uid, sizeof(m->uid));
+	return err;
+}
+
+/* Hand each row to h; h's non-zero return stops the scan. Releases stmt. */
+static int meeting_scan(struct sqlstore *s, enum sqlstore_stmt id,
+			sqlite3_stmt *stmt, store_meeting_h *h, void *arg)
+{
+	struct store_meeting m;
+	int rc, err = 0;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		err = read_meeting(stmt, &m);
+		if (!err)
+			err = h(&m, arg);
+		if (err)
+			break;
+	}
+	if (!err)
+		err = sqlstore_err(rc);
+	sqlstore_release(s, id, stmt);
+	return err;
+}
+
+int sqlstore_meeting_insert(void *conn, struct store_meeting *m)
+{
+	static const char sql[] =
+		"INSERT INTO meetings (organizer_id, subject, start_at, end_at,"
+		" uid, sequence, state, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	const char *state = state_name(m->state);
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_MEETING_INSERT, sql, &stmt);
+	if (err)
+		return err;
+	if ((err = sqlstore_bind_opt_int64(stmt, 1, m->organizer_id)) ||
+	    (err = sqlstore_bind_text(stmt, 2, m->subject,
+				      sizeof(m->subject))) ||
+	    (err = sqlstore_bind_int64(stmt, 3, m->start_at)) ||
+	    (err = sqlstore_bind_int64(stmt, 4, m->end_at)) ||
+	    (err = sqlstore_bind_text(stmt, 5, m->uid, sizeof(m->uid))) ||
+	    (err = sqlstore_bind_int64(stmt, 6, m->sequence)) ||
+	    (err = sqlstore_bind_text(stmt, 7, state, strlen(state) + 1)) ||
+	    (err = sqlstore_bind_int64(stmt, 8, m->created_at)))
+		goto out;
+	err = sqlstore_exec_changes(stmt);
+	if (!err)
+		m->id = sqlite3_last_insert_rowid(s->db);
+ out:
+	sqlstore_release(s, SQS_MEETING_INSERT, stmt);
+	return err;
+}
+
+int sqlstore_meeting_get(void *conn, int64_t id, struct store_meeting *m)
+{
+	static const char sql[] = MEETING_COLS "WHERE m.id = ?1";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_MEETING_GET, sql, &stmt);
+	if (err)
+		return err;
+	err = sqlstore_bind_int64(stmt, 1, id);
+	if (!err)
+		err = sqlstore_step_row(stmt);
+	if (!err)
+		err = read_meeting(stmt, m);
+	sqlstore_release(s, SQS_MEETING_GET, stmt);
+	return err;
+}
+
+/* ENOENT when there is no such meeting. */
+int sqlstore_meeting_update(void *conn, const struct store_meeting *m)
+{
+	static const char sql[] =
+		"UPDATE meetings SET sequence = ?2, state = ?3 WHERE id = ?1";
+	const char *state = state_name(m->state);
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_MEETING_UPDATE, sql, &stmt);
+	if (err)
+		return err;
+	if (!(err = sqlstore_bind_int64(stmt, 1, m->id)) &&
+	    !(err = sqlstore_bind_int64(stmt, 2, m->sequence)) &&
+	    !(err = sqlstore_bind_text(stmt, 3, state, strlen(state) + 1)))
+		err = sqlstore_exec_changes(stmt);
+	sqlstore_release(s, SQS_MEETING_UPDATE, stmt);
+	return err;
+}
+
+int sqlstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
+			  int limit, store_meeting_h *h, void *arg)
+{
+	static const char sql[] = MEETING_COLS
+		"WHERE (?1 = 0 OR m.organizer_id = ?1) AND m.end_at > ?2"
+		" ORDER BY m.start_at, m.id LIMIT ?3";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_MEETING_LIST, sql, &stmt);
+	if (err)
+		return err;
+	if ((err = sqlstore_bind_int64(stmt, 1, organizer_id)) ||
+	    (err = sqlstore_bind_int64(stmt, 2, end_after)) ||
+	    (err = sqlstore_bind_int64(stmt, 3, limit > 0 ? limit : -1))) {
+		sqlstore_release(s, SQS_MEETING_LIST, stmt);
+		return err;
+	}
+	return meeting_scan(s, SQS_MEETING_LIST, stmt, h, arg);
+}
+
+int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
+				     store_meeting_h *h, void *arg)
+{
+	static const char sql[] = MEETING_COLS
+		"WHERE m.end_at <= ?1 AND c.revoked_at IS NULL"
+		" AND c.row IS NOT NULL ORDER BY m.end_at, m.id";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_MEETING_LIVE_ENDED, sql, &stmt);
+	if (err)
+		return err;
+	err = sqlstore_bind_int64(stmt, 1, ended_by);
+	if (err) {
+		sqlstore_release(s, SQS_MEETING_LIVE_ENDED, stmt);
+		return err;
+	}
+	return meeting_scan(s, SQS_MEETING_LIVE_ENDED, stmt, h, arg);
+}
+
+/* A repeat of an address already there (any case) is no error. */
+int sqlstore_attendee_add(void *conn, int64_t meeting_id, const char *email)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO meeting_attendees (meeting_id, email)"
+		" VALUES (?1, ?2)";
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_ATTENDEE_ADD, sql, &stmt);
+	if (err)
+		return err;
+	if (!(err = sqlstore_bind_int64(stmt, 1, meeting_id)) &&
+	    !(err = sqlstore_bind_text(stmt, 2, email,
+						strlen(email) + 1))) {
+		err = sqlstore_err(sqlite3_step(stmt));
+	}
+	sqlstore_release(s, SQS_ATTENDEE_ADD, stmt);
+	return err;
+}
+
+int sqlstore_attendee_list(void *conn, int64_t meeting_id,
+			   store_attendee_h *h, void *arg)
+{
+	static const char sql[] =
+		"SELECT email FROM meeting_attendees WHERE meeting_id = ?1"
+		" ORDER BY rowid";
+	char email[STORE_EMAIL_SIZE];
+	struct sqlstore *s = conn;
+	sqlite3_stmt *stmt = NULL;
+	int rc = SQLITE_OK, err;
+
+	err = sqlstore_prepare(s, SQS_ATTENDEE_LIST, sql, &stmt);
+	if (err)
+		return err;
+	err = sqlstore_bind_int64(stmt, 1, meeting_id);
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		err = sqlstore_column_text(stmt, 0, email, sizeof(email));
+		if (!err)
+			err = h(email, arg);
+	}
+	if (!err)
+		err = sqlstore_err(rc);
+	sqlstore_release(s, SQS_ATTENDEE_LIST, stmt);
+	return err;
+}
