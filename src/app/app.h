@@ -277,8 +277,9 @@ int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
 int app_outbox_retry(struct app *a, const char *actor, int64_t id,
 		     struct app_mail *out, struct app_err *err);
 
-/* For the worker. release_leases: at start-up of a single node every lease
- * belongs to a process that died, so its rows become due at once.
+/* For the worker. release_leases: at start-up of a single node (SQLite)
+ * every lease belongs to a process that died, so its rows become due at
+ * once; with PostgreSQL it does nothing, leases expire instead.
  * next_due: when the next pending row can be claimed (ENOENT: none).
  * wait: sleep until nudge is called or timeout_ms passed; *gen is the
  * caller's last seen generation (start with 0), so a nudge between two

@@ -663,9 +663,14 @@ int app_outbox_retry(struct app *a, const char *actor, int64_t id,
 int app_outbox_release_leases(struct app *a)
 {
 	struct store *st = app_conn_get(a);
-	int e;
+	int e = 0;
 
-	e = store_outbox_release_leases(st);
+	/* Only the embedded database has one node for sure. On a shared
+	 * PostgreSQL the other nodes' leases are live work: releasing them
+	 * would send their emails twice. A dead node's leases simply expire
+	 * and the claim picks those rows up then. */
+	if (strcmp(store_backend_name(st), "sqlite") == 0)
+		e = store_outbox_release_leases(st);
 	app_conn_put(a, st);
 	return e;
 }

@@ -228,10 +228,10 @@ static const char migration_3[] =
 	" CHECK (failed_logins >= 0);"
 	"ALTER TABLE admins ADD COLUMN locked_until BIGINT NOT NULL DEFAULT 0;";
 
-/* Meetings (sqlite_schema.c migration 5; there is no step 4). SQLite's
+/* Meetings (sqlite_schema.c migration 4). SQLite's
  * rowid order of attendees is the pos column here; their case-insensitive
  * uniqueness an index on lower(email COLLATE "C"). */
-static const char migration_5[] =
+static const char migration_4[] =
 	"CREATE TABLE meetings ("
 	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
 	" organizer_id BIGINT REFERENCES users (id) ON DELETE SET NULL,"
@@ -261,7 +261,7 @@ const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
 	{ .version = 3, .sql = migration_3 },
-	{ .version = 5, .sql = migration_5 },
+	{ .version = 4, .sql = migration_4 },
 };
 
 const size_t pgstore_migration_count =

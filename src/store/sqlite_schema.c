@@ -212,7 +212,7 @@ static const char migration_3[] =
  * end_at passed. A meeting outlives its organizer's account (organizer_id
  * NULL), as the ID history does. Attendees: one row each, unique per
  * meeting whatever the case of the address; 1000 and more per meeting. */
-static const char migration_5[] =
+static const char migration_4[] =
 	"CREATE TABLE meetings ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" organizer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,"
@@ -240,7 +240,7 @@ const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
 	{ .version = 3, .sql = migration_3 },
-	{ .version = 5, .sql = migration_5 },
+	{ .version = 4, .sql = migration_4 },
 };
 
 const size_t sqlstore_migration_count =

@@ -1,8 +1,8 @@
 /* store: the storage interface. One vtable, struct store_backend, with a
- * SQLite implementation (and PostgreSQL to follow), chosen by URL:
+ * SQLite and a PostgreSQL implementation, chosen by URL:
  *   "sqlite:"            DATADIR/dialconf.db
  *   "sqlite:/path/x.db"  that file ("sqlite:///path/x.db" too)
- *   "postgres://..."     (later)
+ *   "postgres://..."     PostgreSQL (libpq), for several nodes
  * A struct store is one connection; use one per thread. Migrations run in
  * store_open(). Every write happens inside store_begin()/store_commit().
  *
