@@ -4,6 +4,7 @@
  * operation failed, 2 usage error. */
 #include <errno.h>
 #include <getopt.h>
+#include <ini.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -85,7 +86,10 @@ static void usage_serve(FILE *f)
 		"                    smtps://HOST:PORT; credentials in the URL or in\n"
 		"                    DIALCONF_SMTP_USER, DIALCONF_SMTP_PASSWORD\n"
 		"                    (default maildir:)\n"
-		"  --config FILE     not supported yet\n"
+		"  --config FILE     read these settings from an INI file first\n"
+		"                    (keys data, db, http, sip, rtp-ports, prompts,\n"
+		"                    mail, demo, in a [serve] section); flags given\n"
+		"                    on the command line win\n"
 		"  --demo            seed a small demo organization into an empty database\n");
 }
 
@@ -273,6 +277,120 @@ static void getopt_reset(void)
 	opterr = 0;
 }
 
+/* The values of a --config file, owned here until serve returns. */
+#define CONFIG_KEYS 8
+struct config_file {
+	char *values[CONFIG_KEYS];
+	size_t n;
+	const char *path;
+	int bad_line;
+};
+
+struct config_ctx {
+	struct config_file *cf;
+	struct serve_opts *o;
+};
+
+static int config_keep(struct config_file *cf, const char *value,
+		       const char **slot)
+{
+	char *copy;
+
+	if (cf->n == CONFIG_KEYS || strlen(value) > 4096)
+		return 0;
+	copy = strdup(value);
+	if (!copy)
+		return 0;
+	cf->values[cf->n++] = copy;
+	*slot = copy;
+	return 1;
+}
+
+static bool config_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+/* inih handler: 1 to go on, 0 marks the line bad (an unknown key is an
+ * error, so a typo does not silently fall back to a default). */
+static int config_entry(void *arg, const char *section, const char *name,
+			const char *value)
+{
+	struct config_ctx *c = arg;
+	struct serve_opts *o = c->o;
+
+	if (section[0] && strcmp(section, "serve") != 0)
+		return 0;
+	if (!strcmp(name, "data"))
+		return config_keep(c->cf, value, &o->data);
+	if (!strcmp(name, "db"))
+		return config_keep(c->cf, value, &o->db);
+	if (!strcmp(name, "http"))
+		return config_keep(c->cf, value, &o->http);
+	if (!strcmp(name, "sip"))
+		return config_keep(c->cf, value, &o->sip);
+	if (!strcmp(name, "rtp-ports"))
+		return config_keep(c->cf, value, &o->rtp_ports);
+	if (!strcmp(name, "prompts"))
+		return config_keep(c->cf, value, &o->prompts);
+	if (!strcmp(name, "mail"))
+		return config_keep(c->cf, value, &o->mail);
+	if (!strcmp(name, "demo"))
+		return config_bool(value, &o->demo);
+	return 0;
+}
+
+/* Read path into o. 0, or -1 with the reason on stderr. */
+static int config_load(struct config_file *cf, const char *path,
+		       struct serve_opts *o)
+{
+	struct config_ctx c = { cf, o };
+	int r;
+
+	cf->path = path;
+	r = ini_parse(path, config_entry, &c);
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		fprintf(stderr, "dialconf serve: cannot read --config %s\n",
+			path);
+	else
+		fprintf(stderr, "dialconf serve: %s line %d: unknown key, bad "
+			"value or section other than [serve]\n", path, r);
+	return -1;
+}
+
+static void config_free(struct config_file *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->n; i++)
+		free(cf->values[i]);
+	cf->n = 0;
+}
+
+/* Flags given on the command line win over the file and the defaults. */
+static void opts_overlay(struct serve_opts *o, const struct serve_opts *f)
+{
+	if (f->data) o->data = f->data;
+	if (f->db) o->db = f->db;
+	if (f->http) o->http = f->http;
+	if (f->sip) o->sip = f->sip;
+	if (f->rtp_ports) o->rtp_ports = f->rtp_ports;
+	if (f->prompts) o->prompts = f->prompts;
+	if (f->mail) o->mail = f->mail;
+	if (f->demo) o->demo = true;
+	o->config = f->config;
+}
+
+static int serve_checked(const struct serve_opts *opts);
+
 static int cmd_serve(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -291,20 +409,22 @@ static int cmd_serve(int argc, char **argv)
 	struct serve_opts o = {"./var", "sqlite:", "127.0.0.1:8080",
 			       "127.0.0.1:5060", "30000-39999",
 			       DIALCONF_PROMPTS_DIR, "maildir:", NULL, false};
-	int c;
+	struct serve_opts flags = {0};
+	struct config_file cf = {0};
+	int c, rc;
 
 	getopt_reset();
 	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.data = optarg; break;
-		case 'b': o.db = optarg; break;
-		case 'H': o.http = optarg; break;
-		case 's': o.sip = optarg; break;
-		case 'R': o.rtp_ports = optarg; break;
-		case 'P': o.prompts = optarg; break;
-		case 'm': o.mail = optarg; break;
-		case 'c': o.config = optarg; break;
-		case 'D': o.demo = true; break;
+		case 'd': flags.data = optarg; break;
+		case 'b': flags.db = optarg; break;
+		case 'H': flags.http = optarg; break;
+		case 's': flags.sip = optarg; break;
+		case 'R': flags.rtp_ports = optarg; break;
+		case 'P': flags.prompts = optarg; break;
+		case 'm': flags.mail = optarg; break;
+		case 'c': flags.config = optarg; break;
+		case 'D': flags.demo = true; break;
 		case 'h': usage_serve(stdout); return 0;
 		case ':':
 			fprintf(stderr, "dialconf serve: %s needs a value\n",
@@ -322,6 +442,21 @@ static int cmd_serve(int argc, char **argv)
 		usage_serve(stderr);
 		return EXIT_USAGE;
 	}
+	if (flags.config && config_load(&cf, flags.config, &o) != 0) {
+		config_free(&cf);
+		return EXIT_USAGE;
+	}
+	opts_overlay(&o, &flags);
+	rc = serve_checked(&o);
+	config_free(&cf);
+	return rc;
+}
+
+/* Check the options, then serve. Usage errors exit 2 before anything opens. */
+static int serve_checked(const struct serve_opts *opts)
+{
+	struct serve_opts o = *opts;
+
 	if (!http_addr_valid(o.http)) {
 		fprintf(stderr, "dialconf serve: --http wants ADDR:PORT, e.g. "
 			"127.0.0.1:8080, not '%s'\n", o.http);
@@ -338,11 +473,6 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dialconf serve: --mail wants maildir:[DIR], "
 			"smtp://HOST:PORT or smtps://HOST:PORT, not '%s'\n",
 			o.mail);
-		return EXIT_USAGE;
-	}
-	if (o.config) {
-		fprintf(stderr, "dialconf serve: --config is not supported yet; "
-			"use the command-line flags\n");
 		return EXIT_USAGE;
 	}
 	return serve_run(&o);

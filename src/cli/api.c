@@ -73,6 +73,17 @@ void api_url_part(struct api_url *u, const char *s)
 	curl_free(e);
 }
 
+void api_url_path(struct api_url *u, const char *prefix, const char *item,
+		  const char *sfx)
+{
+	api_url_init(u);
+	api_url_raw(u, prefix);
+	if (item != NULL)
+		api_url_part(u, item);
+	if (sfx != NULL)
+		api_url_raw(u, sfx);
+}
+
 static int api_env(struct api *a)
 {
 	const char *url = getenv("DIALCONF_URL");

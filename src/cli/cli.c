@@ -157,6 +157,18 @@ int cli_fail(const char *fmt, ...)
 	return CLI_FAIL;
 }
 
+int cli_parse_json(struct cli *c, int argc, char **argv, bool *json,
+		   struct cli_list *pos, size_t minpos, size_t maxpos)
+{
+	const struct cli_opt opts[] = {
+		{"--json", CLI_FLAG, json},
+		{NULL, 0, NULL},
+	};
+
+	return cli_parse(c, argc, argv, json != NULL ? opts : opts + 1, pos,
+			 minpos, maxpos);
+}
+
 int cli_parse_exit(int err)
 {
 	return err == ECANCELED ? CLI_OK : CLI_USAGE;
@@ -288,6 +300,16 @@ int cli_call(struct cli *c, const char *method, const struct api_url *u,
 			return err;
 	}
 	return api_call(c->api, method, u, body, resp);
+}
+
+int cli_get_list(struct cli *c, const struct api_url *u, bool json,
+		 const struct out_listing *l)
+{
+	json_t *resp;
+
+	if (cli_call(c, "GET", u, NULL, &resp) != 0)
+		return CLI_FAIL;
+	return out_list_answer(resp, json, l);
 }
 
 static const struct cli_verb *verb_find(const char *group, const char *name)

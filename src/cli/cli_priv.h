@@ -55,6 +55,11 @@ int cli_parse(struct cli *c, int argc, char **argv,
 	      const struct cli_opt *opts, struct cli_list *pos,
 	      size_t minpos, size_t maxpos);
 
+/* cli_parse() for a verb whose only flag is --json; json NULL: a verb
+ * with no flag at all. */
+int cli_parse_json(struct cli *c, int argc, char **argv, bool *json,
+		   struct cli_list *pos, size_t minpos, size_t maxpos);
+
 /* The exit code for a cli_parse() failure: 0 after help, 2 otherwise. */
 int cli_parse_exit(int err);
 
@@ -89,6 +94,10 @@ void api_url_init(struct api_url *u);
 void api_url_raw(struct api_url *u, const char *s);
 /* Append s percent-encoded (an email, "+1425...", a search text). */
 void api_url_part(struct api_url *u, const char *s);
+/* Start u as prefix, then item percent-encoded and sfx as it is, each
+ * unless NULL: ("/users/", "ada@example.org", "/audio-conferencing/"). */
+void api_url_path(struct api_url *u, const char *prefix, const char *item,
+		  const char *sfx);
 
 /* Open a client for DIALCONF_URL and DIALCONF_TOKEN. Returns 0, ENOMEM or
  * EIO (libcurl could not start), reported on stderr. */
@@ -118,7 +127,36 @@ bool api_bool(const json_t *o, const char *key, bool dflt);
 int cli_call(struct cli *c, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp);
 
+struct out_listing;
+
+/* GET u and print the answer with out_list_answer(). Returns an exit
+ * code. */
+int cli_get_list(struct cli *c, const struct api_url *u, bool json,
+		 const struct out_listing *l);
+
 /* ---- out.c: output for people and scripts ---- */
+
+/* Print one object for people ("Field: value" lines). */
+typedef void (out_print_h)(const json_t *o);
+
+/* The cells of one table row for item; buf (size bytes, zeroed, one per
+ * row) may hold the text of a cell, since the table borrows cells. */
+typedef void (out_row_h)(const json_t *item, const char **cells, char *buf,
+			 size_t size);
+
+/* How a list verb prints the list member of the answer. */
+struct out_listing {
+	const char *key;      /* "numbers": the member holding the list */
+	const char *missing;  /* the complaint when it is no list */
+	const char *empty;    /* the line printed for an empty list */
+	size_t ncols;         /* at most OUT_COLS_MAX */
+	const char *const *headers;
+	size_t scratch;       /* bytes of row's buf, 0 for none */
+	out_row_h *row;
+};
+
+#define OUT_COLS_MAX 16 /* columns of a table out_list() prints */
+
 
 /* The answer as pretty JSON on stdout, for --json. */
 void out_json(const json_t *j);
@@ -138,6 +176,19 @@ int out_table_add(struct out_table *t, const char *const *cells);
 /* Print the headers and the rows. Returns 0 or ENOMEM. */
 int out_table_print(const struct out_table *t, FILE *f);
 void out_table_free(struct out_table *t);
+
+/* The array list as a table, one row per item through l's row. Returns
+ * CLI_OK, or CLI_FAIL after reporting "out of memory". */
+int out_list(const json_t *list, const struct out_listing *l);
+
+/* Print resp, the answer of a list verb: all of it for --json, else l's
+ * list (or l's empty line). Takes resp; returns an exit code. */
+int out_list_answer(json_t *resp, bool json, const struct out_listing *l);
+
+/* Print resp, the answer about one object: all of it for --json, else the
+ * line what (unless NULL) and print's fields. Takes resp; returns CLI_OK. */
+int out_answer(json_t *resp, bool json, const char *what,
+	       out_print_h *print);
 
 /* ---- the handlers ---- */
 

@@ -155,3 +155,61 @@ void out_table_free(struct out_table *t)
 	free(t->cells);
 	free(t);
 }
+
+int out_list(const json_t *list, const struct out_listing *l)
+{
+	const char *cells[OUT_COLS_MAX];
+	struct out_table *t = NULL;
+	size_t size = l->scratch ? l->scratch : 1, i;
+	const json_t *item;
+	char *bufs;
+	int err;
+
+	if (l->ncols > OUT_COLS_MAX)
+		return cli_fail("out of memory");
+	/* One buffer per row: the table borrows its cells. */
+	bufs = calloc(json_array_size(list) + 1, size);
+	err = bufs ? out_table_alloc(&t, l->ncols, l->headers) : ENOMEM;
+	json_array_foreach(list, i, item) {
+		if (err)
+			break;
+		l->row(item, cells, bufs + i * size, size);
+		err = out_table_add(t, cells);
+	}
+	if (!err)
+		err = out_table_print(t, stdout);
+	out_table_free(t);
+	free(bufs);
+	return err ? cli_fail("out of memory") : CLI_OK;
+}
+
+int out_list_answer(json_t *resp, bool json, const struct out_listing *l)
+{
+	const json_t *list = json_object_get(resp, l->key);
+	int rc = CLI_OK;
+
+	if (json)
+		out_json(resp);
+	else if (!json_is_array(list))
+		rc = cli_fail("%s", l->missing);
+	else if (json_array_size(list) == 0)
+		fprintf(stdout, "%s\n", l->empty);
+	else
+		rc = out_list(list, l);
+	json_decref(resp);
+	return rc;
+}
+
+int out_answer(json_t *resp, bool json, const char *what,
+	       out_print_h *print)
+{
+	if (json) {
+		out_json(resp);
+	} else {
+		if (what != NULL)
+			fprintf(stdout, "%s\n", what);
+		print(resp);
+	}
+	json_decref(resp);
+	return CLI_OK;
+}
