@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app/app_priv.h"
+#include "app/metrics.h"
 #include "core/confid.h"
 #include "core/e164.h"
 #include "core/secret.h"
@@ -125,8 +126,10 @@ int app_confid_resolve(struct app *a, const char *digits,
 	int e;
 
 	memset(t, 0, sizeof(*t));
-	if (!digits || confid_parse(digits, &v))
+	if (!digits || confid_parse(digits, &v)) {
+		metrics_inc(METRICS_DIALIN_INVALID);
 		return 0; /* malformed: not valid */
+	}
 	st = app_conn_get(a);
 	e = store_confid_lookup(st, v, &c);
 	if (e == ENOENT) {
@@ -148,6 +151,9 @@ int app_confid_resolve(struct app *a, const char *digits,
 	e = app_setting_bool(st, "allowPstnUsersToBypassLobby", &t->bypass);
  out:
 	app_conn_put(a, st);
+	/* Unknown, revoked or closed: a wrong ID (a database error is not). */
+	if (!e && !t->valid)
+		metrics_inc(METRICS_DIALIN_INVALID);
 	return e;
 }
 
@@ -204,6 +210,8 @@ bool app_dialin_refused(struct app *a, const char *source, int64_t now)
 	s = slot_find(a->dialin, source, false);
 	refused = s && s->refused_until > now;
 	pthread_mutex_unlock(&a->dialin->mtx);
+	if (refused)
+		metrics_inc(METRICS_DIALIN_REFUSED);
 	return refused;
 }
 
@@ -298,6 +306,8 @@ int app_dialin_outcome(struct app *a, const struct app_dialin_call *c,
 	pthread_mutex_unlock(&a->dialin->mtx);
 	if (!failed)
 		return 0;
+	/* Counted whether or not the audit write below succeeds (SPEC §6). */
+	metrics_inc(METRICS_DIALIN_FAILURES);
 	if (refused)
 		*refused = now_refused;
 	if (!e)

@@ -14,7 +14,14 @@
  * IMMEDIATE) means no other writer commits meanwhile. A sync that runs after
  * this same transaction inserted a row sees that uncommitted row too; if the
  * transaction then rolls back, the pool is flagged stale and rebuilt from the
- * database at the next issue, so a rollback never leaves it wrong for good. */
+ * database at the next issue, so a rollback never leaves it wrong for good.
+ *
+ * pool_mtx guards memory only: a sync reads the database without it, then
+ * applies what it read under it. Holding it across the queries serialized
+ * every issue of the process on a database round trip (PostgreSQL, where
+ * transactions run side by side). Two syncs may now overlap; each applies
+ * only rows past the highest one the pool has seen, and either order leaves
+ * a proposal that the constraints correct. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -107,69 +114,145 @@ static int expired_add(const struct store_confid *c, void *arg)
 	return 0;
 }
 
-/* Free the values whose quarantine ended since the last scan. Each is
- * checked against its latest row, since a value may have been reissued and
- * revoked again after an earlier quarantine was cut short. */
-static int pool_expire(struct app *a, struct store *st, int64_t now)
+/* The values whose quarantine ended in (from, to] and that are free now,
+ * into x. Each is checked against its latest row, since a value may have
+ * been reissued and revoked again after an earlier quarantine was cut
+ * short. Database reads only: the caller applies x under pool_mtx. */
+static int expired_free(struct store *st, int64_t from, int64_t to,
+			struct expired *x)
 {
-	struct expired x = { NULL, 0, 0 };
 	struct store_confid c;
-	size_t i;
+	size_t i, n = 0;
 	int e;
 
-	/* The window reaches back a little: a revocation with no quarantine
-	 * (0 days) ends in the very second of the last scan, and every value
-	 * found is checked below anyway. */
-	e = store_confid_scan_expired(st, a->pool_scan - EXPIRE_OVERLAP_S, now,
-				      expired_add, &x);
-	if (e)
-		goto out;
-	for (i = 0; i < x.n; i++) {
-		e = store_confid_lookup(st, x.v[i], &c);
-		if (e)
-			goto out;
-		if (!row_unavailable(&c, now))
-			confid_pool_set_taken(a->pool, x.v[i], false);
+	e = store_confid_scan_expired(st, from, to, expired_add, x);
+	for (i = 0; !e && i < x->n; i++) {
+		e = store_confid_lookup(st, x->v[i], &c);
+		if (!e && !row_unavailable(&c, to))
+			x->v[n++] = x->v[i];
 	}
-	a->pool_scan = now;
- out:
-	free(x.v);
+	x->n = n;
 	return e;
 }
 
-/* Bring the pool up to date; called with pool_mtx held. */
-static int pool_sync(struct app_tx *tx, int64_t now)
+struct since_row {
+	int64_t row;
+	uint32_t value;
+	bool taken;
+};
+
+struct since {
+	struct since_row *v;
+	size_t n;
+	size_t cap;
+	int64_t now;
+};
+
+static int since_add(const struct store_confid *c, void *arg)
+{
+	struct since *x = arg;
+	struct since_row *nv;
+	size_t cap;
+
+	if (x->n == x->cap) {
+		cap = x->cap ? x->cap * 2 : 16;
+		nv = realloc(x->v, cap * sizeof(*nv));
+		if (!nv)
+			return ENOMEM;
+		x->v = nv;
+		x->cap = cap;
+	}
+	x->v[x->n].row = c->row;
+	x->v[x->n].value = c->value;
+	x->v[x->n].taken = row_unavailable(c, x->now);
+	x->n++;
+	return 0;
+}
+
+/* Rebuild a stale pool from the database, then put it in place. */
+static int pool_rebuild(struct app_tx *tx, int64_t now)
 {
 	struct app *a = tx->a;
-	struct scan_state s = { a->pool, now, a->pool_row };
 	struct confid_pool *fresh;
 	int64_t max_row;
 	int e;
 
+	e = pool_build(tx->st, now, &fresh, &max_row);
+	if (e)
+		return e;
+	pthread_mutex_lock(&a->pool_mtx);
+	confid_pool_free(a->pool);
+	a->pool = fresh;
+	a->pool_row = max_row;
+	a->pool_scan = now;
+	a->pool_stale = false;
+	pthread_mutex_unlock(&a->pool_mtx);
+	return 0;
+}
+
+/* Bring the pool up to date; takes pool_mtx only around memory work. */
+static int pool_sync(struct app_tx *tx, int64_t now)
+{
+	struct app *a = tx->a;
+	struct expired x = { NULL, 0, 0 };
+	struct since rows = { NULL, 0, 0, now };
+	int64_t after, expire_from = 0;
+	bool stale, expire;
+	size_t i;
+	int e;
+
+	pthread_mutex_lock(&a->pool_mtx);
 	/* Rows this transaction inserted are visible to it: marking from
 	 * them is undone by a rebuild should it roll back. */
 	if (tx->issued)
 		tx->pool_dirty = true;
-
-	if (a->pool_stale) {
-		e = pool_build(tx->st, now, &fresh, &max_row);
-		if (e)
-			return e;
-		confid_pool_free(a->pool);
-		a->pool = fresh;
-		a->pool_row = max_row;
+	stale = a->pool_stale;
+	after = a->pool_row;
+	/* The expiry scan is due: this sync claims it, so that the syncs
+	 * running beside it do not run it too. The window reaches back a
+	 * little: a revocation with no quarantine (0 days) ends in the very
+	 * second of the last scan, and every value found is checked. */
+	expire = !stale && (now - a->pool_scan >= APP_EXPIRE_SCAN_S ||
+			    now < a->pool_scan);
+	if (expire) {
+		expire_from = a->pool_scan - EXPIRE_OVERLAP_S;
 		a->pool_scan = now;
-		a->pool_stale = false;
-		return 0;
 	}
+	pthread_mutex_unlock(&a->pool_mtx);
 
-	e = store_confid_scan_since(tx->st, a->pool_row, scan_mark, &s);
-	if (e)
-		return e;
-	a->pool_row = s.max_row;
+	if (stale)
+		return pool_rebuild(tx, now);
 
-	if (now - a->pool_scan >= APP_EXPIRE_SCAN_S || now < a->pool_scan)
-		e = pool_expire(a, tx->st, now);
+	e = store_confid_scan_since(tx->st, after, since_add, &rows);
+	if (!e && expire)
+		e = expired_free(tx->st, expire_from, now, &x);
+
+	pthread_mutex_lock(&a->pool_mtx);
+	if (e) {
+		/* A claimed expiry scan that failed is redone by the
+		 * rebuild, which also forgets whatever half was read. */
+		if (expire)
+			a->pool_stale = true;
+	}
+	else {
+		/* Rows come by row id: a value's latest row is applied last.
+		 * Rows up to pool_row were applied by a sync beside this one. */
+		int64_t seen = a->pool_row;
+
+		for (i = 0; i < rows.n; i++) {
+			if (rows.v[i].row <= seen)
+				continue;
+			confid_pool_set_taken(a->pool, rows.v[i].value,
+					      rows.v[i].taken);
+			if (rows.v[i].row > a->pool_row)
+				a->pool_row = rows.v[i].row;
+		}
+		for (i = 0; i < x.n; i++)
+			confid_pool_set_taken(a->pool, x.v[i], false);
+	}
+	pthread_mutex_unlock(&a->pool_mtx);
+	free(rows.v);
+	free(x.v);
 	return e;
 }
 
@@ -215,12 +298,14 @@ static int draw(struct app_tx *tx, const char *actor, bool sync,
 	struct app *a = tx->a;
 	int e = 0;
 
-	pthread_mutex_lock(&a->pool_mtx);
-	if (sync) {
+	if (sync)
 		e = pool_sync(tx, now);
-		if (!e)
-			e = pool_refill(tx, actor, now);
-	}
+	if (e)
+		return e;
+	pthread_mutex_lock(&a->pool_mtx);
+	/* Queries under the lock only when free values run low: rare. */
+	if (sync)
+		e = pool_refill(tx, actor, now);
 	if (!e)
 		e = confid_pool_draw(a->pool, v);
 	pthread_mutex_unlock(&a->pool_mtx);

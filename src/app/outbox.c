@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "app/app_priv.h"
+#include "app/metrics.h"
 #include "core/buf.h"
 #include "core/confid.h"
 #include "core/emailaddr.h"
@@ -496,6 +497,23 @@ static int report_one(struct store *st, struct store_mail *m,
 	return e;
 }
 
+/* Counted once committed: a verdict rolled back is reported again. */
+static void report_count(const struct app_mail_verdict *v, size_t n)
+{
+	static const enum metrics_counter by_result[] = {
+		[APP_MAIL_DELIVERED] = METRICS_EMAILS_SENT,
+		[APP_MAIL_TEMPORARY] = METRICS_EMAIL_TEMPFAIL,
+		[APP_MAIL_PERMANENT] = METRICS_EMAIL_PERMFAIL,
+	};
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned)v[i].result < sizeof(by_result) /
+		    sizeof(by_result[0]))
+			metrics_inc(by_result[v[i].result]);
+	}
+}
+
 int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
 		      size_t n, int64_t now)
 {
@@ -517,6 +535,8 @@ int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
 	for (i = 0; i < n && !e; i++)
 		e = report_one(tx.st, m, &b, &v[i], now);
 	e = app_tx_end(&tx, e, NULL);
+	if (!e)
+		report_count(v, n);
  out:
 	explicit_bzero(m, sizeof(*m));
 	free(m);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/app_priv.h"
+#include "app/metrics.h"
 #include "core/confid.h"
 #include "core/secret.h"
 
@@ -29,25 +30,24 @@ static int reset_tx(struct app_tx *tx, const char *actor, const char *ref,
 		    bool send_email, bool update_invitations,
 		    struct app_reset_result *res, struct app_err *err)
 {
-	struct store_confid c;
 	struct store_user u;
-	uint32_t old = 0;
+	uint32_t old;
 	uint32_t v;
 	int e;
 
 	e = enabled_user(tx->st, ref, &u, err);
 	if (e)
 		return e;
-	e = store_confid_personal(tx->st, u.id, &c);
-	if (!e) {
-		old = c.value;
+	/* The user's live personal ID came with the user, read inside this
+	 * transaction once it holds the user (SQLite: the write lock;
+	 * PostgreSQL: the user's row lock, pg_users.c), so no second lookup
+	 * is needed. 0 when enabled without an ID: the reset repairs it. */
+	old = u.conference_id;
+	if (old) {
 		e = app_confid_revoke(tx, old);
+		if (e)
+			return e;
 	}
-	else if (e == ENOENT) {
-		e = 0; /* enabled without an ID: the reset repairs it */
-	}
-	if (e)
-		return e;
 
 	e = app_confid_issue(tx, actor, STORE_CONFID_PERSONAL, u.id, 0, &v);
 	if (e) {
@@ -93,6 +93,8 @@ int app_reset_conference_id(struct app *a, const char *actor, const char *ref,
 	e = reset_tx(&tx, actor, ref, send_email, update_invitations, &r,
 		     err);
 	e = app_tx_end(&tx, e, err);
+	if (!e)
+		metrics_inc(METRICS_CONFID_RESETS);
 	if (!e && res)
 		*res = r;
 	return e;
@@ -153,6 +155,7 @@ int app_reset_pin(struct app *a, const char *actor, const char *ref,
 	e = app_tx_end(&tx, e, err);
 	if (e)
 		goto out;
+	metrics_inc(METRICS_PIN_RESETS);
 	snprintf(pin, APP_PIN_SIZE, "%s", lpin);
 	if (email_queued)
 		*email_queued = queued;

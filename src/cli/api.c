@@ -5,6 +5,8 @@
  * (RFC 9457) for an HTTP error, "cannot reach" for a transport error. */
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,9 @@ struct api {
 	char auth[API_TOKEN_MAX + 32]; /* "Authorization: Bearer ..." */
 	bool have_token;
 	char errbuf[CURL_ERROR_SIZE];
+	/* api_quiet(): a request's failure goes here, not to stderr. */
+	char *quiet;
+	size_t quiet_size;
 };
 
 /* The answer's body, grown as it arrives, never past API_RESP_MAX. */
@@ -82,6 +87,33 @@ void api_url_path(struct api_url *u, const char *prefix, const char *item,
 		api_url_part(u, item);
 	if (sfx != NULL)
 		api_url_raw(u, sfx);
+}
+
+void api_quiet(struct api *a, char *buf, size_t size)
+{
+	a->quiet = size ? buf : NULL;
+	a->quiet_size = size;
+	if (a->quiet)
+		a->quiet[0] = '\0';
+}
+
+/* A request's failure: on stderr as cli_fail() puts it, or into the
+ * api_quiet() buffer, where a caller reporting per item wants it. */
+static void api_say(const struct api *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void api_say(const struct api *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (a->quiet) {
+		vsnprintf(a->quiet, a->quiet_size, fmt, ap);
+	} else {
+		fprintf(stderr, "dialconf: ");
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
 }
 
 static int api_env(struct api *a)
@@ -235,10 +267,10 @@ static void api_report(const struct api *a, long status, const json_t *j)
 	if (msg == NULL || *msg == '\0')
 		msg = api_str(j, "title");
 	if (msg != NULL && *msg != '\0')
-		cli_fail("%s", msg);
+		api_say(a, "%s", msg);
 	else
-		cli_fail("the server answered HTTP %ld", status);
-	if (status == 401 && !a->have_token)
+		api_say(a, "the server answered HTTP %ld", status);
+	if (status == 401 && !a->have_token && !a->quiet)
 		fprintf(stderr, "dialconf: DIALCONF_TOKEN is not set; get a "
 				"token with 'dialconf admin token'\n");
 }
@@ -252,7 +284,7 @@ static int api_decode(const struct api *a, long status,
 	if (b->len > 0) {
 		j = json_loadb(b->p, b->len, JSON_DECODE_ANY, &jerr);
 		if (j == NULL && status >= 200 && status < 300) {
-			cli_fail("unexpected answer from %s: %s", a->base,
+			api_say(a, "unexpected answer from %s: %s", a->base,
 				 jerr.text);
 			return EPROTO;
 		}
@@ -278,18 +310,18 @@ static int api_perform(struct api *a, const char *method, const char *url,
 	a->errbuf[0] = '\0';
 	err = api_setup(a, method, url, body, &b, &hdrs);
 	if (err) {
-		cli_fail("out of memory");
+		api_say(a, "out of memory");
 		goto out;
 	}
 	rc = curl_easy_perform(a->curl);
 	if (b.toobig) {
-		cli_fail("the answer from %s is over %d MiB", a->base,
+		api_say(a, "the answer from %s is over %d MiB", a->base,
 			 API_RESP_MAX >> 20);
 		err = EFBIG;
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		cli_fail("cannot reach dialconf at %s: %s", a->base,
+		api_say(a, "cannot reach dialconf at %s: %s", a->base,
 			 a->errbuf[0] ? a->errbuf : curl_easy_strerror(rc));
 		err = ECONNREFUSED;
 		goto out;
@@ -311,14 +343,14 @@ int api_call(struct api *a, const char *method, const struct api_url *u,
 
 	*resp = NULL;
 	if (u->err) {
-		cli_fail("request too long: %s", strerror(u->err));
+		api_say(a, "request too long: %s", strerror(u->err));
 		return u->err;
 	}
 	snprintf(url, sizeof(url), "%s%s%s", a->base, API_PREFIX, u->s);
 	if (body != NULL) {
 		text = json_dumps(body, JSON_COMPACT);
 		if (text == NULL) {
-			cli_fail("out of memory");
+			api_say(a, "out of memory");
 			return ENOMEM;
 		}
 	}

@@ -9,66 +9,36 @@
 
 #define CALLS_COLS 7
 
-static int calls_table(const json_t *calls)
+static void call_row(const json_t *e, const char **cells, char *buf,
+		     size_t size)
+{
+	cells[0] = api_str(e, "id");
+	cells[1] = api_str(e, "dialedNumber");
+	cells[2] = api_str(e, "caller");
+	cells[3] = api_str(e, "state");
+	cells[4] = api_str(e, "conferenceId");
+	cells[5] = api_bool(e, "muted", false) ? "yes" : "no";
+	cells[6] = api_str(e, "startedAt");
+}
+
+int do_calls(struct cli *c, int argc, char **argv)
 {
 	static const char *const hdr[CALLS_COLS] = {
 		"ID", "DIALED", "CALLER", "STATE", "CONFERENCE ID", "MUTED",
 		"STARTED",
 	};
-	struct out_table *t = NULL;
-	const json_t *e;
-	size_t i;
-	int err;
-
-	err = out_table_alloc(&t, CALLS_COLS, hdr);
-	json_array_foreach(calls, i, e) {
-		const char *row[CALLS_COLS] = {
-			api_str(e, "id"), api_str(e, "dialedNumber"),
-			api_str(e, "caller"), api_str(e, "state"),
-			api_str(e, "conferenceId"),
-			api_bool(e, "muted", false) ? "yes" : "no",
-			api_str(e, "startedAt"),
-		};
-
-		if (err)
-			break;
-		err = out_table_add(t, row);
-	}
-	if (!err)
-		err = out_table_print(t, stdout);
-	out_table_free(t);
-	return err ? cli_fail("out of memory") : CLI_OK;
-}
-
-int do_calls(struct cli *c, int argc, char **argv)
-{
-	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
+	static const struct out_listing l = {
+		"calls", "unexpected answer: no \"calls\" list",
+		"No live calls.", CALLS_COLS, hdr, 0, call_row,
 	};
+	bool json = false;
 	struct cli_list pos;
 	struct api_url u;
-	const json_t *calls;
-	json_t *resp;
-	int err, rc = CLI_OK;
+	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 0, 0);
 	if (err)
 		return cli_parse_exit(err);
-	api_url_init(&u);
-	api_url_raw(&u, "/calls");
-	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
-		return CLI_FAIL;
-	calls = json_object_get(resp, "calls");
-	if (json)
-		out_json(resp);
-	else if (!json_is_array(calls))
-		rc = cli_fail("unexpected answer: no \"calls\" list");
-	else if (json_array_size(calls) == 0)
-		fprintf(stdout, "No live calls.\n");
-	else
-		rc = calls_table(calls);
-	json_decref(resp);
-	return rc;
+	api_url_path(&u, "/calls", NULL, NULL);
+	return cli_get_list(c, &u, json, &l);
 }

@@ -51,8 +51,15 @@ static const struct cli_verb verbs[] = {
 	{"user", "send-conference-info", do_user_send_info,
 	 "USER [--to ADDRESS] [--json]",
 	 "email the conference ID and dial-in numbers"},
-	{"user", "import", NULL, "FILE.csv",
-	 "add users from a CSV file"},
+	{"user", "import", do_user_import, "FILE.csv [--no-email]",
+	 "add users from a CSV file, one POST per row; --no-email: no\n"
+	 "      \"enabled\" emails. Header row required: email, displayName,\n"
+	 "      optional audioConferencing (true/false/yes/no, default true),\n"
+	 "      tollNumber, tollFreeNumber. At most 100000 rows of 4096 bytes.\n"
+	 "      The whole file is read and checked before anything is sent: a\n"
+	 "      bad header, an unknown column, unbalanced quotes or a row over\n"
+	 "      the bounds exits 2 with nothing imported. Then one line per\n"
+	 "      row and \"N created, N failed\"; exit 1 when a row failed."},
 	{"number", "list", do_number_list, "[--json]",
 	 "list the dial-in numbers"},
 	{"number", "add", do_number_add,
@@ -300,6 +307,15 @@ int cli_call(struct cli *c, const char *method, const struct api_url *u,
 			return err;
 	}
 	return api_call(c->api, method, u, body, resp);
+}
+
+int cli_send(struct cli *c, const char *method, const struct api_url *u,
+	     json_t *body, json_t **resp)
+{
+	int err = cli_call(c, method, u, body, resp);
+
+	json_decref(body);
+	return err;
 }
 
 int cli_get_list(struct cli *c, const struct api_url *u, bool json,

@@ -103,6 +103,9 @@ void api_url_path(struct api_url *u, const char *prefix, const char *item,
  * EIO (libcurl could not start), reported on stderr. */
 int api_alloc(struct api **ap);
 void api_free(struct api *a);
+/* From now on api_call() writes a failure's one-line reason into buf
+ * (size bytes, emptied here) instead of stderr; size 0 goes back. */
+void api_quiet(struct api *a, char *buf, size_t size);
 
 /* Send method u with body (NULL for none). On a 2xx returns 0 and the
  * decoded answer in *resp (NULL when it had no body; the caller decrefs).
@@ -125,6 +128,10 @@ bool api_bool(const json_t *o, const char *key, bool dflt);
 
 /* api_call() with the invocation's client, opened on first use. */
 int cli_call(struct cli *c, const char *method, const struct api_url *u,
+	     json_t *body, json_t **resp);
+
+/* cli_call() that takes body: sends it, then drops it. */
+int cli_send(struct cli *c, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp);
 
 struct out_listing;
@@ -200,6 +207,7 @@ cli_verb_h do_settings_show, do_settings_set;
 cli_verb_h do_confid_show, do_audit;
 cli_verb_h do_user_send_info, do_outbox_list, do_outbox_retry;
 cli_verb_h do_calls;
+cli_verb_h do_user_import;
 cli_verb_h do_meeting_schedule, do_meeting_list, do_meeting_show,
 	do_meeting_cancel;
 

@@ -30,17 +30,6 @@ static void meeting_print(const json_t *m)
 	out_field(MEETING_FIELD_W, "Attendees", natt);
 }
 
-/* Print the answer (--json or fields), free it. */
-static int meeting_done(json_t *resp, bool json)
-{
-	if (json)
-		out_json(resp);
-	else
-		meeting_print(resp);
-	json_decref(resp);
-	return CLI_OK;
-}
-
 static json_t *schedule_body(const char *org, const char *subject,
 			     const char *start, const char *end,
 			     const struct cli_list *att)
@@ -87,44 +76,32 @@ int do_meeting_schedule(struct cli *c, int argc, char **argv)
 	body = schedule_body(org, subject, start, end, &att);
 	if (!body)
 		return cli_fail("out of memory");
-	api_url_init(&u);
-	api_url_raw(&u, "/meetings");
-	err = cli_call(c, "POST", &u, body, &resp);
-	json_decref(body);
-	return err ? CLI_FAIL : meeting_done(resp, json);
+	api_url_path(&u, "/meetings", NULL, NULL);
+	err = cli_send(c, "POST", &u, body, &resp);
+	return err ? CLI_FAIL : out_answer(resp, json, NULL, meeting_print);
 }
 
-static int meetings_table(const json_t *list)
+static void meeting_row(const json_t *m, const char **cells, char *buf,
+			size_t size)
 {
-	static const char *const hdr[] = {"ID", "SUBJECT", "ORGANIZER",
-					  "START", "END", "CONFERENCE ID",
-					  "STATE"};
-	struct out_table *t = NULL;
-	const json_t *m;
-	size_t i;
-	int err;
-
-	err = out_table_alloc(&t, 7, hdr);
-	json_array_foreach(list, i, m) {
-		const char *row[7] = {
-			api_str(m, "id"), api_str(m, "subject"),
-			api_str(api_obj(m, "organizer"), "email"),
-			api_str(m, "start"), api_str(m, "end"),
-			api_str(m, "conferenceId"), api_str(m, "state"),
-		};
-
-		if (err)
-			break;
-		err = out_table_add(t, row);
-	}
-	if (!err)
-		err = out_table_print(t, stdout);
-	out_table_free(t);
-	return err ? cli_fail("out of memory") : CLI_OK;
+	cells[0] = api_str(m, "id");
+	cells[1] = api_str(m, "subject");
+	cells[2] = api_str(api_obj(m, "organizer"), "email");
+	cells[3] = api_str(m, "start");
+	cells[4] = api_str(m, "end");
+	cells[5] = api_str(m, "conferenceId");
+	cells[6] = api_str(m, "state");
 }
 
 int do_meeting_list(struct cli *c, int argc, char **argv)
 {
+	static const char *const hdr[] = {"ID", "SUBJECT", "ORGANIZER",
+					  "START", "END", "CONFERENCE ID",
+					  "STATE"};
+	static const struct out_listing l = {
+		"meetings", "unexpected answer: no meetings", "No meetings.", 7,
+		hdr, 0, meeting_row,
+	};
 	const char *org = NULL;
 	bool json = false;
 	const struct cli_opt opts[] = {
@@ -134,32 +111,14 @@ int do_meeting_list(struct cli *c, int argc, char **argv)
 	};
 	struct cli_list pos;
 	struct api_url u;
-	json_t *resp = NULL;
-	const json_t *list;
-	int err, rc;
+	int err;
 
 	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
 	if (err)
 		return cli_parse_exit(err);
-	api_url_init(&u);
-	api_url_raw(&u, "/meetings?limit=1000");
-	if (org) {
-		api_url_raw(&u, "&organizer=");
-		api_url_part(&u, org);
-	}
-	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
-		return CLI_FAIL;
-	list = json_object_get(resp, "meetings");
-	if (json)
-		rc = (out_json(resp), CLI_OK);
-	else if (!json_is_array(list))
-		rc = cli_fail("unexpected answer: no meetings");
-	else if (json_array_size(list) == 0)
-		rc = (fprintf(stdout, "No meetings.\n"), CLI_OK);
-	else
-		rc = meetings_table(list);
-	json_decref(resp);
-	return rc;
+	api_url_path(&u, org ? "/meetings?limit=1000&organizer=" :
+		     "/meetings?limit=1000", org, NULL);
+	return cli_get_list(c, &u, json, &l);
 }
 
 /* show and cancel: one meeting by id. */
@@ -167,24 +126,18 @@ static int meeting_one(struct cli *c, int argc, char **argv,
 		       const char *method)
 {
 	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
-	};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp = NULL;
 	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
-	api_url_init(&u);
-	api_url_raw(&u, "/meetings/");
-	api_url_part(&u, pos.v[0]);
+	api_url_path(&u, "/meetings/", pos.v[0], NULL);
 	if (cli_call(c, method, &u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	return meeting_done(resp, json);
+	return out_answer(resp, json, NULL, meeting_print);
 }
 
 int do_meeting_show(struct cli *c, int argc, char **argv)

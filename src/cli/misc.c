@@ -52,29 +52,18 @@ static void confid_print(const json_t *r)
 int do_confid_show(struct cli *c, int argc, char **argv)
 {
 	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
-	};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp;
 	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
-	api_url_init(&u);
-	api_url_raw(&u, "/conference-ids/");
-	api_url_part(&u, pos.v[0]);
+	api_url_path(&u, "/conference-ids/", pos.v[0], NULL);
 	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	if (json)
-		out_json(resp);
-	else
-		confid_print(resp);
-	json_decref(resp);
-	return CLI_OK;
+	return out_answer(resp, json, NULL, confid_print);
 }
 
 /* An entry's detail as compact JSON into buf, "" when there is none. */
@@ -98,39 +87,24 @@ static const char *audit_detail(const json_t *e, char *buf, size_t size)
 	return buf;
 }
 
-static int audit_table(const json_t *entries)
+static void audit_row(const json_t *e, const char **cells, char *buf,
+		      size_t size)
 {
-	static const char *const hdr[] = {"WHEN", "ACTOR", "ACTION",
-					  "TARGET", "DETAIL"};
-	struct out_table *t = NULL;
-	char (*details)[AUDIT_DETAIL_MAX];
-	const json_t *e;
-	size_t i;
-	int err;
-
-	/* One detail buffer per row: the table borrows its cells. */
-	details = calloc(json_array_size(entries) + 1, sizeof(*details));
-	err = details ? out_table_alloc(&t, 5, hdr) : ENOMEM;
-	json_array_foreach(entries, i, e) {
-		const char *row[5] = {
-			api_str(e, "at"), api_str(e, "actor"),
-			api_str(e, "action"), api_str(e, "target"), NULL,
-		};
-
-		if (err)
-			break;
-		row[4] = audit_detail(e, details[i], sizeof(details[i]));
-		err = out_table_add(t, row);
-	}
-	if (!err)
-		err = out_table_print(t, stdout);
-	out_table_free(t);
-	free(details);
-	return err ? cli_fail("out of memory") : CLI_OK;
+	cells[0] = api_str(e, "at");
+	cells[1] = api_str(e, "actor");
+	cells[2] = api_str(e, "action");
+	cells[3] = api_str(e, "target");
+	cells[4] = audit_detail(e, buf, size);
 }
 
 int do_audit(struct cli *c, int argc, char **argv)
 {
+	static const char *const hdr[] = {"WHEN", "ACTOR", "ACTION",
+					  "TARGET", "DETAIL"};
+	static const struct out_listing l = {
+		"entries", "unexpected answer: no \"entries\" list",
+		"No audit entries.", 5, hdr, AUDIT_DETAIL_MAX, audit_row,
+	};
 	const char *limit = NULL;
 	bool json = false;
 	const struct cli_opt opts[] = {
@@ -140,33 +114,14 @@ int do_audit(struct cli *c, int argc, char **argv)
 	};
 	struct cli_list pos;
 	struct api_url u;
-	const json_t *entries;
-	json_t *resp;
 	long n;
-	int err, rc = CLI_OK;
+	int err;
 
 	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
 	if (err)
 		return cli_parse_exit(err);
 	if (limit != NULL && cli_parse_long(limit, 1, 1000000, &n) != 0)
 		return cli_usage_error(c, "--limit needs a positive number");
-	api_url_init(&u);
-	api_url_raw(&u, "/audit");
-	if (limit != NULL) {
-		api_url_raw(&u, "?limit=");
-		api_url_part(&u, limit);
-	}
-	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
-		return CLI_FAIL;
-	entries = json_object_get(resp, "entries");
-	if (json)
-		out_json(resp);
-	else if (!json_is_array(entries))
-		rc = cli_fail("unexpected answer: no \"entries\" list");
-	else if (json_array_size(entries) == 0)
-		fprintf(stdout, "No audit entries.\n");
-	else
-		rc = audit_table(entries);
-	json_decref(resp);
-	return rc;
+	api_url_path(&u, limit ? "/audit?limit=" : "/audit", limit, NULL);
+	return cli_get_list(c, &u, json, &l);
 }

@@ -10,12 +10,8 @@
 
 static void number_url(struct api_url *u, const char *e164)
 {
-	api_url_init(u);
-	api_url_raw(u, "/dial-in-numbers");
-	if (e164 != NULL) {
-		api_url_raw(u, "/");
-		api_url_part(u, e164);
-	}
+	api_url_path(u, e164 ? "/dial-in-numbers/" : "/dial-in-numbers", e164,
+		     NULL);
 }
 
 /* "en-US, fr-FR" of a number's languages into buf. */
@@ -36,68 +32,35 @@ static const char *number_langs(const json_t *n, char *buf, size_t size)
 	return buf[0] != '\0' ? buf : NULL;
 }
 
-static int number_table(const json_t *nums)
+static void number_row(const json_t *n, const char **cells, char *buf,
+		       size_t size)
 {
-	static const char *const hdr[] = {"NUMBER", "TYPE", "COUNTRY", "CITY",
-					  "LANGUAGES", "DEFAULT"};
-	struct out_table *t = NULL;
-	const json_t *n;
-	char (*langs)[128] = NULL;
-	size_t i;
-	int err;
-
-	/* One language buffer per row: the table borrows its cells. */
-	langs = calloc(json_array_size(nums) + 1, sizeof(*langs));
-	err = langs ? out_table_alloc(&t, 6, hdr) : ENOMEM;
-	json_array_foreach(nums, i, n) {
-		const char *row[6] = {
-			api_str(n, "number"), api_str(n, "type"),
-			api_str(n, "countryCode"), api_str(n, "city"),
-			err ? NULL
-			    : number_langs(n, langs[i], sizeof(langs[i])),
-			api_bool(n, "isDefault", false) ? "yes" : "",
-		};
-
-		if (!err)
-			err = out_table_add(t, row);
-	}
-	if (!err)
-		err = out_table_print(t, stdout);
-	out_table_free(t);
-	free(langs);
-	return err ? cli_fail("out of memory") : CLI_OK;
+	cells[0] = api_str(n, "number");
+	cells[1] = api_str(n, "type");
+	cells[2] = api_str(n, "countryCode");
+	cells[3] = api_str(n, "city");
+	cells[4] = number_langs(n, buf, size);
+	cells[5] = api_bool(n, "isDefault", false) ? "yes" : "";
 }
 
 int do_number_list(struct cli *c, int argc, char **argv)
 {
-	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
+	static const char *const hdr[] = {"NUMBER", "TYPE", "COUNTRY", "CITY",
+					  "LANGUAGES", "DEFAULT"};
+	static const struct out_listing l = {
+		"numbers", "unexpected answer: no \"numbers\" list",
+		"No dial-in numbers.", 6, hdr, 128, number_row,
 	};
+	bool json = false;
 	struct cli_list pos;
 	struct api_url u;
-	const json_t *nums;
-	json_t *resp;
-	int err, rc = CLI_OK;
+	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 0, 0);
 	if (err)
 		return cli_parse_exit(err);
 	number_url(&u, NULL);
-	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
-		return CLI_FAIL;
-	nums = json_object_get(resp, "numbers");
-	if (json)
-		out_json(resp);
-	else if (!json_is_array(nums))
-		rc = cli_fail("unexpected answer: no \"numbers\" list");
-	else if (json_array_size(nums) == 0)
-		fprintf(stdout, "No dial-in numbers.\n");
-	else
-		rc = number_table(nums);
-	json_decref(resp);
-	return rc;
+	return cli_get_list(c, &u, json, &l);
 }
 
 /* A number as "Field: value" lines, after add and set-default. */
@@ -112,18 +75,6 @@ static void number_print(const json_t *n)
 	out_field(10, "Languages", number_langs(n, langs, sizeof(langs)));
 	out_field(10, "Default", api_bool(n, "isDefault", false) ? "yes"
 								  : "no");
-}
-
-static int number_done(json_t *resp, bool json, const char *what)
-{
-	if (json) {
-		out_json(resp);
-	} else {
-		fprintf(stdout, "%s\n", what);
-		number_print(resp);
-	}
-	json_decref(resp);
-	return CLI_OK;
 }
 
 struct number_new {
@@ -191,22 +142,20 @@ int do_number_add(struct cli *c, int argc, char **argv)
 	if (body == NULL)
 		return cli_fail("the values must be UTF-8 text");
 	number_url(&u, NULL);
-	err = cli_call(c, "POST", &u, body, &resp);
-	json_decref(body);
-	if (err)
+	if (cli_send(c, "POST", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return number_done(resp, json, "Dial-in number added.");
+	return out_answer(resp, json, "Dial-in number added.",
+			  number_print);
 }
 
 int do_number_remove(struct cli *c, int argc, char **argv)
 {
-	const struct cli_opt opts[] = {{NULL, 0, NULL}};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp;
 	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, NULL, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
 	number_url(&u, pos.v[0]);
@@ -220,25 +169,20 @@ int do_number_remove(struct cli *c, int argc, char **argv)
 int do_number_set_default(struct cli *c, int argc, char **argv)
 {
 	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
-	};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *body, *resp;
 	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
 	body = json_pack("{s:b}", "isDefault", 1);
 	if (body == NULL)
 		return cli_fail("out of memory");
 	number_url(&u, pos.v[0]);
-	err = cli_call(c, "PATCH", &u, body, &resp);
-	json_decref(body);
-	if (err)
+	if (cli_send(c, "PATCH", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return number_done(resp, json, "Default dial-in number set.");
+	return out_answer(resp, json, "Default dial-in number set.",
+			  number_print);
 }

@@ -26,16 +26,12 @@ int do_user_send_info(struct cli *c, int argc, char **argv)
 	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
-	api_url_init(&u);
-	api_url_raw(&u, "/users/");
-	api_url_part(&u, pos.v[0]);
-	api_url_raw(&u, "/audio-conferencing/send-conference-info");
+	api_url_path(&u, "/users/", pos.v[0],
+		     "/audio-conferencing/send-conference-info");
 	body = to ? json_pack("{s:s}", "to", to) : json_object();
 	if (!body)
 		return cli_fail("out of memory");
-	err = cli_call(c, "POST", &u, body, &resp);
-	json_decref(body);
-	if (err)
+	if (cli_send(c, "POST", &u, body, &resp) != 0)
 		return CLI_FAIL;
 	if (json)
 		out_json(resp);
@@ -46,40 +42,28 @@ int do_user_send_info(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
-static int mail_table(const json_t *emails)
+static void mail_row(const json_t *m, const char **cells, char *buf,
+		     size_t size)
 {
-	static const char *const hdr[] = {"ID", "STATE", "KIND", "TO",
-					  "ATTEMPTS", "CREATED", "LAST ERROR"};
-	struct out_table *t = NULL;
-	char (*att)[24];
-	const json_t *m;
-	size_t i;
-	int err;
-
-	att = calloc(json_array_size(emails) + 1, sizeof(*att));
-	err = att ? out_table_alloc(&t, 7, hdr) : ENOMEM;
-	json_array_foreach(emails, i, m) {
-		const char *row[7] = {
-			api_str(m, "id"), api_str(m, "state"),
-			api_str(m, "kind"), api_str(m, "to"), att[i],
-			api_str(m, "createdAt"), api_str(m, "lastError"),
-		};
-
-		if (err)
-			break;
-		snprintf(att[i], sizeof(att[i]), "%lld", (long long)
-			 json_integer_value(json_object_get(m, "attempts")));
-		err = out_table_add(t, row);
-	}
-	if (!err)
-		err = out_table_print(t, stdout);
-	out_table_free(t);
-	free(att);
-	return err ? cli_fail("out of memory") : CLI_OK;
+	snprintf(buf, size, "%lld", (long long)
+		 json_integer_value(json_object_get(m, "attempts")));
+	cells[0] = api_str(m, "id");
+	cells[1] = api_str(m, "state");
+	cells[2] = api_str(m, "kind");
+	cells[3] = api_str(m, "to");
+	cells[4] = buf;
+	cells[5] = api_str(m, "createdAt");
+	cells[6] = api_str(m, "lastError");
 }
 
 int do_outbox_list(struct cli *c, int argc, char **argv)
 {
+	static const char *const hdr[] = {"ID", "STATE", "KIND", "TO",
+					  "ATTEMPTS", "CREATED", "LAST ERROR"};
+	static const struct out_listing l = {
+		"emails", "unexpected answer: no emails", "No emails.", 7, hdr,
+		24, mail_row,
+	};
 	const char *state = NULL, *limit = NULL;
 	bool json = false;
 	const struct cli_opt opts[] = {
@@ -90,9 +74,7 @@ int do_outbox_list(struct cli *c, int argc, char **argv)
 	};
 	struct cli_list pos;
 	struct api_url u;
-	json_t *resp = NULL;
-	const json_t *emails;
-	int err, rc;
+	int err;
 
 	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
 	if (err)
@@ -100,47 +82,26 @@ int do_outbox_list(struct cli *c, int argc, char **argv)
 	if (state && strcmp(state, "pending") && strcmp(state, "sent") &&
 	    strcmp(state, "failed"))
 		return cli_usage_error(c, "--state is pending, sent or failed");
-	api_url_init(&u);
-	api_url_raw(&u, "/outbox?limit=");
-	api_url_part(&u, limit ? limit : "100");
+	api_url_path(&u, "/outbox?limit=", limit ? limit : "100", NULL);
 	if (state) {
 		api_url_raw(&u, "&state=");
 		api_url_part(&u, state);
 	}
-	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
-		return CLI_FAIL;
-	emails = json_object_get(resp, "emails");
-	if (json)
-		out_json(resp);
-	if (json || !json_is_array(emails))
-		rc = json ? CLI_OK : cli_fail("unexpected answer: no emails");
-	else if (json_array_size(emails) == 0)
-		rc = (fprintf(stdout, "No emails.\n"), CLI_OK);
-	else
-		rc = mail_table(emails);
-	json_decref(resp);
-	return rc;
+	return cli_get_list(c, &u, json, &l);
 }
 
 int do_outbox_retry(struct cli *c, int argc, char **argv)
 {
 	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
-	};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp = NULL;
 	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
-	api_url_init(&u);
-	api_url_raw(&u, "/outbox/");
-	api_url_part(&u, pos.v[0]);
-	api_url_raw(&u, "/retry");
+	api_url_path(&u, "/outbox/", pos.v[0], "/retry");
 	if (cli_call(c, "POST", &u, NULL, &resp) != 0)
 		return CLI_FAIL;
 	if (json) {

@@ -70,23 +70,18 @@ static int settings_table_print(const json_t *all, const json_t *only)
 
 static void settings_url(struct api_url *u)
 {
-	api_url_init(u);
-	api_url_raw(u, "/settings");
+	api_url_path(u, "/settings", NULL, NULL);
 }
 
 int do_settings_show(struct cli *c, int argc, char **argv)
 {
 	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
-	};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp;
 	int err, rc = CLI_OK;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 0, 0);
 	if (err)
 		return cli_parse_exit(err);
 	settings_url(&u);
@@ -154,17 +149,13 @@ static int setting_add(struct cli *c, json_t *body, const char *pair)
 int do_settings_set(struct cli *c, int argc, char **argv)
 {
 	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
-	};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *body, *resp = NULL;
 	size_t i;
 	int err, rc = CLI_OK;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, CLI_LIST_MAX);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 1, CLI_LIST_MAX);
 	if (err)
 		return cli_parse_exit(err);
 	body = json_object();

@@ -14,11 +14,7 @@
 /* /users/USER plus an optional fixed suffix. */
 static void user_url(struct api_url *u, const char *user, const char *sfx)
 {
-	api_url_init(u);
-	api_url_raw(u, "/users/");
-	api_url_part(u, user);
-	if (sfx != NULL)
-		api_url_raw(u, sfx);
+	api_url_path(u, "/users/", user, sfx);
 }
 
 static void user_print(const json_t *u)
@@ -38,47 +34,27 @@ static void user_print(const json_t *u)
 	out_field(USER_FIELD_W, "Organizer PIN", on ? pin : NULL);
 }
 
-/* Print the user in resp for people or scripts; takes resp. */
-static int user_done(json_t *resp, bool json, const char *what)
+static void user_row(const json_t *u, const char **cells, char *buf,
+		     size_t size)
 {
-	if (json) {
-		out_json(resp);
-	} else {
-		if (what != NULL)
-			fprintf(stdout, "%s\n", what);
-		user_print(resp);
-	}
-	json_decref(resp);
-	return CLI_OK;
+	const json_t *ac = api_obj(u, "audioConferencing");
+
+	cells[0] = api_str(u, "id");
+	cells[1] = api_str(u, "email");
+	cells[2] = api_str(u, "displayName");
+	cells[3] = api_bool(ac, "enabled", false) ? "on" : "off";
+	cells[4] = api_str(ac, "conferenceId");
 }
 
-static int user_table(const json_t *users)
-{
-	static const char *const hdr[] = {"ID", "EMAIL", "NAME", "AUDIO",
-					  "CONFERENCE ID"};
-	struct out_table *t = NULL;
-	const json_t *u;
-	size_t i;
-	int err;
+static const char *const user_hdr[] = {"ID", "EMAIL", "NAME", "AUDIO",
+				       "CONFERENCE ID"};
 
-	err = out_table_alloc(&t, 5, hdr);
-	json_array_foreach(users, i, u) {
-		const json_t *ac = api_obj(u, "audioConferencing");
-		const char *row[5] = {
-			api_str(u, "id"), api_str(u, "email"),
-			api_str(u, "displayName"),
-			api_bool(ac, "enabled", false) ? "on" : "off",
-			api_str(ac, "conferenceId"),
-		};
-
-		if (!err)
-			err = out_table_add(t, row);
-	}
-	if (!err)
-		err = out_table_print(t, stdout);
-	out_table_free(t);
-	return err ? cli_fail("out of memory") : CLI_OK;
-}
+/* "dialconf user list" prints itself: it may page, and the JSON it
+ * prints is its own (all pages). */
+static const struct out_listing user_listing = {
+	"users", "unexpected answer: no \"users\" list", "No users.", 5,
+	user_hdr, 0, user_row,
+};
 
 static int user_page(struct cli *c, const char *search, const char *limit,
 		     const char *cursor, json_t **resp)
@@ -114,7 +90,7 @@ static int user_collect(json_t *all, const json_t *resp, char **next)
 
 	*next = NULL;
 	if (!json_is_array(page)) {
-		cli_fail("unexpected answer: no \"users\" list");
+		cli_fail("%s", user_listing.missing);
 		return EPROTO;
 	}
 	if (json_array_extend(all, (json_t *)page) != 0)
@@ -169,10 +145,10 @@ static int user_list_print(json_t *users, const char *more, bool json)
 		return CLI_OK;
 	}
 	if (json_array_size(users) == 0) {
-		fprintf(stdout, "No users.\n");
+		fprintf(stdout, "%s\n", user_listing.empty);
 		return CLI_OK;
 	}
-	if (user_table(users) != CLI_OK)
+	if (out_list(users, &user_listing) != CLI_OK)
 		return CLI_FAIL;
 	if (more != NULL)
 		fprintf(stderr, "(more users: use --all, or a larger "
@@ -218,22 +194,18 @@ int do_user_list(struct cli *c, int argc, char **argv)
 int do_user_show(struct cli *c, int argc, char **argv)
 {
 	bool json = false;
-	const struct cli_opt opts[] = {
-		{"--json", CLI_FLAG, &json},
-		{NULL, 0, NULL},
-	};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp;
 	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
 	user_url(&u, pos.v[0], NULL);
 	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	return user_done(resp, json, NULL);
+	return out_answer(resp, json, NULL, user_print);
 }
 
 int do_user_add(struct cli *c, int argc, char **argv)
@@ -261,13 +233,10 @@ int do_user_add(struct cli *c, int argc, char **argv)
 			 !noaudio);
 	if (body == NULL)
 		return cli_fail("the email and the name must be UTF-8 text");
-	api_url_init(&u);
-	api_url_raw(&u, "/users");
-	err = cli_call(c, "POST", &u, body, &resp);
-	json_decref(body);
-	if (err)
+	api_url_path(&u, "/users", NULL, NULL);
+	if (cli_send(c, "POST", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return user_done(resp, json, "User added.");
+	return out_answer(resp, json, "User added.", user_print);
 }
 
 /* "on"/"off" of --audio-conferencing. Returns 0 or EINVAL. */
@@ -362,22 +331,19 @@ int do_user_set(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "nothing to change");
 	}
 	user_url(&u, pos.v[0], NULL);
-	err = cli_call(c, "PATCH", &u, body, &resp);
-	json_decref(body);
-	if (err)
+	if (cli_send(c, "PATCH", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return user_done(resp, json, "User updated.");
+	return out_answer(resp, json, "User updated.", user_print);
 }
 
 int do_user_delete(struct cli *c, int argc, char **argv)
 {
-	const struct cli_opt opts[] = {{NULL, 0, NULL}};
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp;
 	int err;
 
-	err = cli_parse(c, argc, argv, opts, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, NULL, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
 	user_url(&u, pos.v[0], NULL);
@@ -393,15 +359,12 @@ static int user_reset(struct cli *c, const char *user, const char *what,
 		      json_t *body, json_t **resp)
 {
 	struct api_url u;
-	int err;
 
 	if (body == NULL)
 		return cli_fail("out of memory");
 	user_url(&u, user, "/audio-conferencing/");
 	api_url_raw(&u, what);
-	err = cli_call(c, "POST", &u, body, resp);
-	json_decref(body);
-	return err ? CLI_FAIL : CLI_OK;
+	return cli_send(c, "POST", &u, body, resp) ? CLI_FAIL : CLI_OK;
 }
 
 static void email_note(const json_t *resp, const char *what)

@@ -86,11 +86,7 @@ int h_meetings_list(struct http_req *r)
 		return ENOMEM;
 	err = app_meeting_list(r->app, http_query(r, "organizer"), (int)limit,
 			       list_one, &c, &ae);
-	if (err) {
-		json_decref(c.arr);
-		return http_app_problem(r, err, &ae);
-	}
-	return http_reply(r, 200, json_pack("{s:o}", "meetings", c.arr));
+	return http_reply_list(r, err, &ae, "meetings", c.arr);
 }
 
 static const struct http_field schedule_fields[] = {

@@ -75,11 +75,7 @@ int h_audit_list(struct http_req *r)
 	if (!arr)
 		return ENOMEM;
 	err = app_audit_list(r->app, (int)limit, audit_one, arr, &ae);
-	if (err) {
-		json_decref(arr);
-		return http_app_problem(r, err, &ae);
-	}
-	return http_reply(r, 200, json_pack("{s:o}", "entries", arr));
+	return http_reply_list(r, err, &ae, "entries", arr);
 }
 
 /* Health means the database answers: read one setting through the app. */

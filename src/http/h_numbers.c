@@ -53,11 +53,7 @@ int h_numbers_list(struct http_req *r)
 	if (!arr)
 		return ENOMEM;
 	err = app_number_list(r->app, list_one, arr, &ae);
-	if (err) {
-		json_decref(arr);
-		return http_app_problem(r, err, &ae);
-	}
-	return http_reply(r, 200, json_pack("{s:o}", "numbers", arr));
+	return http_reply_list(r, err, &ae, "numbers", arr);
 }
 
 struct find_ctx {

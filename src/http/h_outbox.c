@@ -79,11 +79,7 @@ int h_outbox_list(struct http_req *r)
 	if (!arr)
 		return ENOMEM;
 	err = app_outbox_list(r->app, state, (int)limit, list_one, arr, &ae);
-	if (err) {
-		json_decref(arr);
-		return http_app_problem(r, err, &ae);
-	}
-	return http_reply(r, 200, json_pack("{s:o}", "emails", arr));
+	return http_reply_list(r, err, &ae, "emails", arr);
 }
 
 /* {id}: the decimal id of the list; anything else names no email. */

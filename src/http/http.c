@@ -204,6 +204,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_ctx *x)
 	x->answered = true;
 	ret = MHD_queue_response(c, (unsigned int)r->status, resp);
 	MHD_destroy_response(resp);
+	http_metrics_count(r->status);
 
 	log_path(path, sizeof(path), r->path);
 	fprintf(stderr, "info http method=%s path=%s status=%d ms=%ld\n",

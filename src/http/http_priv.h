@@ -108,6 +108,10 @@ int http_problem(struct http_req *r, int status, const char *fmt, ...)
 int http_app_problem(struct http_req *r, int err, const struct app_err *ae);
 int http_status_of(int err);
 const char *http_title(int status);
+/* The answer of a list handler after the app filled arr: 200 and
+ * {key: arr}, or the problem of err. Takes arr. */
+int http_reply_list(struct http_req *r, int err, const struct app_err *ae,
+		    const char *key, json_t *arr);
 
 /* What a body field may hold. */
 enum http_jtype {
@@ -180,5 +184,9 @@ int h_meetings_create(struct http_req *r);
 int h_meeting_get(struct http_req *r);
 int h_meeting_delete(struct http_req *r);
 int h_meeting_ics(struct http_req *r);
+/* h_metrics.c: GET /metrics, and the count of answers by status class
+ * (http.c calls it for every answer it queues). */
+int h_metrics(struct http_req *r);
+void http_metrics_count(int status);
 
 #endif

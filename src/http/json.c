@@ -27,6 +27,16 @@ int http_reply(struct http_req *r, int status, json_t *body)
 	return 0;
 }
 
+int http_reply_list(struct http_req *r, int err, const struct app_err *ae,
+		    const char *key, json_t *arr)
+{
+	if (err) {
+		json_decref(arr);
+		return http_app_problem(r, err, ae);
+	}
+	return http_reply(r, 200, json_pack("{s:o}", key, arr));
+}
+
 int http_status_of(int err)
 {
 	switch (err) {

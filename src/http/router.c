@@ -9,6 +9,7 @@
 
 static const struct http_route routes[] = {
 	{"GET",    "/healthz", h_healthz, true},
+	{"GET",    "/metrics", h_metrics, false},
 	{"POST",   "/api/v1/session", h_session_create, true},
 	{"GET",    "/api/v1/session", h_session_get, false},
 	{"DELETE", "/api/v1/session", h_session_delete, false},

@@ -131,6 +131,8 @@ bool pgstore_in_tx(const struct pgstore *p)
 {
 	PGTransactionStatusType ts = PQtransactionStatus(p->conn);
 
+	if (p->begin_pending)
+		return true;
 	return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
 }
 
@@ -177,6 +179,11 @@ static int prepare(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 	return err;
 }
 
+static void stmt_name(char *name, size_t size, enum pgstore_stmt id)
+{
+	snprintf(name, size, "dc%d", (int)id);
+}
+
 static int exec_prepared(struct pgstore *p, enum pgstore_stmt id,
 			 const struct pgparams *pp, PGresult **resp)
 {
@@ -184,7 +191,7 @@ static int exec_prepared(struct pgstore *p, enum pgstore_stmt id,
 	PGresult *res;
 	int err;
 
-	snprintf(name, sizeof(name), "dc%d", (int)id);
+	stmt_name(name, sizeof(name), id);
 	res = PQexecPrepared(p->conn, name, pp ? pp->n : 0,
 			     pp ? pp->v : NULL, NULL, NULL, 0);
 	err = pgstore_err(res);
@@ -195,45 +202,207 @@ static int exec_prepared(struct pgstore *p, enum pgstore_stmt id,
 	return err;
 }
 
-int pgstore_run(struct pgstore *p, enum pgstore_stmt id, const char *sql,
-		const struct pgparams *pp, bool write, PGresult **resp)
+/* One statement of a pipeline: a prepared one (name set) with its
+ * parameters, or a parameterless command given as sql. */
+struct pipe_step {
+	const char *sql;
+	char name[16];
+	const struct pgparams *pp;
+	PGresult *res; /* its result, when it ran without error */
+};
+
+static void pipe_raw(struct pipe_step *s, const char *sql)
 {
-	bool sp;
+	memset(s, 0, sizeof(*s));
+	s->sql = sql;
+}
+
+static void pipe_stmt(struct pipe_step *s, enum pgstore_stmt id,
+		      const struct pgparams *pp)
+{
+	memset(s, 0, sizeof(*s));
+	stmt_name(s->name, sizeof(s->name), id);
+	s->pp = pp;
+}
+
+/* Send all steps, then read all results: one round trip however many steps
+ * there are (libpq's pipeline mode). Once a step fails, the server skips
+ * the rest (PGRES_PIPELINE_ABORTED) and the transaction is in error, as it
+ * would be after the same statements sent one by one. Returns the error of
+ * the first step that failed; each step before it has its result in res
+ * (the caller PQclears them).
+ * Only ever used inside a transaction block (BEGIN is one of the steps or
+ * ran before), so the Sync at the end commits nothing. */
+static int run_pipeline(struct pgstore *p, struct pipe_step *s, int n)
+{
+	PGresult *res;
+	int i, sent, err = 0;
+
+	if (!PQenterPipelineMode(p->conn))
+		return EIO;
+	for (sent = 0; sent < n; sent++) {
+		const struct pgparams *pp = s[sent].pp;
+		int ok;
+
+		if (s[sent].name[0])
+			ok = PQsendQueryPrepared(p->conn, s[sent].name,
+						 pp ? pp->n : 0,
+						 pp ? pp->v : NULL, NULL, NULL,
+						 0);
+		else
+			ok = PQsendQueryParams(p->conn, s[sent].sql, 0, NULL,
+					       NULL, NULL, NULL, 0);
+		if (!ok) {
+			err = EIO;
+			break;
+		}
+	}
+	if (!PQpipelineSync(p->conn)) {
+		/* Nothing can be read back: the connection is gone, and the
+		 * next transaction opens it again (ensure_conn). */
+		(void)PQexitPipelineMode(p->conn);
+		return EIO;
+	}
+
+	for (i = 0; i < sent; i++) {
+		res = PQgetResult(p->conn);
+		if (!res) {
+			err = err ? err : EIO;
+			break;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+			PQclear(res);
+		}
+		else if (pgstore_err(res)) {
+			err = err ? err : pgstore_err(res);
+			PQclear(res);
+		}
+		else {
+			s[i].res = res;
+		}
+		/* The NULL that ends this step's results. */
+		while ((res = PQgetResult(p->conn)) != NULL) {
+			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+				PQclear(res);
+				goto synced;
+			}
+			PQclear(res);
+		}
+	}
+	/* Up to and including the Sync's own result. */
+	while ((res = PQgetResult(p->conn)) != NULL) {
+		bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+
+		PQclear(res);
+		if (sync)
+			break;
+	}
+ synced:
+	if (!PQexitPipelineMode(p->conn))
+		err = err ? err : EIO;
+	return err;
+}
+
+/* BEGIN costs no round trip of its own: pg_begin only notes it, and the
+ * first statement of the transaction takes it along in its pipeline. A
+ * command sent alone (a SAVEPOINT) sends it first. */
+static int flush_begin(struct pgstore *p)
+{
+	if (!p->begin_pending)
+		return 0;
+	p->begin_pending = false;
+	return exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
+}
+
+/* Statements ids[0..n) (prepared from sqls on first use) with their
+ * parameters, as one pipeline, behind a pending BEGIN and, when savepoint,
+ * inside SAVEPOINT pgstore_w ... RELEASE (only for n == 1). */
+static int run_steps(struct pgstore *p, const enum pgstore_stmt *ids,
+		     const char *const *sqls, const struct pgparams *const *pps,
+		     int n, bool savepoint, PGresult **results)
+{
+	struct pipe_step s[PGSTORE_MAX_STEPS + 3];
+	bool begin = p->begin_pending;
+	int i, k = 0, first, err;
+
+	for (i = 0; i < n; i++) {
+		results[i] = NULL;
+		if (pps[i] && pps[i]->err)
+			return pps[i]->err;
+	}
+	if (!pgstore_in_tx(p) && (err = ensure_conn(p)))
+		return err;
+	for (i = 0; i < n; i++) {
+		err = prepare(p, ids[i], sqls[i], pps[i] ? pps[i]->n : 0);
+		if (err)
+			return err;
+	}
+
+	/* One statement alone: no pipeline needed. */
+	if (!begin && !savepoint && n == 1)
+		return exec_prepared(p, ids[0], pps[0], &results[0]);
+
+	p->begin_pending = false;
+	if (begin)
+		pipe_raw(&s[k++], "BEGIN ISOLATION LEVEL READ COMMITTED");
+	if (savepoint)
+		pipe_raw(&s[k++], "SAVEPOINT pgstore_w");
+	first = k;
+	for (i = 0; i < n; i++)
+		pipe_stmt(&s[k++], ids[i], pps[i]);
+	if (savepoint)
+		pipe_raw(&s[k++], "RELEASE SAVEPOINT pgstore_w");
+
+	err = run_pipeline(p, s, k);
+	if (err && savepoint && s[first - 1].res && !s[first].res) {
+		/* The savepoint was taken and the statement refused: undo it
+		 * alone; the transaction goes on, as SQLite's does after a
+		 * constraint error. */
+		(void)exec_simple(p, "ROLLBACK TO SAVEPOINT pgstore_w;"
+				  " RELEASE SAVEPOINT pgstore_w");
+	}
+	for (i = 0; i < k; i++) {
+		if (!err && i >= first && i < first + n)
+			results[i - first] = s[i].res;
+		else
+			PQclear(s[i].res);
+	}
+	return err;
+}
+
+int pgstore_run(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		const struct pgparams *pp, bool undo_alone, PGresult **resp)
+{
+	PGresult *res = NULL;
 	int err;
 
 	if (resp)
 		*resp = NULL;
-	if (pp && pp->err)
-		return pp->err;
-	if (!pgstore_in_tx(p) && (err = ensure_conn(p)))
-		return err;
-
-	err = prepare(p, id, sql, pp ? pp->n : 0);
-	if (err)
-		return err;
-
-	sp = write && pgstore_in_tx(p);
-	if (sp && (err = exec_simple(p, "SAVEPOINT pgstore_w")))
-		return err;
-
-	err = exec_prepared(p, id, pp, resp);
-
-	if (sp) {
-		if (err) {
-			/* Undo the refused write only; the transaction goes
-			 * on, as SQLite's does after a constraint error. */
-			(void)exec_simple(p, "ROLLBACK TO SAVEPOINT pgstore_w;"
-					  " RELEASE SAVEPOINT pgstore_w");
-		}
-		else {
-			err = exec_simple(p, "RELEASE SAVEPOINT pgstore_w");
-			if (err && resp) {
-				PQclear(*resp);
-				*resp = NULL;
-			}
-		}
-	}
+	err = run_steps(p, &id, &sql, &pp, 1,
+			undo_alone && pgstore_in_tx(p), &res);
+	if (err || !resp)
+		PQclear(res);
+	else
+		*resp = res;
 	return err;
+}
+
+int pgstore_pipeline(struct pgstore *p, const struct pgstore_step *steps,
+		     int n, PGresult **results)
+{
+	enum pgstore_stmt ids[PGSTORE_MAX_STEPS];
+	const char *sqls[PGSTORE_MAX_STEPS];
+	const struct pgparams *pps[PGSTORE_MAX_STEPS];
+	int i;
+
+	if (n < 1 || n > PGSTORE_MAX_STEPS)
+		return EINVAL;
+	for (i = 0; i < n; i++) {
+		ids[i] = steps[i].id;
+		sqls[i] = steps[i].sql;
+		pps[i] = steps[i].pp;
+	}
+	return run_steps(p, ids, sqls, pps, n, false, results);
 }
 
 int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
@@ -243,7 +412,7 @@ int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
 	const char *n;
 	int err;
 
-	err = pgstore_run(p, id, sql, pp, true, &res);
+	err = pgstore_run(p, id, sql, pp, false, &res);
 	if (err)
 		return err;
 
@@ -294,6 +463,9 @@ int pgstore_atomic_begin(struct pgstore *p, bool *own_tx)
 			return err;
 		return exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
 	}
+	err = flush_begin(p);
+	if (err)
+		return err;
 	return exec_simple(p, "SAVEPOINT pgstore_a");
 }
 
@@ -365,7 +537,9 @@ static int pg_begin(void *conn)
 	err = ensure_conn(p);
 	if (err)
 		return err;
-	return exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	/* Sent with the transaction's first statement (flush_begin). */
+	p->begin_pending = true;
+	return 0;
 }
 
 /* COMMIT of a transaction that already failed answers "ROLLBACK" without
@@ -376,6 +550,10 @@ static int pg_commit(void *conn)
 	PGresult *res;
 	int err;
 
+	if (p->begin_pending) {
+		p->begin_pending = false; /* nothing ran: nothing to commit */
+		return 0;
+	}
 	if (PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
 		(void)exec_simple(p, "ROLLBACK");
 		return EIO;
@@ -394,6 +572,10 @@ static int pg_rollback(void *conn)
 {
 	struct pgstore *p = conn;
 
+	if (p->begin_pending) {
+		p->begin_pending = false;
+		return 0;
+	}
 	if (!pgstore_in_tx(p))
 		return 0;
 	return exec_simple(p, "ROLLBACK");
@@ -579,7 +761,8 @@ static int pg_open(void **connp, const char *url, const char *datadir)
 	.meeting_list = pgstore_meeting_list, \
 	.meeting_scan_live_ended = pgstore_meeting_scan_live_ended, \
 	.attendee_add = pgstore_attendee_add, \
-	.attendee_list = pgstore_attendee_list
+	.attendee_list = pgstore_attendee_list, \
+	.stats = pgstore_stats
 
 const struct store_backend store_pg_backend = {
 	.name = "postgres",

@@ -129,6 +129,8 @@ int pgstore_confid_insert(void *conn, struct store_confid *c)
 	pgp_opt_int(&pp, c->meeting_id);
 	pgp_int(&pp, c->issued_at);
 
+	/* The one write whose refusal the caller goes on after (the issue
+	 * loop draws another value): it alone runs under a savepoint. */
 	err = pgstore_run(conn, PGS_CONFID_INSERT, sql, &pp, true, &res);
 	if (!err) {
 		c->row = pgstore_int(res, 0, 0);

@@ -74,7 +74,7 @@ int pgstore_meeting_insert(void *conn, struct store_meeting *m)
 	pgp_text(&pp, state, strlen(state) + 1);
 	pgp_int(&pp, m->created_at);
 
-	err = pgstore_run(conn, PGS_MEETING_INSERT, sql, &pp, true, &res);
+	err = pgstore_run(conn, PGS_MEETING_INSERT, sql, &pp, false, &res);
 	if (!err)
 		m->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -113,17 +113,27 @@ int pgstore_meeting_update(void *conn, const struct store_meeting *m)
 int pgstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
 			 int limit, store_meeting_h *h, void *arg)
 {
-	static const char sql[] = MEETING_COLS
-		"WHERE ($1::bigint = 0 OR m.organizer_id = $1)"
-		" AND m.end_at > $2 ORDER BY m.start_at, m.id LIMIT $3";
+	/* Two statements, not one with "($1 = 0 OR organizer_id = $1)":
+	 * PostgreSQL cannot use meetings_organizer in a generic plan of
+	 * that, so it planned the statement anew at every run (a reset
+	 * lists the user's meetings: that planning was its costliest
+	 * step). */
+	static const char sql_all[] = MEETING_COLS
+		"WHERE m.end_at > $1 ORDER BY m.start_at, m.id LIMIT $2";
+	static const char sql_org[] = MEETING_COLS
+		"WHERE m.organizer_id = $3 AND m.end_at > $1"
+		" ORDER BY m.start_at, m.id LIMIT $2";
 	struct pgparams pp = { .n = 0 };
 	PGresult *res = NULL;
 	int err;
 
-	pgp_int(&pp, organizer_id);
 	pgp_int(&pp, end_after);
 	pgp_opt_int(&pp, limit > 0 ? limit : 0); /* LIMIT NULL: no limit */
-	err = pgstore_run(conn, PGS_MEETING_LIST, sql, &pp, false, &res);
+	if (organizer_id)
+		pgp_int(&pp, organizer_id);
+	err = pgstore_run(conn, organizer_id ? PGS_MEETING_LIST_ORGANIZER :
+			  PGS_MEETING_LIST, organizer_id ? sql_org : sql_all,
+			  &pp, false, &res);
 	if (!err)
 		err = meeting_each(res, h, arg);
 	PQclear(res);
@@ -160,7 +170,7 @@ int pgstore_attendee_add(void *conn, int64_t meeting_id, const char *email)
 
 	pgp_int(&pp, meeting_id);
 	pgp_text(&pp, email, strlen(email) + 1);
-	return pgstore_run(conn, PGS_ATTENDEE_ADD, sql, &pp, true, NULL);
+	return pgstore_run(conn, PGS_ATTENDEE_ADD, sql, &pp, false, NULL);
 }
 
 int pgstore_attendee_list(void *conn, int64_t meeting_id,

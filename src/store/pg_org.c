@@ -81,7 +81,7 @@ static int number_flag(struct pgstore *p, enum pgstore_stmt id,
 
 	pgp_text(&pp, number, STORE_NUMBER_SIZE);
 	pgp_bool(&pp, toll_free);
-	return pgstore_run(p, id, sql, &pp, true, NULL);
+	return pgstore_run(p, id, sql, &pp, false, NULL);
 }
 
 /* Clear the old default first: the one-default index is checked row by
@@ -195,7 +195,7 @@ int pgstore_audit_insert(void *conn, struct store_audit *a)
 	pgp_text(&pp, a->target, sizeof(a->target));
 	pgp_text(&pp, detail, sizeof(a->detail));
 
-	err = pgstore_run(conn, PGS_AUDIT_INSERT, sql, &pp, true, &res);
+	err = pgstore_run(conn, PGS_AUDIT_INSERT, sql, &pp, false, &res);
 	if (!err)
 		a->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -282,7 +282,7 @@ int pgstore_admin_insert(void *conn, struct store_admin *a)
 
 	pgp_text(&pp, a->username, sizeof(a->username));
 	pgp_text(&pp, a->password_hash, sizeof(a->password_hash));
-	err = pgstore_run(conn, PGS_ADMIN_INSERT, sql, &pp, true, &res);
+	err = pgstore_run(conn, PGS_ADMIN_INSERT, sql, &pp, false, &res);
 	if (!err)
 		a->id = pgstore_int(res, 0, 0);
 	PQclear(res);

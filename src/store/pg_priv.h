@@ -8,11 +8,18 @@
  * into the store on the same connection.
  *
  * In PostgreSQL a failed statement aborts the whole transaction, where in
- * SQLite only the statement is undone. The use cases rely on the latter
- * (the issue loop tries another value after EEXIST), so every write run
- * inside a transaction is wrapped in a savepoint here: a refused write
- * leaves the transaction usable, as in SQLite, and src/app stays blind to
- * the backend. */
+ * SQLite only the statement is undone. One use case relies on the latter:
+ * the issue loop (src/app/issue.c) tries another value after a refused
+ * conference ID insert. So that insert, and only it, runs under a savepoint
+ * (pgstore_run's undo_alone): a refusal leaves the transaction usable, as
+ * in SQLite, and src/app stays blind to the backend. Every other refusal
+ * ends the use case, whose transaction is rolled back anyway; a savepoint
+ * around each write cost two more round trips and a subtransaction each.
+ *
+ * Round trips are what a transaction here mostly costs, so: BEGIN goes out
+ * with the transaction's first statement, a savepoint with its statement
+ * and its RELEASE, and statements that belong together (lock, then read a
+ * user) go as one pipeline (pgstore_pipeline, libpq's pipeline mode). */
 #ifndef DIALCONF_STORE_PG_PRIV_H
 #define DIALCONF_STORE_PG_PRIV_H
 
@@ -81,15 +88,18 @@ enum pgstore_stmt {
 	PGS_MEETING_GET,
 	PGS_MEETING_UPDATE,
 	PGS_MEETING_LIST,
+	PGS_MEETING_LIST_ORGANIZER,
 	PGS_MEETING_LIVE_ENDED,
 	PGS_ATTENDEE_ADD,
 	PGS_ATTENDEE_LIST,
+	PGS_STATS,
 	PGS_COUNT_ /* keep last */
 };
 
 struct pgstore {
 	PGconn *conn;
 	bool prepared[PGS_COUNT_];
+	bool begin_pending; /* BEGIN noted, not sent yet (pg.c) */
 };
 
 /* One migration step (pg_schema.c), as in sqlite_priv.h. */
@@ -122,11 +132,26 @@ void pgp_opt_text(struct pgparams *pp, const char *text); /* "" -> NULL */
 /* pg.c: errors, statements, small helpers. */
 int pgstore_err(const PGresult *res);
 bool pgstore_in_tx(const struct pgstore *p);
-/* Run statement id (prepared from sql on first use). A write inside a
- * transaction runs under a savepoint. 0 and *resp (PQclear it; resp may be
- * NULL), or the error mapped from the SQLSTATE. */
+/* Run statement id (prepared from sql on first use). With undo_alone, a
+ * statement refused inside a transaction undoes only itself (a savepoint,
+ * sent in the same round trip); without, a refusal leaves the transaction
+ * failed and the caller must roll back. 0 and *resp (PQclear it; resp may
+ * be NULL), or the error mapped from the SQLSTATE. */
 int pgstore_run(struct pgstore *p, enum pgstore_stmt id, const char *sql,
-		const struct pgparams *pp, bool write, PGresult **resp);
+		const struct pgparams *pp, bool undo_alone, PGresult **resp);
+/* Several statements in one round trip, run in order, each seeing what
+ * the ones before it did (in READ COMMITTED each takes its own snapshot
+ * after the previous one finished, lock waits included). results[i] gets
+ * each one's result (PQclear them); on error none is kept and the error of
+ * the first that failed is returned. For use inside a transaction. */
+#define PGSTORE_MAX_STEPS 4
+struct pgstore_step {
+	enum pgstore_stmt id;
+	const char *sql;
+	const struct pgparams *pp;
+};
+int pgstore_pipeline(struct pgstore *p, const struct pgstore_step *steps,
+		     int n, PGresult **results);
 /* A write: 0 if it changed a row, ENOENT if it matched none. */
 int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
 		    const char *sql, const struct pgparams *pp);
@@ -231,5 +256,8 @@ int pgstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 int pgstore_attendee_add(void *conn, int64_t meeting_id, const char *email);
 int pgstore_attendee_list(void *conn, int64_t meeting_id,
 			  store_attendee_h *h, void *arg);
+
+/* pg_stats.c */
+int pgstore_stats(void *conn, struct store_stats *st);
 
 #endif

@@ -9,7 +9,9 @@
  * lock gives the same order for the transactions that touch one user, and
  * leaves transactions on other users free to run at once. The lock is a
  * statement of its own, before the read: in READ COMMITTED the read that
- * follows a wait then sees what the other transaction committed. Outside a
+ * follows a wait then sees what the other transaction committed (a single
+ * SELECT ... FOR NO KEY UPDATE would return the joined live ID as of its
+ * own start). The two go out together, one round trip. Outside a
  * transaction nothing is locked. */
 #include <errno.h>
 #include <stdlib.h>
@@ -68,7 +70,7 @@ int pgstore_user_insert(void *conn, struct store_user *u)
 	pgp_text(&pp, u->toll_free_number, sizeof(u->toll_free_number));
 	pgp_int(&pp, u->created_at);
 
-	err = pgstore_run(conn, PGS_USER_INSERT, sql, &pp, true, &res);
+	err = pgstore_run(conn, PGS_USER_INSERT, sql, &pp, false, &res);
 	if (!err)
 		u->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -85,12 +87,25 @@ static int user_one(struct pgstore *p, enum pgstore_stmt lock_id,
 	int err;
 
 	if (pgstore_in_tx(p)) {
-		err = pgstore_run(p, lock_id, lock_sql, pp, false, NULL);
+		/* Both in one round trip: the read still runs after the lock
+		 * is granted, on a snapshot of its own (pg_priv.h). */
+		const struct pgstore_step steps[2] = {
+			{ lock_id, lock_sql, pp },
+			{ id, sql, pp },
+		};
+		PGresult *r[2];
+
+		err = pgstore_pipeline(p, steps, 2, r);
 		if (err)
 			return err;
+		PQclear(r[0]);
+		res = r[1];
+		if (PQntuples(res) < 1)
+			err = ENOENT;
 	}
-
-	err = pgstore_one(p, id, sql, pp, &res);
+	else {
+		err = pgstore_one(p, id, sql, pp, &res);
+	}
 	if (!err)
 		err = read_user(res, 0, u);
 	PQclear(res);

@@ -571,4 +571,5 @@ const struct store_backend store_sqlite_backend = {
 	.meeting_scan_live_ended = sqlstore_meeting_scan_live_ended,
 	.attendee_add = sqlstore_attendee_add,
 	.attendee_list = sqlstore_attendee_list,
+	.stats = sqlstore_stats,
 };

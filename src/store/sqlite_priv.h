@@ -75,6 +75,7 @@ enum sqlstore_stmt {
 	SQS_MEETING_LIVE_ENDED,
 	SQS_ATTENDEE_ADD,
 	SQS_ATTENDEE_LIST,
+	SQS_STATS,
 	SQS_BEGIN,
 	SQS_COMMIT,
 	SQS_ROLLBACK,
@@ -208,5 +209,8 @@ int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 int sqlstore_attendee_add(void *conn, int64_t meeting_id, const char *email);
 int sqlstore_attendee_list(void *conn, int64_t meeting_id,
 			   store_attendee_h *h, void *arg);
+
+/* sqlite_stats.c */
+int sqlstore_stats(void *conn, struct store_stats *st);
 
 #endif

@@ -431,3 +431,8 @@ int store_attendee_list(struct store *st, int64_t meeting_id,
 	return h ? st->be->attendee_list(st->conn, meeting_id, h, arg) :
 		EINVAL;
 }
+
+int store_stats(struct store *st, struct store_stats *s)
+{
+	return s ? st->be->stats(st->conn, s) : EINVAL;
+}

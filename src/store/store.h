@@ -166,6 +166,16 @@ struct store_meeting {
 };
 
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
+/* Counts for the operator's gauges (GET /metrics): whole-table counts,
+ * read in one statement so the figures agree with each other. */
+struct store_stats {
+	int64_t users;
+	int64_t confids_live;
+	int64_t mail_pending;
+	int64_t mail_sent;
+	int64_t mail_failed;
+};
+
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);
 typedef int (store_number_h)(const struct store_number *n, void *arg);
@@ -263,6 +273,8 @@ struct store_backend {
 	int (*attendee_add)(void *conn, int64_t meeting_id, const char *email);
 	int (*attendee_list)(void *conn, int64_t meeting_id,
 			     store_attendee_h *h, void *arg);
+
+	int (*stats)(void *conn, struct store_stats *s);
 };
 
 /* Open a connection to the database at url (see above), creating it and
@@ -405,5 +417,8 @@ int store_attendee_add(struct store *st, int64_t meeting_id,
 		       const char *email);
 int store_attendee_list(struct store *st, int64_t meeting_id,
 			store_attendee_h *h, void *arg);
+
+/* Users, live conference IDs and outbox rows by state (store_stats). */
+int store_stats(struct store *st, struct store_stats *s);
 
 #endif

@@ -146,15 +146,17 @@ async function apiCall(method, p, body, headers = {}) {
 }
 
 // Every email of the outbox (all states), or null when the endpoint 404s.
+// One request per state: an email the worker sends between two of them
+// shows up in both, so emails are counted once by id.
 async function outbox() {
-  const all = [];
+  const byId = new Map();
   for (const state of ['pending', 'sent', 'failed']) {
     const r = await apiCall('GET', `/outbox?state=${state}&limit=500`);
     if (r.status === 404) return null;
     eq(r.status, 200, `GET /outbox?state=${state}`);
-    all.push(...(r.json.emails || []));
+    for (const e of r.json.emails || []) byId.set(e.id, e);
   }
-  return all;
+  return [...byId.values()];
 }
 
 // ---- the run -------------------------------------------------------------

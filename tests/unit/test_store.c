@@ -1136,6 +1136,39 @@ static void test_outbox_claim_two_workers(void **state)
 	store_close(st2);
 }
 
+/* The gauges of GET /metrics: users, live IDs, outbox rows by state. */
+static void test_stats(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_stats s;
+	struct store_mail m;
+	int64_t ada, a;
+
+	assert_int_equal(store_stats(st, &s), 0);
+	assert_int_equal(s.users + s.confids_live + s.mail_pending +
+			 s.mail_sent + s.mail_failed, 0);
+	ada = add_user(st, "ada@example.org", true);
+	(void)add_user(st, "bob@example.org", false);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_MEETING, ada, 1, T0), 0);
+	assert_int_equal(store_confid_revoke(st, 5930284, T0, T0 + DAY), 0);
+	a = add_mail(st, "aaaa456789abcdef0123456789abcdef", T0);
+	(void)add_mail(st, "bbbb456789abcdef0123456789abcdef", T0);
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	m.state = STORE_MAIL_FAILED;
+	m.attempts = 1;
+	m.next_attempt_at = 0;
+	assert_int_equal(store_outbox_update(st, &m), 0);
+
+	assert_int_equal(store_stats(st, &s), 0);
+	assert_int_equal(s.users, 2);
+	assert_int_equal(s.confids_live, 1);
+	assert_int_equal(s.mail_pending, 1);
+	assert_int_equal(s.mail_sent, 0);
+	assert_int_equal(s.mail_failed, 1);
+	assert_int_equal(store_stats(st, NULL), EINVAL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1169,6 +1202,7 @@ int main(void)
 		T(test_outbox_claim_due_only),
 		T(test_outbox_update_list),
 		T(test_outbox_claim_two_workers),
+		T(test_stats),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

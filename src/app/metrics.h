@@ -1,0 +1,50 @@
+/* metrics: what the use cases count for the operator (SPEC §6, §7
+ * GET /metrics). Process-local counters, bumped where the event happens in
+ * src/app/ and lost on restart (Prometheus handles resets of a _total);
+ * gauges read when asked: live calls from the in-memory registry, the rest
+ * from the database, so every node of a shared database reports the same.
+ * src/http/h_metrics.c renders them; nothing here knows HTTP. */
+#ifndef DIALCONF_APP_METRICS_H
+#define DIALCONF_APP_METRICS_H
+
+#include <stdint.h>
+
+struct app;
+struct app_err;
+
+enum metrics_counter {
+	METRICS_CONFID_RESETS,   /* app_reset_conference_id committed */
+	METRICS_PIN_RESETS,      /* app_reset_pin committed */
+	METRICS_DIALIN_INVALID,  /* a typed ID malformed, unknown or revoked */
+	METRICS_DIALIN_FAILURES, /* a call that failed its ID phase */
+	METRICS_DIALIN_REFUSED,  /* a call refused while cooling off (403) */
+	METRICS_EMAILS_SENT,     /* the server took an email */
+	METRICS_EMAIL_TEMPFAIL,  /* a try failed, to be retried */
+	METRICS_EMAIL_PERMFAIL,  /* an email failed for good */
+	METRICS_COUNTER_COUNT_   /* keep last */
+};
+
+/* Live call states, as GET /api/v1/calls spells them. */
+#define METRICS_CALL_STATES 4
+extern const char *const metrics_call_states[METRICS_CALL_STATES];
+
+/* Read when asked for (metrics_gauges). */
+struct metrics_gauges {
+	int64_t calls[METRICS_CALL_STATES]; /* by metrics_call_states */
+	int64_t users;
+	int64_t confids_live;
+	int64_t mail_pending;
+	int64_t mail_sent;
+	int64_t mail_failed;
+};
+
+/* Add one to counter c; lock-free, safe from any thread. */
+void metrics_inc(enum metrics_counter c);
+/* The counter's value since the process started. */
+uint64_t metrics_get(enum metrics_counter c);
+
+/* Fill g from the live calls and one database read. 0 or an errno. */
+int metrics_gauges(struct app *a, struct metrics_gauges *g,
+		   struct app_err *err);
+
+#endif

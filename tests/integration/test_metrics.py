@@ -1,0 +1,148 @@
+"""GET /metrics (docs/api.md "Metrics"): Prometheus text format 0.0.4 behind
+the token, counting what an operator watches: resets, failed and refused
+dial-ins (SPEC §6: every failure is counted), emails, HTTP answers, and
+gauges read from the database."""
+
+import re
+import time
+import urllib.request
+
+from harness import assert_problem
+from test_sip import NUMBER, RawSip, mask, org, wait_gone
+
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
+SAMPLE = re.compile(r"^(%s)(\{%s(?:,%s)*\})? (-?[0-9]+(?:\.[0-9]+)?"
+                    r"(?:e[+-]?[0-9]+)?|[+-]Inf|NaN)$" % (NAME, LABEL, LABEL))
+COMMENT = re.compile(r"^# (HELP|TYPE) (%s) (.*)$" % NAME)
+
+
+def scrape(d):
+    """The exposition, checked line by line; {(name, labels): value}."""
+    req = urllib.request.Request(d.url + "/metrics", headers={
+        "Authorization": "Bearer " + d.token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200
+        ctype = r.headers.get("Content-Type", "")
+        text = r.read().decode("utf-8")
+    assert ctype.startswith("text/plain; version=0.0.4"), ctype
+    assert text.endswith("\n"), "the last line has no line feed"
+    samples, types = {}, {}
+    for line in text.splitlines():
+        m = COMMENT.match(line)
+        if m:
+            if m.group(1) == "TYPE":
+                assert m.group(3) in ("counter", "gauge"), line
+                assert m.group(2) not in types, "TYPE twice: " + line
+                types[m.group(2)] = m.group(3)
+            continue
+        m = SAMPLE.match(line)
+        assert m, "not a Prometheus sample line: %r" % line
+        name, labels = m.group(1), m.group(2) or ""
+        assert name in types, "sample before its TYPE: %r" % line
+        assert (name, labels) not in samples, "series twice: %r" % line
+        samples[(name, labels)] = float(m.group(3))
+    for name, t in types.items():
+        assert t != "counter" or name.endswith("_total"), name
+    return samples
+
+
+def test_metrics_needs_a_token(d):
+    assert_problem(d.api("GET", "/metrics", token=None), 401, "no token")
+    assert_problem(d.api("GET", "/metrics", token="not-a-token"), 401,
+                   "bad token")
+    assert d.api("POST", "/metrics")[0] == 405
+
+
+def test_metrics_series_present(d):
+    s = scrape(d)
+    for key in (("dialconf_conference_id_resets_total", ""),
+                ("dialconf_pin_resets_total", ""),
+                ("dialconf_dialin_failures_total", ""),
+                ("dialconf_dialin_invalid_ids_total", ""),
+                ("dialconf_dialin_refused_total", ""),
+                ("dialconf_emails_sent_total", ""),
+                ("dialconf_email_failures_total", '{kind="temporary"}'),
+                ("dialconf_email_failures_total", '{kind="permanent"}'),
+                ("dialconf_conference_ids_live", ""),
+                ("dialconf_users", "")):
+        assert key in s, "missing %s%s" % key
+    for st in ("collecting-id", "organizer-pin", "lobby", "in-conference"):
+        assert ("dialconf_calls_active", '{state="%s"}' % st) in s, st
+    for st in ("pending", "sent", "failed"):
+        assert ("dialconf_outbox_emails", '{state="%s"}' % st) in s, st
+    for c in range(1, 6):
+        assert ("dialconf_http_requests_total", '{code="%dxx"}' % c) in s
+
+
+def test_metrics_count_resets_and_gauges(d):
+    o = org(d)
+    before = scrape(d)
+    for _ in range(2):
+        d.ok("POST", "/api/v1/users/ada@example.org/audio-conferencing/"
+             "reset-conference-id", {"sendEmail": True})
+    o["id"] = d.user("ada@example.org")["audioConferencing"]["conferenceId"]
+    d.ok("POST", "/api/v1/users/ada@example.org/audio-conferencing/"
+         "reset-pin", {"sendEmail": False})
+    d.create_user("margaret@example.org", "Margaret Hamilton", audio=False)
+    # A refused reset is no reset.
+    assert d.api("POST", "/api/v1/users/margaret@example.org/"
+                 "audio-conferencing/reset-conference-id")[0] == 409
+    d.api("GET", "/api/v1/users/nobody@example.org")  # a 4xx
+
+    # The reset emails reach the Maildir: sent, as the outbox says.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        sent = d.ok("GET", "/api/v1/outbox?state=sent&limit=1000")["emails"]
+        if len(sent) >= 2:
+            break
+        time.sleep(0.2)
+    after = scrape(d)
+
+    def delta(name, labels=""):
+        return after[(name, labels)] - before[(name, labels)]
+
+    assert delta("dialconf_conference_id_resets_total") == 2, after
+    assert delta("dialconf_pin_resets_total") == 1, after
+    assert delta("dialconf_http_requests_total", '{code="4xx"}') >= 2
+    assert delta("dialconf_http_requests_total", '{code="2xx"}') >= 4
+    users = d.all_users()
+    assert after[("dialconf_users", "")] == len(users)
+    enabled = [u for u in users if u["audioConferencing"]["enabled"]]
+    assert after[("dialconf_conference_ids_live", "")] == len(enabled)
+    for st in ("pending", "sent", "failed"):
+        n = len(d.ok("GET", "/api/v1/outbox?state=%s&limit=1000" % st)
+                ["emails"])
+        assert after[("dialconf_outbox_emails", '{state="%s"}' % st)] == n
+    assert after[("dialconf_outbox_emails", '{state="sent"}')] >= 2
+    assert delta("dialconf_emails_sent_total") >= 2, after
+
+
+def test_metrics_count_failed_and_refused_dialins(d):
+    org(d)
+    user = "+15557771234"
+    before = scrape(d)
+    s = RawSip(d, user)
+    try:
+        for n in range(3):
+            assert s.invite(NUMBER)[0] == 200, "call %d refused" % (n + 1)
+            for _ in range(3):
+                s.keys("9999999#")
+                time.sleep(0.3)
+            assert s.wait_bye(), "call %d not hung up" % (n + 1)
+        assert s.invite(NUMBER)[0] == 403
+    finally:
+        s.close()
+    wait_gone(d, mask(user))
+    after = scrape(d)
+
+    def delta(name):
+        return after[(name, "")] - before[(name, "")]
+
+    fails = [a for a in d.audit() if a["action"] == "dialin.failure"
+             and a["target"] == mask(user)]
+    assert delta("dialconf_dialin_failures_total") == len(fails) == 3
+    assert delta("dialconf_dialin_invalid_ids_total") == 9, after
+    assert delta("dialconf_dialin_refused_total") == 1, after
+    assert sum(v for (n, _), v in after.items()
+               if n == "dialconf_calls_active") == 0, after
