@@ -1,7 +1,7 @@
 /* docs/settings.md is the settings table of src/core/settings.c, written
  * out: this test fails when a setting, its bounds, default or help differ,
  * and prints the line the document should have. DIALCONF_WRITE_DOCS=1
- * rewrites the file from the table. Run from the repository root. */
+ * rewrites the file from the table. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 
 #include "core/settings.h"
 
-#define DOC_PATH "docs/settings.md"
+#define DOC_PATH DIALCONF_SOURCE_ROOT "/docs/settings.md"
 #define DOC_MAX (64 * 1024)
 
 static const char header[] =
@@ -23,8 +23,8 @@ static const char header[] =
 	"Every organization setting, as `GET /api/v1/settings` shows it and\n"
 	"`PATCH /api/v1/settings` and `dialconf settings set KEY=VALUE` change it.\n"
 	"This page is written from the table in `src/core/settings.c` by\n"
-	"`DIALCONF_WRITE_DOCS=1 build/tests/unit/test_settings_doc` (run from the\n"
-	"repository root); `make check` fails when the two differ.\n\n"
+	"`DIALCONF_WRITE_DOCS=1 build/tests/unit/test_settings_doc`; `make check`\n"
+	"fails when the two differ.\n\n"
 	"| name | type | allowed | default | what it does |\n"
 	"|---|---|---|---|---|\n";
 
