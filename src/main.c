@@ -478,6 +478,53 @@ static int serve_checked(const struct serve_opts *opts)
 	return serve_run(&o);
 }
 
+/* The options of the offline admin verbs (token, passwd). */
+struct admin_opts {
+	const char *data;
+	const char *db;
+	const char *name; /* --name; NULL where the verb has none */
+};
+
+/* Parse the options of `dialconf admin VERB` per lo into o; the words
+ * after them start at argv[optind]. -1 to go on, else the exit code. Only
+ * a verb with --name tells a missing value from a bad option. */
+static int admin_opts_parse(int argc, char **argv, const char *verb,
+			    const struct option *lo, void (*usage)(FILE *),
+			    struct admin_opts *o)
+{
+	int c;
+
+	getopt_reset();
+	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->data = optarg; break;
+		case 'b': o->db = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case ':':
+			if (o->name) {
+				fprintf(stderr, "dialconf admin %s: %s needs a "
+					"value\n", verb, argv[optind - 1]);
+				return EXIT_USAGE;
+			}
+			/* fall through */
+		default:
+			fprintf(stderr, "dialconf admin %s: bad option '%s'\n",
+				verb, argv[optind - 1]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+/* Say why an admin verb failed: the use case's detail, else err. */
+static void admin_fail(const char *verb, const struct app_err *ae, int err)
+{
+	fprintf(stderr, "dialconf admin %s: %s\n", verb,
+		ae->detail[0] ? ae->detail : strerror(err));
+}
+
 static int token_run(const char *data, const char *db, const char *name)
 {
 	struct app_err ae = {{0}};
@@ -489,8 +536,7 @@ static int token_run(const char *data, const char *db, const char *name)
 		goto out;
 	err = app_token_create(a, name, token, sizeof(token), &ae);
 	if (err) {
-		fprintf(stderr, "dialconf admin token: %s\n",
-			ae.detail[0] ? ae.detail : strerror(err));
+		admin_fail("token", &ae, err);
 		goto out;
 	}
 	printf("%s\n", token);
@@ -510,32 +556,19 @@ static int cmd_admin_token(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *data = "./var", *db = "sqlite:", *name = "admin";
-	int c;
+	struct admin_opts o = {
+		.data = "./var", .db = "sqlite:", .name = "admin",
+	};
+	int code;
 
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'd': data = optarg; break;
-		case 'b': db = optarg; break;
-		case 'n': name = optarg; break;
-		case 'h': usage_token(stdout); return 0;
-		case ':':
-			fprintf(stderr, "dialconf admin token: %s needs a "
-				"value\n", argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			fprintf(stderr, "dialconf admin token: bad option '%s'\n",
-				argv[optind - 1]);
-			usage_token(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc || !name[0]) {
+	code = admin_opts_parse(argc, argv, "token", lo, usage_token, &o);
+	if (code >= 0)
+		return code;
+	if (optind < argc || !o.name[0]) {
 		usage_token(stderr);
 		return EXIT_USAGE;
 	}
-	return token_run(data, db, name);
+	return token_run(o.data, o.db, o.name);
 }
 
 static void usage_passwd(FILE *f)
@@ -611,8 +644,7 @@ static int passwd_run(const char *data, const char *db, const char *user)
 		goto out;
 	err = app_admin_passwd(a, user, pw, &created, &ae);
 	if (err) {
-		fprintf(stderr, "dialconf admin passwd: %s\n",
-			ae.detail[0] ? ae.detail : strerror(err));
+		admin_fail("passwd", &ae, err);
 		goto out;
 	}
 	printf("dialconf: password of %s %s\n", user,
@@ -632,29 +664,20 @@ static int cmd_admin_passwd(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *data = "./var", *db = "sqlite:", *user = "admin";
-	int c;
+	struct admin_opts o = { .data = "./var", .db = "sqlite:" };
+	const char *user = "admin";
+	int code;
 
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'd': data = optarg; break;
-		case 'b': db = optarg; break;
-		case 'h': usage_passwd(stdout); return 0;
-		default:
-			fprintf(stderr, "dialconf admin passwd: bad option "
-				"'%s'\n", argv[optind - 1]);
-			usage_passwd(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	code = admin_opts_parse(argc, argv, "passwd", lo, usage_passwd, &o);
+	if (code >= 0)
+		return code;
 	if (optind < argc)
 		user = argv[optind++];
 	if (optind < argc || !user[0]) {
 		usage_passwd(stderr);
 		return EXIT_USAGE;
 	}
-	return passwd_run(data, db, user);
+	return passwd_run(o.data, o.db, user);
 }
 
 /* `dialconf admin ...`: token and passwd work offline; the rest is the

@@ -219,26 +219,109 @@ int sqlstore_savepoint_end(struct sqlstore *s, int err)
 	return exec_cached(s, SQS_RELEASE, "RELEASE SAVEPOINT sqlstore");
 }
 
+/* Prepare the cached statement id and bind the n integers of v to ?1..?n.
+ * On failure nothing is held and *stmtp is NULL. */
+int sqlstore_prepare_ints(struct sqlstore *s, enum sqlstore_stmt id,
+			  const char *sql, const int64_t *v, int n,
+			  sqlite3_stmt **stmtp)
+{
+	int i, err;
+
+	*stmtp = NULL;
+	err = sqlstore_prepare(s, id, sql, stmtp);
+	for (i = 0; !err && i < n; i++)
+		err = sqlstore_bind_int64(*stmtp, i + 1, v[i]);
+
+	if (err) {
+		sqlstore_release(s, id, *stmtp);
+		*stmtp = NULL;
+	}
+	return err;
+}
+
+/* Hand each row of stmt to row; its non-zero return stops the scan. */
+int sqlstore_rows(sqlite3_stmt *stmt, sqlstore_row_h *row, void *arg)
+{
+	int rc, err;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		err = row(stmt, arg);
+		if (err)
+			return err;
+	}
+
+	return sqlstore_err(rc);
+}
+
+/* Step once and hand the row to row: 0, ENOENT, or an error. */
+int sqlstore_row(sqlite3_stmt *stmt, sqlstore_row_h *row, void *arg)
+{
+	int err = sqlstore_step_row(stmt);
+
+	return err ? err : row(stmt, arg);
+}
+
+typedef int (step_h)(sqlite3_stmt *stmt, sqlstore_row_h *row, void *arg);
+
+static int select_by(struct sqlstore *s, enum sqlstore_stmt id,
+		     const char *sql, const int64_t *v, int n, step_h *step,
+		     sqlstore_row_h *row, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	err = sqlstore_prepare_ints(s, id, sql, v, n, &stmt);
+	if (err)
+		return err;
+
+	err = step(stmt, row, arg);
+	sqlstore_release(s, id, stmt);
+	return err;
+}
+
+/* A query keyed by integers, each row to row; see sqlstore_prepare_ints. */
+int sqlstore_select(struct sqlstore *s, enum sqlstore_stmt id,
+		    const char *sql, const int64_t *v, int n,
+		    sqlstore_row_h *row, void *arg)
+{
+	return select_by(s, id, sql, v, n, sqlstore_rows, row, arg);
+}
+
+/* The first row of a query keyed by integers; ENOENT if there is none. */
+int sqlstore_select_one(struct sqlstore *s, enum sqlstore_stmt id,
+			const char *sql, const int64_t *v, int n,
+			sqlstore_row_h *row, void *arg)
+{
+	return select_by(s, id, sql, v, n, sqlstore_row, row, arg);
+}
+
+/* A write keyed by integers: 0 if it changed a row, ENOENT if none. */
+int sqlstore_exec_ints(struct sqlstore *s, enum sqlstore_stmt id,
+		       const char *sql, const int64_t *v, int n)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	err = sqlstore_prepare_ints(s, id, sql, v, n, &stmt);
+	if (err)
+		return err;
+
+	err = sqlstore_exec_changes(stmt);
+	sqlstore_release(s, id, stmt);
+	return err;
+}
+
+static int read_int64(sqlite3_stmt *stmt, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(stmt, 0);
+	return 0;
+}
+
 /* Run a one-column integer query (a count). */
 int sqlstore_count(struct sqlstore *s, enum sqlstore_stmt id,
 		   const char *sql, int64_t *n)
 {
-	sqlite3_stmt *stmt = NULL;
-	int err;
-
-	err = sqlstore_prepare(s, id, sql, &stmt);
-	if (err)
-		goto out;
-
-	err = sqlstore_step_row(stmt);
-	if (err)
-		goto out;
-
-	*n = sqlite3_column_int64(stmt, 0);
-
- out:
-	sqlstore_release(s, id, stmt);
-	return err;
+	return sqlstore_select_one(s, id, sql, NULL, 0, read_int64, n);
 }
 
 static int sq_begin(void *conn)

@@ -27,9 +27,10 @@ static const char *kind_name(enum store_confid_kind kind)
 	return NULL;
 }
 
-static void read_confid(sqlite3_stmt *stmt, struct store_confid *c)
+static int read_confid(sqlite3_stmt *stmt, void *arg)
 {
 	const unsigned char *kind = sqlite3_column_text(stmt, 2);
+	struct store_confid *c = arg;
 
 	memset(c, 0, sizeof(*c));
 	c->row = sqlite3_column_int64(stmt, 0);
@@ -41,41 +42,32 @@ static void read_confid(sqlite3_stmt *stmt, struct store_confid *c)
 	c->issued_at = sqlite3_column_int64(stmt, 5);
 	c->revoked_at = sqlite3_column_int64(stmt, 6);
 	c->quarantine_until = sqlite3_column_int64(stmt, 7);
+	return 0;
 }
 
-/* Step once and read the row: 0, ENOENT, or an error. Releases stmt. */
-static int confid_one(struct sqlstore *s, enum sqlstore_stmt id,
-		      sqlite3_stmt *stmt, struct store_confid *c)
+struct confid_scan {
+	store_confid_h *h;
+	void *arg;
+};
+
+static int confid_row(sqlite3_stmt *stmt, void *arg)
 {
-	int err;
-
-	err = sqlstore_step_row(stmt);
-	if (!err)
-		read_confid(stmt, c);
-
-	sqlstore_release(s, id, stmt);
-	return err;
-}
-
-/* Hand each row to h; h's non-zero return stops the scan. Releases stmt. */
-static int confid_scan(struct sqlstore *s, enum sqlstore_stmt id,
-		       sqlite3_stmt *stmt, store_confid_h *h, void *arg)
-{
+	struct confid_scan *sc = arg;
 	struct store_confid c;
-	int rc, err = 0;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		read_confid(stmt, &c);
-		err = h(&c, arg);
-		if (err)
-			break;
-	}
+	read_confid(stmt, &c);
+	return sc->h(&c, sc->arg);
+}
 
-	if (!err)
-		err = sqlstore_err(rc);
+/* Hand each row of the query keyed by v to h; h's non-zero return stops
+ * the scan. */
+static int confid_scan(struct sqlstore *s, enum sqlstore_stmt id,
+		       const char *sql, const int64_t *v, int n,
+		       store_confid_h *h, void *arg)
+{
+	struct confid_scan sc = { .h = h, .arg = arg };
 
-	sqlstore_release(s, id, stmt);
-	return err;
+	return sqlstore_select(s, id, sql, v, n, confid_row, &sc);
 }
 
 /* Issue c->value live: the row, revoked_at and quarantine_until of c are
@@ -125,24 +117,9 @@ int sqlstore_confid_revoke(void *conn, uint32_t value, int64_t at,
 		"UPDATE conference_ids SET revoked_at = ?2,"
 		" quarantine_until = ?3"
 		" WHERE value = ?1 AND revoked_at IS NULL";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { value, at, quarantine_until };
 
-	err = sqlstore_prepare(s, SQS_CONFID_REVOKE, sql, &stmt);
-	if (err)
-		return err;
-
-	if ((err = sqlstore_bind_int64(stmt, 1, value)) ||
-	    (err = sqlstore_bind_int64(stmt, 2, at)) ||
-	    (err = sqlstore_bind_int64(stmt, 3, quarantine_until)))
-		goto out;
-
-	err = sqlstore_exec_changes(stmt);
-
- out:
-	sqlstore_release(s, SQS_CONFID_REVOKE, stmt);
-	return err;
+	return sqlstore_exec_ints(conn, SQS_CONFID_REVOKE, sql, v, 3);
 }
 
 /* The dial-in hot path: one probe of conference_ids_value, newest row. */
@@ -150,21 +127,10 @@ int sqlstore_confid_lookup(void *conn, uint32_t value, struct store_confid *c)
 {
 	static const char sql[] = CONFID_COLS
 		"WHERE value = ?1 ORDER BY row DESC LIMIT 1";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { value };
 
-	err = sqlstore_prepare(s, SQS_CONFID_LOOKUP, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, value);
-	if (err) {
-		sqlstore_release(s, SQS_CONFID_LOOKUP, stmt);
-		return err;
-	}
-
-	return confid_one(s, SQS_CONFID_LOOKUP, stmt, c);
+	return sqlstore_select_one(conn, SQS_CONFID_LOOKUP, sql, v, 1,
+				   read_confid, c);
 }
 
 int sqlstore_confid_personal(void *conn, int64_t user_id,
@@ -173,21 +139,10 @@ int sqlstore_confid_personal(void *conn, int64_t user_id,
 	static const char sql[] = CONFID_COLS
 		"WHERE user_id = ?1 AND kind = 'personal'"
 		" AND revoked_at IS NULL";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { user_id };
 
-	err = sqlstore_prepare(s, SQS_CONFID_PERSONAL, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, user_id);
-	if (err) {
-		sqlstore_release(s, SQS_CONFID_PERSONAL, stmt);
-		return err;
-	}
-
-	return confid_one(s, SQS_CONFID_PERSONAL, stmt, c);
+	return sqlstore_select_one(conn, SQS_CONFID_PERSONAL, sql, v, 1,
+				   read_confid, c);
 }
 
 /* Everything the allocator must not draw at now: live and quarantined. */
@@ -197,21 +152,9 @@ int sqlstore_confid_scan_unavailable(void *conn, int64_t now,
 	static const char sql[] = CONFID_COLS
 		"WHERE revoked_at IS NULL OR quarantine_until > ?1"
 		" ORDER BY row";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { now };
 
-	err = sqlstore_prepare(s, SQS_CONFID_UNAVAILABLE, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, now);
-	if (err) {
-		sqlstore_release(s, SQS_CONFID_UNAVAILABLE, stmt);
-		return err;
-	}
-
-	return confid_scan(s, SQS_CONFID_UNAVAILABLE, stmt, h, arg);
+	return confid_scan(conn, SQS_CONFID_UNAVAILABLE, sql, v, 1, h, arg);
 }
 
 /* Rows issued after after_row, by row: how another node learns of new
@@ -221,21 +164,9 @@ int sqlstore_confid_scan_since(void *conn, int64_t after_row,
 {
 	static const char sql[] = CONFID_COLS
 		"WHERE row > ?1 ORDER BY row";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { after_row };
 
-	err = sqlstore_prepare(s, SQS_CONFID_SINCE, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, after_row);
-	if (err) {
-		sqlstore_release(s, SQS_CONFID_SINCE, stmt);
-		return err;
-	}
-
-	return confid_scan(s, SQS_CONFID_SINCE, stmt, h, arg);
+	return confid_scan(conn, SQS_CONFID_SINCE, sql, v, 1, h, arg);
 }
 
 /* Values whose quarantine ran out in (from, to] and that nobody holds
@@ -249,21 +180,9 @@ int sqlstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
 		"  WHERE l.value = conference_ids.value"
 		"  AND l.revoked_at IS NULL)"
 		" ORDER BY quarantine_until, row";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { from, to };
 
-	err = sqlstore_prepare(s, SQS_CONFID_EXPIRED, sql, &stmt);
-	if (err)
-		return err;
-
-	if ((err = sqlstore_bind_int64(stmt, 1, from)) ||
-	    (err = sqlstore_bind_int64(stmt, 2, to))) {
-		sqlstore_release(s, SQS_CONFID_EXPIRED, stmt);
-		return err;
-	}
-
-	return confid_scan(s, SQS_CONFID_EXPIRED, stmt, h, arg);
+	return confid_scan(conn, SQS_CONFID_EXPIRED, sql, v, 2, h, arg);
 }
 
 /* The quarantined row closest to release (the oldest revocation when all
@@ -274,21 +193,10 @@ int sqlstore_confid_oldest_quarantined(void *conn, int64_t now,
 	static const char sql[] = CONFID_COLS
 		"WHERE quarantine_until > ?1"
 		" ORDER BY quarantine_until, row LIMIT 1";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { now };
 
-	err = sqlstore_prepare(s, SQS_CONFID_OLDEST, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, now);
-	if (err) {
-		sqlstore_release(s, SQS_CONFID_OLDEST, stmt);
-		return err;
-	}
-
-	return confid_one(s, SQS_CONFID_OLDEST, stmt, c);
+	return sqlstore_select_one(conn, SQS_CONFID_OLDEST, sql, v, 1,
+				   read_confid, c);
 }
 
 /* Cut the quarantine of value short at now, so an issue at now or later
@@ -298,21 +206,7 @@ int sqlstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now)
 	static const char sql[] =
 		"UPDATE conference_ids SET quarantine_until = ?2"
 		" WHERE value = ?1 AND quarantine_until > ?2";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { value, now };
 
-	err = sqlstore_prepare(s, SQS_CONFID_END_QUARANTINE, sql, &stmt);
-	if (err)
-		return err;
-
-	if ((err = sqlstore_bind_int64(stmt, 1, value)) ||
-	    (err = sqlstore_bind_int64(stmt, 2, now)))
-		goto out;
-
-	err = sqlstore_exec_changes(stmt);
-
- out:
-	sqlstore_release(s, SQS_CONFID_END_QUARANTINE, stmt);
-	return err;
+	return sqlstore_exec_ints(conn, SQS_CONFID_END_QUARANTINE, sql, v, 2);
 }

@@ -22,9 +22,10 @@ static const char *state_name(enum store_meeting_state s)
 	return s == STORE_MEETING_CANCELLED ? "cancelled" : "scheduled";
 }
 
-static int read_meeting(sqlite3_stmt *stmt, struct store_meeting *m)
+static int read_meeting(sqlite3_stmt *stmt, void *arg)
 {
 	const unsigned char *state = sqlite3_column_text(stmt, 7);
+	struct store_meeting *m = arg;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -44,24 +45,30 @@ static int read_meeting(sqlite3_stmt *stmt, struct store_meeting *m)
 	return err;
 }
 
-/* Hand each row to h; h's non-zero return stops the scan. Releases stmt. */
-static int meeting_scan(struct sqlstore *s, enum sqlstore_stmt id,
-			sqlite3_stmt *stmt, store_meeting_h *h, void *arg)
-{
-	struct store_meeting m;
-	int rc, err = 0;
+struct meeting_scan {
+	store_meeting_h *h;
+	void *arg;
+};
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		err = read_meeting(stmt, &m);
-		if (!err)
-			err = h(&m, arg);
-		if (err)
-			break;
-	}
-	if (!err)
-		err = sqlstore_err(rc);
-	sqlstore_release(s, id, stmt);
-	return err;
+static int meeting_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct meeting_scan *sc = arg;
+	struct store_meeting m;
+	int err;
+
+	err = read_meeting(stmt, &m);
+	return err ? err : sc->h(&m, sc->arg);
+}
+
+/* Hand each row of the query keyed by v to h; h's non-zero return stops
+ * the scan. */
+static int meeting_scan(struct sqlstore *s, enum sqlstore_stmt id,
+			const char *sql, const int64_t *v, int n,
+			store_meeting_h *h, void *arg)
+{
+	struct meeting_scan sc = { .h = h, .arg = arg };
+
+	return sqlstore_select(s, id, sql, v, n, meeting_row, &sc);
 }
 
 int sqlstore_meeting_insert(void *conn, struct store_meeting *m)
@@ -99,20 +106,10 @@ int sqlstore_meeting_insert(void *conn, struct store_meeting *m)
 int sqlstore_meeting_get(void *conn, int64_t id, struct store_meeting *m)
 {
 	static const char sql[] = MEETING_COLS "WHERE m.id = ?1";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { id };
 
-	err = sqlstore_prepare(s, SQS_MEETING_GET, sql, &stmt);
-	if (err)
-		return err;
-	err = sqlstore_bind_int64(stmt, 1, id);
-	if (!err)
-		err = sqlstore_step_row(stmt);
-	if (!err)
-		err = read_meeting(stmt, m);
-	sqlstore_release(s, SQS_MEETING_GET, stmt);
-	return err;
+	return sqlstore_select_one(conn, SQS_MEETING_GET, sql, v, 1,
+				   read_meeting, m);
 }
 
 /* ENOENT when there is no such meeting. */
@@ -142,20 +139,9 @@ int sqlstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
 	static const char sql[] = MEETING_COLS
 		"WHERE (?1 = 0 OR m.organizer_id = ?1) AND m.end_at > ?2"
 		" ORDER BY m.start_at, m.id LIMIT ?3";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { organizer_id, end_after, limit > 0 ? limit : -1 };
 
-	err = sqlstore_prepare(s, SQS_MEETING_LIST, sql, &stmt);
-	if (err)
-		return err;
-	if ((err = sqlstore_bind_int64(stmt, 1, organizer_id)) ||
-	    (err = sqlstore_bind_int64(stmt, 2, end_after)) ||
-	    (err = sqlstore_bind_int64(stmt, 3, limit > 0 ? limit : -1))) {
-		sqlstore_release(s, SQS_MEETING_LIST, stmt);
-		return err;
-	}
-	return meeting_scan(s, SQS_MEETING_LIST, stmt, h, arg);
+	return meeting_scan(conn, SQS_MEETING_LIST, sql, v, 3, h, arg);
 }
 
 int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
@@ -164,19 +150,9 @@ int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 	static const char sql[] = MEETING_COLS
 		"WHERE m.end_at <= ?1 AND c.revoked_at IS NULL"
 		" AND c.row IS NOT NULL ORDER BY m.end_at, m.id";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { ended_by };
 
-	err = sqlstore_prepare(s, SQS_MEETING_LIVE_ENDED, sql, &stmt);
-	if (err)
-		return err;
-	err = sqlstore_bind_int64(stmt, 1, ended_by);
-	if (err) {
-		sqlstore_release(s, SQS_MEETING_LIVE_ENDED, stmt);
-		return err;
-	}
-	return meeting_scan(s, SQS_MEETING_LIVE_ENDED, stmt, h, arg);
+	return meeting_scan(conn, SQS_MEETING_LIVE_ENDED, sql, v, 1, h, arg);
 }
 
 /* A repeat of an address already there (any case) is no error. */
@@ -201,28 +177,30 @@ int sqlstore_attendee_add(void *conn, int64_t meeting_id, const char *email)
 	return err;
 }
 
+struct attendee_scan {
+	store_attendee_h *h;
+	void *arg;
+};
+
+static int attendee_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct attendee_scan *sc = arg;
+	char email[STORE_EMAIL_SIZE];
+	int err;
+
+	err = sqlstore_column_text(stmt, 0, email, sizeof(email));
+	return err ? err : sc->h(email, sc->arg);
+}
+
 int sqlstore_attendee_list(void *conn, int64_t meeting_id,
 			   store_attendee_h *h, void *arg)
 {
 	static const char sql[] =
 		"SELECT email FROM meeting_attendees WHERE meeting_id = ?1"
 		" ORDER BY rowid";
-	char email[STORE_EMAIL_SIZE];
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int rc = SQLITE_OK, err;
+	const int64_t v[] = { meeting_id };
+	struct attendee_scan sc = { .h = h, .arg = arg };
 
-	err = sqlstore_prepare(s, SQS_ATTENDEE_LIST, sql, &stmt);
-	if (err)
-		return err;
-	err = sqlstore_bind_int64(stmt, 1, meeting_id);
-	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		err = sqlstore_column_text(stmt, 0, email, sizeof(email));
-		if (!err)
-			err = h(email, arg);
-	}
-	if (!err)
-		err = sqlstore_err(rc);
-	sqlstore_release(s, SQS_ATTENDEE_LIST, stmt);
-	return err;
+	return sqlstore_select(conn, SQS_ATTENDEE_LIST, sql, v, 1,
+			       attendee_row, &sc);
 }

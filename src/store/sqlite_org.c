@@ -9,8 +9,9 @@
 	"SELECT number, toll_free, country, city, languages, is_default" \
 	" FROM dial_in_numbers "
 
-static int read_number(sqlite3_stmt *stmt, struct store_number *n)
+static int read_number(sqlite3_stmt *stmt, void *arg)
 {
+	struct store_number *n = arg;
 	int err;
 
 	memset(n, 0, sizeof(*n));
@@ -160,33 +161,30 @@ int sqlstore_number_set_default(void *conn, const char *number)
 	return sqlstore_savepoint_end(s, err);
 }
 
+struct number_scan {
+	store_number_h *h;
+	void *arg;
+};
+
+static int number_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct number_scan *sc = arg;
+	struct store_number n;
+	int err;
+
+	err = read_number(stmt, &n);
+	return err ? err : sc->h(&n, sc->arg);
+}
+
 /* Toll numbers first, each type's default first, then by number. */
 int sqlstore_number_list(void *conn, store_number_h *h, void *arg)
 {
 	static const char sql[] = NUMBER_COLS
 		"ORDER BY toll_free, is_default DESC, number";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	struct store_number n;
-	int rc, err;
+	struct number_scan sc = { .h = h, .arg = arg };
 
-	err = sqlstore_prepare(s, SQS_NUMBER_LIST, sql, &stmt);
-	if (err)
-		return err;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		err = read_number(stmt, &n);
-		if (!err)
-			err = h(&n, arg);
-		if (err)
-			goto out;
-	}
-
-	err = sqlstore_err(rc);
-
- out:
-	sqlstore_release(s, SQS_NUMBER_LIST, stmt);
-	return err;
+	return sqlstore_select(conn, SQS_NUMBER_LIST, sql, NULL, 0,
+			       number_row, &sc);
 }
 
 int sqlstore_setting_get(void *conn, const char *name, char *value,
@@ -238,31 +236,27 @@ int sqlstore_setting_set(void *conn, const char *name, const char *value)
 	return err;
 }
 
+struct setting_scan {
+	store_setting_h *h;
+	void *arg;
+};
+
+static int setting_row(sqlite3_stmt *stmt, void *arg)
+{
+	const char *name = (const char *)sqlite3_column_text(stmt, 0);
+	const char *value = (const char *)sqlite3_column_text(stmt, 1);
+	struct setting_scan *sc = arg;
+
+	return sc->h(name ? name : "", value ? value : "", sc->arg);
+}
+
 int sqlstore_setting_list(void *conn, store_setting_h *h, void *arg)
 {
 	static const char sql[] = "SELECT name, value FROM settings ORDER BY name";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int rc, err;
+	struct setting_scan sc = { .h = h, .arg = arg };
 
-	err = sqlstore_prepare(s, SQS_SETTING_LIST, sql, &stmt);
-	if (err)
-		return err;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(stmt, 0);
-		const char *value = (const char *)sqlite3_column_text(stmt, 1);
-
-		err = h(name ? name : "", value ? value : "", arg);
-		if (err)
-			goto out;
-	}
-
-	err = sqlstore_err(rc);
-
- out:
-	sqlstore_release(s, SQS_SETTING_LIST, stmt);
-	return err;
+	return sqlstore_select(conn, SQS_SETTING_LIST, sql, NULL, 0,
+			       setting_row, &sc);
 }
 
 /* An empty detail is stored as "{}" so the column always holds JSON. */
@@ -298,8 +292,9 @@ int sqlstore_audit_insert(void *conn, struct store_audit *a)
 	return err;
 }
 
-static int read_audit(sqlite3_stmt *stmt, struct store_audit *a)
+static int read_audit(sqlite3_stmt *stmt, void *arg)
 {
+	struct store_audit *a = arg;
 	int err;
 
 	memset(a, 0, sizeof(*a));
@@ -319,38 +314,32 @@ static int read_audit(sqlite3_stmt *stmt, struct store_audit *a)
 	return 0;
 }
 
+struct audit_scan {
+	store_audit_h *h;
+	void *arg;
+};
+
+static int audit_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct audit_scan *sc = arg;
+	struct store_audit a;
+	int err;
+
+	err = read_audit(stmt, &a);
+	return err ? err : sc->h(&a, sc->arg);
+}
+
 /* Newest first; limit <= 0 lists everything. */
 int sqlstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg)
 {
 	static const char sql[] =
 		"SELECT id, at, actor, action, target, detail FROM audit"
 		" ORDER BY id DESC LIMIT ?1";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	struct store_audit a;
-	int rc, err;
+	const int64_t v[] = { limit > 0 ? limit : -1 };
+	struct audit_scan sc = { .h = h, .arg = arg };
 
-	err = sqlstore_prepare(s, SQS_AUDIT_LIST, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, limit > 0 ? limit : -1);
-	if (err)
-		goto out;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		err = read_audit(stmt, &a);
-		if (!err)
-			err = h(&a, arg);
-		if (err)
-			goto out;
-	}
-
-	err = sqlstore_err(rc);
-
- out:
-	sqlstore_release(s, SQS_AUDIT_LIST, stmt);
-	return err;
+	return sqlstore_select(conn, SQS_AUDIT_LIST, sql, v, 1, audit_row,
+			       &sc);
 }
 
 int sqlstore_token_insert(void *conn, const char *digest, const char *name,

@@ -45,8 +45,9 @@ static const char *state_name(enum store_mail_state st)
 	return state_names[st];
 }
 
-static int read_mail(sqlite3_stmt *stmt, struct store_mail *m)
+static int read_mail(sqlite3_stmt *stmt, void *arg)
 {
+	struct store_mail *m = arg;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -77,6 +78,23 @@ static int read_mail(sqlite3_stmt *stmt, struct store_mail *m)
 
 	return state_parse((const char *)sqlite3_column_text(stmt, 10),
 			   &m->state);
+}
+
+/* The delivery state of m (state named state, attempts, next attempt,
+ * lease, sent, last error) into ?i..?i+5, as insert and update store it. */
+static int bind_delivery(sqlite3_stmt *stmt, int i, const struct store_mail *m,
+			 const char *state)
+{
+	int err;
+
+	if ((err = sqlstore_bind_text(stmt, i, state, strlen(state) + 1)) ||
+	    (err = sqlstore_bind_int64(stmt, i + 1, m->attempts)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, i + 2, m->next_attempt_at)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, i + 3, m->lease_until)) ||
+	    (err = sqlstore_bind_opt_int64(stmt, i + 4, m->sent_at)))
+		return err;
+
+	return sqlstore_bind_opt_text(stmt, i + 5, m->last_error);
 }
 
 int sqlstore_outbox_insert(void *conn, struct store_mail *m)
@@ -113,12 +131,7 @@ int sqlstore_outbox_insert(void *conn, struct store_mail *m)
 	    (err = sqlstore_bind_text(stmt, 8, m->token, sizeof(m->token))) ||
 	    (err = sqlstore_bind_text(stmt, 9, m->vars[0] ? m->vars : "{}",
 				      sizeof(m->vars))) ||
-	    (err = sqlstore_bind_text(stmt, 10, state, strlen(state) + 1)) ||
-	    (err = sqlstore_bind_int64(stmt, 11, m->attempts)) ||
-	    (err = sqlstore_bind_opt_int64(stmt, 12, m->next_attempt_at)) ||
-	    (err = sqlstore_bind_opt_int64(stmt, 13, m->lease_until)) ||
-	    (err = sqlstore_bind_opt_int64(stmt, 14, m->sent_at)) ||
-	    (err = sqlstore_bind_opt_text(stmt, 15, m->last_error)))
+	    (err = bind_delivery(stmt, 10, m, state)))
 		goto out;
 
 	err = sqlstore_exec_changes(stmt);
@@ -133,22 +146,10 @@ int sqlstore_outbox_insert(void *conn, struct store_mail *m)
 int sqlstore_outbox_get(void *conn, int64_t id, struct store_mail *m)
 {
 	static const char sql[] = OUTBOX_COLS "WHERE id = ?1";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { id };
 
-	err = sqlstore_prepare(s, SQS_OUTBOX_GET, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, id);
-	if (!err)
-		err = sqlstore_step_row(stmt);
-	if (!err)
-		err = read_mail(stmt, m);
-
-	sqlstore_release(s, SQS_OUTBOX_GET, stmt);
-	return err;
+	return sqlstore_select_one(conn, SQS_OUTBOX_GET, sql, v, 1, read_mail,
+				   m);
 }
 
 /* Who the email goes to and what it is stay as queued; the rest is the
@@ -175,12 +176,7 @@ int sqlstore_outbox_update(void *conn, const struct store_mail *m)
 				      sizeof(m->subject))) ||
 	    (err = sqlstore_bind_text(stmt, 3, m->vars[0] ? m->vars : "{}",
 				      sizeof(m->vars))) ||
-	    (err = sqlstore_bind_text(stmt, 4, state, strlen(state) + 1)) ||
-	    (err = sqlstore_bind_int64(stmt, 5, m->attempts)) ||
-	    (err = sqlstore_bind_opt_int64(stmt, 6, m->next_attempt_at)) ||
-	    (err = sqlstore_bind_opt_int64(stmt, 7, m->lease_until)) ||
-	    (err = sqlstore_bind_opt_int64(stmt, 8, m->sent_at)) ||
-	    (err = sqlstore_bind_opt_text(stmt, 9, m->last_error)))
+	    (err = bind_delivery(stmt, 4, m, state)))
 		goto out;
 
 	err = sqlstore_exec_changes(stmt);
@@ -197,6 +193,21 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+struct claimed {
+	int64_t *ids;
+	int max;
+	int *n;
+};
+
+static int claim_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct claimed *c = arg;
+
+	if (*c->n < c->max)
+		c->ids[(*c->n)++] = sqlite3_column_int64(stmt, 0);
+	return 0;
+}
+
 /* Lease the due rows; their ids into ids (at most max). */
 static int claim_ids(struct sqlstore *s, int64_t now, int64_t lease_until,
 		     int max, int64_t *ids, int *n)
@@ -207,28 +218,11 @@ static int claim_ids(struct sqlstore *s, int64_t now, int64_t lease_until,
 		" AND next_attempt_at <= ?1"
 		" AND (lease_until IS NULL OR lease_until <= ?1)"
 		" ORDER BY next_attempt_at, id LIMIT ?3) RETURNING id";
-	sqlite3_stmt *stmt = NULL;
-	int rc, err;
+	const int64_t v[] = { now, lease_until, max };
+	struct claimed c = { .ids = ids, .max = max, .n = n };
 
 	*n = 0;
-	err = sqlstore_prepare(s, SQS_OUTBOX_CLAIM, sql, &stmt);
-	if (err)
-		return err;
-
-	if ((err = sqlstore_bind_int64(stmt, 1, now)) ||
-	    (err = sqlstore_bind_int64(stmt, 2, lease_until)) ||
-	    (err = sqlstore_bind_int64(stmt, 3, max)))
-		goto out;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (*n < max)
-			ids[(*n)++] = sqlite3_column_int64(stmt, 0);
-	}
-	err = sqlstore_err(rc);
-
- out:
-	sqlstore_release(s, SQS_OUTBOX_CLAIM, stmt);
-	return err;
+	return sqlstore_select(s, SQS_OUTBOX_CLAIM, sql, v, 3, claim_row, &c);
 }
 
 int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
@@ -259,6 +253,21 @@ int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
 	return err;
 }
 
+struct mail_scan {
+	store_mail_h *h;
+	void *arg;
+	struct store_mail *m;
+};
+
+static int mail_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct mail_scan *sc = arg;
+	int err;
+
+	err = read_mail(stmt, sc->m);
+	return err ? err : sc->h(sc->m, sc->arg);
+}
+
 int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 			 void *arg)
 {
@@ -270,17 +279,17 @@ int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 		SQS_OUTBOX_LIST_STATE;
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
-	struct store_mail *m = NULL;
+	struct mail_scan sc = { .h = h, .arg = arg };
 	const char *name = NULL;
-	int rc, err;
+	int err;
 
 	if (state >= 0) {
 		name = state_name((enum store_mail_state)state);
 		if (!name)
 			return EINVAL;
 	}
-	m = malloc(sizeof(*m));
-	if (!m)
+	sc.m = malloc(sizeof(*sc.m));
+	if (!sc.m)
 		return ENOMEM;
 	err = sqlstore_prepare(s, id, state < 0 ? sql_all : sql_state, &stmt);
 	if (err)
@@ -292,18 +301,11 @@ int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 	if (err)
 		goto out;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		err = read_mail(stmt, m);
-		if (!err)
-			err = h(m, arg);
-		if (err)
-			goto out;
-	}
-	err = sqlstore_err(rc);
+	err = sqlstore_rows(stmt, mail_row, &sc);
 
  out:
 	sqlstore_release(s, id, stmt);
-	free(m);
+	free(sc.m);
 	return err;
 }
 

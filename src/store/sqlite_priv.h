@@ -125,6 +125,24 @@ int sqlstore_savepoint_end(struct sqlstore *s, int err);
 int sqlstore_count(struct sqlstore *s, enum sqlstore_stmt id,
 		   const char *sql, int64_t *n);
 
+/* Reads the current row of stmt: into the object arg (a read_* function),
+ * or on to a caller's handler. Non-zero stops a scan. */
+typedef int (sqlstore_row_h)(sqlite3_stmt *stmt, void *arg);
+
+int sqlstore_prepare_ints(struct sqlstore *s, enum sqlstore_stmt id,
+			  const char *sql, const int64_t *v, int n,
+			  sqlite3_stmt **stmtp);
+int sqlstore_rows(sqlite3_stmt *stmt, sqlstore_row_h *row, void *arg);
+int sqlstore_row(sqlite3_stmt *stmt, sqlstore_row_h *row, void *arg);
+int sqlstore_select(struct sqlstore *s, enum sqlstore_stmt id,
+		    const char *sql, const int64_t *v, int n,
+		    sqlstore_row_h *row, void *arg);
+int sqlstore_exec_ints(struct sqlstore *s, enum sqlstore_stmt id,
+		       const char *sql, const int64_t *v, int n);
+int sqlstore_select_one(struct sqlstore *s, enum sqlstore_stmt id,
+			const char *sql, const int64_t *v, int n,
+			sqlstore_row_h *row, void *arg);
+
 /* sqlite_users.c */
 int sqlstore_user_insert(void *conn, struct store_user *u);
 int sqlstore_user_get(void *conn, int64_t id, struct store_user *u);

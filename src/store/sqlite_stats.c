@@ -5,6 +5,18 @@
 
 #include "store/sqlite_priv.h"
 
+static int read_stats(sqlite3_stmt *stmt, void *arg)
+{
+	struct store_stats *st = arg;
+
+	st->users = sqlite3_column_int64(stmt, 0);
+	st->confids_live = sqlite3_column_int64(stmt, 1);
+	st->mail_pending = sqlite3_column_int64(stmt, 2);
+	st->mail_sent = sqlite3_column_int64(stmt, 3);
+	st->mail_failed = sqlite3_column_int64(stmt, 4);
+	return 0;
+}
+
 int sqlstore_stats(void *conn, struct store_stats *st)
 {
 	static const char sql[] =
@@ -13,22 +25,7 @@ int sqlstore_stats(void *conn, struct store_stats *st)
 		" (SELECT count(*) FROM outbox WHERE state = 'pending'),"
 		" (SELECT count(*) FROM outbox WHERE state = 'sent'),"
 		" (SELECT count(*) FROM outbox WHERE state = 'failed')";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
 
-	err = sqlstore_prepare(s, SQS_STATS, sql, &stmt);
-	if (err)
-		goto out;
-	err = sqlstore_step_row(stmt);
-	if (err)
-		goto out;
-	st->users = sqlite3_column_int64(stmt, 0);
-	st->confids_live = sqlite3_column_int64(stmt, 1);
-	st->mail_pending = sqlite3_column_int64(stmt, 2);
-	st->mail_sent = sqlite3_column_int64(stmt, 3);
-	st->mail_failed = sqlite3_column_int64(stmt, 4);
- out:
-	sqlstore_release(s, SQS_STATS, stmt);
-	return err;
+	return sqlstore_select_one(conn, SQS_STATS, sql, NULL, 0, read_stats,
+				   st);
 }

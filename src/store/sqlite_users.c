@@ -19,8 +19,9 @@
 	" ON c.user_id = u.id AND c.kind = 'personal'" \
 	" AND c.revoked_at IS NULL "
 
-static int read_user(sqlite3_stmt *stmt, struct store_user *u)
+static int read_user(sqlite3_stmt *stmt, void *arg)
 {
+	struct store_user *u = arg;
 	int err;
 
 	memset(u, 0, sizeof(*u));
@@ -43,17 +44,21 @@ static int read_user(sqlite3_stmt *stmt, struct store_user *u)
 	return 0;
 }
 
-static int user_one(struct sqlstore *s, enum sqlstore_stmt id,
-		    sqlite3_stmt *stmt, struct store_user *u)
+/* What the admin edits of u (name, audio, numbers) into ?2..?5, as insert
+ * and update store it. */
+static int bind_profile(sqlite3_stmt *stmt, const struct store_user *u)
 {
 	int err;
 
-	err = sqlstore_step_row(stmt);
-	if (!err)
-		err = read_user(stmt, u);
+	if ((err = sqlstore_bind_text(stmt, 2, u->display_name,
+				      sizeof(u->display_name))) ||
+	    (err = sqlstore_bind_int64(stmt, 3, u->audio_enabled)) ||
+	    (err = sqlstore_bind_text(stmt, 4, u->toll_number,
+				      sizeof(u->toll_number))))
+		return err;
 
-	sqlstore_release(s, id, stmt);
-	return err;
+	return sqlstore_bind_text(stmt, 5, u->toll_free_number,
+				  sizeof(u->toll_free_number));
 }
 
 int sqlstore_user_insert(void *conn, struct store_user *u)
@@ -71,13 +76,7 @@ int sqlstore_user_insert(void *conn, struct store_user *u)
 		return err;
 
 	if ((err = sqlstore_bind_text(stmt, 1, u->email, sizeof(u->email))) ||
-	    (err = sqlstore_bind_text(stmt, 2, u->display_name,
-				      sizeof(u->display_name))) ||
-	    (err = sqlstore_bind_int64(stmt, 3, u->audio_enabled)) ||
-	    (err = sqlstore_bind_text(stmt, 4, u->toll_number,
-				      sizeof(u->toll_number))) ||
-	    (err = sqlstore_bind_text(stmt, 5, u->toll_free_number,
-				      sizeof(u->toll_free_number))) ||
+	    (err = bind_profile(stmt, u)) ||
 	    (err = sqlstore_bind_int64(stmt, 6, u->created_at)))
 		goto out;
 
@@ -95,21 +94,10 @@ int sqlstore_user_insert(void *conn, struct store_user *u)
 int sqlstore_user_get(void *conn, int64_t id, struct store_user *u)
 {
 	static const char sql[] = USER_SELECT "WHERE u.id = ?1";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { id };
 
-	err = sqlstore_prepare(s, SQS_USER_GET, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, id);
-	if (err) {
-		sqlstore_release(s, SQS_USER_GET, stmt);
-		return err;
-	}
-
-	return user_one(s, SQS_USER_GET, stmt, u);
+	return sqlstore_select_one(conn, SQS_USER_GET, sql, v, 1, read_user,
+				   u);
 }
 
 /* The email column is COLLATE NOCASE, so this finds Ada@x for ada@x. */
@@ -126,12 +114,11 @@ int sqlstore_user_get_by_email(void *conn, const char *email,
 		return err;
 
 	err = sqlstore_bind_text(stmt, 1, email, STORE_EMAIL_SIZE);
-	if (err) {
-		sqlstore_release(s, SQS_USER_GET_BY_EMAIL, stmt);
-		return err;
-	}
+	if (!err)
+		err = sqlstore_row(stmt, read_user, u);
 
-	return user_one(s, SQS_USER_GET_BY_EMAIL, stmt, u);
+	sqlstore_release(s, SQS_USER_GET_BY_EMAIL, stmt);
+	return err;
 }
 
 int sqlstore_user_update(void *conn, const struct store_user *u)
@@ -148,13 +135,7 @@ int sqlstore_user_update(void *conn, const struct store_user *u)
 		return err;
 
 	if ((err = sqlstore_bind_int64(stmt, 1, u->id)) ||
-	    (err = sqlstore_bind_text(stmt, 2, u->display_name,
-				      sizeof(u->display_name))) ||
-	    (err = sqlstore_bind_int64(stmt, 3, u->audio_enabled)) ||
-	    (err = sqlstore_bind_text(stmt, 4, u->toll_number,
-				      sizeof(u->toll_number))) ||
-	    (err = sqlstore_bind_text(stmt, 5, u->toll_free_number,
-				      sizeof(u->toll_free_number))))
+	    (err = bind_profile(stmt, u)))
 		goto out;
 
 	err = sqlstore_exec_changes(stmt);
@@ -169,20 +150,9 @@ int sqlstore_user_update(void *conn, const struct store_user *u)
 int sqlstore_user_delete(void *conn, int64_t id)
 {
 	static const char sql[] = "DELETE FROM users WHERE id = ?1";
-	struct sqlstore *s = conn;
-	sqlite3_stmt *stmt = NULL;
-	int err;
+	const int64_t v[] = { id };
 
-	err = sqlstore_prepare(s, SQS_USER_DELETE, sql, &stmt);
-	if (err)
-		return err;
-
-	err = sqlstore_bind_int64(stmt, 1, id);
-	if (!err)
-		err = sqlstore_exec_changes(stmt);
-
-	sqlstore_release(s, SQS_USER_DELETE, stmt);
-	return err;
+	return sqlstore_exec_ints(conn, SQS_USER_DELETE, sql, v, 1);
 }
 
 /* "%" + search with %, _ and \ escaped + "%", for LIKE ... ESCAPE '\'. */
@@ -209,22 +179,19 @@ static int like_pattern(const char *search, char **patp)
 	return 0;
 }
 
-static int user_scan(sqlite3_stmt *stmt, store_user_h *h, void *arg)
+struct user_scan {
+	store_user_h *h;
+	void *arg;
+};
+
+static int user_row(sqlite3_stmt *stmt, void *arg)
 {
+	struct user_scan *sc = arg;
 	struct store_user u;
-	int rc, err;
+	int err;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		err = read_user(stmt, &u);
-		if (err)
-			return err;
-
-		err = h(&u, arg);
-		if (err)
-			return err;
-	}
-
-	return sqlstore_err(rc);
+	err = read_user(stmt, &u);
+	return err ? err : sc->h(&u, sc->arg);
 }
 
 /* Keyset paging (id > after_id) keeps page N as cheap as page 1 with
@@ -239,6 +206,7 @@ int sqlstore_user_list(void *conn, const char *search, int64_t after_id,
 		"WHERE u.id > ?1 AND (u.email LIKE ?2 ESCAPE '\\'"
 		" OR u.display_name LIKE ?2 ESCAPE '\\')"
 		" ORDER BY u.id LIMIT ?3";
+	struct user_scan sc = { .h = h, .arg = arg };
 	bool all = !search || !*search;
 	enum sqlstore_stmt id = all ? SQS_USER_LIST : SQS_USER_SEARCH;
 	struct sqlstore *s = conn;
@@ -263,7 +231,7 @@ int sqlstore_user_list(void *conn, const char *search, int64_t after_id,
 					       strlen(pattern) + 1))))
 		goto out;
 
-	err = user_scan(stmt, h, arg);
+	err = sqlstore_rows(stmt, user_row, &sc);
 
  out:
 	sqlstore_release(s, id, stmt);
