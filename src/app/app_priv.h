@@ -33,6 +33,7 @@ struct app {
 	struct confid_pool *pool;
 	int64_t pool_row;   /* highest confid row the pool has seen */
 	int64_t pool_scan;  /* quarantines ending up to here are known */
+	int64_t pool_synced; /* second of the last look for new rows */
 	bool pool_stale;    /* rebuild from the database at the next sync */
 
 	/* Dial-in (dialin.c, calls.c): the abuse guard and live calls. */

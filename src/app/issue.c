@@ -7,7 +7,10 @@
  * again. So the pool may lag behind the database without harm, and it is
  * brought up to date from committed rows only:
  *  - rows issued since the last look (store_confid_scan_since) are marked,
- *    live or quarantined ones taken;
+ *    live or quarantined ones taken, at most once a second: values are
+ *    drawn at random from millions, so one issued elsewhere within the
+ *    last second is drawn again next to never, and then only costs a
+ *    retry, while a look at every issue cost every reset a round trip;
  *  - every APP_EXPIRE_SCAN_S seconds, values whose quarantine ended are
  *    marked free again (store_confid_scan_expired).
  * Both happen inside the issuing transaction, whose write lock (SQLite: BEGIN
@@ -202,12 +205,18 @@ static int pool_sync(struct app_tx *tx, int64_t now)
 	int e;
 
 	pthread_mutex_lock(&a->pool_mtx);
+	stale = a->pool_stale;
+	if (!stale && now == a->pool_synced && now - a->pool_scan <
+	    APP_EXPIRE_SCAN_S && now >= a->pool_scan) {
+		pthread_mutex_unlock(&a->pool_mtx);
+		return 0; /* looked this second already (top of file) */
+	}
+	a->pool_synced = now;
+	after = a->pool_row;
 	/* Rows this transaction inserted are visible to it: marking from
 	 * them is undone by a rebuild should it roll back. */
 	if (tx->issued)
 		tx->pool_dirty = true;
-	stale = a->pool_stale;
-	after = a->pool_row;
 	/* The expiry scan is due: this sync claims it, so that the syncs
 	 * running beside it do not run it too. The window reaches back a
 	 * little: a revocation with no quarantine (0 days) ends in the very

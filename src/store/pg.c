@@ -303,27 +303,58 @@ static int run_pipeline(struct pgstore *p, struct pipe_step *s, int n)
 	return err;
 }
 
-/* BEGIN costs no round trip of its own: pg_begin only notes it, and the
- * first statement of the transaction takes it along in its pipeline. A
- * command sent alone (a SAVEPOINT) sends it first. */
-static int flush_begin(struct pgstore *p)
+/* What waits to go out with the next statement: BEGIN (pg_begin only
+ * notes it) and a deferred write (pgstore_defer). Fills s, clears both and
+ * returns how many steps. */
+static int pending_steps(struct pgstore *p, struct pipe_step *s)
 {
-	if (!p->begin_pending)
-		return 0;
+	int k = 0;
+
+	if (p->begin_pending)
+		pipe_raw(&s[k++], "BEGIN ISOLATION LEVEL READ COMMITTED");
+	if (p->deferred) {
+		pipe_stmt(&s[k++], p->deferred_id, &p->deferred_pp);
+		p->deferred = false;
+	}
 	p->begin_pending = false;
-	return exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	return k;
+}
+
+static void clear_steps(struct pipe_step *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		PQclear(s[i].res);
+		s[i].res = NULL;
+	}
+}
+
+/* Send what is pending on its own, before a command that cannot take it
+ * along (a SAVEPOINT run with PQexec). */
+static int flush_pending(struct pgstore *p)
+{
+	struct pipe_step s[2];
+	int k, err;
+
+	k = pending_steps(p, s);
+	if (!k)
+		return 0;
+	err = run_pipeline(p, s, k);
+	clear_steps(s, k);
+	return err;
 }
 
 /* Statements ids[0..n) (prepared from sqls on first use) with their
- * parameters, as one pipeline, behind a pending BEGIN and, when savepoint,
- * inside SAVEPOINT pgstore_w ... RELEASE (only for n == 1). */
+ * parameters, as one pipeline, behind what is pending (a BEGIN, a deferred
+ * write: an error of the latter is returned as this call's) and, when
+ * savepoint, inside SAVEPOINT pgstore_w ... RELEASE (only for n == 1). */
 static int run_steps(struct pgstore *p, const enum pgstore_stmt *ids,
 		     const char *const *sqls, const struct pgparams *const *pps,
 		     int n, bool savepoint, PGresult **results)
 {
-	struct pipe_step s[PGSTORE_MAX_STEPS + 3];
-	bool begin = p->begin_pending;
-	int i, k = 0, first, err;
+	struct pipe_step s[PGSTORE_MAX_STEPS + 4];
+	int i, k, first, err;
 
 	for (i = 0; i < n; i++) {
 		results[i] = NULL;
@@ -339,12 +370,10 @@ static int run_steps(struct pgstore *p, const enum pgstore_stmt *ids,
 	}
 
 	/* One statement alone: no pipeline needed. */
-	if (!begin && !savepoint && n == 1)
+	if (!p->begin_pending && !p->deferred && !savepoint && n == 1)
 		return exec_prepared(p, ids[0], pps[0], &results[0]);
 
-	p->begin_pending = false;
-	if (begin)
-		pipe_raw(&s[k++], "BEGIN ISOLATION LEVEL READ COMMITTED");
+	k = pending_steps(p, s);
 	if (savepoint)
 		pipe_raw(&s[k++], "SAVEPOINT pgstore_w");
 	first = k;
@@ -405,6 +434,42 @@ int pgstore_pipeline(struct pgstore *p, const struct pgstore_step *steps,
 	return run_steps(p, ids, sqls, pps, n, false, results);
 }
 
+int pgstore_defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		  const struct pgparams *pp)
+{
+	size_t used = 0, len;
+	int i, err;
+
+	if (pp->err)
+		return pp->err;
+	if (!pgstore_in_tx(p))
+		return pgstore_run(p, id, sql, pp, false, NULL);
+	/* One at a time: an earlier one goes out first. */
+	if (p->deferred && (err = flush_pending(p)))
+		return err;
+	err = prepare(p, id, sql, pp->n);
+	if (err)
+		return err;
+
+	memset(&p->deferred_pp, 0, sizeof(p->deferred_pp));
+	for (i = 0; i < pp->n; i++) {
+		if (!pp->v[i]) {
+			p->deferred_pp.v[i] = NULL;
+			continue;
+		}
+		len = strlen(pp->v[i]) + 1;
+		if (len > sizeof(p->deferred_buf) - used) /* too big: now */
+			return pgstore_run(p, id, sql, pp, false, NULL);
+		memcpy(p->deferred_buf + used, pp->v[i], len);
+		p->deferred_pp.v[i] = p->deferred_buf + used;
+		used += len;
+	}
+	p->deferred_pp.n = pp->n;
+	p->deferred_id = id;
+	p->deferred = true;
+	return 0;
+}
+
 int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
 		    const char *sql, const struct pgparams *pp)
 {
@@ -463,7 +528,7 @@ int pgstore_atomic_begin(struct pgstore *p, bool *own_tx)
 			return err;
 		return exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED");
 	}
-	err = flush_begin(p);
+	err = flush_pending(p);
 	if (err)
 		return err;
 	return exec_simple(p, "SAVEPOINT pgstore_a");
@@ -537,7 +602,7 @@ static int pg_begin(void *conn)
 	err = ensure_conn(p);
 	if (err)
 		return err;
-	/* Sent with the transaction's first statement (flush_begin). */
+	/* Sent with the transaction's first statement (pending_steps). */
 	p->begin_pending = true;
 	return 0;
 }
@@ -547,16 +612,31 @@ static int pg_begin(void *conn)
 static int pg_commit(void *conn)
 {
 	struct pgstore *p = conn;
+	struct pipe_step s[3];
 	PGresult *res;
-	int err;
+	int k, err;
 
-	if (p->begin_pending) {
+	if (p->begin_pending && !p->deferred) {
 		p->begin_pending = false; /* nothing ran: nothing to commit */
 		return 0;
 	}
 	if (PQtransactionStatus(p->conn) == PQTRANS_INERROR) {
+		p->deferred = false;
 		(void)exec_simple(p, "ROLLBACK");
 		return EIO;
+	}
+
+	if (p->deferred) {
+		/* The deferred write and COMMIT: one round trip. */
+		k = pending_steps(p, s);
+		pipe_raw(&s[k++], "COMMIT");
+		err = run_pipeline(p, s, k);
+		if (!err && strcmp(PQcmdStatus(s[k - 1].res), "COMMIT"))
+			err = EIO;
+		clear_steps(s, k);
+		if (err && pgstore_in_tx(p))
+			(void)exec_simple(p, "ROLLBACK"); /* the write failed */
+		return err;
 	}
 
 	res = PQexec(p->conn, "COMMIT");
@@ -572,6 +652,7 @@ static int pg_rollback(void *conn)
 {
 	struct pgstore *p = conn;
 
+	p->deferred = false; /* never sent: nothing to undo */
 	if (p->begin_pending) {
 		p->begin_pending = false;
 		return 0;

@@ -178,7 +178,11 @@ int pgstore_setting_list(void *conn, store_setting_h *h, void *arg)
 	return err;
 }
 
-/* An empty detail is stored as "{}" so the column always holds JSON. */
+/* An empty detail is stored as "{}" so the column always holds JSON.
+ * Inside a transaction the record goes out with the next statement or the
+ * COMMIT (pgstore_defer): a->id stays 0 then (nothing reads it), and a
+ * refusal fails the commit instead, which rolls the use case back as a
+ * refusal here would. */
 int pgstore_audit_insert(void *conn, struct store_audit *a)
 {
 	static const char sql[] =
@@ -195,6 +199,10 @@ int pgstore_audit_insert(void *conn, struct store_audit *a)
 	pgp_text(&pp, a->target, sizeof(a->target));
 	pgp_text(&pp, detail, sizeof(a->detail));
 
+	if (pgstore_in_tx(conn)) {
+		a->id = 0;
+		return pgstore_defer(conn, PGS_AUDIT_INSERT, sql, &pp);
+	}
 	err = pgstore_run(conn, PGS_AUDIT_INSERT, sql, &pp, false, &res);
 	if (!err)
 		a->id = pgstore_int(res, 0, 0);

@@ -18,8 +18,10 @@
  *
  * Round trips are what a transaction here mostly costs, so: BEGIN goes out
  * with the transaction's first statement, a savepoint with its statement
- * and its RELEASE, and statements that belong together (lock, then read a
- * user) go as one pipeline (pgstore_pipeline, libpq's pipeline mode). */
+ * and its RELEASE, statements that belong together (lock, then read a
+ * user) go as one pipeline (pgstore_pipeline, libpq's pipeline mode), and
+ * the audit record, a use case's last write, goes with the COMMIT
+ * (pgstore_defer). */
 #ifndef DIALCONF_STORE_PG_PRIV_H
 #define DIALCONF_STORE_PG_PRIV_H
 
@@ -96,21 +98,6 @@ enum pgstore_stmt {
 	PGS_COUNT_ /* keep last */
 };
 
-struct pgstore {
-	PGconn *conn;
-	bool prepared[PGS_COUNT_];
-	bool begin_pending; /* BEGIN noted, not sent yet (pg.c) */
-};
-
-/* One migration step (pg_schema.c), as in sqlite_priv.h. */
-struct pgstore_migration {
-	int version;
-	const char *sql;
-};
-
-extern const struct pgstore_migration pgstore_migrations[];
-extern const size_t pgstore_migration_count;
-
 /* The parameters of one statement as text (NULL = SQL NULL). A helper that
  * fails records the first error in err; pgstore_run refuses to run then. */
 #define PGSTORE_MAX_PARAMS 16
@@ -122,6 +109,27 @@ struct pgparams {
 	int n;
 	int err;
 };
+
+struct pgstore {
+	PGconn *conn;
+	bool prepared[PGS_COUNT_];
+	/* Sent with the next statement or COMMIT (pg.c): BEGIN, and one
+	 * deferred write with a copy of its parameters (pgstore_defer). */
+	bool begin_pending;
+	bool deferred;
+	enum pgstore_stmt deferred_id;
+	struct pgparams deferred_pp;
+	char deferred_buf[4096];
+};
+
+/* One migration step (pg_schema.c), as in sqlite_priv.h. */
+struct pgstore_migration {
+	int version;
+	const char *sql;
+};
+
+extern const struct pgstore_migration pgstore_migrations[];
+extern const size_t pgstore_migration_count;
 
 void pgp_int(struct pgparams *pp, int64_t v);
 void pgp_opt_int(struct pgparams *pp, int64_t v); /* 0 -> NULL */
@@ -152,6 +160,12 @@ struct pgstore_step {
 };
 int pgstore_pipeline(struct pgstore *p, const struct pgstore_step *steps,
 		     int n, PGresult **results);
+/* A write whose result nobody reads and whose refusal fails the use case
+ * anyway (the audit record): inside a transaction it is not sent now but
+ * with the transaction's next statement or its COMMIT, saving a round
+ * trip; an error it meets is returned there. Outside one it runs now. */
+int pgstore_defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		  const struct pgparams *pp);
 /* A write: 0 if it changed a row, ENOENT if it matched none. */
 int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
 		    const char *sql, const struct pgparams *pp);

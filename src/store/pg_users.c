@@ -19,13 +19,17 @@
 
 #include "store/pg_priv.h"
 
+/* The live personal ID as a correlated subquery, not a join: each user
+ * row costs one probe of conference_ids_live_personal whatever the plan.
+ * As a LEFT JOIN, a generic plan made while the tables were small (a new
+ * database) could be a hash join that reads every live ID at each call,
+ * and such a plan stays cached for the life of the connection. */
 #define USER_SELECT \
 	"SELECT u.id, u.email, u.display_name, u.audio_enabled," \
 	" u.toll_number, u.toll_free_number, u.pin_hash IS NOT NULL," \
-	" c.value, u.created_at" \
-	" FROM users u LEFT JOIN conference_ids c" \
-	" ON c.user_id = u.id AND c.kind = 'personal'" \
-	" AND c.revoked_at IS NULL "
+	" (SELECT c.value FROM conference_ids c WHERE c.user_id = u.id" \
+	"  AND c.kind = 'personal' AND c.revoked_at IS NULL)," \
+	" u.created_at FROM users u "
 
 /* The expression of the unique index users_email: ASCII case folded. */
 #define EMAIL_KEY(x) "lower(" x " COLLATE \"C\")"
