@@ -12,7 +12,9 @@
  *   - GLOB checks -> regular expressions; json_valid(x) -> x::json, whose
  *     failure (SQLSTATE 22P02) maps to EINVAL as a CHECK does;
  *   - each trigger -> a plpgsql function raising unique_violation (23505),
- *     mapped to EEXIST as SQLite's RAISE(ABORT) is.
+ *     mapped to EEXIST as SQLite's RAISE(ABORT) is; where SQLite's WHEN
+ *     says all, the condition is the trigger's WHEN clause, so the common
+ *     case runs no function (conference_ids_history).
  *
  * Under concurrency (several nodes) a trigger that only looks at other
  * rows could be fooled by a transaction not yet committed, so:
@@ -86,25 +88,8 @@ static const char migration_1[] =
 	" END $$;"
 	"CREATE TRIGGER conference_ids_personal_enabled"
 	" BEFORE INSERT ON conference_ids"
-	" FOR EACH ROW EXECUTE FUNCTION conference_ids_insert();"
-
-	"CREATE FUNCTION conference_ids_update() RETURNS trigger"
-	" LANGUAGE plpgsql AS $$ BEGIN"
-	"  IF NEW.\"row\" <> OLD.\"row\" OR NEW.value <> OLD.value"
-	"   OR NEW.kind <> OLD.kind OR NEW.issued_at <> OLD.issued_at"
-	"   OR NEW.meeting_id IS DISTINCT FROM OLD.meeting_id"
-	"   OR (NEW.user_id IS DISTINCT FROM OLD.user_id"
-	"       AND NEW.user_id IS NOT NULL)"
-	"   OR (OLD.revoked_at IS NOT NULL"
-	"       AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at) THEN"
-	"   RAISE EXCEPTION 'conference ID history is fixed'"
-	"    USING ERRCODE = 'unique_violation';"
-	"  END IF;"
-	"  RETURN NEW;"
-	" END $$;"
-	"CREATE TRIGGER conference_ids_history"
-	" BEFORE UPDATE ON conference_ids"
-	" FOR EACH ROW EXECUTE FUNCTION conference_ids_update();"
+	" FOR EACH ROW WHEN (NEW.kind = 'personal' AND NEW.revoked_at IS NULL)"
+	" EXECUTE FUNCTION conference_ids_insert();"
 
 	"CREATE FUNCTION dialconf_refuse() RETURNS trigger"
 	" LANGUAGE plpgsql AS $$ BEGIN"
@@ -114,6 +99,20 @@ static const char migration_1[] =
 	" BEFORE DELETE ON conference_ids"
 	" FOR EACH ROW EXECUTE FUNCTION"
 	" dialconf_refuse('conference ID history is kept');"
+
+	/* The history rule as the trigger's WHEN clause, so the usual update
+	 * (a revocation) runs no function at all. */
+	"CREATE TRIGGER conference_ids_history"
+	" BEFORE UPDATE ON conference_ids"
+	" FOR EACH ROW WHEN (NEW.\"row\" <> OLD.\"row\""
+	"  OR NEW.value <> OLD.value"
+	"  OR NEW.kind <> OLD.kind OR NEW.issued_at <> OLD.issued_at"
+	"  OR NEW.meeting_id IS DISTINCT FROM OLD.meeting_id"
+	"  OR (NEW.user_id IS DISTINCT FROM OLD.user_id"
+	"      AND NEW.user_id IS NOT NULL)"
+	"  OR (OLD.revoked_at IS NOT NULL"
+	"      AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at))"
+	" EXECUTE FUNCTION dialconf_refuse('conference ID history is fixed');"
 
 	"CREATE FUNCTION users_disable() RETURNS trigger"
 	" LANGUAGE plpgsql AS $$ BEGIN"
