@@ -441,7 +441,10 @@ await test('Edit: disable and enable audio conferencing, choose numbers from the
   await dialog.waitFor({ state: 'detached' });
   await until(async () => /^\d{7}$/.test((await confidCell.textContent()).trim()), 'a new ID after enabling');
   newId = (await confidCell.textContent()).trim();
-  eq(await page.evaluate(() => document.activeElement && document.activeElement.id), 'ac-edit', 'focus returns to Edit');
+  // The dialog hands focus back from its close event, a task after the
+  // dialog leaves the page: wait for it rather than read it at once.
+  await until(async () => (await page.evaluate(() => document.activeElement && document.activeElement.id)) === 'ac-edit',
+    'focus back on Edit after the dialog closed');
 });
 
 await test('Users: server-side paging with Next and Previous', async () => {
