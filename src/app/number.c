@@ -261,8 +261,13 @@ static int normalize_arg(const char *in, char *out, size_t size,
 	return 0;
 }
 
-int app_number_remove(struct app *a, const char *actor, const char *number,
-		      struct app_err *err)
+/* One use case on an existing number: normalise it, then run tx_fn in a
+ * transaction of its own. */
+static int number_use_case(struct app *a, const char *actor,
+			   const char *number,
+			   int (*tx_fn)(struct app_tx *, const char *,
+					const char *, struct app_err *),
+			   struct app_err *err)
 {
 	char e164[E164_SIZE];
 	struct app_tx tx;
@@ -275,8 +280,14 @@ int app_number_remove(struct app *a, const char *actor, const char *number,
 	e = app_tx_begin(a, &tx, err);
 	if (e)
 		return e;
-	e = remove_tx(&tx, actor, e164, err);
+	e = tx_fn(&tx, actor, e164, err);
 	return app_tx_end(&tx, e, err);
+}
+
+int app_number_remove(struct app *a, const char *actor, const char *number,
+		      struct app_err *err)
+{
+	return number_use_case(a, actor, number, remove_tx, err);
 }
 
 static int default_tx(struct app_tx *tx, const char *actor,
@@ -302,19 +313,7 @@ static int default_tx(struct app_tx *tx, const char *actor,
 int app_number_set_default(struct app *a, const char *actor,
 			   const char *number, struct app_err *err)
 {
-	char e164[E164_SIZE];
-	struct app_tx tx;
-	int e;
-
-	app_err_clear(err);
-	e = normalize_arg(number, e164, sizeof(e164), err);
-	if (e)
-		return e;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = default_tx(&tx, actor, e164, err);
-	return app_tx_end(&tx, e, err);
+	return number_use_case(a, actor, number, default_tx, err);
 }
 
 int app_number_list(struct app *a, store_number_h *h, void *arg,

@@ -20,54 +20,27 @@
 #include "app/app.h"
 #include "app/app_priv.h"
 #include "core/secret.h"
+#include "fixture_app.h"
 
 #define USER "admin"
 #define PASS "correct horse battery"
 #define T0 ((int64_t)1800000000)
 
-struct fx {
-	char dir[256];
-	struct app *a;
-};
-
-static int rm_cb(const char *path, const struct stat *sb, int flag,
-		 struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup(void **state)
+/* The shared app fixture, plus the admin account every test signs in as. */
+static int setup_admin(void **state)
 {
 	struct app_err err = { "" };
-	const char *tmp = getenv("TMPDIR");
-	struct fx *f = calloc(1, sizeof(*f));
 	bool created = false;
+	struct fx *f;
 
-	if (!f || secret_init())
+	if (secret_init() || setup(state))
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_session.XXXXXX",
-		 tmp && tmp[0] ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
-		return -1;
-	if (app_open(&f->a, "sqlite:", f->dir, 2, &err) ||
-	    app_admin_passwd(f->a, USER, PASS, &created, &err) || !created) {
+	f = *state;
+	if (app_admin_passwd(f->a, USER, PASS, &created, &err) || !created) {
 		fprintf(stderr, "setup: %s\n", err.detail);
+		teardown(state);
 		return -1;
 	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	app_close(f->a);
-	nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
 	return 0;
 }
 
@@ -345,7 +318,7 @@ static void test_passwd(void **state)
 					  &created, &err), EINVAL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_admin, teardown)
 
 int main(void)
 {
