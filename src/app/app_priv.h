@@ -12,10 +12,21 @@
 
 #include "app/app.h"
 #include "core/confid.h"
+#include "core/secret.h"
 #include "store/store.h"
 
 /* Seconds between scans for quarantines that have ended. */
 #define APP_EXPIRE_SCAN_S 60
+
+/* API tokens found in the database within the current second are taken
+ * without asking it again (credential.c): a token used by many requests
+ * costs one lookup a second, not one each. */
+#define APP_TOKENS_SEEN 8
+struct app_token_seen {
+	char digest[SECRET_DIGEST_SIZE];
+	char actor[STORE_NAME_SIZE];
+	int64_t at; /* app_now() of the lookup; 0: empty slot */
+};
 
 struct app {
 	char *db_url;
@@ -35,6 +46,13 @@ struct app {
 	int64_t pool_scan;  /* quarantines ending up to here are known */
 	int64_t pool_synced; /* second of the last look for new rows */
 	bool pool_stale;    /* rebuild from the database at the next sync */
+	/* conferenceIdQuarantineDays as read at quarantine_days_at (an
+	 * app_now() second; 0: not read), for app_confid_revoke. */
+	long quarantine_days;
+	int64_t quarantine_days_at;
+
+	pthread_mutex_t token_mtx;
+	struct app_token_seen tokens_seen[APP_TOKENS_SEEN];
 
 	/* Dial-in (dialin.c, calls.c): the abuse guard and live calls. */
 	struct app_dialin *dialin;
@@ -75,6 +93,8 @@ struct store *app_conn_get(struct app *a);
 void app_conn_put(struct app *a, struct store *st);
 int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err);
 int app_tx_end(struct app_tx *tx, int e, struct app_err *err);
+/* Settings were changed through this node: drop what was kept of them. */
+void app_settings_changed(struct app *a);
 int app_audit(struct app_tx *tx, const char *actor, const char *action,
 	      const char *target, json_t *detail);
 int app_setting_text(struct store *st, const char *name, char *out,

@@ -393,6 +393,40 @@ int app_confid_issue(struct app_tx *tx, const char *actor,
 	return EIO;
 }
 
+/* conferenceIdQuarantineDays, read at most once a second: every reset
+ * needs it, and a query for it cost each one a round trip. A change through
+ * this node applies at once (app_settings_changed), one through another
+ * node within a second. */
+static int quarantine_days(struct app_tx *tx, int64_t now, long *days)
+{
+	struct app *a = tx->a;
+	bool fresh;
+	int e;
+
+	pthread_mutex_lock(&a->pool_mtx);
+	fresh = a->quarantine_days_at == now;
+	*days = a->quarantine_days;
+	pthread_mutex_unlock(&a->pool_mtx);
+	if (fresh)
+		return 0;
+
+	e = app_setting_int(tx->st, "conferenceIdQuarantineDays", days);
+	if (e)
+		return e;
+	pthread_mutex_lock(&a->pool_mtx);
+	a->quarantine_days = *days;
+	a->quarantine_days_at = now;
+	pthread_mutex_unlock(&a->pool_mtx);
+	return 0;
+}
+
+void app_settings_changed(struct app *a)
+{
+	pthread_mutex_lock(&a->pool_mtx);
+	a->quarantine_days_at = 0;
+	pthread_mutex_unlock(&a->pool_mtx);
+}
+
 /* Revoke the live ID value and quarantine it for conferenceIdQuarantineDays.
  * It stays taken in the pool; the expiry scan frees it later. */
 int app_confid_revoke(struct app_tx *tx, uint32_t value)
@@ -401,7 +435,7 @@ int app_confid_revoke(struct app_tx *tx, uint32_t value)
 	long days;
 	int e;
 
-	e = app_setting_int(tx->st, "conferenceIdQuarantineDays", &days);
+	e = quarantine_days(tx, now, &days);
 	if (e)
 		return e;
 	if (days < 0)

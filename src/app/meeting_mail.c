@@ -408,6 +408,8 @@ int app_meetings_reissue_tx(struct app_tx *tx, const char *actor,
 	*updated = 0;
 	tx->meetings_list[0] = '\0';
 	tx->invitations_updated = update_invitations;
+	if (!u->has_meetings)
+		return 0; /* most users: no query for meetings */
 	e = store_meeting_list(tx->st, u->id, app_now(), 0, mlist_add, &x);
 	for (i = 0; i < x.n && !e; i++) {
 		if (x.v[i].state != STORE_MEETING_SCHEDULED)

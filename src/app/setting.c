@@ -154,6 +154,8 @@ int app_settings_set(struct app *a, const char *actor, const char *const *names,
 		goto out;
 	e = set_tx(&tx, actor, defs, canon, n);
 	e = app_tx_end(&tx, e, err);
+	if (!e)
+		app_settings_changed(a);
  out:
 	free(canon);
 	free(defs);

@@ -5,13 +5,14 @@
  * "postgresql://...", e.g. postgres://dialconf@db.example.org/dialconf.
  * The data directory is not used.
  *
- * Transactions are READ COMMITTED. The invariants do not depend on the
- * isolation level: they are unique indexes, an exclusion constraint and
- * triggers that lock what they read (pg_schema.c), all of which PostgreSQL
- * enforces between concurrent transactions. READ COMMITTED keeps the issue
- * loop of src/app/issue.c working as on SQLite: after an insert is refused
- * because another node committed the same value a moment ago, the next
- * statement (the lookup that tells the pool) sees that row, where a
+ * Transactions are READ COMMITTED. The invariants are unique indexes and
+ * triggers that lock what they read (pg_schema.c), which PostgreSQL
+ * enforces between concurrent transactions; the insert trigger of
+ * conference_ids counts on READ COMMITTED to see, after its lock wait, what
+ * the transaction it waited for committed. READ COMMITTED also keeps the
+ * issue loop of src/app/issue.c working as on SQLite: after an insert is
+ * refused because another node committed the same value a moment ago, the
+ * next statement (the lookup that tells the pool) sees that row, where a
  * REPEATABLE READ snapshot would not. What SQLite's single writer gives for
  * free, that two resets of one user run one after the other, comes from a
  * row lock: reading a user inside a transaction locks the user's row
@@ -208,6 +209,7 @@ struct pipe_step {
 	const char *sql;
 	char name[16];
 	const struct pgparams *pp;
+	bool needs_row; /* changing no row is ENOENT (pgstore_defer_changes) */
 	PGresult *res; /* its result, when it ran without error */
 };
 
@@ -223,6 +225,13 @@ static void pipe_stmt(struct pipe_step *s, enum pgstore_stmt id,
 	memset(s, 0, sizeof(*s));
 	stmt_name(s->name, sizeof(s->name), id);
 	s->pp = pp;
+}
+
+static bool changed_rows(PGresult *res)
+{
+	const char *n = PQcmdTuples(res);
+
+	return n && *n && strcmp(n, "0");
 }
 
 /* Send all steps, then read all results: one round trip however many steps
@@ -278,6 +287,8 @@ static int run_pipeline(struct pgstore *p, struct pipe_step *s, int n)
 			PQclear(res);
 		}
 		else {
+			if (s[i].needs_row && !changed_rows(res))
+				err = err ? err : ENOENT;
 			s[i].res = res;
 		}
 		/* The NULL that ends this step's results. */
@@ -313,7 +324,8 @@ static int pending_steps(struct pgstore *p, struct pipe_step *s)
 	if (p->begin_pending)
 		pipe_raw(&s[k++], "BEGIN ISOLATION LEVEL READ COMMITTED");
 	if (p->deferred) {
-		pipe_stmt(&s[k++], p->deferred_id, &p->deferred_pp);
+		pipe_stmt(&s[k], p->deferred_id, &p->deferred_pp);
+		s[k++].needs_row = p->deferred_needs_row;
 		p->deferred = false;
 	}
 	p->begin_pending = false;
@@ -347,13 +359,12 @@ static int flush_pending(struct pgstore *p)
 
 /* Statements ids[0..n) (prepared from sqls on first use) with their
  * parameters, as one pipeline, behind what is pending (a BEGIN, a deferred
- * write: an error of the latter is returned as this call's) and, when
- * savepoint, inside SAVEPOINT pgstore_w ... RELEASE (only for n == 1). */
+ * write: an error of the latter is returned as this call's). */
 static int run_steps(struct pgstore *p, const enum pgstore_stmt *ids,
 		     const char *const *sqls, const struct pgparams *const *pps,
-		     int n, bool savepoint, PGresult **results)
+		     int n, PGresult **results)
 {
-	struct pipe_step s[PGSTORE_MAX_STEPS + 4];
+	struct pipe_step s[PGSTORE_MAX_STEPS + 2];
 	int i, k, first, err;
 
 	for (i = 0; i < n; i++) {
@@ -370,28 +381,16 @@ static int run_steps(struct pgstore *p, const enum pgstore_stmt *ids,
 	}
 
 	/* One statement alone: no pipeline needed. */
-	if (!p->begin_pending && !p->deferred && !savepoint && n == 1)
+	if (!p->begin_pending && !p->deferred && n == 1)
 		return exec_prepared(p, ids[0], pps[0], &results[0]);
 
-	k = pending_steps(p, s);
-	if (savepoint)
-		pipe_raw(&s[k++], "SAVEPOINT pgstore_w");
-	first = k;
+	first = k = pending_steps(p, s);
 	for (i = 0; i < n; i++)
 		pipe_stmt(&s[k++], ids[i], pps[i]);
-	if (savepoint)
-		pipe_raw(&s[k++], "RELEASE SAVEPOINT pgstore_w");
 
 	err = run_pipeline(p, s, k);
-	if (err && savepoint && s[first - 1].res && !s[first].res) {
-		/* The savepoint was taken and the statement refused: undo it
-		 * alone; the transaction goes on, as SQLite's does after a
-		 * constraint error. */
-		(void)exec_simple(p, "ROLLBACK TO SAVEPOINT pgstore_w;"
-				  " RELEASE SAVEPOINT pgstore_w");
-	}
 	for (i = 0; i < k; i++) {
-		if (!err && i >= first && i < first + n)
+		if (!err && i >= first)
 			results[i - first] = s[i].res;
 		else
 			PQclear(s[i].res);
@@ -400,15 +399,14 @@ static int run_steps(struct pgstore *p, const enum pgstore_stmt *ids,
 }
 
 int pgstore_run(struct pgstore *p, enum pgstore_stmt id, const char *sql,
-		const struct pgparams *pp, bool undo_alone, PGresult **resp)
+		const struct pgparams *pp, PGresult **resp)
 {
 	PGresult *res = NULL;
 	int err;
 
 	if (resp)
 		*resp = NULL;
-	err = run_steps(p, &id, &sql, &pp, 1,
-			undo_alone && pgstore_in_tx(p), &res);
+	err = run_steps(p, &id, &sql, &pp, 1, &res);
 	if (err || !resp)
 		PQclear(res);
 	else
@@ -431,11 +429,11 @@ int pgstore_pipeline(struct pgstore *p, const struct pgstore_step *steps,
 		sqls[i] = steps[i].sql;
 		pps[i] = steps[i].pp;
 	}
-	return run_steps(p, ids, sqls, pps, n, false, results);
+	return run_steps(p, ids, sqls, pps, n, results);
 }
 
-int pgstore_defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
-		  const struct pgparams *pp)
+static int defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		 const struct pgparams *pp, bool needs_row)
 {
 	size_t used = 0, len;
 	int i, err;
@@ -443,7 +441,8 @@ int pgstore_defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 	if (pp->err)
 		return pp->err;
 	if (!pgstore_in_tx(p))
-		return pgstore_run(p, id, sql, pp, false, NULL);
+		return needs_row ? pgstore_changes(p, id, sql, pp) :
+			pgstore_run(p, id, sql, pp, NULL);
 	/* One at a time: an earlier one goes out first. */
 	if (p->deferred && (err = flush_pending(p)))
 		return err;
@@ -459,30 +458,42 @@ int pgstore_defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 		}
 		len = strlen(pp->v[i]) + 1;
 		if (len > sizeof(p->deferred_buf) - used) /* too big: now */
-			return pgstore_run(p, id, sql, pp, false, NULL);
+			return needs_row ? pgstore_changes(p, id, sql, pp) :
+				pgstore_run(p, id, sql, pp, NULL);
 		memcpy(p->deferred_buf + used, pp->v[i], len);
 		p->deferred_pp.v[i] = p->deferred_buf + used;
 		used += len;
 	}
 	p->deferred_pp.n = pp->n;
 	p->deferred_id = id;
+	p->deferred_needs_row = needs_row;
 	p->deferred = true;
 	return 0;
+}
+
+int pgstore_defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		  const struct pgparams *pp)
+{
+	return defer(p, id, sql, pp, false);
+}
+
+int pgstore_defer_changes(struct pgstore *p, enum pgstore_stmt id,
+			  const char *sql, const struct pgparams *pp)
+{
+	return defer(p, id, sql, pp, true);
 }
 
 int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
 		    const char *sql, const struct pgparams *pp)
 {
 	PGresult *res = NULL;
-	const char *n;
 	int err;
 
-	err = pgstore_run(p, id, sql, pp, false, &res);
+	err = pgstore_run(p, id, sql, pp, &res);
 	if (err)
 		return err;
 
-	n = PQcmdTuples(res);
-	err = n && *n && strcmp(n, "0") ? 0 : ENOENT;
+	err = changed_rows(res) ? 0 : ENOENT;
 	PQclear(res);
 	return err;
 }
@@ -492,7 +503,7 @@ int pgstore_one(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 {
 	int err;
 
-	err = pgstore_run(p, id, sql, pp, false, resp);
+	err = pgstore_run(p, id, sql, pp, resp);
 	if (err)
 		return err;
 
@@ -624,6 +635,14 @@ static int pg_commit(void *conn)
 		p->deferred = false;
 		(void)exec_simple(p, "ROLLBACK");
 		return EIO;
+	}
+	/* A write that must change a row is checked before COMMIT goes. */
+	if (p->deferred && p->deferred_needs_row) {
+		err = flush_pending(p);
+		if (err) {
+			(void)exec_simple(p, "ROLLBACK");
+			return err;
+		}
 	}
 
 	if (p->deferred) {

@@ -1,8 +1,9 @@
 /* pg_confid: conference IDs in the PostgreSQL backend, the mirror of
  * sqlite_confid.c. The database refuses a second live row of a value, a
  * second live personal ID of a user and a value still in quarantine
- * (pg_schema.c); those come back as SQLSTATE 23505/23P01 and leave as
- * EEXIST. In the struct, 0 stands for SQL NULL.
+ * (pg_schema.c): its insert trigger skips such a row, which leaves here as
+ * EEXIST with the transaction still usable. In the struct, 0 stands for SQL
+ * NULL.
  *
  * scan_since and the pool: row numbers come from a sequence, taken when a
  * row is inserted, while rows become visible when their transaction
@@ -99,7 +100,7 @@ static int confid_paged(struct pgstore *p, enum pgstore_stmt id,
 		pgp_int(&pp, bound);
 		pgp_int(&pp, after_row);
 		pgp_int(&pp, SCAN_PAGE);
-		err = pgstore_run(p, id, sql, &pp, false, &res);
+		err = pgstore_run(p, id, sql, &pp, &res);
 		if (err)
 			return err;
 		n = PQntuples(res);
@@ -129,9 +130,11 @@ int pgstore_confid_insert(void *conn, struct store_confid *c)
 	pgp_opt_int(&pp, c->meeting_id);
 	pgp_int(&pp, c->issued_at);
 
-	/* The one write whose refusal the caller goes on after (the issue
-	 * loop draws another value): it alone runs under a savepoint. */
-	err = pgstore_run(conn, PGS_CONFID_INSERT, sql, &pp, true, &res);
+	/* No row back: the trigger refused the value or the owner, and the
+	 * transaction goes on (the issue loop draws another value). */
+	err = pgstore_run(conn, PGS_CONFID_INSERT, sql, &pp, &res);
+	if (!err && PQntuples(res) < 1)
+		err = EEXIST;
 	if (!err) {
 		c->row = pgstore_int(res, 0, 0);
 		c->revoked_at = 0;
@@ -141,7 +144,10 @@ int pgstore_confid_insert(void *conn, struct store_confid *c)
 	return err;
 }
 
-/* ENOENT if value has no live row. */
+/* ENOENT if value has no live row. Inside a transaction it goes out with
+ * the next statement (a reset: the insert of the new ID), and the ENOENT
+ * comes from there: every caller revokes a value it just read as live and
+ * gives up on any error. */
 int pgstore_confid_revoke(void *conn, uint32_t value, int64_t at,
 			  int64_t quarantine_until)
 {
@@ -154,7 +160,7 @@ int pgstore_confid_revoke(void *conn, uint32_t value, int64_t at,
 	pgp_int(&pp, value);
 	pgp_int(&pp, at);
 	pgp_int(&pp, quarantine_until);
-	return pgstore_changes(conn, PGS_CONFID_REVOKE, sql, &pp);
+	return pgstore_defer_changes(conn, PGS_CONFID_REVOKE, sql, &pp);
 }
 
 /* The dial-in hot path: one probe of conference_ids_value, newest row. */
@@ -220,7 +226,7 @@ int pgstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
 
 	pgp_int(&pp, from);
 	pgp_int(&pp, to);
-	err = pgstore_run(conn, PGS_CONFID_EXPIRED, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_CONFID_EXPIRED, sql, &pp, &res);
 	if (!err)
 		err = confid_each(res, h, arg, NULL);
 	PQclear(res);
@@ -241,7 +247,7 @@ int pgstore_confid_oldest_quarantined(void *conn, int64_t now,
 }
 
 /* Cut the quarantine of value short at now, so an issue at now or later
- * passes the exclusion constraint. ENOENT if value is not quarantined. */
+ * passes the insert trigger. ENOENT if value is not quarantined. */
 int pgstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now)
 {
 	static const char sql[] =

@@ -74,7 +74,7 @@ int pgstore_meeting_insert(void *conn, struct store_meeting *m)
 	pgp_text(&pp, state, strlen(state) + 1);
 	pgp_int(&pp, m->created_at);
 
-	err = pgstore_run(conn, PGS_MEETING_INSERT, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_MEETING_INSERT, sql, &pp, &res);
 	if (!err)
 		m->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -133,7 +133,7 @@ int pgstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
 		pgp_int(&pp, organizer_id);
 	err = pgstore_run(conn, organizer_id ? PGS_MEETING_LIST_ORGANIZER :
 			  PGS_MEETING_LIST, organizer_id ? sql_org : sql_all,
-			  &pp, false, &res);
+			  &pp, &res);
 	if (!err)
 		err = meeting_each(res, h, arg);
 	PQclear(res);
@@ -151,7 +151,7 @@ int pgstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 	int err;
 
 	pgp_int(&pp, ended_by);
-	err = pgstore_run(conn, PGS_MEETING_LIVE_ENDED, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_MEETING_LIVE_ENDED, sql, &pp, &res);
 	if (!err)
 		err = meeting_each(res, h, arg);
 	PQclear(res);
@@ -170,7 +170,7 @@ int pgstore_attendee_add(void *conn, int64_t meeting_id, const char *email)
 
 	pgp_int(&pp, meeting_id);
 	pgp_text(&pp, email, strlen(email) + 1);
-	return pgstore_run(conn, PGS_ATTENDEE_ADD, sql, &pp, false, NULL);
+	return pgstore_run(conn, PGS_ATTENDEE_ADD, sql, &pp, NULL);
 }
 
 int pgstore_attendee_list(void *conn, int64_t meeting_id,
@@ -185,7 +185,7 @@ int pgstore_attendee_list(void *conn, int64_t meeting_id,
 	int i, err;
 
 	pgp_int(&pp, meeting_id);
-	err = pgstore_run(conn, PGS_ATTENDEE_LIST, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_ATTENDEE_LIST, sql, &pp, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = pgstore_text(res, i, 0, email, sizeof(email));
 		if (!err)

@@ -81,7 +81,7 @@ static int number_flag(struct pgstore *p, enum pgstore_stmt id,
 
 	pgp_text(&pp, number, STORE_NUMBER_SIZE);
 	pgp_bool(&pp, toll_free);
-	return pgstore_run(p, id, sql, &pp, false, NULL);
+	return pgstore_run(p, id, sql, &pp, NULL);
 }
 
 /* Clear the old default first: the one-default index is checked row by
@@ -126,7 +126,7 @@ int pgstore_number_list(void *conn, store_number_h *h, void *arg)
 	PGresult *res = NULL;
 	int i, err;
 
-	err = pgstore_run(conn, PGS_NUMBER_LIST, sql, NULL, false, &res);
+	err = pgstore_run(conn, PGS_NUMBER_LIST, sql, NULL, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = read_number(res, i, &n);
 		if (!err)
@@ -171,7 +171,7 @@ int pgstore_setting_list(void *conn, store_setting_h *h, void *arg)
 	PGresult *res = NULL;
 	int i, err;
 
-	err = pgstore_run(conn, PGS_SETTING_LIST, sql, NULL, false, &res);
+	err = pgstore_run(conn, PGS_SETTING_LIST, sql, NULL, &res);
 	for (i = 0; !err && i < PQntuples(res); i++)
 		err = h(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), arg);
 	PQclear(res);
@@ -203,7 +203,7 @@ int pgstore_audit_insert(void *conn, struct store_audit *a)
 		a->id = 0;
 		return pgstore_defer(conn, PGS_AUDIT_INSERT, sql, &pp);
 	}
-	err = pgstore_run(conn, PGS_AUDIT_INSERT, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_AUDIT_INSERT, sql, &pp, &res);
 	if (!err)
 		a->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -239,7 +239,7 @@ int pgstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg)
 	int i, err;
 
 	pgp_opt_int(&pp, limit > 0 ? limit : 0);
-	err = pgstore_run(conn, PGS_AUDIT_LIST, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_AUDIT_LIST, sql, &pp, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = read_audit(res, i, &a);
 		if (!err)
@@ -290,7 +290,7 @@ int pgstore_admin_insert(void *conn, struct store_admin *a)
 
 	pgp_text(&pp, a->username, sizeof(a->username));
 	pgp_text(&pp, a->password_hash, sizeof(a->password_hash));
-	err = pgstore_run(conn, PGS_ADMIN_INSERT, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_ADMIN_INSERT, sql, &pp, &res);
 	if (!err)
 		a->id = pgstore_int(res, 0, 0);
 	PQclear(res);

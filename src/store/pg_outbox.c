@@ -132,7 +132,7 @@ int pgstore_outbox_insert(void *conn, struct store_mail *m)
 	pgp_opt_int(&pp, m->sent_at);
 	pgp_opt_text(&pp, m->last_error);
 
-	err = pgstore_run(conn, PGS_OUTBOX_INSERT, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_OUTBOX_INSERT, sql, &pp, &res);
 	if (!err)
 		m->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -206,7 +206,7 @@ int pgstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
 	pgp_int(&pp, now);
 	pgp_int(&pp, lease_until);
 	pgp_int(&pp, max);
-	err = pgstore_run(conn, PGS_OUTBOX_CLAIM, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_OUTBOX_CLAIM, sql, &pp, &res);
 	if (!err)
 		err = mail_each(res, h, arg);
 	PQclear(res);
@@ -235,7 +235,7 @@ int pgstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 	if (name)
 		pgp_text(&pp, name, strlen(name) + 1);
 	err = pgstore_run(conn, name ? PGS_OUTBOX_LIST_STATE : PGS_OUTBOX_LIST,
-			  name ? sql_state : sql_all, &pp, false, &res);
+			  name ? sql_state : sql_all, &pp, &res);
 	if (!err)
 		err = mail_each(res, h, arg);
 	PQclear(res);
@@ -268,5 +268,5 @@ int pgstore_outbox_release_leases(void *conn)
 		"UPDATE outbox SET lease_until = NULL"
 		" WHERE lease_until IS NOT NULL";
 
-	return pgstore_run(conn, PGS_OUTBOX_RELEASE, sql, NULL, false, NULL);
+	return pgstore_run(conn, PGS_OUTBOX_RELEASE, sql, NULL, NULL);
 }

@@ -10,18 +10,17 @@
  * In PostgreSQL a failed statement aborts the whole transaction, where in
  * SQLite only the statement is undone. One use case relies on the latter:
  * the issue loop (src/app/issue.c) tries another value after a refused
- * conference ID insert. So that insert, and only it, runs under a savepoint
- * (pgstore_run's undo_alone): a refusal leaves the transaction usable, as
- * in SQLite, and src/app stays blind to the backend. Every other refusal
- * ends the use case, whose transaction is rolled back anyway; a savepoint
- * around each write cost two more round trips and a subtransaction each.
+ * conference ID insert. So the schema does not raise an error there: the
+ * insert trigger skips the row (pg_schema.c, migration 5), and the insert
+ * without a row back reads as EEXIST. Every other refusal ends the use
+ * case, whose transaction is rolled back anyway. (A savepoint around the
+ * insert did the same for two more statements and a subtransaction.)
  *
  * Round trips are what a transaction here mostly costs, so: BEGIN goes out
- * with the transaction's first statement, a savepoint with its statement
- * and its RELEASE, statements that belong together (lock, then read a
- * user) go as one pipeline (pgstore_pipeline, libpq's pipeline mode), and
- * the audit record, a use case's last write, goes with the COMMIT
- * (pgstore_defer). */
+ * with the transaction's first statement, statements that belong together
+ * (lock, then read a user) go as one pipeline (pgstore_pipeline, libpq's
+ * pipeline mode), and the audit record, a use case's last write, goes with
+ * the COMMIT (pgstore_defer). */
 #ifndef DIALCONF_STORE_PG_PRIV_H
 #define DIALCONF_STORE_PG_PRIV_H
 
@@ -32,6 +31,11 @@
 #include <libpq-fe.h>
 
 #include "store/store.h"
+
+/* First key of the advisory lock every conference ID insert takes on its
+ * value, the second key (pg_schema.c, migration 5). Part of a released
+ * migration: never changed. */
+#define PGSTORE_CONFID_LOCK_KEY "1684627820"
 
 enum pgstore_stmt {
 	PGS_USER_INSERT,
@@ -117,6 +121,7 @@ struct pgstore {
 	 * deferred write with a copy of its parameters (pgstore_defer). */
 	bool begin_pending;
 	bool deferred;
+	bool deferred_needs_row; /* changing no row is ENOENT */
 	enum pgstore_stmt deferred_id;
 	struct pgparams deferred_pp;
 	char deferred_buf[4096];
@@ -140,13 +145,11 @@ void pgp_opt_text(struct pgparams *pp, const char *text); /* "" -> NULL */
 /* pg.c: errors, statements, small helpers. */
 int pgstore_err(const PGresult *res);
 bool pgstore_in_tx(const struct pgstore *p);
-/* Run statement id (prepared from sql on first use). With undo_alone, a
- * statement refused inside a transaction undoes only itself (a savepoint,
- * sent in the same round trip); without, a refusal leaves the transaction
- * failed and the caller must roll back. 0 and *resp (PQclear it; resp may
- * be NULL), or the error mapped from the SQLSTATE. */
+/* Run statement id (prepared from sql on first use). A refusal leaves the
+ * transaction failed and the caller must roll back. 0 and *resp (PQclear
+ * it; resp may be NULL), or the error mapped from the SQLSTATE. */
 int pgstore_run(struct pgstore *p, enum pgstore_stmt id, const char *sql,
-		const struct pgparams *pp, bool undo_alone, PGresult **resp);
+		const struct pgparams *pp, PGresult **resp);
 /* Several statements in one round trip, run in order, each seeing what
  * the ones before it did (in READ COMMITTED each takes its own snapshot
  * after the previous one finished, lock waits included). results[i] gets
@@ -166,6 +169,12 @@ int pgstore_pipeline(struct pgstore *p, const struct pgstore_step *steps,
  * trip; an error it meets is returned there. Outside one it runs now. */
 int pgstore_defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 		  const struct pgparams *pp);
+/* pgstore_defer for a write that must change a row: ENOENT (there, or now
+ * outside a transaction) when it changed none. Since statements sent with
+ * it have run by then, the caller must roll back on that error, as on any
+ * other; so a COMMIT never goes out in the same round trip as it. */
+int pgstore_defer_changes(struct pgstore *p, enum pgstore_stmt id,
+			  const char *sql, const struct pgparams *pp);
 /* A write: 0 if it changed a row, ENOENT if it matched none. */
 int pgstore_changes(struct pgstore *p, enum pgstore_stmt id,
 		    const char *sql, const struct pgparams *pp);

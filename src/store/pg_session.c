@@ -102,7 +102,7 @@ int pgstore_session_delete_admin(void *conn, int64_t admin_id)
 	pgp_int(&pp, admin_id);
 	return pgstore_run(conn, PGS_SESSION_DELETE_ADMIN,
 			   "DELETE FROM admin_sessions WHERE admin_id = $1",
-			   &pp, false, NULL);
+			   &pp, NULL);
 }
 
 /* Drop sessions past their absolute end or idle since before idle_before. */
@@ -115,5 +115,5 @@ int pgstore_session_purge(void *conn, int64_t now, int64_t idle_before)
 
 	pgp_int(&pp, now);
 	pgp_int(&pp, idle_before);
-	return pgstore_run(conn, PGS_SESSION_PURGE, sql, &pp, false, NULL);
+	return pgstore_run(conn, PGS_SESSION_PURGE, sql, &pp, NULL);
 }

@@ -1,6 +1,6 @@
 /* pg_users: users and their PIN hashes in the PostgreSQL backend, the
  * mirror of sqlite_users.c (same derived fields: conference_id from the
- * live personal ID, pin_set).
+ * live personal ID, pin_set, has_meetings).
  *
  * Reading a user inside a transaction locks the user's row (FOR NO KEY
  * UPDATE) until the transaction ends. On SQLite every write transaction
@@ -29,7 +29,10 @@
 	" u.toll_number, u.toll_free_number, u.pin_hash IS NOT NULL," \
 	" (SELECT c.value FROM conference_ids c WHERE c.user_id = u.id" \
 	"  AND c.kind = 'personal' AND c.revoked_at IS NULL)," \
-	" u.created_at FROM users u "
+	" u.created_at," \
+	" EXISTS (SELECT 1 FROM meetings m WHERE m.organizer_id = u.id" \
+	"  AND m.state = 'scheduled')" \
+	" FROM users u "
 
 /* The expression of the unique index users_email: ASCII case folded. */
 #define EMAIL_KEY(x) "lower(" x " COLLATE \"C\")"
@@ -44,6 +47,7 @@ static int read_user(const PGresult *res, int row, struct store_user *u)
 	u->pin_set = pgstore_bool(res, row, 6);
 	u->conference_id = (uint32_t)pgstore_int(res, row, 7);
 	u->created_at = pgstore_int(res, row, 8);
+	u->has_meetings = pgstore_bool(res, row, 9);
 
 	if ((err = pgstore_text(res, row, 1, u->email, sizeof(u->email))) ||
 	    (err = pgstore_text(res, row, 2, u->display_name,
@@ -74,7 +78,7 @@ int pgstore_user_insert(void *conn, struct store_user *u)
 	pgp_text(&pp, u->toll_free_number, sizeof(u->toll_free_number));
 	pgp_int(&pp, u->created_at);
 
-	err = pgstore_run(conn, PGS_USER_INSERT, sql, &pp, false, &res);
+	err = pgstore_run(conn, PGS_USER_INSERT, sql, &pp, &res);
 	if (!err)
 		u->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -225,7 +229,7 @@ int pgstore_user_list(void *conn, const char *search, int64_t after_id,
 		pgp_text(&pp, pattern, strlen(pattern) + 1);
 
 	err = pgstore_run(conn, all ? PGS_USER_LIST : PGS_USER_SEARCH,
-			  all ? sql_all : sql_search, &pp, false, &res);
+			  all ? sql_all : sql_search, &pp, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = read_user(res, i, &u);
 		if (!err)

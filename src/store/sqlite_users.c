@@ -4,7 +4,8 @@
  * value of the user's live personal conference ID (the partial unique
  * index conference_ids_live_personal makes the join one index probe), and
  * pin_set, whether a PIN hash is stored. The hash itself only leaves the
- * store through pin_get. */
+ * store through pin_get. And has_meetings, whether the user organizes a
+ * meeting not cancelled: a reset looks for meetings to move only then. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #define USER_SELECT \
 	"SELECT u.id, u.email, u.display_name, u.audio_enabled," \
 	" u.toll_number, u.toll_free_number, u.pin_hash IS NOT NULL," \
-	" c.value, u.created_at" \
+	" c.value, u.created_at," \
+	" EXISTS (SELECT 1 FROM meetings m WHERE m.organizer_id = u.id" \
+	"  AND m.state = 'scheduled')" \
 	" FROM users u LEFT JOIN conference_ids c" \
 	" ON c.user_id = u.id AND c.kind = 'personal'" \
 	" AND c.revoked_at IS NULL "
@@ -30,6 +33,7 @@ static int read_user(sqlite3_stmt *stmt, void *arg)
 	u->pin_set = sqlite3_column_int(stmt, 6) != 0;
 	u->conference_id = (uint32_t)sqlite3_column_int64(stmt, 7);
 	u->created_at = sqlite3_column_int64(stmt, 8);
+	u->has_meetings = sqlite3_column_int(stmt, 9) != 0;
 
 	if ((err = sqlstore_column_text(stmt, 1, u->email,
 					sizeof(u->email))) ||

@@ -46,6 +46,7 @@ struct store_user {
 	char toll_free_number[STORE_NUMBER_SIZE]; /* "" = organization default */
 	bool pin_set;
 	uint32_t conference_id; /* the live personal ID, 0 = none (read only) */
+	bool has_meetings; /* organizes a meeting not cancelled (read only) */
 	int64_t created_at;
 };
 
@@ -311,7 +312,11 @@ int store_pin_get(struct store *st, int64_t user_id, char *hash, size_t size);
 
 /* Conference IDs. confid_insert issues c->value (live), setting c->row;
  * EEXIST if it is live or quarantined already, or the user has a live
- * personal ID already. confid_revoke revokes the live row of value.
+ * personal ID already. confid_revoke revokes the live row of value; ENOENT
+ * if there is none, which inside a transaction a backend may report from
+ * a later call of that transaction or its commit (PostgreSQL sends the
+ * revocation with the next statement), so any error there means roll
+ * back.
  * confid_lookup gives the latest row ever issued for value (ENOENT if
  * never). confid_personal gives the user's live personal ID.
  * scan_unavailable: rows live, or revoked with quarantine_until > now.
