@@ -93,6 +93,18 @@ struct store *app_conn_get(struct app *a);
 void app_conn_put(struct app *a, struct store *st);
 int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err);
 int app_tx_end(struct app_tx *tx, int e, struct app_err *err);
+/* The work of a use case inside tx, for app_tx_run. It may run several
+ * times: each run starts from arg as the caller filled it and leaves its
+ * results in arg, overwritten by a later run; it returns EAGAIN for
+ * nothing but the store's conflict. */
+typedef int (app_tx_body_h)(struct app_tx *tx, void *arg,
+			    struct app_err *err);
+/* Begin, body, commit (roll back on error), and all of it again while the
+ * store reports a conflict with a concurrent transaction (EAGAIN), a few
+ * times after a short random pause; then EIO. Otherwise the result of
+ * begin, body or commit. The caller copies results out of arg only on 0. */
+int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
+	       struct app_err *err);
 /* Settings were changed through this node: drop what was kept of them. */
 void app_settings_changed(struct app *a);
 int app_audit(struct app_tx *tx, const char *actor, const char *action,

@@ -157,16 +157,26 @@ static int sched_insert(struct app_tx *tx, const char *actor,
 	return store_meeting_get(tx->st, m->id, m);
 }
 
-static int schedule_tx(struct app_tx *tx, const char *actor,
-		       const char *organizer, const struct sched *s,
-		       struct app_meeting *out, struct app_err *err)
+struct schedule_args {
+	const char *actor;
+	const char *organizer;
+	const struct sched *s;
+	struct app_meeting out; /* out */
+};
+
+/* The body of app_tx_run (struct schedule_args). */
+static int schedule_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct schedule_args *c = arg;
+	const struct sched *s = c->s;
+	const char *actor = c->actor;
+	struct app_meeting *out = &c->out;
 	struct store_meeting m;
 	struct store_user u;
 	char id[APP_CONFID_SIZE];
 	int e;
 
-	e = app_user_resolve(tx->st, organizer, &u, err);
+	e = app_user_resolve(tx->st, c->organizer, &u, err);
 	if (e)
 		return e;
 	if (!u.audio_enabled) {
@@ -197,21 +207,17 @@ int app_meeting_schedule(struct app *a, const char *actor,
 			 struct app_meeting *out, struct app_err *err)
 {
 	struct sched s = { subject, 0, 0, attendees, n };
-	struct app_meeting m;
-	struct app_tx tx;
+	struct schedule_args c = { .actor = actor, .organizer = organizer,
+				   .s = &s };
 	int e;
 
 	app_err_clear(err);
 	e = sched_check(&s, start, end, err);
 	if (e)
 		return e;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = schedule_tx(&tx, actor, organizer, &s, &m, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, schedule_tx, &c, err);
 	if (!e && out)
-		*out = m;
+		*out = c.out;
 	return e;
 }
 
@@ -287,9 +293,18 @@ int app_meeting_list(struct app *a, const char *organizer, int limit,
 	return e;
 }
 
-static int cancel_tx(struct app_tx *tx, const char *actor, int64_t id,
-		     struct app_meeting *out, struct app_err *err)
+struct cancel_args {
+	const char *actor;
+	int64_t id;
+	struct app_meeting out; /* out */
+};
+
+/* The body of app_tx_run (struct cancel_args). */
+static int cancel_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct cancel_args *c = arg;
+	struct app_meeting *out = &c->out;
+	int64_t id = c->id;
 	struct store_meeting m;
 	struct store_user u;
 	char cid[APP_CONFID_SIZE] = "";
@@ -315,15 +330,21 @@ static int cancel_tx(struct app_tx *tx, const char *actor, int64_t id,
 		e = store_meeting_update(tx->st, &m);
 	if (!e)
 		e = store_meeting_get(tx->st, id, &m);
-	if (!e && m.organizer_id && !store_user_get(tx->st, m.organizer_id,
-						    &u))
-		e = app_meeting_mail_tx(tx, &m, &u, true);
+	/* Only a deleted organizer goes without the email: any other error
+	 * is the transaction's (a lost conflict is run again). */
+	if (!e && m.organizer_id) {
+		e = store_user_get(tx->st, m.organizer_id, &u);
+		if (!e)
+			e = app_meeting_mail_tx(tx, &m, &u, true);
+		else if (e == ENOENT)
+			e = 0;
+	}
 	if (!e)
 		e = meeting_fill(tx->st, &m, out);
 	if (e)
 		return e;
 	confid_format(m.conference_id, cid, sizeof(cid));
-	return app_audit(tx, actor, "meeting.cancel", out->organizer_email,
+	return app_audit(tx, c->actor, "meeting.cancel", out->organizer_email,
 			 json_pack("{s:I, s:s}", "meeting", (json_int_t)id,
 				   "conferenceId", cid));
 }
@@ -331,18 +352,13 @@ static int cancel_tx(struct app_tx *tx, const char *actor, int64_t id,
 int app_meeting_cancel(struct app *a, const char *actor, int64_t id,
 		       struct app_meeting *out, struct app_err *err)
 {
-	struct app_meeting m;
-	struct app_tx tx;
+	struct cancel_args c = { .actor = actor, .id = id };
 	int e;
 
 	app_err_clear(err);
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = cancel_tx(&tx, actor, id, &m, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, cancel_tx, &c, err);
 	if (!e && out)
-		*out = m;
+		*out = c.out;
 	return e;
 }
 

@@ -24,18 +24,29 @@ static int enabled_user(struct store *st, const char *ref,
 	return 0;
 }
 
+struct reset_args {
+	const char *actor;
+	const char *ref;
+	bool send_email;
+	bool update_invitations;
+	struct app_reset_result res; /* out */
+};
+
 /* Steps 1-4 of SPEC §3, all in tx: the old ID is revoked before the new one
- * is inserted, since the database allows one live personal ID per user. */
-static int reset_tx(struct app_tx *tx, const char *actor, const char *ref,
-		    bool send_email, bool update_invitations,
-		    struct app_reset_result *res, struct app_err *err)
+ * is inserted, since the database allows one live personal ID per user.
+ * The body of app_tx_run (struct reset_args). */
+static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct reset_args *r = arg;
+	struct app_reset_result *res = &r->res;
+	const char *actor = r->actor;
 	struct store_user u;
 	uint32_t old;
 	uint32_t v;
 	int e;
 
-	e = enabled_user(tx->st, ref, &u, err);
+	memset(res, 0, sizeof(*res));
+	e = enabled_user(tx->st, r->ref, &u, err);
 	if (e)
 		return e;
 	/* The user's live personal ID came with the user, read inside this
@@ -56,10 +67,10 @@ static int reset_tx(struct app_tx *tx, const char *actor, const char *ref,
 		return e;
 	}
 	u.conference_id = v;
-	e = app_hook_meetings_reissue(tx, &u, update_invitations,
+	e = app_hook_meetings_reissue(tx, &u, r->update_invitations,
 				      &res->meetings_updated);
 	if (!e)
-		e = app_hook_mail_confid_reset(tx, &u, v, old, send_email,
+		e = app_hook_mail_confid_reset(tx, &u, v, old, r->send_email,
 					       &res->email_queued);
 	if (e)
 		return e;
@@ -81,43 +92,50 @@ int app_reset_conference_id(struct app *a, const char *actor, const char *ref,
 			    bool send_email, bool update_invitations,
 			    struct app_reset_result *res, struct app_err *err)
 {
-	struct app_reset_result r;
-	struct app_tx tx;
+	struct reset_args r = { .actor = actor, .ref = ref,
+				.send_email = send_email,
+				.update_invitations = update_invitations };
 	int e;
 
 	app_err_clear(err);
-	memset(&r, 0, sizeof(r));
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = reset_tx(&tx, actor, ref, send_email, update_invitations, &r,
-		     err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, reset_tx, &r, err);
 	if (!e)
 		metrics_inc(METRICS_CONFID_RESETS);
 	if (!e && res)
-		*res = r;
+		*res = r.res;
 	return e;
 }
 
-static int reset_pin_tx(struct app_tx *tx, const char *actor, const char *ref,
-			bool send_email, const char *pin, const char *hash,
-			bool *queued, struct app_err *err)
+struct reset_pin_args {
+	const char *actor;
+	const char *ref;
+	bool send_email;
+	const char *pin;  /* made and hashed before the transaction */
+	const char *hash;
+	bool queued; /* out */
+};
+
+/* The body of app_tx_run (struct reset_pin_args). */
+static int reset_pin_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct reset_pin_args *r = arg;
 	struct store_user u;
 	int e;
 
-	e = enabled_user(tx->st, ref, &u, err);
+	r->queued = false;
+	e = enabled_user(tx->st, r->ref, &u, err);
 	if (!e)
-		e = store_pin_set(tx->st, u.id, hash);
+		e = store_pin_set(tx->st, u.id, r->hash);
 	if (!e)
-		e = app_hook_mail_pin_reset(tx, &u, pin, send_email, queued);
+		e = app_hook_mail_pin_reset(tx, &u, r->pin, r->send_email,
+					    &r->queued);
 	if (e)
 		return e;
 	/* The length only: the PIN itself never reaches the audit log. */
-	return app_audit(tx, actor, "pin.reset", u.email,
-			 json_pack("{s:i, s:b}", "pinLength", (int)strlen(pin),
-				   "emailQueued", *queued));
+	return app_audit(tx, r->actor, "pin.reset", u.email,
+			 json_pack("{s:i, s:b}", "pinLength",
+				   (int)strlen(r->pin), "emailQueued",
+				   r->queued));
 }
 
 int app_reset_pin(struct app *a, const char *actor, const char *ref,
@@ -126,10 +144,11 @@ int app_reset_pin(struct app *a, const char *actor, const char *ref,
 {
 	char lpin[APP_PIN_SIZE] = "";
 	char hash[SECRET_HASH_SIZE] = "";
+	struct reset_pin_args r = { .actor = actor, .ref = ref,
+				    .send_email = send_email, .pin = lpin,
+				    .hash = hash };
 	struct store_user u;
-	struct app_tx tx;
 	struct store *st;
-	bool queued = false;
 	int e;
 
 	app_err_clear(err);
@@ -147,18 +166,13 @@ int app_reset_pin(struct app *a, const char *actor, const char *ref,
 	if (e)
 		goto out;
 
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = reset_pin_tx(&tx, actor, ref, send_email, lpin, hash, &queued,
-			 err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, reset_pin_tx, &r, err);
 	if (e)
 		goto out;
 	metrics_inc(METRICS_PIN_RESETS);
 	snprintf(pin, APP_PIN_SIZE, "%s", lpin);
 	if (email_queued)
-		*email_queued = queued;
+		*email_queued = r.queued;
  out:
 	explicit_bzero(lpin, sizeof(lpin));
 	explicit_bzero(hash, sizeof(hash));

@@ -255,6 +255,13 @@ int app_session_create_at(struct app *a, const char *username,
 		goto out;
 	e = create_tx(&tx, username, &l, now, out, retry_after);
 	e = app_tx_end(&tx, e, err);
+	/* EAGAIN without a lock time is the database's conflict with another
+	 * transaction, not a locked account: no 429 for that. */
+	if (e == EAGAIN && !*retry_after) {
+		app_errf(err, "the database reported a conflicting "
+			 "transaction: try again");
+		e = EIO;
+	}
  out:
 	if (e == EACCES)
 		app_errf(err, BAD_LOGIN);

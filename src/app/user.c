@@ -248,6 +248,34 @@ int app_user_insert_tx(struct app_tx *tx, const char *actor,
 				   confid_json(u->conference_id)));
 }
 
+struct create_args {
+	const char *actor;
+	const char *email;
+	const char *display_name;
+	const char *pin;
+	const char *hash; /* NULL: audio off */
+	bool send_email;
+	bool fill;            /* the caller wants out */
+	struct app_user out;  /* out */
+	bool queued;          /* out */
+};
+
+/* The body of app_tx_run (struct create_args). */
+static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	struct create_args *c = arg;
+	struct store_user u;
+	int e;
+
+	tx->no_email = !c->send_email;
+	e = app_user_insert_tx(tx, c->actor, c->email, c->display_name,
+			       c->pin, c->hash, &u, err);
+	if (!e && c->fill)
+		e = app_user_fill(tx->st, &u, &c->out);
+	c->queued = tx->mail_queued;
+	return e;
+}
+
 int app_user_create(struct app *a, const char *actor, const char *email,
 		    const char *display_name, bool audio, bool send_email,
 		    struct app_user *out, bool *email_queued,
@@ -255,8 +283,11 @@ int app_user_create(struct app *a, const char *actor, const char *email,
 {
 	char pin[APP_PIN_SIZE] = "";
 	char hash[SECRET_HASH_SIZE] = "";
-	struct store_user u;
-	struct app_tx tx;
+	struct create_args c = { .actor = actor, .email = email,
+				 .display_name = display_name, .pin = pin,
+				 .hash = audio ? hash : NULL,
+				 .send_email = send_email,
+				 .fill = out != NULL };
 	int e;
 
 	app_err_clear(err);
@@ -270,17 +301,11 @@ int app_user_create(struct app *a, const char *actor, const char *email,
 			goto out;
 	}
 
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	tx.no_email = !send_email;
-	e = app_user_insert_tx(&tx, actor, email, display_name, pin,
-			       audio ? hash : NULL, &u, err);
+	e = app_tx_run(a, create_tx, &c, err);
 	if (!e && out)
-		e = app_user_fill(tx.st, &u, out);
-	e = app_tx_end(&tx, e, err);
+		*out = c.out;
 	if (!e && email_queued)
-		*email_queued = tx.mail_queued;
+		*email_queued = c.queued;
  out:
 	explicit_bzero(pin, sizeof(pin));
 	return e;
@@ -560,6 +585,31 @@ static int update_tx(struct app_tx *tx, const char *actor, const char *ref,
 	return e;
 }
 
+struct update_args {
+	const char *actor;
+	const char *ref;
+	const struct app_user_patch *p;
+	const char *pin;  /* "" unless hashed ahead (update_prepare) */
+	const char *hash;
+	bool send_email;
+	bool fill;            /* the caller wants out */
+	struct app_user out;  /* out */
+	bool queued;          /* out */
+};
+
+/* The body of app_tx_run (struct update_args). */
+static int update_body(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	struct update_args *c = arg;
+	int e;
+
+	tx->no_email = !c->send_email;
+	e = update_tx(tx, c->actor, c->ref, c->p, c->pin, c->hash,
+		      c->fill ? &c->out : NULL, err);
+	c->queued = tx->mail_queued;
+	return e;
+}
+
 /* Hash a PIN ahead of the transaction only when the patch will enable a
  * user who is not enabled now: argon2 takes a tenth of a second. */
 static int update_prepare(struct app *a, const char *ref,
@@ -590,7 +640,10 @@ int app_user_update(struct app *a, const char *actor, const char *ref,
 {
 	char pin[APP_PIN_SIZE] = "";
 	char hash[SECRET_HASH_SIZE] = "";
-	struct app_tx tx;
+	struct update_args c = { .actor = actor, .ref = ref, .p = p,
+				 .pin = pin, .hash = hash,
+				 .send_email = send_email,
+				 .fill = out != NULL };
 	int e;
 
 	app_err_clear(err);
@@ -602,28 +655,31 @@ int app_user_update(struct app *a, const char *actor, const char *ref,
 			   err);
 	if (e)
 		goto out;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	tx.no_email = !send_email;
-	e = update_tx(&tx, actor, ref, p, pin, hash, out, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, update_body, &c, err);
+	if (!e && out)
+		*out = c.out;
 	if (!e && email_queued)
-		*email_queued = tx.mail_queued;
+		*email_queued = c.queued;
  out:
 	explicit_bzero(pin, sizeof(pin));
 	return e;
 }
 
-static int delete_tx(struct app_tx *tx, const char *actor, const char *ref,
-		     struct app_err *err)
+struct delete_args {
+	const char *actor;
+	const char *ref;
+};
+
+/* The body of app_tx_run (struct delete_args). */
+static int delete_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	const struct delete_args *d = arg;
 	struct store_confid c;
 	struct store_user u;
 	uint32_t old = 0;
 	int e;
 
-	e = app_user_resolve(tx->st, ref, &u, err);
+	e = app_user_resolve(tx->st, d->ref, &u, err);
 	if (e)
 		return e;
 	/* The ID goes into quarantine: callers who still dial it must not
@@ -642,7 +698,7 @@ static int delete_tx(struct app_tx *tx, const char *actor, const char *ref,
 		e = store_user_delete(tx->st, u.id);
 	if (e)
 		return e;
-	return app_audit(tx, actor, "user.delete", u.email,
+	return app_audit(tx, d->actor, "user.delete", u.email,
 			 json_pack("{s:s, s:o}", "displayName", u.display_name,
 				   "previousConferenceId", confid_json(old)));
 }
@@ -650,13 +706,8 @@ static int delete_tx(struct app_tx *tx, const char *actor, const char *ref,
 int app_user_delete(struct app *a, const char *actor, const char *ref,
 		    struct app_err *err)
 {
-	struct app_tx tx;
-	int e;
+	struct delete_args d = { actor, ref };
 
 	app_err_clear(err);
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = delete_tx(&tx, actor, ref, err);
-	return app_tx_end(&tx, e, err);
+	return app_tx_run(a, delete_tx, &d, err);
 }

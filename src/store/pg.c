@@ -22,8 +22,9 @@
  * codes: unique and exclusion violations and our triggers (which raise
  * unique_violation) -> EEXIST; check, not-null and malformed values (class
  * 22) -> EINVAL; a foreign key to a missing row -> ENOENT; serialization
- * failure, deadlock, lock timeout -> EBUSY; out of memory -> ENOMEM;
- * anything else, a lost connection included -> EIO.
+ * failure and deadlock (the transaction was aborted: run it again) ->
+ * EAGAIN; lock timeout -> EBUSY; out of memory -> ENOMEM; anything else, a
+ * lost connection included -> EIO.
  *
  * This file: opening, migrations, transactions, running statements and the
  * helpers the other pg_*.c files share. */
@@ -105,9 +106,10 @@ static int sqlstate_err(const char *state)
 		return ENOENT; /* refers to a row that is not there */
 	if (!strncmp(state, "22", 2))
 		return EINVAL; /* data exception: bad JSON, bad UTF-8, range */
-	if (!strcmp(state, "40001") || !strcmp(state, "40P01") ||
-	    !strcmp(state, "55P03"))
-		return EBUSY; /* serialization, deadlock, lock timeout */
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+		return EAGAIN; /* serialization, deadlock: lost to another tx */
+	if (!strcmp(state, "55P03"))
+		return EBUSY; /* lock timeout */
 	if (!strcmp(state, "53200"))
 		return ENOMEM;
 

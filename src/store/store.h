@@ -17,10 +17,12 @@
  * number_set_default). conference_ids rows are never deleted.
  *
  * Errors: 0, ENOENT (no such row, or a reference to a missing one), EEXIST
- * (constraint), EBUSY (locked after the busy timeout), EINVAL (a value the
- * schema's CHECKs refuse: ID out of range, number not E.164, detail not
- * JSON...), ERANGE (a stored text does not fit the caller's buffer),
- * ENOMEM, EIO (anything else from the engine).
+ * (constraint), EBUSY (locked after the busy timeout), EAGAIN (the
+ * transaction lost a conflict with a concurrent one and was rolled back:
+ * run it again; PostgreSQL's serialization failure or deadlock), EINVAL (a
+ * value the schema's CHECKs refuse: ID out of range, number not E.164,
+ * detail not JSON...), ERANGE (a stored text does not fit the caller's
+ * buffer), ENOMEM, EIO (anything else from the engine).
  *
  * Row callbacks may call back into the same store (the running scan keeps
  * its own statement). */
