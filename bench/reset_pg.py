@@ -27,6 +27,9 @@ line of the output shows what the server really ran with.
    random user (autocommit: one commit each), for SECONDS, run once before
    the resets and once after; the higher rate counts.
 
+Each timed run starts after VACUUM ANALYZE and a CHECKPOINT, so that none
+inherits the dead rows or the WAL of the run before it.
+
 Fair comparison: both sides run CLIENTS concurrent closed-loop clients (a
 client waits for each answer before it sends again) for the same SECONDS,
 against the same server with the same durability, from a load generator
