@@ -108,7 +108,10 @@ enum http_match http_route_match(const char *method, const char *path,
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct http_route *rt = &routes[i];
-		bool same = !strcmp(rt->method, method);
+		/* HEAD is GET without the body, which libmicrohttpd leaves
+		 * out by itself (RFC 9110 §9.3.2). */
+		bool same = !strcmp(rt->method, method) ||
+			(!strcmp(method, "HEAD") && !strcmp(rt->method, "GET"));
 		enum http_match m;
 
 		m = match_one(rt->pattern, path, same ? param : NULL);

@@ -126,3 +126,18 @@ def test_healthz_needs_no_token(d):
     assert headers.get("Content-Type", "").startswith("application/json")
     status, _, body = d.api("GET", "/healthz", token="not-a-token")
     assert status == 200, "healthz with a bad token: %d" % status
+
+
+def test_head_is_get_without_the_body(d):
+    """HEAD answers as GET would, headers only: a load balancer's HEAD
+    /healthz needs no token; every other GET route still does."""
+    status, headers, _ = d.api("HEAD", "/healthz", token=None)
+    assert status == 200, "HEAD /healthz: %d" % status
+    assert d.last_raw == b"", d.last_raw
+    assert headers.get("Content-Type", "").startswith("application/json")
+    status, headers, _ = d.api("HEAD", "/api/v1/users", token=None)
+    assert status == 401, "HEAD /api/v1/users without a token: %d" % status
+    assert headers.get("WWW-Authenticate", "").lower().startswith("bearer")
+    status, _, _ = d.api("HEAD", "/api/v1/users")
+    assert status == 200, "HEAD /api/v1/users with the token: %d" % status
+    assert d.last_raw == b"", d.last_raw
