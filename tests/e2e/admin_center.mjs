@@ -503,6 +503,10 @@ await test('Settings: typed inputs, a value out of bounds shows the API problem'
   await page.locator('#setting-pinLength').waitFor();
   eq(await page.getAttribute('#setting-pinLength', 'type'), 'number', 'pinLength is a number input');
   eq(await page.getAttribute('#setting-automaticallySendEmailsToUsers', 'type'), 'checkbox', 'booleans are checkboxes');
+  eq(await page.locator('#main fieldset legend', { hasText: 'Other' }).count(), 0, 'every setting the server has sits in its group');
+  const dialIn = page.locator('#main fieldset', { has: page.locator('legend', { hasText: 'Dial-in' }) });
+  eq(await dialIn.locator('#setting-maxParticipants').count(), 1, 'maxParticipants under Dial-in');
+  eq(await page.getAttribute('#setting-maxParticipants', 'max'), '10000', 'maxParticipants bounded as the server is');
   // Bypass the page's own bound check so the server's 400 shows.
   await page.fill('#setting-organizationName', '');
   await page.click('button:has-text("Save")');
