@@ -29,6 +29,8 @@ const META = {
     help: 'Failed calls in a row (wrong conference ID three times) after which a source is refused (1 to 100).', min: 1, max: 100 },
   dialinFailureWindowMinutes: { group: 'Dial-in', label: 'Failed calls window (minutes)', help: 'Minutes within which those failed calls must fall (1 to 1440).', min: 1, max: 1440 },
   dialinCooloffMinutes: { group: 'Dial-in', label: 'Refused for (minutes)', help: 'Minutes a refused source stays refused (1 to 1440).', min: 1, max: 1440 },
+  meetingIdGraceHours: { group: 'Dial-in', label: 'Meeting ID works after the meeting (hours)',
+    help: 'Hours after a meeting ends during which its conference ID still works; then it is revoked (0 to 720).', min: 0, max: 720 },
   maxParticipants: { group: 'Dial-in', label: 'Most callers in one conference',
     help: 'The next caller hears that the conference is full and is hung up (2 to 10000).', min: 2, max: 10000 },
   adminLockoutAttempts: { group: 'Admin center', label: 'Wrong passwords before lockout',
