@@ -17,8 +17,9 @@ for txt in "$dir"/*.txt; do
 	# -s 150: a little slower than the default, as IVR prompts are.
 	espeak-ng -v "$voice" -s 150 -w "$tmp/$name.wav" -f "$txt"
 	# Resample to telephone rate, normalise to -3 dBFS so every prompt
-	# has the same loudness, and add 200 ms of silence at the end.
-	sox "$tmp/$name.wav" -r 8000 -c 1 -t ul "$dir/$name.ulaw" \
+	# has the same loudness, and add 200 ms of silence at the end. -D: no
+	# dither, whose noise is random, so the same text gives the same bytes.
+	sox -D "$tmp/$name.wav" -r 8000 -c 1 -t ul "$dir/$name.ulaw" \
 		norm -3 pad 0 0.2
 	echo "prompts: $name.ulaw"
 done
