@@ -239,8 +239,11 @@ int app_send_conference_info(struct app *a, const char *actor, const char *ref,
 			     size_t to_size, struct app_err *err);
 
 /* Claim up to max (1-256) due rows (pending, next_attempt_at <= now, not
- * leased) for lease_s seconds, one callback each, in one transaction. The
- * callback must only copy what it needs: the transaction is open. */
+ * leased) for lease_s seconds in one transaction, then one callback each
+ * once it has committed (a run lost to a conflict is run again, and each
+ * row must reach the worker once). The callback must copy what it needs:
+ * m is valid during the call only. A failing callback leaves the rest of
+ * the rows leased until their lease runs out. */
 int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
 		     app_mail_h *h, void *arg);
 

@@ -18,17 +18,24 @@
 /* Who made a token: `dialconf admin token` runs offline, on the machine. */
 #define LOCAL_ACTOR "local"
 
-static int token_tx(struct app_tx *tx, const char *name, const char *digest,
-		    struct app_err *err)
+struct token_args {
+	const char *name;
+	const char *digest;
+};
+
+/* The body of app_tx_run (struct token_args). */
+static int token_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	const struct token_args *c = arg;
 	int e;
 
-	e = store_token_insert(tx->st, digest, name, app_now());
+	e = store_token_insert(tx->st, c->digest, c->name, app_now());
 	if (e == EEXIST)
-		app_errf(err, "a token named '%s' exists already", name);
+		app_errf(err, "a token named '%s' exists already", c->name);
 	if (e)
 		return e;
-	return app_audit(tx, LOCAL_ACTOR, "token.create", name, json_object());
+	return app_audit(tx, LOCAL_ACTOR, "token.create", c->name,
+			 json_object());
 }
 
 int app_token_create(struct app *a, const char *name, char *token, size_t size,
@@ -36,7 +43,7 @@ int app_token_create(struct app *a, const char *name, char *token, size_t size,
 {
 	char tok[SECRET_TOKEN_SIZE] = "";
 	char digest[SECRET_DIGEST_SIZE];
-	struct app_tx tx;
+	struct token_args c = { name, digest };
 	int e;
 
 	app_err_clear(err);
@@ -56,11 +63,7 @@ int app_token_create(struct app *a, const char *name, char *token, size_t size,
 		app_errf(err, "cannot make a token");
 		goto out;
 	}
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = token_tx(&tx, name, digest, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, token_tx, &c, err);
 	if (!e)
 		snprintf(token, size, "%s", tok);
  out:
@@ -186,34 +189,48 @@ static int admin_count(struct app *a, int64_t *n)
 	return e;
 }
 
+struct admin_args {
+	const char *path;
+	const char *password;
+	const char *hash;
+	bool written; /* out */
+};
+
 /* In tx: the admin row, its audit record and the password file. The file is
- * written last so that a failure before it leaves nothing behind; *written
- * tells the caller to remove it should the commit fail. */
-static int admin_tx(struct app_tx *tx, const char *path, const char *password,
-		    const char *hash, bool *written, struct app_err *err)
+ * written last so that a failure before it leaves nothing behind; written
+ * tells the caller to remove it should the commit fail. The body of
+ * app_tx_run (struct admin_args): a lost run's file goes first, or a run
+ * that finds an admin made meanwhile would leave a password file behind
+ * for an account it did not make. */
+static int admin_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct admin_args *c = arg;
+	const char *path = c->path;
 	struct store_admin adm;
 	int64_t n;
 	int e;
 
+	if (c->written)
+		(void)unlink(path);
+	c->written = false;
 	e = store_admin_count(tx->st, &n);
 	if (e || n > 0)
 		return e; /* another process made one meanwhile */
 	memset(&adm, 0, sizeof(adm));
 	snprintf(adm.username, sizeof(adm.username), "%s", ADMIN_USER);
-	snprintf(adm.password_hash, sizeof(adm.password_hash), "%s", hash);
+	snprintf(adm.password_hash, sizeof(adm.password_hash), "%s", c->hash);
 	e = store_admin_insert(tx->st, &adm);
 	if (!e)
 		e = app_audit(tx, "system", "admin.create", ADMIN_USER,
 			      json_pack("{s:s}", "passwordFile", path));
 	if (e)
 		return e;
-	e = password_file_write(path, password);
+	e = password_file_write(path, c->password);
 	if (e) {
 		app_errf(err, "cannot write %s: %s", path, strerror(e));
 		return e;
 	}
-	*written = true;
+	c->written = true;
 	return 0;
 }
 
@@ -223,8 +240,7 @@ int app_admin_ensure(struct app *a, const char *datadir, char *password,
 	char pw[ADMIN_PASSWORD_LEN + 1] = "";
 	char hash[SECRET_HASH_SIZE] = "";
 	char path[4096];
-	bool written = false;
-	struct app_tx tx;
+	struct admin_args c = { path, pw, hash, false };
 	int64_t n;
 	int e;
 
@@ -259,20 +275,16 @@ int app_admin_ensure(struct app *a, const char *datadir, char *password,
 		app_errf(err, "cannot make a password");
 		goto out;
 	}
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = admin_tx(&tx, path, pw, hash, &written, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, admin_tx, &c, err);
 	if (e == EEXIST) {
 		/* Another node sharing the database made it at the same
 		 * moment: its password file and output carry the password. */
 		app_err_clear(err);
 		e = 0;
 	}
-	if (e && written)
+	if (e && c.written)
 		(void)unlink(path);
-	if (e || !written)
+	if (e || !c.written)
 		goto out;
 	snprintf(password, size, "%s", pw);
 	if (created)

@@ -67,15 +67,23 @@ static int pins_prepare(struct app *a, struct demo_pins *p,
 	return e;
 }
 
-static int seed_tx(struct app_tx *tx, const struct demo_pins *p,
-		   bool *seeded, struct app_err *err)
+struct seed_args {
+	const struct demo_pins *p;
+	bool seeded; /* out */
+};
+
+/* The body of app_tx_run (struct seed_args). */
+static int seed_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct seed_args *c = arg;
+	const struct demo_pins *p = c->p;
 	struct store_number n, old;
 	struct store_user u;
 	int64_t count;
 	size_t i;
 	int e;
 
+	c->seeded = false;
 	e = store_user_count(tx->st, &count);
 	if (e || count > 0)
 		return e;
@@ -98,15 +106,14 @@ static int seed_tx(struct app_tx *tx, const struct demo_pins *p,
 		if (e)
 			return e;
 	}
-	*seeded = true;
+	c->seeded = true;
 	return 0;
 }
 
 int app_demo_seed(struct app *a, bool *seeded, struct app_err *err)
 {
 	struct demo_pins p;
-	struct app_tx tx;
-	bool done = false;
+	struct seed_args c = { &p, false };
 	int64_t n;
 	int e;
 
@@ -120,13 +127,9 @@ int app_demo_seed(struct app *a, bool *seeded, struct app_err *err)
 	e = pins_prepare(a, &p, err);
 	if (e)
 		goto out;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = seed_tx(&tx, &p, &done, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, seed_tx, &c, err);
 	if (!e && seeded)
-		*seeded = done;
+		*seeded = c.seeded;
  out:
 	if (e && err && !err->detail[0])
 		app_errf(err, "cannot seed the demo: %s", strerror(e));

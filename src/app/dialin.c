@@ -260,25 +260,37 @@ static bool slot_fail(struct abuse_slot *s, const struct abuse_limits *l,
 	return true;
 }
 
+struct failure_args {
+	const struct app_dialin_call *c;
+	unsigned run;
+	int64_t refused_until;
+};
+
+/* The body of app_tx_run (struct failure_args): the detail is made anew
+ * each run, since app_audit takes it. */
+static int failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	const struct failure_args *f = arg;
+	const struct app_dialin_call *c = f->c;
+	json_t *detail;
+
+	(void)err;
+	detail = json_pack("{s:s, s:s, s:i}", "dialedNumber", c->dialed,
+			   "address", c->address, "failuresInARow",
+			   (int)f->run);
+	if (detail && f->refused_until)
+		json_object_set_new(detail, "refusedUntil",
+				    json_integer(f->refused_until));
+	return app_audit(tx, "sip", "dialin.failure", c->caller_masked,
+			 detail);
+}
+
 static int audit_failure(struct app *a, const struct app_dialin_call *c,
 			 unsigned run, int64_t refused_until)
 {
-	struct app_tx tx;
-	json_t *detail;
-	int e;
+	struct failure_args f = { c, run, refused_until };
 
-	detail = json_pack("{s:s, s:s, s:i}", "dialedNumber", c->dialed,
-			   "address", c->address, "failuresInARow", (int)run);
-	if (detail && refused_until)
-		json_object_set_new(detail, "refusedUntil",
-				    json_integer(refused_until));
-	e = app_tx_begin(a, &tx, NULL);
-	if (e) {
-		json_decref(detail);
-		return e;
-	}
-	e = app_audit(&tx, "sip", "dialin.failure", c->caller_masked, detail);
-	return app_tx_end(&tx, e, NULL);
+	return app_tx_run(a, failure_tx, &f, NULL);
 }
 
 int app_dialin_outcome(struct app *a, const struct app_dialin_call *c,

@@ -414,17 +414,26 @@ static int expire_add(const struct store_meeting *m, void *arg)
 	return 0;
 }
 
-static int expire_tx(struct app_tx *tx, int64_t now, int *n)
+struct expire_args {
+	int64_t now;
+	int n; /* out */
+};
+
+/* The body of app_tx_run (struct expire_args). */
+static int expire_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct expire_args *c = arg;
 	struct expire_ctx x = { NULL, 0, 0 };
 	char id[APP_CONFID_SIZE];
 	long grace;
 	size_t i;
 	int e;
 
+	(void)err;
 	e = app_setting_int(tx->st, "meetingIdGraceHours", &grace);
 	if (!e)
-		e = store_meeting_scan_live_ended(tx->st, now - grace * 3600,
+		e = store_meeting_scan_live_ended(tx->st,
+						  c->now - grace * 3600,
 						  expire_add, &x);
 	for (i = 0; i < x.n && !e; i++) {
 		e = app_confid_revoke(tx, x.v[i]);
@@ -434,23 +443,18 @@ static int expire_tx(struct app_tx *tx, int64_t now, int *n)
 				      json_pack("{s:s, s:i}", "conferenceId",
 						id, "graceHours", (int)grace));
 	}
-	*n = (int)x.n;
+	c->n = (int)x.n;
 	free(x.v);
 	return e;
 }
 
 int app_meeting_expire(struct app *a, int64_t now, int *n)
 {
-	struct app_tx tx;
-	int count = 0;
+	struct expire_args c = { now, 0 };
 	int e;
 
-	e = app_tx_begin(a, &tx, NULL);
-	if (e)
-		return e;
-	e = expire_tx(&tx, now, &count);
-	e = app_tx_end(&tx, e, NULL);
+	e = app_tx_run(a, expire_tx, &c, NULL);
 	if (n)
-		*n = e ? 0 : count;
+		*n = e ? 0 : c.n;
 	return e;
 }

@@ -138,10 +138,26 @@ int app_number_insert_tx(struct app_tx *tx, const char *actor,
 				   n->languages, "isDefault", n->is_default));
 }
 
+struct add_args {
+	const char *actor;
+	const struct store_number *in;
+	struct store_number n; /* out */
+};
+
+/* The body of app_tx_run (struct add_args). The insert changes its number
+ * (the default flag), so each run starts from the caller's. */
+static int add_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	struct add_args *c = arg;
+
+	c->n = *c->in;
+	return app_number_insert_tx(tx, c->actor, &c->n, err);
+}
+
 int app_number_add(struct app *a, const char *actor, struct store_number *n,
 		   struct app_err *err)
 {
-	struct app_tx tx;
+	struct add_args c = { .actor = actor, .in = n };
 	int e;
 
 	app_err_clear(err);
@@ -152,11 +168,10 @@ int app_number_add(struct app *a, const char *actor, struct store_number *n,
 	e = number_check(n, err);
 	if (e)
 		return e;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = app_number_insert_tx(&tx, actor, n, err);
-	return app_tx_end(&tx, e, err);
+	e = app_tx_run(a, add_tx, &c, err);
+	if (!e)
+		*n = c.n;
+	return e;
 }
 
 /* The ids of users whose own toll or toll-free number is number. */
@@ -261,6 +276,21 @@ static int normalize_arg(const char *in, char *out, size_t size,
 	return 0;
 }
 
+struct use_case_args {
+	const char *actor;
+	const char *number; /* E.164 */
+	int (*tx_fn)(struct app_tx *, const char *, const char *,
+		     struct app_err *);
+};
+
+/* The body of app_tx_run (struct use_case_args). */
+static int use_case_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	const struct use_case_args *c = arg;
+
+	return c->tx_fn(tx, c->actor, c->number, err);
+}
+
 /* One use case on an existing number: normalise it, then run tx_fn in a
  * transaction of its own. */
 static int number_use_case(struct app *a, const char *actor,
@@ -270,18 +300,14 @@ static int number_use_case(struct app *a, const char *actor,
 			   struct app_err *err)
 {
 	char e164[E164_SIZE];
-	struct app_tx tx;
+	struct use_case_args c = { actor, e164, tx_fn };
 	int e;
 
 	app_err_clear(err);
 	e = normalize_arg(number, e164, sizeof(e164), err);
 	if (e)
 		return e;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = tx_fn(&tx, actor, e164, err);
-	return app_tx_end(&tx, e, err);
+	return app_tx_run(a, use_case_tx, &c, err);
 }
 
 int app_number_remove(struct app *a, const char *actor, const char *number,

@@ -276,22 +276,30 @@ static int user_enabled(struct store *st, const char *ref,
 	return e;
 }
 
-static int info_tx(struct app_tx *tx, const char *actor, const char *ref,
-		   const char *to, char *to_out, size_t to_size,
-		   struct app_err *err)
+struct info_args {
+	const char *actor;
+	const char *ref;
+	const char *to; /* NULL: the user's address */
+	char to_out[STORE_EMAIL_SIZE]; /* out */
+};
+
+/* The body of app_tx_run (struct info_args). */
+static int info_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct info_args *c = arg;
+	const char *to = c->to;
 	struct store_user u;
 	int e;
 
-	e = user_enabled(tx->st, ref, &u, err);
+	c->to_out[0] = '\0';
+	e = user_enabled(tx->st, c->ref, &u, err);
 	if (!e)
 		e = app_outbox_enqueue_tx(tx, "conference-info", &u, to,
 					  u.conference_id, 0, NULL);
 	if (e)
 		return e;
-	if (to_out)
-		snprintf(to_out, to_size, "%s", to ? to : u.email);
-	return app_audit(tx, actor, "mail.conference-info", u.email,
+	snprintf(c->to_out, sizeof(c->to_out), "%s", to ? to : u.email);
+	return app_audit(tx, c->actor, "mail.conference-info", u.email,
 			 json_pack("{s:s}", "to", to ? to : u.email));
 }
 
@@ -299,7 +307,7 @@ int app_send_conference_info(struct app *a, const char *actor, const char *ref,
 			     const char *to, bool *queued, char *to_out,
 			     size_t to_size, struct app_err *err)
 {
-	struct app_tx tx;
+	struct info_args c = { .actor = actor, .ref = ref, .to = to };
 	int e;
 
 	app_err_clear(err);
@@ -310,64 +318,108 @@ int app_send_conference_info(struct app *a, const char *actor, const char *ref,
 		app_errf(err, "to is not a valid address");
 		return EINVAL;
 	}
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		return e;
-	e = info_tx(&tx, actor, ref, to, to_out, to_size, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, info_tx, &c, err);
+	if (!e && to_out)
+		snprintf(to_out, to_size, "%s", c.to_out);
 	if (!e && queued)
 		*queued = true;
 	return e;
 }
 
-struct claim_ctx {
-	app_mail_h *h;
-	void *arg;
+/* A claimed row, kept until the claim commits: a run lost to a conflict
+ * is run again, and the worker must get each row once, and only leased. */
+struct claimed {
 	struct app_mail m;
-	struct store *st;
-	struct app_ics_cache *ics; /* meeting emails of one batch */
+	char *vars; /* m.vars: the row's, with the calendar; may hold a PIN */
 };
+
+struct claim_ctx {
+	int64_t now;
+	int64_t lease_until;
+	int max;
+	struct store *st;
+	struct app_ics_cache *ics; /* meeting emails of one run */
+	struct claimed *rows;      /* out: n of them, room for cap */
+	int n, cap;
+};
+
+/* Forget a run's rows, so that the next run starts from none. */
+static void claimed_clear(struct claim_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		explicit_bzero(c->rows[i].vars, strlen(c->rows[i].vars));
+		free(c->rows[i].vars);
+	}
+	c->n = 0;
+	app_ics_cache_free(c->ics);
+	c->ics = NULL;
+}
 
 /* A meeting email gets its calendar object here, from the meeting's
  * attendees as stored (too many for the row's variables). */
 static int claim_cb(const struct store_mail *sm, void *arg)
 {
 	struct claim_ctx *c = arg;
+	struct claimed *r;
 	char *more = NULL;
-	int e;
+	int e, cap;
 
-	mail_convert(sm, &c->m);
+	if (c->n == c->cap) {
+		cap = c->cap ? c->cap * 2 : 8;
+		r = realloc(c->rows, (size_t)cap * sizeof(*r));
+		if (!r)
+			return ENOMEM;
+		c->rows = r;
+		c->cap = cap;
+	}
 	e = app_meeting_mail_vars(c->st, sm->vars, &c->ics, &more);
 	if (e)
 		return e;
-	c->m.vars = more ? more : sm->vars;
-	e = c->h(&c->m, c->arg);
-	free(more);
-	return e;
+	r = &c->rows[c->n];
+	r->vars = more ? more : strdup(sm->vars);
+	if (!r->vars)
+		return ENOMEM;
+	mail_convert(sm, &r->m);
+	r->m.vars = r->vars;
+	c->n++;
+	return 0;
+}
+
+/* The body of app_tx_run (struct claim_ctx). */
+static int claim_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	struct claim_ctx *c = arg;
+
+	(void)err;
+	claimed_clear(c);
+	c->st = tx->st;
+	return store_outbox_claim(tx->st, c->now, c->lease_until, c->max,
+				  claim_cb, c);
 }
 
 int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
 		     app_mail_h *h, void *arg)
 {
 	struct claim_ctx *c;
-	struct app_tx tx;
-	int e;
+	int e, i;
 
 	if (!a || !h || max < 1 || max > CLAIM_MAX || lease_s < 1)
 		return EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ENOMEM;
-	c->h = h;
-	c->arg = arg;
-	e = app_tx_begin(a, &tx, NULL);
-	if (!e) {
-		c->st = tx.st;
-		e = store_outbox_claim(tx.st, now, now + lease_s, max,
-				       claim_cb, c);
-		e = app_tx_end(&tx, e, NULL);
-	}
-	app_ics_cache_free(c->ics);
+	c->now = now;
+	c->lease_until = now + lease_s;
+	c->max = max;
+	e = app_tx_run(a, claim_tx, c, NULL);
+	/* Only now are the rows ours. A callback's error leaves the rest
+	 * leased: they are claimed again when the lease ends. */
+	for (i = 0; !e && i < c->n; i++)
+		e = h(&c->rows[i].m, arg);
+	claimed_clear(c);
+	free(c->rows);
 	free(c);
 	return e;
 }
@@ -514,32 +566,44 @@ static void report_count(const struct app_mail_verdict *v, size_t n)
 	}
 }
 
+struct report_args {
+	const struct app_mail_verdict *v;
+	size_t n;
+	int64_t now;
+	struct store_mail *m; /* room for one row */
+};
+
+/* The body of app_tx_run (struct report_args). */
+static int report_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	const struct report_args *c = arg;
+	struct backoff b;
+	size_t i;
+	int e;
+
+	(void)err;
+	e = backoff_get(tx->st, &b);
+	for (i = 0; i < c->n && !e; i++)
+		e = report_one(tx->st, c->m, &b, &c->v[i], c->now);
+	return e;
+}
+
 int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
 		      size_t n, int64_t now)
 {
-	struct store_mail *m;
-	struct backoff b;
-	struct app_tx tx;
-	size_t i;
+	struct report_args c = { v, n, now, NULL };
 	int e;
 
 	if (!a || (!v && n))
 		return EINVAL;
-	m = malloc(sizeof(*m));
-	if (!m)
+	c.m = malloc(sizeof(*c.m));
+	if (!c.m)
 		return ENOMEM;
-	e = app_tx_begin(a, &tx, NULL);
-	if (e)
-		goto out;
-	e = backoff_get(tx.st, &b);
-	for (i = 0; i < n && !e; i++)
-		e = report_one(tx.st, m, &b, &v[i], now);
-	e = app_tx_end(&tx, e, NULL);
+	e = app_tx_run(a, report_tx, &c, NULL);
 	if (!e)
 		report_count(v, n);
- out:
-	explicit_bzero(m, sizeof(*m));
-	free(m);
+	explicit_bzero(c.m, sizeof(*c.m));
+	free(c.m);
 	return e;
 }
 
@@ -629,9 +693,18 @@ int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
 	return e;
 }
 
-static int retry_tx(struct app_tx *tx, const char *actor, int64_t id,
-		    struct store_mail *m, struct app_err *err)
+struct retry_args {
+	const char *actor;
+	int64_t id;
+	struct store_mail *m; /* out: the row as retried */
+};
+
+/* The body of app_tx_run (struct retry_args). */
+static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	const struct retry_args *c = arg;
+	struct store_mail *m = c->m;
+	int64_t id = c->id;
 	int e;
 
 	e = store_outbox_get(tx->st, id, m);
@@ -651,7 +724,7 @@ static int retry_tx(struct app_tx *tx, const char *actor, int64_t id,
 	if (e)
 		return e;
 	tx->mail_queued = true;
-	return app_audit(tx, actor, "mail.retry", m->to_addr,
+	return app_audit(tx, c->actor, "mail.retry", m->to_addr,
 			 json_pack("{s:I, s:s}", "id", (json_int_t)id,
 				   "kind", m->kind));
 }
@@ -659,24 +732,18 @@ static int retry_tx(struct app_tx *tx, const char *actor, int64_t id,
 int app_outbox_retry(struct app *a, const char *actor, int64_t id,
 		     struct app_mail *out, struct app_err *err)
 {
-	struct store_mail *m;
-	struct app_tx tx;
+	struct retry_args c = { actor, id, NULL };
 	int e;
 
 	app_err_clear(err);
-	m = malloc(sizeof(*m));
-	if (!m)
+	c.m = malloc(sizeof(*c.m));
+	if (!c.m)
 		return ENOMEM;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = retry_tx(&tx, actor, id, m, err);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, retry_tx, &c, err);
 	if (!e && out)
-		mail_convert(m, out);
- out:
-	explicit_bzero(m, sizeof(*m));
-	free(m);
+		mail_convert(c.m, out);
+	explicit_bzero(c.m, sizeof(*c.m));
+	free(c.m);
 	return e;
 }
 

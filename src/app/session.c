@@ -94,21 +94,33 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
-/* In tx: count one wrong password, lock the account at the limit. */
-static int failure_tx(struct app_tx *tx, const char *username,
-		      const struct limits *l, int64_t now, int *failed)
+struct failure_args {
+	const char *username;
+	const struct limits *l;
+	int64_t now;
+	int failed; /* out */
+};
+
+/* In tx: count one wrong password, lock the account at the limit. The
+ * body of app_tx_run (struct failure_args). */
+static int failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct failure_args *c = arg;
+	const struct limits *l = c->l;
+	int64_t now = c->now;
 	struct store_admin adm;
 	json_t *detail;
 	int e;
 
-	e = store_admin_get(tx->st, username, &adm);
+	(void)err; /* the caller answers "wrong username or password" */
+	c->failed = 0;
+	e = store_admin_get(tx->st, c->username, &adm);
 	if (e)
 		return e;
 	if (adm.locked_until > now)
 		return 0; /* a parallel attempt locked it meanwhile */
 	adm.failed_logins++;
-	*failed = adm.failed_logins;
+	c->failed = adm.failed_logins;
 	if (adm.failed_logins >= l->attempts) {
 		adm.failed_logins = 0;
 		adm.locked_until = now + l->lock_s;
@@ -120,39 +132,67 @@ static int failure_tx(struct app_tx *tx, const char *username,
 		json_pack("{s:s, s:b, s:I}", "reason", "password",
 			  "locked", 1, "lockedSeconds", (json_int_t)l->lock_s) :
 		json_pack("{s:s, s:i}", "reason", "password",
-			  "failedAttempts", *failed);
-	return app_audit(tx, username, "session.failure", username, detail);
+			  "failedAttempts", c->failed);
+	return app_audit(tx, c->username, "session.failure", c->username,
+			 detail);
 }
 
 static int record_failure(struct app *a, const char *username,
 			  const struct limits *l, int64_t now, int *failed)
 {
-	struct app_tx tx;
+	struct failure_args c = { username, l, now, 0 };
 	int e;
 
-	e = app_tx_begin(a, &tx, NULL);
-	if (e)
-		return e;
-	e = failure_tx(&tx, username, l, now, failed);
-	return app_tx_end(&tx, e, NULL);
+	e = app_tx_run(a, failure_tx, &c, NULL);
+	if (!e)
+		*failed = c.failed;
+	return e;
 }
 
-/* In tx: the session row, the counter back to 0, housekeeping, audit. */
-static int create_tx(struct app_tx *tx, const char *username,
-		     const struct limits *l, int64_t now,
-		     struct app_session *out, int64_t *retry_after)
+/* The locked answer, from the account's row as read. */
+static bool locked(const struct store_admin *adm, int64_t now,
+		   int64_t *retry_after, struct app_err *err)
 {
+	if (adm->locked_until <= now)
+		return false;
+	*retry_after = adm->locked_until - now;
+	app_errf(err, "too many wrong passwords: try again in %lld minutes",
+		 (long long)((*retry_after + 59) / 60));
+	return true;
+}
+
+/* What create_tx returns for a locked account, which the caller turns into
+ * EAGAIN: a body returns EAGAIN for the store's conflicts only, which
+ * app_tx_run runs again. Negative, so never an errno value. */
+#define LOCKED (-1)
+
+struct create_args {
+	const char *username;
+	const struct limits *l;
+	int64_t now;
+	struct app_session out; /* out */
+	int64_t retry_after;    /* out, with LOCKED */
+};
+
+/* In tx: the session row, the counter back to 0, housekeeping, audit. The
+ * body of app_tx_run (struct create_args). */
+static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	struct create_args *c = arg;
+	struct app_session *out = &c->out;
+	int64_t now = c->now;
 	struct store_session ss;
 	struct store_admin adm;
 	int e;
 
-	e = store_admin_get(tx->st, username, &adm);
+	memset(out, 0, sizeof(*out));
+	c->retry_after = 0;
+	e = store_admin_get(tx->st, c->username, &adm);
 	if (e)
 		return e == ENOENT ? EACCES : e;
-	if (adm.locked_until > now) {
-		*retry_after = adm.locked_until - now;
-		return EAGAIN;
-	}
+	/* A parallel attempt locked it since verify(). */
+	if (locked(&adm, now, &c->retry_after, err))
+		return LOCKED;
 	if (adm.failed_logins) {
 		adm.failed_logins = 0;
 		e = store_admin_update(tx->st, &adm);
@@ -160,7 +200,7 @@ static int create_tx(struct app_tx *tx, const char *username,
 			return e;
 	}
 	/* Sessions nobody signs out of would pile up otherwise. */
-	e = store_session_purge(tx->st, now, now - l->idle_s);
+	e = store_session_purge(tx->st, now, now - c->l->idle_s);
 	if (e)
 		return e;
 
@@ -172,7 +212,7 @@ static int create_tx(struct app_tx *tx, const char *username,
 	snprintf(ss.csrf, sizeof(ss.csrf), "%s", out->csrf);
 	ss.admin_id = adm.id;
 	ss.created_at = ss.last_seen_at = now;
-	ss.expires_at = now + l->max_s;
+	ss.expires_at = now + c->l->max_s;
 	e = store_session_insert(tx->st, &ss);
 	if (e)
 		return e;
@@ -181,18 +221,6 @@ static int create_tx(struct app_tx *tx, const char *username,
 	return app_audit(tx, adm.username, "session.create", adm.username,
 			 json_pack("{s:I}", "expiresAt",
 				   (json_int_t)ss.expires_at));
-}
-
-/* The locked answer, from a row read outside a transaction. */
-static bool locked(const struct store_admin *adm, int64_t now,
-		   int64_t *retry_after, struct app_err *err)
-{
-	if (adm->locked_until <= now)
-		return false;
-	*retry_after = adm->locked_until - now;
-	app_errf(err, "too many wrong passwords: try again in %lld minutes",
-		 (long long)((*retry_after + 59) / 60));
-	return true;
 }
 
 /* Look the account up and check its password, outside any transaction
@@ -230,7 +258,7 @@ int app_session_create_at(struct app *a, const char *username,
 			  int *failed, struct app_err *err)
 {
 	struct limits l;
-	struct app_tx tx;
+	struct create_args c = { .username = username, .l = &l, .now = now };
 	int e;
 
 	app_err_clear(err);
@@ -250,18 +278,13 @@ int app_session_create_at(struct app *a, const char *username,
 	}
 	if (e)
 		goto out;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = create_tx(&tx, username, &l, now, out, retry_after);
-	e = app_tx_end(&tx, e, err);
-	/* EAGAIN without a lock time is the database's conflict with another
-	 * transaction, not a locked account: no 429 for that. */
-	if (e == EAGAIN && !*retry_after) {
-		app_errf(err, "the database reported a conflicting "
-			 "transaction: try again");
-		e = EIO;
+	e = app_tx_run(a, create_tx, &c, err);
+	if (e == LOCKED) {
+		*retry_after = c.retry_after;
+		e = EAGAIN;
 	}
+	if (!e)
+		*out = c.out;
  out:
 	if (e == EACCES)
 		app_errf(err, BAD_LOGIN);
@@ -269,6 +292,7 @@ int app_session_create_at(struct app *a, const char *username,
 		app_errf(err, "too many wrong passwords: try again later");
 	if (e)
 		explicit_bzero(out, sizeof(*out));
+	explicit_bzero(&c.out, sizeof(c.out));
 	return e;
 }
 
@@ -289,18 +313,29 @@ int app_session_create(struct app *a, const char *username,
 	return e;
 }
 
-static int touch(struct app *a, const char *digest, int64_t now)
+struct touch_args {
+	const char *digest;
+	int64_t now;
+};
+
+/* The body of app_tx_run (struct touch_args). */
+static int touch_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
-	struct app_tx tx;
+	const struct touch_args *c = arg;
 	int e;
 
-	e = app_tx_begin(a, &tx, NULL);
-	if (e)
-		return e;
-	e = store_session_touch(tx.st, digest, now);
+	(void)err;
+	e = store_session_touch(tx->st, c->digest, c->now);
 	if (e == ENOENT)
 		e = 0; /* signed out or touched by a parallel request */
-	return app_tx_end(&tx, e, NULL);
+	return e;
+}
+
+static int touch(struct app *a, const char *digest, int64_t now)
+{
+	struct touch_args c = { digest, now };
+
+	return app_tx_run(a, touch_tx, &c, NULL);
 }
 
 /* Look the session up; EACCES when unknown or over one of its times. */
@@ -367,11 +402,14 @@ int app_session_check(struct app *a, const char *id, const char *csrf,
 				    out);
 }
 
-static int delete_tx(struct app_tx *tx, const char *digest)
+/* The body of app_tx_run (arg: the session's digest). */
+static int delete_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	const char *digest = arg;
 	struct store_session ss;
 	int e;
 
+	(void)err;
 	e = store_session_get(tx->st, digest, &ss);
 	if (e)
 		return e;
@@ -385,27 +423,32 @@ static int delete_tx(struct app_tx *tx, const char *digest)
 int app_session_delete(struct app *a, const char *id)
 {
 	char digest[SECRET_DIGEST_SIZE];
-	struct app_tx tx;
-	int e;
 
 	if (!id || strnlen(id, SECRET_ID_SIZE) != SECRET_ID_SIZE - 1 ||
 	    secret_token_digest(id, digest, sizeof(digest)))
 		return ENOENT;
-	e = app_tx_begin(a, &tx, NULL);
-	if (e)
-		return e;
-	e = delete_tx(&tx, digest);
-	return app_tx_end(&tx, e, NULL);
+	return app_tx_run(a, delete_tx, digest, NULL);
 }
 
+struct passwd_args {
+	const char *username;
+	const char *hash;
+	bool created; /* out */
+};
+
 /* In tx: the new hash, the lock lifted, every session of the account
- * ended (whoever knew the old password is out). */
-static int passwd_tx(struct app_tx *tx, const char *username,
-		     const char *hash, bool *created)
+ * ended (whoever knew the old password is out). The body of app_tx_run
+ * (struct passwd_args). */
+static int passwd_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	struct passwd_args *c = arg;
+	const char *username = c->username;
+	const char *hash = c->hash;
 	struct store_admin adm;
 	int e;
 
+	(void)err;
+	c->created = false;
 	e = store_admin_get(tx->st, username, &adm);
 	if (e == ENOENT) {
 		memset(&adm, 0, sizeof(adm));
@@ -413,7 +456,7 @@ static int passwd_tx(struct app_tx *tx, const char *username,
 		snprintf(adm.password_hash, sizeof(adm.password_hash), "%s",
 			 hash);
 		e = store_admin_insert(tx->st, &adm);
-		*created = true;
+		c->created = true;
 	}
 	else if (!e) {
 		snprintf(adm.password_hash, sizeof(adm.password_hash), "%s",
@@ -426,7 +469,7 @@ static int passwd_tx(struct app_tx *tx, const char *username,
 	}
 	if (e)
 		return e;
-	return app_audit(tx, LOCAL_ACTOR, *created ? "admin.create" :
+	return app_audit(tx, LOCAL_ACTOR, c->created ? "admin.create" :
 			 "admin.passwd", username, json_object());
 }
 
@@ -434,8 +477,7 @@ int app_admin_passwd(struct app *a, const char *username,
 		     const char *password, bool *created, struct app_err *err)
 {
 	char hash[SECRET_HASH_SIZE] = "";
-	bool made = false;
-	struct app_tx tx;
+	struct passwd_args c = { username, hash, false };
 	size_t len;
 	int e;
 
@@ -456,13 +498,9 @@ int app_admin_passwd(struct app *a, const char *username,
 		app_errf(err, "cannot hash the password");
 		goto out;
 	}
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = passwd_tx(&tx, username, hash, &made);
-	e = app_tx_end(&tx, e, err);
+	e = app_tx_run(a, passwd_tx, &c, err);
 	if (!e && created)
-		*created = made;
+		*created = c.created;
  out:
 	explicit_bzero(hash, sizeof(hash));
 	return e;

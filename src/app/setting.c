@@ -103,14 +103,25 @@ static json_t *fit(json_t *detail, const struct setting_def **defs, size_t n)
 	return names ? json_pack("{s:o}", "names", names) : NULL;
 }
 
-static int set_tx(struct app_tx *tx, const char *actor,
-		  const struct setting_def **defs,
-		  char (*canon)[SETTINGS_VALUE_MAX], size_t n)
+struct set_args {
+	const char *actor;
+	const struct setting_def **defs;
+	char (*canon)[SETTINGS_VALUE_MAX];
+	size_t n;
+};
+
+/* The body of app_tx_run (struct set_args). */
+static int set_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
+	const struct set_args *c = arg;
+	const struct setting_def **defs = c->defs;
+	char (*canon)[SETTINGS_VALUE_MAX] = c->canon;
 	json_t *detail = json_object();
+	size_t n = c->n;
 	size_t i;
 	int e = 0;
 
+	(void)err; /* a failed write says enough by its errno */
 	if (!detail)
 		return ENOMEM;
 	for (i = 0; i < n && !e; i++) {
@@ -124,7 +135,8 @@ static int set_tx(struct app_tx *tx, const char *actor,
 		json_decref(detail);
 		return e;
 	}
-	return app_audit(tx, actor, "settings.set", "", fit(detail, defs, n));
+	return app_audit(tx, c->actor, "settings.set", "",
+			 fit(detail, defs, n));
 }
 
 int app_settings_set(struct app *a, const char *actor, const char *const *names,
@@ -132,7 +144,7 @@ int app_settings_set(struct app *a, const char *actor, const char *const *names,
 {
 	char (*canon)[SETTINGS_VALUE_MAX] = NULL;
 	const struct setting_def **defs = NULL;
-	struct app_tx tx;
+	struct set_args c = { .actor = actor, .n = n };
 	int e;
 
 	app_err_clear(err);
@@ -149,11 +161,9 @@ int app_settings_set(struct app *a, const char *actor, const char *const *names,
 	e = check_all(names, values, n, canon, defs, err);
 	if (e)
 		goto out;
-	e = app_tx_begin(a, &tx, err);
-	if (e)
-		goto out;
-	e = set_tx(&tx, actor, defs, canon, n);
-	e = app_tx_end(&tx, e, err);
+	c.defs = defs;
+	c.canon = canon;
+	e = app_tx_run(a, set_tx, &c, err);
 	if (!e)
 		app_settings_changed(a);
  out:

@@ -244,3 +244,83 @@ def test_every_converted_use_case_runs_again():
                 assert got["state"] == "cancelled", got
         assert count(pg, "SELECT count(*) FROM users") == 0
     with_daemon(run)
+
+
+def test_settings_number_and_sign_in_run_again():
+    """One lost conflict each for a settings change, a new dial-in number,
+    an admin's sign-in and sign-out: each answers as without it, ran twice
+    and wrote its audit entry once; the session it made works."""
+    cookie_name = "dialconf_session"
+
+    def audited(pg, action):
+        return count(pg, "SELECT count(*) FROM audit WHERE action = '%s'"
+                     % action)
+
+    def step(pg, d, action, sqlstate, call):
+        before = audited(pg, action)
+        inj = Inject(pg, "audit", action, sqlstate, 1)
+        try:
+            resp = call()
+            runs = inj.runs()
+        finally:
+            inj.drop()
+        assert runs == 2, "%s ran %d times, expected 2" % (action, runs)
+        n = audited(pg, action) - before
+        assert n == 1, "%s audited %d times" % (action, n)
+        return resp
+
+    def run(pg, d):
+        status, _, got = step(pg, d, "settings.set", "40P01", lambda: d.api(
+            "PATCH", API + "/settings", {"organizationName": "Fabrikam",
+                                         "pinLength": 6}))
+        assert status == 200, "settings: %d %r" % (status, got)
+        assert got["organizationName"] == "Fabrikam", got
+        assert got["pinLength"] == 6, got
+        assert d.settings()["organizationName"] == "Fabrikam"
+
+        # The second toll number asks to be the default: the run that
+        # commits must still see that, whatever the lost one did.
+        d.ok("POST", API + "/dial-in-numbers",
+             {"number": "+14255550100", "type": "toll",
+              "countryCode": "US"}, expect=(201,))
+        status, _, got = step(pg, d, "number.add", "40001", lambda: d.api(
+            "POST", API + "/dial-in-numbers",
+            {"number": "+14255550111", "type": "toll", "countryCode": "US",
+             "city": "Redmond", "isDefault": True}))
+        assert status == 201, "number: %d %r" % (status, got)
+        assert got["number"] == "+14255550111" and got["isDefault"], got
+        assert got["countryCode"] == "US", got
+        defaults = [x["number"] for x in d.numbers() if x["isDefault"]]
+        assert defaults == ["+14255550111"], defaults
+
+        with open("%s/initial-admin-password" % d.data_dir) as f:
+            password = f.read().strip()
+        status, h, got = step(pg, d, "session.create", "40P01",
+                              lambda: d.api("POST", API + "/session",
+                                            {"username": "admin",
+                                             "password": password},
+                                            token=None))
+        assert status == 200, "sign-in: %d %r" % (status, got)
+        cookie = [v.split(";")[0].split("=", 1)[1]
+                  for v in h.get_all("Set-Cookie") or []
+                  if v.startswith(cookie_name + "=")]
+        assert len(cookie) == 1 and cookie[0], h.get_all("Set-Cookie")
+        assert count(pg, "SELECT count(*) FROM admin_sessions") == 1
+        assert count(pg, "SELECT count(*) FROM audit "
+                         "WHERE action = 'session.failure'") == 0
+        hdrs = {"Cookie": "%s=%s" % (cookie_name, cookie[0])}
+        status, _, me = d.api("GET", API + "/session", token=None,
+                              headers=hdrs)
+        assert status == 200 and me["username"] == "admin", (status, me)
+        assert me["csrfToken"] == got["csrfToken"], (me, got)
+
+        hdrs["X-CSRF-Token"] = got["csrfToken"]
+        status, _, body = step(pg, d, "session.delete", "40001",
+                               lambda: d.api("DELETE", API + "/session",
+                                             token=None, headers=hdrs))
+        assert status == 204, "sign-out: %d %r" % (status, body)
+        status = d.api("GET", API + "/session", token=None,
+                       headers=hdrs)[0]
+        assert status == 401, "the session outlived its sign-out: %d" % (
+            status)
+    with_daemon(run)
