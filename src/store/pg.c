@@ -434,6 +434,14 @@ int pgstore_pipeline(struct pgstore *p, const struct pgstore_step *steps,
 	return run_steps(p, ids, sqls, pps, n, results);
 }
 
+/* A write that is not deferred after all (no transaction, or too big). */
+static int run_now(struct pgstore *p, enum pgstore_stmt id, const char *sql,
+		   const struct pgparams *pp, bool needs_row)
+{
+	return needs_row ? pgstore_changes(p, id, sql, pp) :
+		pgstore_run(p, id, sql, pp, NULL);
+}
+
 static int defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 		 const struct pgparams *pp, bool needs_row)
 {
@@ -443,8 +451,7 @@ static int defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 	if (pp->err)
 		return pp->err;
 	if (!pgstore_in_tx(p))
-		return needs_row ? pgstore_changes(p, id, sql, pp) :
-			pgstore_run(p, id, sql, pp, NULL);
+		return run_now(p, id, sql, pp, needs_row);
 	/* One at a time: an earlier one goes out first. */
 	if (p->deferred && (err = flush_pending(p)))
 		return err;
@@ -460,8 +467,7 @@ static int defer(struct pgstore *p, enum pgstore_stmt id, const char *sql,
 		}
 		len = strlen(pp->v[i]) + 1;
 		if (len > sizeof(p->deferred_buf) - used) /* too big: now */
-			return needs_row ? pgstore_changes(p, id, sql, pp) :
-				pgstore_run(p, id, sql, pp, NULL);
+			return run_now(p, id, sql, pp, needs_row);
 		memcpy(p->deferred_buf + used, pp->v[i], len);
 		p->deferred_pp.v[i] = p->deferred_buf + used;
 		used += len;
