@@ -341,7 +341,6 @@ static void app_free(struct app *a)
 	free(a->conns);
 	free(a->conn_busy);
 	confid_pool_free(a->pool);
-	app_dialin_fini(a);
 	app_calls_fini(a);
 	pthread_mutex_destroy(&a->conn_mtx);
 	pthread_cond_destroy(&a->conn_cond);
@@ -428,9 +427,7 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 		goto out;
 	}
 
-	e = app_dialin_init(a);
-	if (!e)
-		e = app_calls_init(a);
+	e = app_calls_init(a);
 	if (e)
 		goto out;
 	e = open_conns(a, nconn, err);

@@ -293,11 +293,16 @@ int app_outbox_next_due(struct app *a, int64_t *at);
 void app_outbox_wait(struct app *a, uint64_t *gen, int timeout_ms);
 void app_outbox_nudge(struct app *a);
 
-/* ---- Dial-in (issue 5, SPEC §6): what the auto attendant asks ---- */
+/* ---- Dial-in (SPEC §6): what the auto attendant asks ----
+ * Every rule of who may call and who may join lives here; src/sip/ does
+ * SIP, SDP, RTP and timers and asks, from its worker threads (each of
+ * these reads the database). The abuse guard's counters are in the
+ * database (core/guard.h rules), so every node sees the same ones. */
 
-#define APP_DIALIN_SOURCE_SIZE 192 /* "caller@address" */
+#define APP_DIALIN_SOURCE_SIZE 128 /* an address or an asserted caller */
 #define APP_CALLER_SIZE 64
 #define APP_CALL_STATE_SIZE 16
+#define APP_DIALIN_TRUSTED_SIZE 512 /* sipTrustedProxies, canonical */
 
 /* What a typed conference ID reaches. valid is false for a malformed,
  * unknown or revoked ID. user_id: the owner (personal) or the organizer
@@ -309,41 +314,91 @@ struct app_dialin_target {
 	int64_t meeting_id; /* 0 for a personal ID */
 	char conference_id[APP_CONFID_SIZE];
 	bool bypass;        /* allowPstnUsersToBypassLobby */
+	bool closed;        /* the organizer path is closed (PIN guessing) */
+	bool tones;         /* enableEntryExitNotifications */
+	uint32_t max_parts; /* maxParticipants */
 };
 
 /* One call as the abuse guard and the audit log see it. */
 struct app_dialin_call {
-	const char *source;        /* caller number and address */
+	const char *source;        /* app_dialin_source() */
 	const char *caller_masked; /* app_caller_mask() */
 	const char *dialed;        /* E.164 */
 	const char *address;       /* the caller's IP address */
+};
+
+/* The settings the SIP side applies itself, in their units. */
+struct app_dialin_limits {
+	unsigned calls_per_source; /* dialinMaxCallsPerSource */
+	unsigned rate_per_source;  /* dialinCallRatePerSource, calls/s */
+	unsigned calls_per_node;   /* dialinMaxCallsPerNode */
+	unsigned lobby_s;          /* dialinLobbyTimeoutSeconds */
+	unsigned rtp_timeout_s;    /* dialinRtpTimeoutSeconds */
+	unsigned max_call_s;       /* dialinMaxCallSeconds */
+	char trusted[APP_DIALIN_TRUSTED_SIZE]; /* sipTrustedProxies */
+};
+
+/* Outcome of an organizer PIN. */
+enum app_pin_result {
+	APP_PIN_OK,
+	APP_PIN_WRONG,
+	APP_PIN_CLOSED,  /* the conference's organizer path is closed */
+	APP_PIN_REVOKED, /* the ID stopped working meanwhile */
 };
 
 /* The caller's number with its last four characters hidden
  * ("+1425555****"), for logs, the audit log and the calls list. */
 void app_caller_mask(const char *caller, char *out, size_t size);
 
-/* Is user (a Request-URI user part, "+" optional) a configured dial-in
- * number? 0 with its E.164 form in e164, or ENOENT. */
-int app_dialin_number(struct app *a, const char *user, char *e164,
-		      size_t size);
+/* The guard's source of a call (SPEC §6): its network address addr,
+ * unless addr is one of l->trusted; from a trusted proxy the address it
+ * forwarded (forwarded, "" if none), else the caller identity it asserted
+ * (asserted: P-Asserted-Identity or From user part). No I/O. */
+void app_dialin_source(const struct app_dialin_limits *l, const char *addr,
+		       const char *forwarded, const char *asserted,
+		       char *out, size_t size);
 
-/* Resolve typed digits from the database, on every attempt (no cache).
- * 0 with t filled (t->valid false when not valid), or a database errno. */
+/* The limits as the database has them now (defaults for what cannot be
+ * read). 0 or a database errno (l filled with defaults anyway). */
+int app_dialin_limits(struct app *a, struct app_dialin_limits *l);
+
+/* A new INVITE: user (Request-URI user part, "+" optional) must be a
+ * dial-in number (ENOENT; its E.164 form into e164) and the source not
+ * refused by the guard (*refused, counted in metrics). 0 or an errno. */
+int app_dialin_admit(struct app *a, const char *user, const char *source,
+		     char *e164, size_t size, bool *refused);
+
+/* What typed digits reach now, read from the database (no cache, no
+ * counting). 0 with t filled (t->valid false when not valid), or errno. */
 int app_confid_resolve(struct app *a, const char *digits,
 		       struct app_dialin_target *t);
 
-/* Check the organizer PIN of user_id: argon2id, about 0.1 s of CPU, so
- * the SIP thread calls it from its worker thread. 0 and *ok, or errno. */
-int app_pin_check(struct app *a, int64_t user_id, const char *pin, bool *ok);
+/* Resolve typed digits, on every attempt (no cache). A wrong ID counts
+ * against c->source at once and is audited (dialin.failure); *blocked
+ * tells that the source is refused from now on (or already was). 0 with t
+ * filled (t->valid false when not valid), or a database errno. */
+int app_dialin_resolve(struct app *a, const struct app_dialin_call *c,
+		       const char *digits, struct app_dialin_target *t,
+		       bool *blocked);
 
-/* Abuse guard: is source refused (cooling off) at now? */
-bool app_dialin_refused(struct app *a, const char *source, int64_t now);
-/* A call ended its ID phase: failed (three invalid IDs; audited as
- * dialin.failure) or not (a valid ID clears the source's run). *refused
- * (may be NULL) tells whether the source is refused from now on. */
-int app_dialin_outcome(struct app *a, const struct app_dialin_call *c,
-		       bool failed, int64_t now, bool *refused);
+/* Check the organizer PIN for t: the ID must still be valid and the
+ * organizer path open, then argon2id (~0.1 s of CPU: call it from a worker
+ * thread). A wrong PIN counts against the source and the conference and is
+ * audited (dialin.pin-failure, never the digits; dialin.organizer-closed
+ * when the conference's path closes). 0 with *r and *blocked, or errno. */
+int app_dialin_pin(struct app *a, const struct app_dialin_call *c,
+		   const struct app_dialin_target *t, const char *pin,
+		   enum app_pin_result *r, bool *blocked);
+
+/* Forget the guard's counters that can no longer matter: not blocked,
+ * and quiet for longer than a repeat offender is remembered. *n (may be
+ * NULL) counts them. 0 or errno. */
+int app_dialin_purge(struct app *a, int *n);
+
+/* Does t's ID still reach the same conference now? (A reset, a disable,
+ * a delete or a cancelled meeting revoke it.) 0 and *valid, or errno. */
+int app_dialin_recheck(struct app *a, const struct app_dialin_target *t,
+		       bool *valid);
 
 /* The live calls registry (GET /api/v1/calls), in memory. */
 struct app_call {

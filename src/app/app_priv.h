@@ -54,8 +54,7 @@ struct app {
 	pthread_mutex_t token_mtx;
 	struct app_token_seen tokens_seen[APP_TOKENS_SEEN];
 
-	/* Dial-in (dialin.c, calls.c): the abuse guard and live calls. */
-	struct app_dialin *dialin;
+	/* Live calls (calls.c). */
 	struct app_calls *calls;
 
 	/* The outbox worker sleeps on mail_cond; a commit that queued an
@@ -123,9 +122,7 @@ int app_confid_issue(struct app_tx *tx, const char *actor,
 int app_confid_revoke(struct app_tx *tx, uint32_t value);
 void app_tx_rolled_back(struct app_tx *tx);
 
-/* dialin.c, calls.c: set up and torn down with the app. */
-int app_dialin_init(struct app *a);
-void app_dialin_fini(struct app *a);
+/* calls.c: set up and torn down with the app. */
 int app_calls_init(struct app *a);
 void app_calls_fini(struct app *a);
 

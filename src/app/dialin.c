@@ -1,19 +1,21 @@
 /* dialin: the use cases the auto attendant (src/sip/) asks for (SPEC §6):
  * is this a dial-in number, who owns the typed conference ID, is the PIN
- * right, and the abuse guard.
+ * right, does the ID still work, and the abuse guard.
  *
  * Resolution reads the database on every attempt and keeps nothing: the
  * moment a reset commits, the old ID resolves as revoked, on every node.
  *
- * The abuse guard is in memory (one node's view, lost on restart; every
- * failure is also in the audit log, which is durable): per source (caller
- * number and address) the times of its failed calls in a row; when the
- * last dialinFailureLimit of them fall within dialinFailureWindowMinutes
- * the source is refused for dialinCooloffMinutes. A successful ID clears
- * the run. The table is bounded: when it is full the entry unused longest
- * makes room, so a flood of sources costs memory once. */
+ * The abuse guard (core/guard.h) keeps its counters in the database, one
+ * row per key, changed in one transaction with the audit record of the
+ * failure, so that every node sees the same counts and a caller who moves
+ * between nodes gains nothing:
+ *   "src:SOURCE"       every wrong ID and every wrong PIN of a source;
+ *                      blocked, its INVITEs get 403;
+ *   "pin:KIND:ID"      wrong PINs for one conference from any source;
+ *                      blocked, the conference's organizer path is closed.
+ * A valid ID clears nothing: an attacker cannot launder a run of guesses
+ * with the one ID they know. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,43 +24,10 @@
 #include "app/metrics.h"
 #include "core/confid.h"
 #include "core/e164.h"
+#include "core/guard.h"
 #include "core/secret.h"
 
-#define ABUSE_SLOTS 1024
-#define ABUSE_RUN_MAX 100   /* dialinFailureLimit's upper bound */
-#define SOURCE_SIZE APP_DIALIN_SOURCE_SIZE
-
-struct abuse_slot {
-	char source[SOURCE_SIZE]; /* "" = free */
-	int64_t used_at;
-	int64_t refused_until;
-	int64_t fails[ABUSE_RUN_MAX]; /* ring of the run's failure times */
-	unsigned nfails;              /* failures in a row, capped */
-	unsigned head;                /* next ring slot */
-};
-
-struct app_dialin {
-	pthread_mutex_t mtx;
-	struct abuse_slot slots[ABUSE_SLOTS];
-};
-
-int app_dialin_init(struct app *a)
-{
-	a->dialin = calloc(1, sizeof(*a->dialin));
-	if (!a->dialin)
-		return ENOMEM;
-	pthread_mutex_init(&a->dialin->mtx, NULL);
-	return 0;
-}
-
-void app_dialin_fini(struct app *a)
-{
-	if (!a->dialin)
-		return;
-	pthread_mutex_destroy(&a->dialin->mtx);
-	free(a->dialin);
-	a->dialin = NULL;
-}
+#define PIN_WINDOW_S 3600 /* dialinPinFailureLimit counts within an hour */
 
 void app_caller_mask(const char *caller, char *out, size_t size)
 {
@@ -75,24 +44,238 @@ void app_caller_mask(const char *caller, char *out, size_t size)
 	out[len] = '\0';
 }
 
-int app_dialin_number(struct app *a, const char *user, char *e164,
-		      size_t size)
+/* Is addr one of the comma-separated list? */
+static bool listed(const char *list, const char *addr)
 {
-	char raw[E164_SIZE + 1];
+	size_t n = strlen(addr);
+	const char *p = list;
+
+	while (p && *p) {
+		if (!strncmp(p, addr, n) && (p[n] == ',' || !p[n]))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+void app_dialin_source(const struct app_dialin_limits *l, const char *addr,
+		       const char *forwarded, const char *asserted,
+		       char *out, size_t size)
+{
+	if (!listed(l->trusted, addr))
+		snprintf(out, size, "%s", addr);
+	else if (forwarded && forwarded[0])
+		snprintf(out, size, "%s", forwarded);
+	else if (asserted && asserted[0])
+		snprintf(out, size, "tel:%s", asserted);
+	else
+		snprintf(out, size, "%s", addr);
+}
+
+/* An int setting into *out, which keeps its default when the read fails
+ * (a broken setting must not open or close the door). */
+static int setting_uint(struct store *st, const char *name, unsigned *out)
+{
+	long v;
+	int e = app_setting_int(st, name, &v);
+
+	if (!e && v >= 0 && v <= (long)UINT32_MAX)
+		*out = (unsigned)v;
+	return e;
+}
+
+int app_dialin_limits(struct app *a, struct app_dialin_limits *l)
+{
+	struct store *st;
+	int e = 0, e2;
+
+	*l = (struct app_dialin_limits){
+		.calls_per_source = 10, .rate_per_source = 5,
+		.calls_per_node = 2000, .lobby_s = 1800,
+		.rtp_timeout_s = 30, .max_call_s = 28800,
+	};
+	st = app_conn_get(a);
+	if ((e2 = setting_uint(st, "dialinMaxCallsPerSource",
+			       &l->calls_per_source)))
+		e = e2;
+	if ((e2 = setting_uint(st, "dialinCallRatePerSource",
+			       &l->rate_per_source)))
+		e = e2;
+	if ((e2 = setting_uint(st, "dialinMaxCallsPerNode",
+			       &l->calls_per_node)))
+		e = e2;
+	if ((e2 = setting_uint(st, "dialinLobbyTimeoutSeconds", &l->lobby_s)))
+		e = e2;
+	if ((e2 = setting_uint(st, "dialinRtpTimeoutSeconds",
+			       &l->rtp_timeout_s)))
+		e = e2;
+	if ((e2 = setting_uint(st, "dialinMaxCallSeconds", &l->max_call_s)))
+		e = e2;
+	if ((e2 = app_setting_text(st, "sipTrustedProxies", l->trusted,
+				   sizeof(l->trusted))))
+		e = e2;
+	app_conn_put(a, st);
+	return e;
+}
+
+static void source_key(const char *source, char *key, size_t size)
+{
+	snprintf(key, size, "src:%s", source);
+}
+
+static void conference_key(const struct app_dialin_target *t, char *key,
+			   size_t size)
+{
+	snprintf(key, size, "pin:%s:%lld", t->personal ? "personal" : "meeting",
+		 (long long)(t->personal ? t->user_id : t->meeting_id));
+}
+
+/* Is key blocked now? A missing counter is not. */
+static int guard_is_blocked(struct store *st, const char *key, bool *blocked)
+{
+	struct store_guard g;
+	int e;
+
+	*blocked = false;
+	e = store_guard_get(st, key, &g);
+	if (e == ENOENT)
+		return 0;
+	if (!e)
+		*blocked = guard_blocked(&g.state, app_now());
+	return e;
+}
+
+int app_dialin_admit(struct app *a, const char *user, const char *source,
+		     char *e164, size_t size, bool *refused)
+{
+	char raw[E164_SIZE + 1], key[STORE_GUARD_KEY_SIZE];
 	struct store_number n;
 	struct store *st;
 	int e;
 
+	*refused = false;
 	/* The Request-URI user part, with or without '+' (SPEC §6). */
 	if (!user || !user[0] || strnlen(user, E164_SIZE + 1) > E164_SIZE)
 		return ENOENT;
 	snprintf(raw, sizeof(raw), "%s%s", user[0] == '+' ? "" : "+", user);
 	if (e164_normalize(raw, e164, size))
 		return ENOENT;
+	source_key(source, key, sizeof(key));
 	st = app_conn_get(a);
 	e = store_number_get(st, e164, &n);
+	if (!e)
+		e = guard_is_blocked(st, key, refused);
 	app_conn_put(a, st);
+	if (!e && *refused)
+		metrics_inc(METRICS_DIALIN_REFUSED);
 	return e;
+}
+
+/* One failure counted against a guard key, inside the caller's tx. */
+struct guard_count {
+	char key[STORE_GUARD_KEY_SIZE];
+	struct guard_limits lim;
+	bool started;  /* this failure started a block */
+	bool blocked;  /* blocked after it */
+	int fails;     /* failures in the window so far */
+	int64_t until; /* the block's end */
+};
+
+static int guard_count_tx(struct app_tx *tx, struct guard_count *g,
+			  int64_t now)
+{
+	struct store_guard sg;
+	int e;
+
+	e = store_guard_get(tx->st, g->key, &sg);
+	if (e == ENOENT) {
+		memset(&sg, 0, sizeof(sg));
+		snprintf(sg.key, sizeof(sg.key), "%s", g->key);
+		e = 0;
+	}
+	if (e)
+		return e;
+	g->started = guard_fail(&sg.state, &g->lim, now);
+	g->blocked = guard_blocked(&sg.state, now);
+	g->fails = g->started ? (int)g->lim.limit : sg.state.fails;
+	g->until = sg.state.blocked_until;
+	sg.updated_at = now;
+	return store_guard_put(tx->st, &sg);
+}
+
+static int limits_of(struct store *st, const char *limit, long window_s,
+		     const char *cooloff, struct guard_limits *l)
+{
+	long n = 0, c = 0, max = 0;
+	int e;
+
+	e = app_setting_int(st, limit, &n);
+	if (!e)
+		e = app_setting_int(st, cooloff, &c);
+	if (!e)
+		e = app_setting_int(st, "dialinCooloffMaxMinutes", &max);
+	if (e)
+		return e;
+	if (window_s < 0) { /* the source's window is a setting too */
+		e = app_setting_int(st, "dialinFailureWindowMinutes", &window_s);
+		if (e)
+			return e;
+		window_s *= 60;
+	}
+	l->limit = n > 0 ? (unsigned)n : 1;
+	l->window_s = window_s;
+	l->cooloff_s = c * 60;
+	l->cooloff_max_s = max * 60 > l->cooloff_s ? max * 60 : l->cooloff_s;
+	return 0;
+}
+
+/* The audit detail every guard record has. */
+static json_t *failure_detail(const struct app_dialin_call *c,
+			      const struct guard_count *g)
+{
+	json_t *d = json_pack("{s:s, s:s, s:i}", "dialedNumber", c->dialed,
+			      "address", c->address, "failuresInWindow",
+			      g->fails);
+
+	if (d && g->blocked)
+		json_object_set_new(d, "refusedUntil", json_integer(g->until));
+	return d;
+}
+
+struct id_failure {
+	const struct app_dialin_call *c;
+	struct guard_count src;
+};
+
+static int id_failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	struct id_failure *f = arg;
+	int64_t now = app_now();
+	int e;
+
+	(void)err;
+	e = limits_of(tx->st, "dialinFailureLimit", -1, "dialinCooloffMinutes",
+		      &f->src.lim);
+	if (!e)
+		e = guard_count_tx(tx, &f->src, now);
+	if (!e)
+		e = app_audit(tx, "sip", "dialin.failure", f->c->caller_masked,
+			      failure_detail(f->c, &f->src));
+	return e;
+}
+
+/* A target's conference settings, read with the ID so that the SIP
+ * thread never waits on the database. Defaults where a read fails. */
+static void conf_settings(struct store *st, struct app_dialin_target *t)
+{
+	unsigned max = 250;
+
+	t->tones = true;
+	(void)app_setting_bool(st, "enableEntryExitNotifications", &t->tones);
+	(void)setting_uint(st, "maxParticipants", &max);
+	t->max_parts = max ? max : 250;
 }
 
 /* A live meeting ID reaches its meeting only while the meeting is not
@@ -117,212 +300,217 @@ static int meeting_open(struct store *st, int64_t id, bool *open)
 	return e;
 }
 
-int app_confid_resolve(struct app *a, const char *digits,
-		       struct app_dialin_target *t)
+/* What value reaches now: t->valid false when nothing (no error). */
+static int lookup(struct store *st, uint32_t v, struct app_dialin_target *t)
 {
 	struct store_confid c;
-	struct store *st;
-	uint32_t v;
 	int e;
 
 	memset(t, 0, sizeof(*t));
-	if (!digits || confid_parse(digits, &v)) {
-		metrics_inc(METRICS_DIALIN_INVALID);
-		return 0; /* malformed: not valid */
-	}
-	st = app_conn_get(a);
 	e = store_confid_lookup(st, v, &c);
-	if (e == ENOENT) {
-		e = 0;
-		goto out;
-	}
+	if (e == ENOENT)
+		return 0;
 	if (e || c.revoked_at != 0)
-		goto out;
+		return e;
 	if (c.kind == STORE_CONFID_MEETING) {
 		e = meeting_open(st, c.meeting_id, &t->valid);
 		if (e || !t->valid)
-			goto out;
+			return e;
 	}
 	t->valid = true;
 	t->personal = c.kind == STORE_CONFID_PERSONAL;
 	t->user_id = c.user_id;
 	t->meeting_id = c.kind == STORE_CONFID_MEETING ? c.meeting_id : 0;
 	confid_format(c.value, t->conference_id, sizeof(t->conference_id));
-	e = app_setting_bool(st, "allowPstnUsersToBypassLobby", &t->bypass);
- out:
-	app_conn_put(a, st);
-	/* Unknown, revoked or closed: a wrong ID (a database error is not). */
-	if (!e && !t->valid)
-		metrics_inc(METRICS_DIALIN_INVALID);
-	return e;
-}
-
-int app_pin_check(struct app *a, int64_t user_id, const char *pin, bool *ok)
-{
-	char hash[STORE_HASH_SIZE];
-	struct store *st;
-	int e;
-
-	*ok = false;
-	if (!pin || !pin[0])
-		return 0;
-	/* Hold the connection only for the read: argon2 takes ~0.1 s. */
-	st = app_conn_get(a);
-	e = store_pin_get(st, user_id, hash, sizeof(hash));
-	app_conn_put(a, st);
-	if (e == ENOENT)
-		return 0;
-	if (e)
-		return e;
-	*ok = secret_verify(hash, pin);
-	explicit_bzero(hash, sizeof(hash));
 	return 0;
 }
 
-/* The slot of source, or NULL; with make, a fresh or the stalest one. */
-static struct abuse_slot *slot_find(struct app_dialin *d, const char *source,
-				    bool make)
+int app_confid_resolve(struct app *a, const char *digits,
+		       struct app_dialin_target *t)
 {
-	struct abuse_slot *old = &d->slots[0];
-	size_t i;
-
-	for (i = 0; i < ABUSE_SLOTS; i++) {
-		struct abuse_slot *s = &d->slots[i];
-
-		if (s->source[0] && !strcmp(s->source, source))
-			return s;
-		if (!s->source[0] || (old->source[0] && s->used_at < old->used_at))
-			old = s;
-	}
-	if (!make)
-		return NULL;
-	memset(old, 0, sizeof(*old));
-	snprintf(old->source, sizeof(old->source), "%s", source);
-	return old;
-}
-
-bool app_dialin_refused(struct app *a, const char *source, int64_t now)
-{
-	struct abuse_slot *s;
-	bool refused;
-
-	pthread_mutex_lock(&a->dialin->mtx);
-	s = slot_find(a->dialin, source, false);
-	refused = s && s->refused_until > now;
-	pthread_mutex_unlock(&a->dialin->mtx);
-	if (refused)
-		metrics_inc(METRICS_DIALIN_REFUSED);
-	return refused;
-}
-
-struct abuse_limits {
-	long limit, window_s, cooloff_s;
-};
-
-static int limits_read(struct app *a, struct abuse_limits *l)
-{
-	struct store *st = app_conn_get(a);
-	long w = 0, c = 0;
+	char key[STORE_GUARD_KEY_SIZE];
+	struct store *st;
+	uint32_t v;
 	int e;
 
-	e = app_setting_int(st, "dialinFailureLimit", &l->limit);
-	if (!e)
-		e = app_setting_int(st, "dialinFailureWindowMinutes", &w);
-	if (!e)
-		e = app_setting_int(st, "dialinCooloffMinutes", &c);
+	memset(t, 0, sizeof(*t));
+	if (!digits || confid_parse(digits, &v))
+		return 0; /* malformed: not valid */
+	st = app_conn_get(a);
+	e = lookup(st, v, t);
+	if (!e && t->valid) {
+		e = app_setting_bool(st, "allowPstnUsersToBypassLobby",
+				     &t->bypass);
+		conference_key(t, key, sizeof(key));
+		if (!e)
+			e = guard_is_blocked(st, key, &t->closed);
+		conf_settings(st, t);
+	}
 	app_conn_put(a, st);
-	if (l->limit < 1 || l->limit > ABUSE_RUN_MAX)
-		l->limit = 3;
-	l->window_s = w * 60;
-	l->cooloff_s = c * 60;
 	return e;
 }
 
-/* Count one failure of s at now; true when the source is refused from now
- * on. Caller holds the mutex. */
-static bool slot_fail(struct abuse_slot *s, const struct abuse_limits *l,
-		      int64_t now, unsigned *run)
+int app_dialin_resolve(struct app *a, const struct app_dialin_call *c,
+		       const char *digits, struct app_dialin_target *t,
+		       bool *blocked)
 {
-	unsigned first;
+	struct id_failure f = { .c = c };
+	struct store *st;
+	int e;
 
-	s->fails[s->head] = now;
-	s->head = (s->head + 1) % ABUSE_RUN_MAX;
-	if (s->nfails < ABUSE_RUN_MAX)
-		s->nfails++;
-	*run = s->nfails;
-	if (s->nfails < (unsigned)l->limit)
-		return false;
-	first = (s->head + ABUSE_RUN_MAX - (unsigned)l->limit) % ABUSE_RUN_MAX;
-	if (now - s->fails[first] > l->window_s)
-		return false;
-	s->refused_until = now + l->cooloff_s;
-	s->nfails = 0;
-	return true;
+	memset(t, 0, sizeof(*t));
+	source_key(c->source, f.src.key, sizeof(f.src.key));
+	/* Blocked meanwhile (on any node): no more answers for this call. */
+	st = app_conn_get(a);
+	e = guard_is_blocked(st, f.src.key, blocked);
+	app_conn_put(a, st);
+	if (!e && !*blocked)
+		e = app_confid_resolve(a, digits, t);
+	if (e || *blocked || t->valid)
+		return e;
+	/* Unknown, revoked, closed or malformed: a wrong ID, counted now. */
+	metrics_inc(METRICS_DIALIN_INVALID);
+	metrics_inc(METRICS_DIALIN_FAILURES);
+	e = app_tx_run(a, id_failure_tx, &f, NULL);
+	if (!e)
+		*blocked = f.src.blocked;
+	return e;
 }
 
-struct failure_args {
+int app_dialin_recheck(struct app *a, const struct app_dialin_target *t,
+		       bool *valid)
+{
+	struct app_dialin_target now;
+	struct store *st;
+	uint32_t v;
+	int e;
+
+	*valid = false;
+	if (!t->valid || confid_parse(t->conference_id, &v))
+		return 0;
+	st = app_conn_get(a);
+	e = lookup(st, v, &now);
+	app_conn_put(a, st);
+	/* The same value could only reach someone else after its
+	 * quarantine, but compare anyway: the caller asked for this one. */
+	*valid = !e && now.valid && now.personal == t->personal &&
+		 now.user_id == t->user_id && now.meeting_id == t->meeting_id;
+	return e;
+}
+
+struct pin_failure {
 	const struct app_dialin_call *c;
-	unsigned run;
-	int64_t refused_until;
+	const struct app_dialin_target *t;
+	struct guard_count src, conf;
 };
 
-/* The body of app_tx_run (struct failure_args): the detail is made anew
- * each run, since app_audit takes it. */
-static int failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
+static int pin_failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
-	const struct failure_args *f = arg;
-	const struct app_dialin_call *c = f->c;
-	json_t *detail;
+	struct pin_failure *f = arg;
+	int64_t now = app_now();
+	json_t *d;
+	int e;
 
 	(void)err;
-	detail = json_pack("{s:s, s:s, s:i}", "dialedNumber", c->dialed,
-			   "address", c->address, "failuresInARow",
-			   (int)f->run);
-	if (detail && f->refused_until)
-		json_object_set_new(detail, "refusedUntil",
-				    json_integer(f->refused_until));
-	return app_audit(tx, "sip", "dialin.failure", c->caller_masked,
-			 detail);
-}
-
-static int audit_failure(struct app *a, const struct app_dialin_call *c,
-			 unsigned run, int64_t refused_until)
-{
-	struct failure_args f = { c, run, refused_until };
-
-	return app_tx_run(a, failure_tx, &f, NULL);
-}
-
-int app_dialin_outcome(struct app *a, const struct app_dialin_call *c,
-		       bool failed, int64_t now, bool *refused)
-{
-	struct abuse_limits l = {3, 600, 900};
-	struct abuse_slot *s;
-	unsigned run = 0;
-	bool now_refused = false;
-	int e = 0;
-
-	if (refused)
-		*refused = false;
-	if (failed)
-		e = limits_read(a, &l);
-	pthread_mutex_lock(&a->dialin->mtx);
-	s = slot_find(a->dialin, c->source, failed);
-	if (s) {
-		s->used_at = now;
-		if (failed)
-			now_refused = slot_fail(s, &l, now, &run);
-		else
-			s->nfails = 0;
-	}
-	pthread_mutex_unlock(&a->dialin->mtx);
-	if (!failed)
-		return 0;
-	/* Counted whether or not the audit write below succeeds (SPEC §6). */
-	metrics_inc(METRICS_DIALIN_FAILURES);
-	if (refused)
-		*refused = now_refused;
+	e = limits_of(tx->st, "dialinFailureLimit", -1, "dialinCooloffMinutes",
+		      &f->src.lim);
 	if (!e)
-		e = audit_failure(a, c, run, now_refused ? now + l.cooloff_s : 0);
+		e = limits_of(tx->st, "dialinPinFailureLimit", PIN_WINDOW_S,
+			      "dialinPinCloseMinutes", &f->conf.lim);
+	if (!e)
+		e = guard_count_tx(tx, &f->src, now);
+	if (!e)
+		e = guard_count_tx(tx, &f->conf, now);
+	if (e)
+		return e;
+	d = failure_detail(f->c, &f->src);
+	if (d)
+		json_object_set_new(d, "conferenceId",
+				    json_string(f->t->conference_id));
+	e = app_audit(tx, "sip", "dialin.pin-failure", f->c->caller_masked, d);
+	if (e || !f->conf.started)
+		return e;
+	d = json_pack("{s:i, s:I}", "wrongPins", (int)f->conf.lim.limit,
+		      "closedUntil", (json_int_t)f->conf.until);
+	return app_audit(tx, "sip", "dialin.organizer-closed",
+			 f->t->conference_id, d);
+}
+
+/* Before the argon2 check: the ID still works, the path is open. */
+static int pin_precheck(struct app *a, const struct app_dialin_target *t,
+			enum app_pin_result *r, char *hash, size_t size)
+{
+	char key[STORE_GUARD_KEY_SIZE];
+	struct app_dialin_target now;
+	struct store *st;
+	uint32_t v;
+	bool closed = false;
+	int e;
+
+	*r = APP_PIN_REVOKED;
+	if (confid_parse(t->conference_id, &v))
+		return 0;
+	conference_key(t, key, sizeof(key));
+	/* Hold the connection only for the reads: argon2 takes ~0.1 s. */
+	st = app_conn_get(a);
+	e = lookup(st, v, &now);
+	if (!e && now.valid && now.user_id == t->user_id)
+		e = guard_is_blocked(st, key, &closed);
+	else
+		goto out;
+	if (!e && closed)
+		*r = APP_PIN_CLOSED;
+	else if (!e)
+		e = store_pin_get(st, t->user_id, hash, size);
+	if (!e && !closed)
+		*r = APP_PIN_WRONG;
+	if (e == ENOENT) /* no PIN set: no PIN is right */
+		e = 0;
+ out:
+	app_conn_put(a, st);
+	return e;
+}
+
+int app_dialin_pin(struct app *a, const struct app_dialin_call *c,
+		   const struct app_dialin_target *t, const char *pin,
+		   enum app_pin_result *r, bool *blocked)
+{
+	struct pin_failure f = { .c = c, .t = t };
+	char hash[STORE_HASH_SIZE] = "";
+	int e;
+
+	*blocked = false;
+	e = pin_precheck(a, t, r, hash, sizeof(hash));
+	if (e || *r != APP_PIN_WRONG)
+		goto out;
+	if (pin && pin[0] && hash[0] && secret_verify(hash, pin)) {
+		*r = APP_PIN_OK;
+		goto out;
+	}
+	metrics_inc(METRICS_DIALIN_PIN_FAILURES);
+	source_key(c->source, f.src.key, sizeof(f.src.key));
+	conference_key(t, f.conf.key, sizeof(f.conf.key));
+	e = app_tx_run(a, pin_failure_tx, &f, NULL);
+	if (!e) {
+		*blocked = f.src.blocked;
+		if (f.conf.blocked) /* this very guess closed the path */
+			*r = APP_PIN_CLOSED;
+	}
+ out:
+	explicit_bzero(hash, sizeof(hash));
+	return e;
+}
+
+int app_dialin_purge(struct app *a, int *n)
+{
+	struct store *st = app_conn_get(a);
+	long max = 1440;
+	int e;
+
+	/* guard_fail() forgets offences after two longest blocks; a counter
+	 * purged sooner would lose its doubling. */
+	(void)app_setting_int(st, "dialinCooloffMaxMinutes", &max);
+	e = store_guard_purge(st, app_now() - 2 * max * 60 - PIN_WINDOW_S, n);
+	app_conn_put(a, st);
 	return e;
 }

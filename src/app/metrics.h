@@ -16,8 +16,10 @@ enum metrics_counter {
 	METRICS_CONFID_RESETS,   /* app_reset_conference_id committed */
 	METRICS_PIN_RESETS,      /* app_reset_pin committed */
 	METRICS_DIALIN_INVALID,  /* a typed ID malformed, unknown or revoked */
-	METRICS_DIALIN_FAILURES, /* a call that failed its ID phase */
+	METRICS_DIALIN_FAILURES, /* a wrong ID counted by the guard */
+	METRICS_DIALIN_PIN_FAILURES, /* a wrong organizer PIN */
 	METRICS_DIALIN_REFUSED,  /* a call refused while cooling off (403) */
+	METRICS_DIALIN_LIMITED,  /* a call refused by a call limit (403/503) */
 	METRICS_EMAILS_SENT,     /* the server took an email */
 	METRICS_EMAIL_TEMPFAIL,  /* a try failed, to be retried */
 	METRICS_EMAIL_PERMFAIL,  /* an email failed for good */

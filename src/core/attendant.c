@@ -16,6 +16,7 @@ struct attendant {
 	bool overflow;     /* more than ATT_DIGITS_MAX digits: malformed */
 	bool playing;      /* a prompt was started and not stopped or done */
 	bool bypass;
+	bool closed;       /* the organizer path of this conference */
 	bool organizer;
 	bool muted;
 	bool star;         /* in the conference: '*' typed, command next */
@@ -36,6 +37,7 @@ void att_config_default(struct att_config *cfg)
 	cfg->star_ms = 3000;
 	cfg->id_attempts = 3;
 	cfg->pin_attempts = 3;
+	cfg->lobby_ms = 30 * 60 * 1000;
 }
 
 int attendant_alloc(struct attendant **ap, const struct att_config *cfg)
@@ -117,13 +119,21 @@ static void join(struct attendant *a, struct out *o)
 	push(o, ATT_ACT_JOIN)->organizer = a->organizer;
 }
 
+/* The end of a call with a last word: goodbye, or why. */
+static void end_with(struct attendant *a, struct out *o, enum att_prompt p)
+{
+	timer(o, 0);
+	digits_clear(a);
+	play(a, o, p);
+	a->state = ATT_S_ENDING;
+}
+
 /* An unknown, revoked or malformed ID, or none at all (SPEC §6). */
 static void id_invalid(struct attendant *a, struct out *o)
 {
 	digits_clear(a);
 	a->id_tries++;
 	if (a->id_tries >= a->cfg.id_attempts) {
-		push(o, ATT_ACT_ID_FAILED);
 		goodbye(a, o);
 		return;
 	}
@@ -161,16 +171,18 @@ static void submit(struct attendant *a, struct out *o)
 	digits_out(a, push(o, id ? ATT_ACT_RESOLVE : ATT_ACT_VERIFY_PIN));
 }
 
-/* Not the organizer: in at once where the lobby may be bypassed. */
-static void no_star(struct attendant *a, struct out *o)
+/* Not the organizer (or the organizer path is closed, and the caller
+ * hears so instead of the usual wait prompt): in at once where the lobby
+ * may be bypassed, else the lobby, for at most lobby_ms. */
+static void no_star(struct attendant *a, struct out *o, enum att_prompt p)
 {
 	if (a->bypass) {
 		join(a, o);
 		return;
 	}
-	timer(o, 0);
+	timer(o, a->cfg.lobby_ms);
 	a->state = ATT_S_LOBBY;
-	play(a, o, ATT_PROMPT_WAIT);
+	play(a, o, p);
 	push(o, ATT_ACT_LOBBY);
 }
 
@@ -218,7 +230,10 @@ static void on_digit(struct attendant *a, struct out *o, char d)
 		break;
 	case ATT_S_ASK_STAR:
 		if (d == '#') {
-			no_star(a, o);
+			no_star(a, o, ATT_PROMPT_WAIT);
+		}
+		else if (d == '*' && a->closed) {
+			no_star(a, o, ATT_PROMPT_ORGANIZER_CLOSED);
 		}
 		else if (d == '*') {
 			timer(o, 0);
@@ -240,7 +255,9 @@ static void on_timeout(struct attendant *a, struct out *o)
 	if (a->state == ATT_S_COLLECT_ID || a->state == ATT_S_COLLECT_PIN)
 		submit(a, o);
 	else if (a->state == ATT_S_ASK_STAR)
-		no_star(a, o);
+		no_star(a, o, ATT_PROMPT_WAIT);
+	else if (a->state == ATT_S_LOBBY)
+		end_with(a, o, ATT_PROMPT_LOBBY_TIMEOUT);
 }
 
 static void on_prompt_done(struct attendant *a, struct out *o)
@@ -265,27 +282,58 @@ static void on_prompt_done(struct attendant *a, struct out *o)
 	}
 }
 
-static void on_resolved(struct attendant *a, struct out *o, bool valid,
-			bool bypass)
+static void on_resolved(struct attendant *a, struct out *o,
+			const struct att_event *ev)
 {
-	if (!valid) {
+	if (ev->blocked) {
+		goodbye(a, o);
+		return;
+	}
+	if (!ev->valid) {
 		id_invalid(a, o);
 		return;
 	}
-	push(o, ATT_ACT_ID_OK);
-	a->bypass = bypass;
+	a->bypass = ev->bypass;
+	a->closed = ev->closed;
 	a->state = ATT_S_ASK_STAR;
 	play(a, o, ATT_PROMPT_ORGANIZER);
 }
 
-static void on_pin(struct attendant *a, struct out *o, bool valid)
+static void on_pin(struct attendant *a, struct out *o,
+		   const struct att_event *ev)
 {
-	if (!valid) {
+	if (ev->blocked) {
+		goodbye(a, o);
+		return;
+	}
+	if (ev->closed) { /* closed while the PIN was typed */
+		a->closed = true;
+		no_star(a, o, ATT_PROMPT_ORGANIZER_CLOSED);
+		return;
+	}
+	if (!ev->valid) {
 		pin_wrong(a, o);
 		return;
 	}
 	a->organizer = true;
 	join(a, o);
+}
+
+/* The organizer arrived: the ID is checked once more before the join,
+ * since it may have been revoked while the caller waited. */
+static void admit(struct attendant *a, struct out *o)
+{
+	timer(o, 0);
+	a->state = ATT_S_ADMITTING;
+	push(o, ATT_ACT_RECHECK);
+}
+
+/* Only a caller who has not joined yet is put out by a revocation. */
+static bool before_join(enum att_state s)
+{
+	return s == ATT_S_ASK_STAR || s == ATT_S_COLLECT_PIN ||
+	       s == ATT_S_VERIFYING || s == ATT_S_LOBBY ||
+	       s == ATT_S_ADMITTING;
 }
 
 static void dispatch(struct attendant *a, const struct att_event *ev,
@@ -311,15 +359,25 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		break;
 	case ATT_EV_RESOLVED:
 		if (s == ATT_S_RESOLVING)
-			on_resolved(a, o, ev->valid, ev->bypass);
+			on_resolved(a, o, ev);
 		break;
 	case ATT_EV_PIN_RESULT:
 		if (s == ATT_S_VERIFYING)
-			on_pin(a, o, ev->valid);
+			on_pin(a, o, ev);
 		break;
 	case ATT_EV_ORGANIZER_ARRIVED:
 		if (s == ATT_S_LOBBY)
+			admit(a, o);
+		break;
+	case ATT_EV_RECHECKED:
+		if (s == ATT_S_ADMITTING && ev->valid)
 			join(a, o);
+		else if (s == ATT_S_ADMITTING)
+			end_with(a, o, ATT_PROMPT_NO_LONGER_VALID);
+		break;
+	case ATT_EV_REVOKED:
+		if (before_join(s))
+			end_with(a, o, ATT_PROMPT_NO_LONGER_VALID);
 		break;
 	case ATT_EV_HANGUP:
 		if (s == ATT_S_DONE)
@@ -366,6 +424,7 @@ const char *attendant_state_name(enum att_state s)
 	case ATT_S_VERIFYING:
 		return "organizer-pin";
 	case ATT_S_LOBBY:
+	case ATT_S_ADMITTING:
 		return "lobby";
 	case ATT_S_JOINED:
 		return "in-conference";
@@ -388,6 +447,9 @@ const char *attendant_prompt_name(enum att_prompt p)
 		[ATT_PROMPT_WAIT] = "wait-for-organizer",
 		[ATT_PROMPT_JOINING] = "joining",
 		[ATT_PROMPT_HELP] = "help",
+		[ATT_PROMPT_NO_LONGER_VALID] = "no-longer-valid",
+		[ATT_PROMPT_LOBBY_TIMEOUT] = "lobby-timeout",
+		[ATT_PROMPT_ORGANIZER_CLOSED] = "organizer-closed",
 	};
 
 	return (unsigned)p < ATT_PROMPT_COUNT ? names[p] : "unknown";

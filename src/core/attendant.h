@@ -14,7 +14,13 @@
  *              no '*' (timeout or '#') -> join at once when the organization
  *                 lets callers bypass the lobby, else the lobby until the
  *                 organizer arrives
- *   in the conference: "*6" mute/unmute, "*1" help. */
+ *   in the conference: "*6" mute/unmute, "*1" help.
+ *
+ * The phone edge is hostile (SPEC §6), so also: a caller whose source the
+ * guard blocks hears goodbye at once; a conference whose organizer path
+ * is closed sends '*' to the lobby; the lobby has a time limit; an ID
+ * revoked while the caller has not joined ends the call ("no longer
+ * valid"); and leaving the lobby re-checks the ID first. */
 #ifndef DIALCONF_CORE_ATTENDANT_H
 #define DIALCONF_CORE_ATTENDANT_H
 
@@ -35,6 +41,9 @@ enum att_prompt {
 	ATT_PROMPT_WAIT,         /* wait-for-organizer */
 	ATT_PROMPT_JOINING,
 	ATT_PROMPT_HELP,
+	ATT_PROMPT_NO_LONGER_VALID,
+	ATT_PROMPT_LOBBY_TIMEOUT,
+	ATT_PROMPT_ORGANIZER_CLOSED,
 	ATT_PROMPT_COUNT,
 };
 
@@ -46,6 +55,7 @@ enum att_state {
 	ATT_S_COLLECT_PIN,
 	ATT_S_VERIFYING,   /* waiting for ATT_EV_PIN_RESULT */
 	ATT_S_LOBBY,
+	ATT_S_ADMITTING,   /* leaving the lobby: waiting for ATT_EV_RECHECKED */
 	ATT_S_JOINED,
 	ATT_S_ENDING,      /* playing goodbye, then hang up */
 	ATT_S_DONE,
@@ -59,14 +69,20 @@ enum att_event_type {
 	ATT_EV_RESOLVED,    /* valid, bypass */
 	ATT_EV_PIN_RESULT,  /* valid */
 	ATT_EV_ORGANIZER_ARRIVED,
+	ATT_EV_RECHECKED,   /* valid: the ID still works at the moment of joining */
+	ATT_EV_REVOKED,     /* the ID stopped working before the caller joined */
 	ATT_EV_HANGUP,
 };
 
 struct att_event {
 	enum att_event_type type;
 	char digit;
-	bool valid;  /* RESOLVED: a live ID; PIN_RESULT: the PIN is right */
-	bool bypass; /* RESOLVED: callers may skip the lobby */
+	bool valid;   /* RESOLVED: a live ID; PIN_RESULT: the PIN is right;
+		       * RECHECKED: still live */
+	bool bypass;  /* RESOLVED: callers may skip the lobby */
+	bool closed;  /* RESOLVED, PIN_RESULT: the organizer path is closed */
+	bool blocked; /* RESOLVED, PIN_RESULT: the caller's source is now
+		       * refused by the guard: goodbye at once */
 };
 
 enum att_action_type {
@@ -78,8 +94,7 @@ enum att_action_type {
 	ATT_ACT_LOBBY,      /* wait for the organizer (hold tone) */
 	ATT_ACT_JOIN,       /* organizer: joined as the organizer */
 	ATT_ACT_MUTE,       /* muted: the new mute state */
-	ATT_ACT_ID_FAILED,  /* three invalid IDs: the call failed (abuse) */
-	ATT_ACT_ID_OK,      /* a valid ID: the source's failures reset */
+	ATT_ACT_RECHECK,    /* is the resolved ID still valid? */
 	ATT_ACT_HANGUP,
 };
 
@@ -97,6 +112,7 @@ struct att_config {
 	unsigned first_digit_ms; /* after a prompt ends, for the first digit */
 	unsigned inter_digit_ms; /* between digits */
 	unsigned star_ms;        /* for '*' after the organizer prompt ends */
+	unsigned lobby_ms;       /* longest wait in the lobby, 0: no limit */
 	unsigned id_attempts;
 	unsigned pin_attempts;
 };

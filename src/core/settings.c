@@ -9,8 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+
 #include "core/emailaddr.h"
 #include "core/settings.h"
+
+static int check_addrlist(const char *v, char *why, size_t whysize);
 
 static const struct setting_def table[] = {
 	{
@@ -105,21 +109,96 @@ static const struct setting_def table[] = {
 	{
 		.name = "dialinFailureLimit",
 		.type = SETTING_INT, .min = 1, .max = 100,
-		.def = "3",
-		.help = "Failed dial-in calls in a row (wrong conference ID "
-			"three times) after which a source is refused.",
+		.def = "6",
+		.help = "Wrong conference IDs and wrong PINs from one caller "
+			"source, each counted at once, after which the source is "
+			"refused (SIP 403).",
 	},
 	{
 		.name = "dialinFailureWindowMinutes",
 		.type = SETTING_INT, .min = 1, .max = 1440,
 		.def = "10",
-		.help = "Minutes within which those failed calls must fall.",
+		.help = "Minutes within which those wrong entries must fall.",
 	},
 	{
 		.name = "dialinCooloffMinutes",
 		.type = SETTING_INT, .min = 1, .max = 1440,
 		.def = "15",
-		.help = "Minutes a refused source stays refused (SIP 403).",
+		.help = "Minutes a source is refused the first time; each "
+			"repeat offence doubles it.",
+	},
+	{
+		.name = "dialinCooloffMaxMinutes",
+		.type = SETTING_INT, .min = 1, .max = 10080,
+		.def = "1440",
+		.help = "Longest refusal of a repeat offender, in minutes; a "
+			"source quiet for twice as long starts afresh.",
+	},
+	{
+		.name = "dialinPinFailureLimit",
+		.type = SETTING_INT, .min = 1, .max = 1000,
+		.def = "10",
+		.help = "Wrong organizer PINs for one conference within an hour, "
+			"from any sources, after which its organizer path "
+			"closes (callers who press star wait in the lobby).",
+	},
+	{
+		.name = "dialinPinCloseMinutes",
+		.type = SETTING_INT, .min = 1, .max = 10080,
+		.def = "60",
+		.help = "Minutes the organizer path of such a conference stays "
+			"closed; repeat offences double it.",
+	},
+	{
+		.name = "dialinMaxCallsPerSource",
+		.type = SETTING_INT, .min = 1, .max = 100000,
+		.def = "10",
+		.help = "Calls one source may hold at once on a node; the next "
+			"is refused (SIP 403).",
+	},
+	{
+		.name = "dialinCallRatePerSource",
+		.type = SETTING_INT, .min = 1, .max = 100000,
+		.def = "5",
+		.help = "New calls per second one source may start on a node; "
+			"more are refused (SIP 403).",
+	},
+	{
+		.name = "dialinMaxCallsPerNode",
+		.type = SETTING_INT, .min = 1, .max = 100000,
+		.def = "2000",
+		.help = "Calls one node holds at once; the next is answered "
+			"503 with Retry-After.",
+	},
+	{
+		.name = "dialinLobbyTimeoutSeconds",
+		.type = SETTING_INT, .min = 5, .max = 86400,
+		.def = "1800",
+		.help = "Seconds a caller may wait in the lobby; then they hear "
+			"that the meeting has not started and are hung up.",
+	},
+	{
+		.name = "dialinRtpTimeoutSeconds",
+		.type = SETTING_INT, .min = 2, .max = 3600,
+		.def = "30",
+		.help = "Seconds without a media packet from a caller after "
+			"which the call is hung up.",
+	},
+	{
+		.name = "dialinMaxCallSeconds",
+		.type = SETTING_INT, .min = 10, .max = 604800,
+		.def = "28800",
+		.help = "Longest call, in seconds; then it is hung up.",
+	},
+	{
+		.name = "sipTrustedProxies",
+		.type = SETTING_STRING, .min = 0, .max = 500,
+		.def = "",
+		.check = check_addrlist,
+		.help = "IP addresses of SIP proxies and trunks, comma-separated, "
+			"whose X-Dialconf-Source header or asserted caller "
+			"(P-Asserted-Identity, else From) names the source of a "
+			"call; from any other address the source is the address.",
 	},
 	{
 		.name = "adminLockoutAttempts",
@@ -292,6 +371,33 @@ static int check_text(const struct setting_def *d, const char *v,
 	return 0;
 }
 
+/* "ADDR,ADDR": IPv4 or IPv6 addresses, no spaces, no empty items. */
+static int check_addrlist(const char *v, char *why, size_t whysize)
+{
+	char item[64];
+	unsigned char bin[16];
+	const char *p = v, *comma;
+	size_t len;
+
+	while (*p) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (!len || len >= sizeof(item))
+			return reason(why, whysize, "'%.*s' is not an IP address",
+				      (int)(len < 64 ? len : 64), p);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (inet_pton(AF_INET, item, bin) != 1 &&
+		    inet_pton(AF_INET6, item, bin) != 1)
+			return reason(why, whysize, "'%s' is not an IP address",
+				      item);
+		p += len;
+		if (*p == ',' && !*++p)
+			return reason(why, whysize, "a list must not end in ','");
+	}
+	return 0;
+}
+
 int settings_validate(const struct setting_def *d, const char *value,
 		      char *out, size_t size, char *why, size_t whysize)
 {
@@ -328,6 +434,8 @@ int settings_validate(const struct setting_def *d, const char *value,
 
 	case SETTING_STRING:
 		err = check_text(d, value, why, whysize);
+		if (!err && d->check)
+			err = d->check(value, why, whysize);
 		if (err)
 			return err;
 		break;

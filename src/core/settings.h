@@ -21,6 +21,8 @@ struct setting_def {
 	long max;
 	const char *def; /* canonical text form */
 	const char *help;
+	/* More checks for a STRING, after the length and characters. */
+	int (*check)(const char *value, char *why, size_t whysize);
 };
 
 #define SETTINGS_VALUE_MAX 512 /* bytes of a canonical value, with NUL */

@@ -58,9 +58,14 @@ static int counters(struct buf *b)
 			metrics_get(METRICS_PIN_RESETS));
 	if (!e)
 		e = one(b, "dialconf_dialin_failures_total", "counter",
-			"Calls that failed the conference ID phase "
-			"(every attempt wrong, unknown or revoked).",
+			"Wrong conference IDs counted against their source "
+			"by the abuse guard.",
 			metrics_get(METRICS_DIALIN_FAILURES));
+	if (!e)
+		e = one(b, "dialconf_dialin_pin_failures_total", "counter",
+			"Wrong organizer PINs, counted against their source "
+			"and their conference.",
+			metrics_get(METRICS_DIALIN_PIN_FAILURES));
 	if (!e)
 		e = one(b, "dialconf_dialin_invalid_ids_total", "counter",
 			"Conference IDs typed that were malformed, unknown "
@@ -68,8 +73,14 @@ static int counters(struct buf *b)
 			metrics_get(METRICS_DIALIN_INVALID));
 	if (!e)
 		e = one(b, "dialconf_dialin_refused_total", "counter",
-			"Calls refused with 403 while their source cools off.",
+			"Calls refused: their source cools off (403) or a "
+			"call limit was reached (403, 503).",
 			metrics_get(METRICS_DIALIN_REFUSED));
+	if (!e)
+		e = one(b, "dialconf_dialin_limited_total", "counter",
+			"Calls refused by a limit on calls per source or per "
+			"node, or on new calls per second per source.",
+			metrics_get(METRICS_DIALIN_LIMITED));
 	if (!e)
 		e = one(b, "dialconf_emails_sent_total", "counter",
 			"Emails the mail server accepted.",

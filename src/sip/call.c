@@ -20,6 +20,20 @@
  * conference larger than maxParticipants hears "this conference is full"
  * and is hung up instead of joining.
  *
+ * The phone edge is hostile (SPEC §6). A new call rings (180) while a
+ * worker asks the database whether the number is a dial-in number and
+ * the source is not refused; only then is it answered. RTP is taken only
+ * from the caller: the first packet from the offer's address (or, when
+ * the offer names another host than the signalling one and the call did
+ * not come through a trusted proxy, from the signalling host) fixes the
+ * media source, and everything from elsewhere is dropped (as strict RTP
+ * does); until then nothing is sent to an address the caller's own
+ * packets have not come from, so an offer cannot aim our media at a
+ * third party. Once a second the call checks its clock: no RTP for
+ * dialinRtpTimeoutSeconds, or longer than dialinMaxCallSeconds, ends it;
+ * a caller who has not joined yet has its ID checked again, so a reset,
+ * a disable or a cancelled meeting on any node reaches it.
+ *
  * A call is ended by destroying it from a zero timer, never inside the
  * libre handler that decided it, so no handler sees its call freed, and
  * never inside a mixer tick, so a conference never loses a participant
@@ -57,7 +71,15 @@ struct call {
 	uint32_t ts;
 	bool marker;
 	bool established;
+	bool admitted;       /* the workers let it in: answered 200 */
 	bool ending;
+	bool trusted;        /* came through a trusted proxy */
+	bool media_locked;   /* media_src is the caller's RTP source */
+	bool recheck_out;    /* a periodic RECHECK job is out */
+	struct sa sig_addr;  /* where the INVITE came from */
+	struct sa media_src;
+	uint64_t last_rx_ms; /* the last RTP packet from the caller */
+	uint64_t answered_ms;
 	bool arrived;        /* organizer present when we entered the lobby */
 	struct attendant *att;
 	struct player *pl;
@@ -74,10 +96,12 @@ struct call {
 	struct app_call reg_pub; /* reg as the registry last got it */
 	char source[APP_DIALIN_SOURCE_SIZE];
 	char address[SIPD_ADDR_SIZE];
+	char user[SIPD_USER_SIZE]; /* the Request-URI user, until admitted */
 	int64_t submit_us;   /* when the last ID went to the workers */
 };
 
 static void call_event(struct call *c, const struct att_event *ev);
+static void admitted(struct call *c, const struct sipd_job *job);
 
 static int64_t mono_us(void)
 {
@@ -215,29 +239,43 @@ static void registry_sync(struct call *c)
 	}
 }
 
-static void submit(struct call *c, enum sipd_job_kind kind,
-		   const char *digits)
+/* A job for the workers about c, with what the guard and the audit log
+ * need to know of the call. */
+static struct sipd_job *job_new(struct call *c, enum sipd_job_kind kind,
+				const char *digits)
 {
 	struct sipd_job *job = calloc(1, sizeof(*job));
 
-	if (!job) {
-		call_end(c);
-		return;
-	}
+	if (!job)
+		return NULL;
 	job->kind = kind;
 	job->call_key = c->key;
 	snprintf(job->digits, sizeof(job->digits), "%s", digits ? digits : "");
-	job->user_id = c->target.user_id;
+	snprintf(job->user, sizeof(job->user), "%s", c->user);
+	job->target = c->target;
 	snprintf(job->source, sizeof(job->source), "%s", c->source);
 	snprintf(job->caller, sizeof(job->caller), "%s", c->reg.caller);
 	snprintf(job->dialed, sizeof(job->dialed), "%s", c->reg.dialed);
 	snprintf(job->address, sizeof(job->address), "%s", c->address);
+	return job;
+}
+
+/* Hand job to the workers; a call that cannot ask cannot go on. */
+static bool job_send(struct call *c, struct sipd_job *job)
+{
+	if (job && !work_submit(c->s->work, job))
+		return true;
+	sipd_job_free(job);
+	call_end(c);
+	return false;
+}
+
+static void submit(struct call *c, enum sipd_job_kind kind,
+		   const char *digits)
+{
 	if (kind == SIPD_JOB_RESOLVE)
 		c->submit_us = mono_us();
-	if (work_submit(c->s->work, job)) {
-		sipd_job_free(job);
-		call_end(c);
-	}
+	(void)job_send(c, job_new(c, kind, digits));
 }
 
 static void att_tmr_h(void *arg)
@@ -266,8 +304,11 @@ static void play(struct call *c, size_t p)
  * timestamp (RFC 3550 §5.1: ts advances one per sample). */
 static int send_frame(struct call *c, const uint8_t *g711, size_t len)
 {
-	int err;
+	int err = 0;
 
+	if (!c->media_locked && !sa_cmp(&c->raddr, &c->sig_addr, SA_ADDR) &&
+	    !c->trusted)
+		goto out; /* not to a host the caller has not sent from */
 	c->mb->pos = c->mb->end = RTP_HEADER_SIZE;
 	err = mbuf_write_mem(c->mb, g711, len);
 	if (!err) {
@@ -275,6 +316,7 @@ static int send_frame(struct call *c, const uint8_t *g711, size_t len)
 		err = rtp_send(c->rtp, &c->raddr, false, c->marker,
 			       (uint8_t)codec_pt(c->codec), c->ts, c->mb);
 	}
+ out:
 	c->marker = false;
 	c->ts += (uint32_t)len;
 	return err;
@@ -383,16 +425,6 @@ static void conf_recodec(struct call *c)
 	mixer_part_set_muted(c->mp, muted);
 }
 
-static void id_ok(struct call *c)
-{
-	struct app_dialin_call info = {
-		c->source, c->reg.caller, c->reg.dialed, c->address,
-	};
-
-	(void)app_dialin_outcome(c->s->app, &info, false, (int64_t)time(NULL),
-				 NULL);
-}
-
 static void act(struct call *c, const struct att_action *x)
 {
 	switch (x->type) {
@@ -435,11 +467,8 @@ static void act(struct call *c, const struct att_action *x)
 		sipd_log("info", "event=%s call=%lld",
 			 x->muted ? "mute" : "unmute", (long long)c->reg.id);
 		break;
-	case ATT_ACT_ID_FAILED:
-		submit(c, SIPD_JOB_FAILED, NULL);
-		break;
-	case ATT_ACT_ID_OK:
-		id_ok(c);
+	case ATT_ACT_RECHECK:
+		submit(c, SIPD_JOB_RECHECK, NULL);
 		break;
 	case ATT_ACT_HANGUP:
 		call_end(c);
@@ -472,33 +501,85 @@ static void call_event(struct call *c, const struct att_event *ev)
 	}
 }
 
-void call_job_done(struct call *c, struct sipd_job *job)
+static void resolved(struct call *c, const struct sipd_job *job)
 {
 	struct att_event ev = {.type = ATT_EV_RESOLVED};
 
+	if (!job->err && job->target.valid) {
+		c->target = job->target;
+		c->tones = job->target.tones;
+		c->max_parts = job->target.max_parts ? job->target.max_parts
+						     : MAX_PARTS_DEFAULT;
+	}
+	ev.valid = !job->err && job->target.valid;
+	ev.bypass = job->target.bypass;
+	ev.closed = job->target.closed;
+	ev.blocked = !job->err && job->blocked;
+	sipd_log("info", "event=resolved call=%lld valid=%d blocked=%d us=%lld",
+		 (long long)c->reg.id, ev.valid, ev.blocked,
+		 (long long)(mono_us() - c->submit_us));
+	call_event(c, &ev);
+}
+
+static void pin_checked(struct call *c, const struct sipd_job *job)
+{
+	struct att_event ev = {.type = ATT_EV_PIN_RESULT};
+
+	if (!job->err && job->pin == APP_PIN_REVOKED) {
+		ev.type = ATT_EV_REVOKED;
+	}
+	else {
+		ev.valid = !job->err && job->pin == APP_PIN_OK;
+		ev.closed = !job->err && job->pin == APP_PIN_CLOSED;
+		ev.blocked = !job->err && job->blocked;
+	}
+	sipd_log("info", "event=pin call=%lld valid=%d closed=%d revoked=%d",
+		 (long long)c->reg.id, ev.valid, ev.closed,
+		 ev.type == ATT_EV_REVOKED);
+	call_event(c, &ev);
+}
+
+/* A RECHECK's answer: the lobby's last check before the join, or the
+ * periodic one, which only ever puts a caller out. A database error
+ * keeps a waiting caller waiting; it lets no one in. */
+static void rechecked(struct call *c, const struct sipd_job *job)
+{
+	struct att_event ev = {.type = ATT_EV_RECHECKED};
+
+	if (job->poll) {
+		c->recheck_out = false;
+		if (job->err || job->valid)
+			return;
+		ev.type = ATT_EV_REVOKED;
+	}
+	ev.valid = !job->err && job->valid;
+	if (ev.type == ATT_EV_REVOKED || !ev.valid)
+		sipd_log("info", "event=revoked call=%lld", (long long)c->reg.id);
+	call_event(c, &ev);
+}
+
+void call_job_done(struct call *c, struct sipd_job *job)
+{
 	if (job->err)
 		sipd_log("warn", "event=job-failed call=%lld kind=%d err=%d",
 			 (long long)c->reg.id, (int)job->kind, job->err);
-	if (job->kind == SIPD_JOB_RESOLVE) {
-		if (!job->err && job->target.valid) {
-			c->target = job->target;
-			c->tones = job->tones;
-			c->max_parts = job->max_parts ? job->max_parts
-						      : MAX_PARTS_DEFAULT;
-		}
-		ev.valid = !job->err && job->target.valid;
-		ev.bypass = job->target.bypass;
-		sipd_log("info", "event=resolved call=%lld valid=%d us=%lld",
-			 (long long)c->reg.id, ev.valid,
-			 (long long)(mono_us() - c->submit_us));
+	switch (job->kind) {
+	case SIPD_JOB_ADMIT:
+		admitted(c, job);
+		break;
+	case SIPD_JOB_RESOLVE:
+		resolved(c, job);
+		break;
+	case SIPD_JOB_PIN:
+		pin_checked(c, job);
+		break;
+	case SIPD_JOB_RECHECK:
+		rechecked(c, job);
+		break;
+	case SIPD_JOB_LIMITS:
+	case SIPD_JOB_PURGE:
+		break;
 	}
-	else {
-		ev.type = ATT_EV_PIN_RESULT;
-		ev.valid = !job->err && job->ok;
-		sipd_log("info", "event=pin call=%lld valid=%d",
-			 (long long)c->reg.id, ev.valid);
-	}
-	call_event(c, &ev);
 }
 
 static void call_digit(struct call *c, char d, const char *how)
@@ -531,6 +612,21 @@ void call_tick(struct call *c)
 		call_event(c, &ev);
 }
 
+/* Strict RTP: is src the caller's media source? The first packet from
+ * the offer's address, or from the signalling host, fixes it. */
+static bool from_caller(struct call *c, const struct sa *src)
+{
+	if (c->media_locked)
+		return sa_cmp(src, &c->media_src, SA_ALL);
+	if (!sa_cmp(src, &c->raddr, SA_ALL) &&
+	    !sa_cmp(src, &c->sig_addr, SA_ADDR))
+		return false;
+	c->media_src = *src;
+	c->raddr = *src; /* symmetric RTP (RFC 4961): answer where it comes from */
+	c->media_locked = true;
+	return true;
+}
+
 /* The caller's voice (the negotiated G.711 payload type) goes to the mix
  * once in the conference; RFC 4733 events to the attendant. */
 static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
@@ -540,6 +636,9 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 	bool end = false;
 	int event = 0, d;
 
+	if (!from_caller(c, src))
+		return;
+	c->last_rx_ms = tmr_jiffies();
 	if (hdr->pt == codec_pt(c->codec)) {
 		if (c->mp)
 			(void)mixer_part_put(c->mp, hdr->seq, mbuf_buf(mb),
@@ -627,6 +726,9 @@ static int pick_codec(struct call *c)
 		c->f_pcmu->sup = false;
 	c->codec = first == c->f_pcmu ? CODEC_PCMU : CODEC_PCMA;
 	c->pt_tel = c->f_tel->sup ? c->f_tel->pt : -1;
+	/* A new address in a re-INVITE: learn the source again. */
+	if (!sa_cmp(&c->raddr, sdp_media_raddr(c->sm), SA_ALL))
+		c->media_locked = false;
 	c->raddr = *sdp_media_raddr(c->sm);
 	return 0;
 }
@@ -663,6 +765,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	(void)msg;
 	c->established = true;
 	c->marker = true;
+	c->answered_ms = c->last_rx_ms = tmr_jiffies();
 	call_event(c, &ev);
 }
 
@@ -718,7 +821,7 @@ static int media_setup(struct call *c, const struct sip_msg *msg)
 static int call_setup(struct call *c, const struct sip_msg *msg,
 		      uint16_t *scode)
 {
-	struct mbuf *desc = NULL;
+	struct att_config cfg;
 	int err;
 
 	err = media_setup(c, msg);
@@ -726,29 +829,72 @@ static int call_setup(struct call *c, const struct sip_msg *msg,
 		*scode = err == ENOTSUP ? 488 : 500;
 		return err;
 	}
+	att_config_default(&cfg);
+	cfg.lobby_ms = c->s->lim.lobby_s * 1000;
 	c->mb = mbuf_alloc(RTP_HEADER_SIZE + CODEC_FRAME);
 	if (!c->mb)
 		return ENOMEM;
 	err = telev_alloc(&c->telev, TELEV_PTIME);
 	if (!err)
-		err = attendant_alloc(&c->att, NULL);
+		err = attendant_alloc(&c->att, &cfg);
 	if (!err)
 		err = player_alloc(&c->pl);
+	/* Ringing while the workers look at the number and the source. */
 	if (!err)
-		err = sdp_encode(&desc, c->sdp, false);
-	if (!err)
-		err = sipsess_accept(&c->sess, c->s->sock, msg, 200, "OK",
-				     "dialconf", "application/sdp", desc,
-				     NULL, NULL, false, offer_h, answer_h,
-				     estab_h, info_h, NULL, close_h, c,
-				     ALLOW_HDR);
-	mem_deref(desc);
+		err = sipsess_accept(&c->sess, c->s->sock, msg, 180, "Ringing",
+				     "dialconf", "application/sdp", NULL, NULL,
+				     NULL, false,
+				     offer_h, answer_h, estab_h, info_h, NULL,
+				     close_h, c, ALLOW_HDR);
 	return err;
 }
 
+/* The workers' answer to a new call: reject it, or answer with our SDP. */
+static void admitted(struct call *c, const struct sipd_job *job)
+{
+	struct mbuf *desc = NULL;
+	uint16_t scode = 0;
+	int err;
+
+	if (job->err == ENOENT)
+		scode = 404; /* not a dial-in number (RFC 3261 §21.4.5) */
+	else if (job->err)
+		scode = 500;
+	else if (job->refused)
+		scode = 403; /* the source cools off (§21.4.4) */
+	if (scode) {
+		sipd_log("info", "event=refused status=%u caller=%s reason=%s",
+			 scode, c->reg.caller, scode == 404 ?
+			 "not-a-dial-in-number" : scode == 403 ?
+			 "cooling-off" : "error");
+		(void)sipsess_reject(c->sess, scode, scode == 404 ? "Not Found" :
+				     scode == 403 ? "Forbidden" :
+				     "Server Internal Error", NULL);
+		call_end(c);
+		return;
+	}
+	snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s", job->dialed);
+	err = sdp_encode(&desc, c->sdp, false);
+	if (!err)
+		err = sipsess_answer(c->sess, 200, "OK", desc, ALLOW_HDR);
+	mem_deref(desc);
+	if (err) {
+		(void)sipsess_reject(c->sess, 500, "Server Internal Error", NULL);
+		call_end(c);
+		return;
+	}
+	c->admitted = true;
+	if (app_call_add(c->s->app, &c->reg))
+		c->reg.id = 0;
+	c->reg_pub = c->reg;
+	sipd_log("info", "event=answered call=%lld dialed=%s caller=%s "
+		 "codec=%s dtmf=%s", (long long)c->reg.id, c->reg.dialed,
+		 c->reg.caller, c->codec == CODEC_PCMU ? "PCMU" : "PCMA",
+		 c->pt_tel >= 0 ? "rfc4733+info" : "info");
+}
+
 void call_incoming(struct sipd *s, const struct sip_msg *msg,
-		   const char *dialed, const char *source,
-		   const char *caller_masked)
+		   const struct call_origin *o)
 {
 	struct call *c;
 	uint16_t scode = 500;
@@ -762,31 +908,74 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	c->s = s;
 	c->key = ++s->next_key;
 	c->pt_tel = -1;
+	c->trusted = o->trusted;
+	c->sig_addr = msg->src;
 	tmr_init(&c->att_tmr);
 	tmr_init(&c->end_tmr);
 	list_append(&s->calls, &c->le, c);
-	snprintf(c->source, sizeof(c->source), "%s", source);
-	(void)re_snprintf(c->address, sizeof(c->address), "%j", &msg->src);
-	snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s", dialed);
-	snprintf(c->reg.caller, sizeof(c->reg.caller), "%s", caller_masked);
+	snprintf(c->source, sizeof(c->source), "%s", o->source);
+	snprintf(c->address, sizeof(c->address), "%s", o->address);
+	snprintf(c->user, sizeof(c->user), "%s", o->user);
+	snprintf(c->reg.caller, sizeof(c->reg.caller), "%s", o->caller_masked);
 	snprintf(c->reg.state, sizeof(c->reg.state), "collecting-id");
 	c->reg.started_at = (int64_t)time(NULL);
 
 	err = call_setup(c, msg, &scode);
 	if (err) {
 		sipd_log("info", "event=refused status=%u caller=%s err=%d",
-			 scode, caller_masked, err);
-		(void)sip_treply(NULL, s->sip, msg, scode,
-				 scode == 488 ? "Not Acceptable Here"
-					      : "Server Internal Error");
+			 scode, o->caller_masked, err);
+		if (c->sess)
+			(void)sipsess_reject(c->sess, scode,
+					     "Server Internal Error", NULL);
+		else
+			(void)sip_treply(NULL, s->sip, msg, scode,
+					 scode == 488 ? "Not Acceptable Here"
+						      : "Server Internal Error");
 		mem_deref(c);
 		return;
 	}
-	if (app_call_add(s->app, &c->reg))
-		c->reg.id = 0;
-	c->reg_pub = c->reg;
-	sipd_log("info", "event=answered call=%lld dialed=%s caller=%s "
-		 "codec=%s dtmf=%s", (long long)c->reg.id, dialed,
-		 caller_masked, c->codec == CODEC_PCMU ? "PCMU" : "PCMA",
-		 c->pt_tel >= 0 ? "rfc4733+info" : "info");
+	submit(c, SIPD_JOB_ADMIT, NULL);
+}
+
+const char *call_source(const struct call *c)
+{
+	return c->source;
+}
+
+/* Has the caller not joined yet, with an ID resolved? Then a revocation
+ * must reach it. */
+static bool waiting(const struct call *c)
+{
+	enum att_state st = attendant_state(c->att);
+
+	return c->target.valid &&
+	       (st == ATT_S_ASK_STAR || st == ATT_S_COLLECT_PIN ||
+		st == ATT_S_VERIFYING || st == ATT_S_LOBBY);
+}
+
+void call_second(struct call *c, uint64_t now_ms)
+{
+	const struct app_dialin_limits *l = &c->s->lim;
+	struct sipd_job *job;
+
+	if (!c->established || c->ending)
+		return;
+	if (now_ms - c->last_rx_ms > (uint64_t)l->rtp_timeout_s * 1000) {
+		sipd_log("info", "event=rtp-timeout call=%lld seconds=%u",
+			 (long long)c->reg.id, l->rtp_timeout_s);
+		call_end(c);
+		return;
+	}
+	if (now_ms - c->answered_ms > (uint64_t)l->max_call_s * 1000) {
+		sipd_log("info", "event=max-duration call=%lld seconds=%u",
+			 (long long)c->reg.id, l->max_call_s);
+		call_end(c);
+		return;
+	}
+	if (!waiting(c) || c->recheck_out)
+		return;
+	job = job_new(c, SIPD_JOB_RECHECK, NULL);
+	if (job)
+		job->poll = true;
+	c->recheck_out = job_send(c, job);
 }

@@ -3,9 +3,15 @@
  * only through the mqueue (a pipe). The thread owns:
  *  - the UDP and TCP transports on one address (RFC 3261 §18),
  *  - OPTIONS answered 200 for a front proxy's health checks (§11),
- *  - the checks every new INVITE passes before a call exists: the called
- *    number (Request-URI user part) must be a dial-in number, else 404
- *    (§21.4.5); a source cooling off after failed calls gets 403 (§21.4.4),
+ *  - who a new INVITE is from (its source: the packet's address, or
+ *    what a trusted proxy says, app_dialin_source) and the limits it
+ *    passes before a call exists, all in memory: calls on the node (else
+ *    503 with Retry-After, RFC 3261 §21.5.4), calls and new calls per
+ *    second of its source (else 403, §21.4.4). The database's questions
+ *    (a dial-in number? the source refused by the guard?) go to the
+ *    workers from call.c,
+ *  - once a second: the limits read again by a worker, the per-source
+ *    rates forgotten, and every call's own clock (call_second),
  *  - the media clock: one timer for all calls and conferences, a frame
  *    every 20 ms, scheduled against a monotonic deadline (next += 20 ms,
  *    armed for next - now) so it does not drift by the handlers' run
@@ -15,11 +21,15 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "app/metrics.h"
 #include "sip/sipd_priv.h"
 
 #define SIPD_HASH 32
-#define SIPD_WORKERS 2
+#define SIPD_WORKERS 4
+#define RETRY_AFTER_S 30 /* a full node asks callers to come back then */
+#define PURGE_S 60       /* how often the guard's old counters go */
 #define SIPD_SOFTWARE "dialconf"
 #define FRAME_MS CODEC_PTIME_MS
 #define CLOCK_SLIP_MS 200 /* further behind than this: skip, don't burst */
@@ -76,32 +86,171 @@ static bool options_h(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
-/* A new INVITE: the number and abuse checks, then the call. */
+/* New calls of one source within the current second. */
+struct src_rate {
+	struct le he;
+	uint64_t second; /* tmr_jiffies() / 1000 when counted */
+	unsigned n;
+	char source[APP_DIALIN_SOURCE_SIZE];
+};
+
+static bool rate_cmp(struct le *le, void *arg)
+{
+	return !strcmp(((struct src_rate *)le->data)->source, arg);
+}
+
+/* Count a new call of source; false once it is over the rate. */
+static bool rate_ok(struct sipd *s, const char *source)
+{
+	uint64_t sec = tmr_jiffies() / 1000;
+	uint32_t key = hash_joaat_str(source);
+	struct src_rate *r;
+	struct le *le;
+
+	le = hash_lookup(s->rates, key, rate_cmp, (void *)source);
+	r = le ? le->data : NULL;
+	if (!r) {
+		r = mem_zalloc(sizeof(*r), NULL);
+		if (!r)
+			return false;
+		snprintf(r->source, sizeof(r->source), "%s", source);
+		hash_append(s->rates, key, &r->he, r);
+	}
+	if (r->second != sec) {
+		r->second = sec;
+		r->n = 0;
+	}
+	return ++r->n <= s->lim.rate_per_source;
+}
+
+static bool rate_stale(struct le *le, void *arg)
+{
+	struct src_rate *r = le->data;
+
+	if (r->second < *(uint64_t *)arg) {
+		hash_unlink(&r->he);
+		mem_deref(r);
+	}
+	return false;
+}
+
+static unsigned calls_of(const struct sipd *s, const char *source)
+{
+	unsigned n = 0;
+	struct le *le;
+
+	for (le = s->calls.head; le; le = le->next)
+		n += !strcmp(call_source(le->data), source);
+	return n;
+}
+
+/* The value of header name (a struct pl) into out, "" if none or too
+ * long. */
+static void hdr_text(const struct pl *pl, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (pl && pl->p && pl->l < size)
+		(void)pl_strcpy(pl, out, size);
+}
+
+/* The caller identity the request asserts: P-Asserted-Identity's user
+ * part (RFC 3325 §9.1), else From's. Believed only from a trusted proxy. */
+static void asserted_caller(const struct sip_msg *msg, char *out, size_t size)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_P_ASSERTED_IDENTITY);
+	struct sip_addr addr;
+
+	out[0] = '\0';
+	if (h && !sip_addr_decode(&addr, &h->val))
+		pl_user(&addr.uri.user, out, size);
+	if (!out[0])
+		pl_user(&msg->from.uri.user, out, size);
+}
+
+static void refuse(struct sipd *s, const struct sip_msg *msg, uint16_t scode,
+		   const char *masked, const char *why)
+{
+	metrics_inc(METRICS_DIALIN_REFUSED);
+	metrics_inc(METRICS_DIALIN_LIMITED);
+	sipd_log("info", "event=refused status=%u caller=%s reason=%s", scode,
+		 masked, why);
+	if (scode == 503)
+		(void)sip_treplyf(NULL, NULL, s->sip, msg, false, 503,
+				  "Service Unavailable",
+				  "Retry-After: %u\r\nContent-Length: 0\r\n\r\n",
+				  RETRY_AFTER_S);
+	else
+		(void)sip_treply(NULL, s->sip, msg, scode, "Forbidden");
+}
+
+/* A new INVITE: who it is from and the limits, then the call. */
 static void conn_h(const struct sip_msg *msg, void *arg)
 {
 	struct sipd *s = arg;
-	char user[SIPD_USER_SIZE], dialed[STORE_NUMBER_SIZE];
-	char caller[SIPD_USER_SIZE], masked[APP_CALLER_SIZE];
-	char source[APP_DIALIN_SOURCE_SIZE];
+	char user[SIPD_USER_SIZE], caller[SIPD_USER_SIZE];
+	char masked[APP_CALLER_SIZE], addr[SIPD_ADDR_SIZE];
+	char fwd[SIPD_ADDR_SIZE], source[APP_DIALIN_SOURCE_SIZE];
+	struct call_origin o = {user, source, addr, masked, false};
 
 	pl_user(&msg->uri.user, user, sizeof(user));
-	if (app_dialin_number(s->app, user, dialed, sizeof(dialed))) {
-		sipd_log("info", "event=refused status=404 reason=not-a-dial-in-number");
-		(void)sip_treply(NULL, s->sip, msg, 404, "Not Found");
-		return;
-	}
-	pl_user(&msg->from.uri.user, caller, sizeof(caller));
+	(void)re_snprintf(addr, sizeof(addr), "%j", &msg->src);
+	hdr_text(sip_msg_xhdr(msg, "X-Dialconf-Source") ?
+		 &sip_msg_xhdr(msg, "X-Dialconf-Source")->val : NULL,
+		 fwd, sizeof(fwd));
+	asserted_caller(msg, caller, sizeof(caller));
+	app_dialin_source(&s->lim, addr, fwd, caller, source, sizeof(source));
+	o.trusted = strcmp(source, addr) != 0;
 	app_caller_mask(caller[0] ? caller : "anonymous", masked,
 			sizeof(masked));
-	/* The source: who the caller says they are, and where they are. */
-	(void)re_snprintf(source, sizeof(source), "%s@%j", caller, &msg->src);
-	if (app_dialin_refused(s->app, source, (int64_t)time(NULL))) {
-		sipd_log("info", "event=refused status=403 caller=%s "
-			 "reason=cooling-off", masked);
-		(void)sip_treply(NULL, s->sip, msg, 403, "Forbidden");
+	if (list_count(&s->calls) >= s->lim.calls_per_node) {
+		refuse(s, msg, 503, masked, "node-full");
 		return;
 	}
-	call_incoming(s, msg, dialed, source, masked);
+	if (!rate_ok(s, source)) {
+		refuse(s, msg, 403, masked, "source-rate");
+		return;
+	}
+	if (calls_of(s, source) >= s->lim.calls_per_source) {
+		refuse(s, msg, 403, masked, "source-calls");
+		return;
+	}
+	call_incoming(s, msg, &o);
+}
+
+/* A job about no call. 0 or an errno. */
+static int submit_plain(struct sipd *s, enum sipd_job_kind kind)
+{
+	struct sipd_job *job = calloc(1, sizeof(*job));
+	int err;
+
+	if (!job)
+		return ENOMEM;
+	job->kind = kind;
+	err = work_submit(s->work, job);
+	if (err)
+		sipd_job_free(job);
+	return err;
+}
+
+/* Once a second: fresh limits, old rates out, each call's clock. */
+static void second_h(void *arg)
+{
+	struct sipd *s = arg;
+	uint64_t now = tmr_jiffies(), sec = now / 1000;
+	struct le *le;
+
+	tmr_start(&s->second, 1000, second_h, s);
+	(void)hash_apply(s->rates, rate_stale, &sec);
+	if (!s->lim_pending)
+		s->lim_pending = !submit_plain(s, SIPD_JOB_LIMITS);
+	if (sec % PURGE_S == 0)
+		(void)submit_plain(s, SIPD_JOB_PURGE);
+	for (le = s->calls.head; le;) {
+		struct call *c = le->data;
+
+		le = le->next; /* the second may end the call */
+		call_second(c, now);
+	}
 }
 
 static void tick_h(void *arg)
@@ -137,7 +286,12 @@ static void mq_h(int id, void *data, void *arg)
 		re_cancel();
 		return;
 	}
-	for (le = s->calls.head; le; le = le->next) {
+	if (job->kind == SIPD_JOB_LIMITS) {
+		s->lim_pending = false;
+		if (!job->err)
+			s->lim = job->lim;
+	}
+	for (le = s->calls.head; le && job->call_key; le = le->next) {
 		if (call_key(le->data) == job->call_key) {
 			call_job_done(le->data, job);
 			break;
@@ -167,10 +321,13 @@ static int setup(struct sipd *s)
 		err = sip_listen(&s->lsnr, s->sip, true, options_h, s);
 	if (!err)
 		err = mqueue_alloc(&s->mq, mq_h, s);
+	if (!err)
+		err = hash_alloc(&s->rates, SIPD_HASH);
 	if (err)
 		return err;
 	s->next_frame_ms = tmr_jiffies() + FRAME_MS;
 	tmr_start(&s->tick, FRAME_MS, tick_h, s);
+	tmr_start(&s->second, 1000, second_h, s);
 	return 0;
 }
 
@@ -180,6 +337,9 @@ static void teardown(struct sipd *s)
 		call_hangup(s->calls.head->data);
 	room_flush(s); /* empty by now: each call left its conference */
 	tmr_cancel(&s->tick);
+	tmr_cancel(&s->second);
+	hash_flush(s->rates);
+	s->rates = mem_deref(s->rates);
 	work_stop(s->work); /* no call is left to submit more */
 	s->work = NULL;
 	s->lsnr = mem_deref(s->lsnr);
@@ -206,6 +366,10 @@ static void *thread_main(void *arg)
 	int err;
 
 	err = libre_init();
+	/* libre watches 1024 descriptors unless told (a call holds about
+	 * two): as many as the process may open. */
+	if (!err)
+		err = fd_setsize(s->max_fds);
 	if (!err)
 		err = setup(s);
 	if (err) { /* all cleaned up before the starter hears of it */
@@ -215,12 +379,28 @@ static void *thread_main(void *arg)
 		return NULL;
 	}
 	started(s, 0);
-	sipd_log("info", "event=listening addr=%J transports=udp,tcp",
-		 &s->laddr);
+	sipd_log("info", "event=listening addr=%J transports=udp,tcp "
+		 "max_fds=%d", &s->laddr, s->max_fds);
 	(void)re_main(NULL); /* signals stay with main (sigwait) */
 	teardown(s);
 	libre_close();
 	return NULL;
+}
+
+/* Raise the soft limit on open files to the hard one; the limit now. */
+static int raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* libre keeps an array of this many entries: stay reasonable. */
+	return rl.rlim_cur > 1048576 ? 1048576 : (int)rl.rlim_cur;
 }
 
 static int load_prompts(struct sipd *s, char *why, size_t whysize)
@@ -254,6 +434,8 @@ int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
 		return ENOMEM;
 	s->app = a;
 	s->opts = *o;
+	s->max_fds = raise_fd_limit();
+	(void)app_dialin_limits(a, &s->lim); /* defaults where it fails */
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	list_init(&s->calls);

@@ -63,37 +63,54 @@ struct sipd {
 	struct list calls;
 	struct list confs;      /* struct room: conferences with someone in */
 	uint64_t next_key;
+	struct tmr second;      /* housekeeping, once a second */
+	struct hash *rates;     /* struct src_rate: new calls per source */
+	/* The limits, as a worker last read them (SIP thread only). */
+	struct app_dialin_limits lim;
+	bool lim_pending;       /* a LIMITS job is out */
 
 	struct work *work;
+	int max_fds;            /* RLIMIT_NOFILE, raised to its hard limit */
 };
 
 /* mqueue message ids. */
 enum { SIPD_MQ_STOP = 1, SIPD_MQ_RESULT = 2 };
 
-/* A job for the worker pool and, filled in, its result. */
-enum sipd_job_kind { SIPD_JOB_RESOLVE, SIPD_JOB_PIN, SIPD_JOB_FAILED };
+/* A job for the worker pool and, filled in, its result: every question
+ * that needs the database, so the SIP thread never waits on it. */
+enum sipd_job_kind {
+	SIPD_JOB_ADMIT,   /* a new INVITE: dial-in number? source refused? */
+	SIPD_JOB_RESOLVE, /* the typed ID */
+	SIPD_JOB_PIN,     /* the typed PIN for target */
+	SIPD_JOB_RECHECK, /* does target still work? */
+	SIPD_JOB_LIMITS,  /* read the limits (no call) */
+	SIPD_JOB_PURGE,   /* forget the guard's old counters (no call) */
+};
 
 struct sipd_job {
 	enum sipd_job_kind kind;
 	uint64_t call_key;
+	bool poll;                    /* RECHECK: the periodic one */
 	char digits[ATT_DIGITS_SIZE]; /* ID or PIN: wiped when done */
-	int64_t user_id;
-	/* SIPD_JOB_FAILED: the abuse guard's view of the call. */
+	char user[SIPD_USER_SIZE];    /* ADMIT: the Request-URI user part */
+	/* the guard's and the audit log's view of the call */
 	char source[APP_DIALIN_SOURCE_SIZE];
 	char caller[APP_CALLER_SIZE];
 	char dialed[STORE_NUMBER_SIZE];
 	char address[SIPD_ADDR_SIZE];
+	struct app_dialin_target target; /* in for PIN, RECHECK; out RESOLVE */
 	/* results */
 	int err;
-	bool ok;
-	struct app_dialin_target target;
-	bool tones;             /* RESOLVE: enableEntryExitNotifications */
-	uint32_t max_parts;     /* RESOLVE: maxParticipants */
+	bool refused;                /* ADMIT */
+	bool blocked;                /* RESOLVE, PIN */
+	bool valid;                  /* RECHECK */
+	enum app_pin_result pin;     /* PIN */
+	struct app_dialin_limits lim; /* LIMITS */
 	struct sipd_job *next;
 };
 
-/* work.c: nthreads threads running jobs; each finished job (but FAILED)
- * goes back through s->mq as SIPD_MQ_RESULT. submit is any-thread. */
+/* work.c: nthreads threads running jobs; each finished job goes back
+ * through s->mq as SIPD_MQ_RESULT. submit is any-thread. */
 int work_start(struct work **wp, struct sipd *s, int nthreads);
 int work_submit(struct work *w, struct sipd_job *job);
 void work_stop(struct work *w);
@@ -115,11 +132,23 @@ void room_flush(struct sipd *s);
 
 /* call.c */
 struct call;
-/* An INVITE outside a dialog that passed the checks of server.c: answer
- * it or reject it. */
+/* Who a new call is, as server.c found it. */
+struct call_origin {
+	const char *user;    /* Request-URI user part: the dialed number */
+	const char *source;  /* the guard's source (app_dialin_source) */
+	const char *address; /* the packet's IP address */
+	const char *caller_masked;
+	bool trusted;        /* from a trusted proxy: media may come from
+				* another address than the signalling */
+};
+/* An INVITE outside a dialog that passed the limits of server.c: ring,
+ * ask the workers, then answer or reject it. */
 void call_incoming(struct sipd *s, const struct sip_msg *msg,
-		   const char *dialed, const char *source,
-		   const char *caller_masked);
+		   const struct call_origin *o);
+/* Once a second: RTP inactivity, call duration, revocation polling. */
+void call_second(struct call *c, uint64_t now_ms);
+/* The guard's source of the call, for the per-source limits. */
+const char *call_source(const struct call *c);
 /* One 20 ms frame out to every established call. */
 void call_tick(struct call *c);
 /* A worker's answer for this call. */

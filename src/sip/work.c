@@ -11,7 +11,6 @@
 #include "sip/sipd_priv.h"
 
 #define WORK_THREADS_MAX 8
-#define MAX_PARTS_DEFAULT 250 /* maxParticipants, should the read fail */
 
 struct work {
 	struct sipd *s;
@@ -31,56 +30,36 @@ void sipd_job_free(struct sipd_job *job)
 	free(job);
 }
 
-/* The conference settings a caller joins under, read with the ID so the
- * SIP thread never waits on the database. A failed read leaves the
- * defaults: a broken setting must not keep callers out. */
-static void conf_settings(struct work *w, struct sipd_job *job)
-{
-	char v[32];
-	char *end;
-	long n;
-
-	job->tones = true;
-	job->max_parts = MAX_PARTS_DEFAULT;
-	if (!app_setting_get(w->s->app, "enableEntryExitNotifications", v,
-			     sizeof(v)))
-		job->tones = strcmp(v, "false") != 0;
-	if (!app_setting_get(w->s->app, "maxParticipants", v, sizeof(v))) {
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (!errno && !*end && n >= 1 && n <= UINT32_MAX)
-			job->max_parts = (uint32_t)n;
-	}
-}
-
 static void run(struct work *w, struct sipd_job *job)
 {
+	struct app *a = w->s->app;
 	struct app_dialin_call c = {
 		job->source, job->caller, job->dialed, job->address,
 	};
 
 	switch (job->kind) {
+	case SIPD_JOB_ADMIT:
+		job->err = app_dialin_admit(a, job->user, job->source,
+					    job->dialed, sizeof(job->dialed),
+					    &job->refused);
+		break;
 	case SIPD_JOB_RESOLVE:
-		job->err = app_confid_resolve(w->s->app, job->digits,
-					      &job->target);
-		if (!job->err && job->target.valid)
-			conf_settings(w, job);
+		job->err = app_dialin_resolve(a, &c, job->digits, &job->target,
+					      &job->blocked);
 		break;
 	case SIPD_JOB_PIN:
-		job->err = app_pin_check(w->s->app, job->user_id, job->digits,
-					 &job->ok);
+		job->err = app_dialin_pin(a, &c, &job->target, job->digits,
+					  &job->pin, &job->blocked);
 		break;
-	case SIPD_JOB_FAILED:
-		job->err = app_dialin_outcome(w->s->app, &c, true,
-					      (int64_t)time(NULL), &job->ok);
-		if (job->err)
-			sipd_log("warn", "event=abuse-record-failed err=%d",
-				 job->err);
-		else if (job->ok)
-			sipd_log("info", "event=source-refused caller=%s "
-				 "address=%s", job->caller, job->address);
-		sipd_job_free(job);
-		return;
+	case SIPD_JOB_RECHECK:
+		job->err = app_dialin_recheck(a, &job->target, &job->valid);
+		break;
+	case SIPD_JOB_LIMITS:
+		job->err = app_dialin_limits(a, &job->lim);
+		break;
+	case SIPD_JOB_PURGE:
+		job->err = app_dialin_purge(a, NULL);
+		break;
 	}
 	explicit_bzero(job->digits, sizeof(job->digits));
 	if (mqueue_push(w->s->mq, SIPD_MQ_RESULT, job))
@@ -154,7 +133,7 @@ int work_submit(struct work *w, struct sipd_job *job)
 }
 
 /* Finish the queued jobs (their calls are about to be hung up, but a
- * failure must still be counted) and join the threads. */
+ * wrong ID or PIN must still be counted) and join the threads. */
 void work_stop(struct work *w)
 {
 	int i;

@@ -870,6 +870,9 @@ static int pg_open(void **connp, const char *url, const char *datadir)
 	.meeting_scan_live_ended = pgstore_meeting_scan_live_ended, \
 	.attendee_add = pgstore_attendee_add, \
 	.attendee_list = pgstore_attendee_list, \
+	.guard_get = pgstore_guard_get, \
+	.guard_put = pgstore_guard_put, \
+	.guard_purge = pgstore_guard_purge, \
 	.stats = pgstore_stats
 
 const struct store_backend store_pg_backend = {

@@ -37,6 +37,11 @@
  * migration: never changed. */
 #define PGSTORE_CONFID_LOCK_KEY "1684627820"
 
+/* First key of the advisory lock store_guard_get takes on a key inside a
+ * transaction ("guar"; the second key is the hash of the guard key,
+ * pg_guard.c). Nodes of one database must agree on it: never changed. */
+#define PGSTORE_GUARD_LOCK_KEY "1735745906"
+
 enum pgstore_stmt {
 	PGS_USER_INSERT,
 	PGS_USER_GET,
@@ -98,6 +103,11 @@ enum pgstore_stmt {
 	PGS_MEETING_LIVE_ENDED,
 	PGS_ATTENDEE_ADD,
 	PGS_ATTENDEE_LIST,
+	PGS_GUARD_LOCK,
+	PGS_GUARD_GET,
+	PGS_GUARD_GET_LOCKED,
+	PGS_GUARD_PUT,
+	PGS_GUARD_PURGE,
 	PGS_STATS,
 	PGS_COUNT_ /* keep last */
 };
@@ -279,6 +289,11 @@ int pgstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 int pgstore_attendee_add(void *conn, int64_t meeting_id, const char *email);
 int pgstore_attendee_list(void *conn, int64_t meeting_id,
 			  store_attendee_h *h, void *arg);
+
+/* pg_guard.c: the abuse guard's counters. */
+int pgstore_guard_get(void *conn, const char *key, struct store_guard *g);
+int pgstore_guard_put(void *conn, const struct store_guard *g);
+int pgstore_guard_purge(void *conn, int64_t before, int *n);
 
 /* pg_stats.c */
 int pgstore_stats(void *conn, struct store_stats *st);

@@ -325,12 +325,28 @@ static const char migration_5[] =
 	"  AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at)"
 	" EXECUTE FUNCTION dialconf_refuse('conference ID history is fixed');";
 
+/* The abuse guard's counters (sqlite_schema.c migration 6). A row is
+ * read FOR UPDATE, a missing one behind an advisory lock (pg_guard.c). */
+static const char migration_6[] =
+	"CREATE TABLE dialin_guard ("
+	" key TEXT NOT NULL PRIMARY KEY"
+	"  CHECK (octet_length(key) BETWEEN 1 AND 199),"
+	" fails INTEGER NOT NULL CHECK (fails >= 0),"
+	" window_start BIGINT NOT NULL CHECK (window_start >= 0),"
+	" blocked_until BIGINT NOT NULL CHECK (blocked_until >= 0),"
+	" offences INTEGER NOT NULL CHECK (offences >= 0),"
+	" last_block BIGINT NOT NULL CHECK (last_block >= 0),"
+	" updated_at BIGINT NOT NULL CHECK (updated_at >= 0)"
+	");"
+	"CREATE INDEX dialin_guard_updated ON dialin_guard (updated_at);";
+
 const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
 	{ .version = 3, .sql = migration_3 },
 	{ .version = 4, .sql = migration_4 },
 	{ .version = 5, .sql = migration_5 },
+	{ .version = 6, .sql = migration_6 },
 };
 
 const size_t pgstore_migration_count =

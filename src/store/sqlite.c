@@ -654,5 +654,8 @@ const struct store_backend store_sqlite_backend = {
 	.meeting_scan_live_ended = sqlstore_meeting_scan_live_ended,
 	.attendee_add = sqlstore_attendee_add,
 	.attendee_list = sqlstore_attendee_list,
+	.guard_get = sqlstore_guard_get,
+	.guard_put = sqlstore_guard_put,
+	.guard_purge = sqlstore_guard_purge,
 	.stats = sqlstore_stats,
 };

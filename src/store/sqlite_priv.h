@@ -75,6 +75,9 @@ enum sqlstore_stmt {
 	SQS_MEETING_LIVE_ENDED,
 	SQS_ATTENDEE_ADD,
 	SQS_ATTENDEE_LIST,
+	SQS_GUARD_GET,
+	SQS_GUARD_PUT,
+	SQS_GUARD_PURGE,
 	SQS_STATS,
 	SQS_BEGIN,
 	SQS_COMMIT,
@@ -227,6 +230,11 @@ int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 int sqlstore_attendee_add(void *conn, int64_t meeting_id, const char *email);
 int sqlstore_attendee_list(void *conn, int64_t meeting_id,
 			   store_attendee_h *h, void *arg);
+
+/* sqlite_guard.c: the abuse guard's counters. */
+int sqlstore_guard_get(void *conn, const char *key, struct store_guard *g);
+int sqlstore_guard_put(void *conn, const struct store_guard *g);
+int sqlstore_guard_purge(void *conn, int64_t before, int *n);
 
 /* sqlite_stats.c */
 int sqlstore_stats(void *conn, struct store_stats *st);

@@ -242,12 +242,32 @@ static const char migration_4[] =
  * exists so that both lists keep the same versions. */
 static const char migration_5[] = "";
 
+/* The abuse guard's counters (SPEC §6), one row per key: a caller's source
+ * ("src:ADDRESS") or one conference's organizer path ("pin:KIND:ID"). The
+ * columns are core/guard.h's struct guard_state; updated_at is the time of
+ * the last write, which the purge of quiet keys goes by (hence the index).
+ * The key's bound is in bytes, as the C buffer's is (STORE_GUARD_KEY_SIZE,
+ * NUL included); length() would count characters. */
+static const char migration_6[] =
+	"CREATE TABLE dialin_guard ("
+	" key TEXT NOT NULL PRIMARY KEY"
+	"  CHECK (length(CAST(key AS BLOB)) BETWEEN 1 AND 199),"
+	" fails INTEGER NOT NULL CHECK (fails >= 0),"
+	" window_start INTEGER NOT NULL CHECK (window_start >= 0),"
+	" blocked_until INTEGER NOT NULL CHECK (blocked_until >= 0),"
+	" offences INTEGER NOT NULL CHECK (offences >= 0),"
+	" last_block INTEGER NOT NULL CHECK (last_block >= 0),"
+	" updated_at INTEGER NOT NULL CHECK (updated_at >= 0)"
+	");"
+	"CREATE INDEX dialin_guard_updated ON dialin_guard (updated_at);";
+
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
 	{ .version = 3, .sql = migration_3 },
 	{ .version = 4, .sql = migration_4 },
 	{ .version = 5, .sql = migration_5 },
+	{ .version = 6, .sql = migration_6 },
 };
 
 const size_t sqlstore_migration_count =

@@ -3,6 +3,7 @@
  * thin dispatch through the backend's vtable, so the use cases never know
  * which database sits below (DESIGN: backends as vtables). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -430,6 +431,37 @@ int store_attendee_list(struct store *st, int64_t meeting_id,
 {
 	return h ? st->be->attendee_list(st->conn, meeting_id, h, arg) :
 		EINVAL;
+}
+
+/* A guard key is a whole string within struct store_guard's field: a
+ * longer one is refused, never cut short into another caller's key. */
+static bool guard_key_ok(const char *key)
+{
+	return key && key[0] &&
+		strnlen(key, STORE_GUARD_KEY_SIZE) < STORE_GUARD_KEY_SIZE;
+}
+
+int store_guard_get(struct store *st, const char *key, struct store_guard *g)
+{
+	if (!guard_key_ok(key) || !g)
+		return EINVAL;
+
+	return st->be->guard_get(st->conn, key, g);
+}
+
+int store_guard_put(struct store *st, const struct store_guard *g)
+{
+	if (!g || !guard_key_ok(g->key))
+		return EINVAL;
+
+	return st->be->guard_put(st->conn, g);
+}
+
+int store_guard_purge(struct store *st, int64_t before, int *n)
+{
+	int ignored;
+
+	return st->be->guard_purge(st->conn, before, n ? n : &ignored);
 }
 
 int store_stats(struct store *st, struct store_stats *s)

@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/guard.h"
+
 #define STORE_EMAIL_SIZE 255
 #define STORE_NAME_SIZE 257
 #define STORE_NUMBER_SIZE 17
@@ -168,6 +170,16 @@ struct store_meeting {
 	bool confid_live;       /* read only */
 };
 
+/* One abuse-guard counter (core/guard.h) under its key: "src:ADDRESS" for a
+ * caller's source, "pin:KIND:ID" for one conference's organizer path. */
+#define STORE_GUARD_KEY_SIZE 200
+
+struct store_guard {
+	char key[STORE_GUARD_KEY_SIZE];
+	struct guard_state state;
+	int64_t updated_at; /* unix seconds of the last put, for the purge */
+};
+
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
 /* Counts for the operator's gauges (GET /metrics): whole-table counts,
  * read in one statement so the figures agree with each other. */
@@ -276,6 +288,10 @@ struct store_backend {
 	int (*attendee_add)(void *conn, int64_t meeting_id, const char *email);
 	int (*attendee_list)(void *conn, int64_t meeting_id,
 			     store_attendee_h *h, void *arg);
+
+	int (*guard_get)(void *conn, const char *key, struct store_guard *g);
+	int (*guard_put)(void *conn, const struct store_guard *g);
+	int (*guard_purge)(void *conn, int64_t before, int *n);
 
 	int (*stats)(void *conn, struct store_stats *s);
 };
@@ -424,6 +440,22 @@ int store_attendee_add(struct store *st, int64_t meeting_id,
 		       const char *email);
 int store_attendee_list(struct store *st, int64_t meeting_id,
 			store_attendee_h *h, void *arg);
+
+/* The abuse guard's counters, shared by every node (SPEC §6); a use case
+ * runs get, guard_fail() and put in one transaction. A key is 1 to
+ * STORE_GUARD_KEY_SIZE - 1 bytes, else EINVAL.
+ * guard_get reads the counter of key; ENOENT when it has none. Inside a
+ * transaction on PostgreSQL it locks the row (SELECT ... FOR UPDATE, and a
+ * lock on the key for a row not there yet) so that two nodes counting the
+ * same key at once do not lose a failure. */
+int store_guard_get(struct store *st, const char *key, struct store_guard *g);
+/* Insert or replace g (upsert on key). Inside a transaction. */
+int store_guard_put(struct store *st, const struct store_guard *g);
+/* Delete the counters not updated since before (updated_at < before) and
+ * not blocked after it (blocked_until <= before); *n (may be NULL) counts
+ * them. A purged key starts again with no offences, so before should lie
+ * further back than the guard remembers them (core/guard.h). */
+int store_guard_purge(struct store *st, int64_t before, int *n);
 
 /* Users, live conference IDs and outbox rows by state (store_stats). */
 int store_stats(struct store *st, struct store_stats *s);

@@ -83,7 +83,6 @@ static void valid_id(struct run *r, bool bypass)
 	assert_string_equal(x->digits, "4829173");
 	assert_int_equal(attendant_state(r->a), ATT_S_RESOLVING);
 	ev_res(r, ATT_EV_RESOLVED, true, bypass);
-	assert_non_null(find(r, ATT_ACT_ID_OK));
 	assert_plays(r, ATT_PROMPT_ORGANIZER);
 	assert_int_equal(attendant_state(r->a), ATT_S_ASK_STAR);
 }
@@ -135,7 +134,6 @@ static void test_three_invalid_ids_hang_up(void **state)
 	}
 	type(&r, "1111111#");
 	ev_res(&r, ATT_EV_RESOLVED, false, false);
-	assert_non_null(find(&r, ATT_ACT_ID_FAILED));
 	assert_plays(&r, ATT_PROMPT_GOODBYE);
 	assert_null(find(&r, ATT_ACT_HANGUP)); /* not before goodbye is heard */
 	ev(&r, ATT_EV_PROMPT_DONE);
@@ -160,7 +158,6 @@ static void test_malformed_and_timeouts(void **state)
 	assert_plays(&r, ATT_PROMPT_NOT_VALID);
 	ev(&r, ATT_EV_PROMPT_DONE);
 	ev(&r, ATT_EV_TIMEOUT); /* silence: the third attempt */
-	assert_non_null(find(&r, ATT_ACT_ID_FAILED));
 	assert_plays(&r, ATT_PROMPT_GOODBYE);
 	attendant_free(r.a);
 }
@@ -226,7 +223,6 @@ static void test_wrong_pin_three_times(void **state)
 	ev_res(&r, ATT_EV_PIN_RESULT, false, false);
 	assert_plays(&r, ATT_PROMPT_GOODBYE);
 	assert_null(find(&r, ATT_ACT_JOIN));
-	assert_null(find(&r, ATT_ACT_ID_FAILED)); /* the ID was right */
 	ev(&r, ATT_EV_PROMPT_DONE);
 	assert_non_null(find(&r, ATT_ACT_HANGUP));
 	attendant_free(r.a);
@@ -252,6 +248,12 @@ static void test_lobby_until_organizer(void **state)
 	type(&r, "*"); /* too late to be the organizer */
 	assert_int_equal(r.n, 0);
 	ev(&r, ATT_EV_ORGANIZER_ARRIVED);
+	/* Not straight in: the ID is checked again at the moment of joining. */
+	assert_null(find(&r, ATT_ACT_JOIN));
+	assert_non_null(find(&r, ATT_ACT_RECHECK));
+	assert_string_equal(attendant_state_name(attendant_state(r.a)),
+			    "lobby");
+	ev_res(&r, ATT_EV_RECHECKED, true, false);
 	x = find(&r, ATT_ACT_JOIN);
 	assert_non_null(x);
 	assert_false(x->organizer);
@@ -329,6 +331,138 @@ static void test_stray_events(void **state)
 	attendant_free(r.a);
 }
 
+/* Into the lobby of a valid ID (no bypass). */
+static void to_lobby(struct run *r)
+{
+	valid_id(r, false);
+	type(r, "#");
+	assert_non_null(find(r, ATT_ACT_LOBBY));
+	assert_int_equal(attendant_state(r->a), ATT_S_LOBBY);
+}
+
+/* The ID is revoked while the caller waits: told so, then hung up; the
+ * organizer arriving afterwards lets nobody in. */
+static void test_revoked_in_lobby(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	to_lobby(&r);
+	ev(&r, ATT_EV_REVOKED);
+	assert_plays(&r, ATT_PROMPT_NO_LONGER_VALID);
+	ev(&r, ATT_EV_ORGANIZER_ARRIVED);
+	assert_null(find(&r, ATT_ACT_JOIN));
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+}
+
+/* Revoked between the organizer's arrival and the join: the re-check
+ * says so, and the caller does not join. */
+static void test_recheck_fails(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	to_lobby(&r);
+	ev(&r, ATT_EV_ORGANIZER_ARRIVED);
+	assert_non_null(find(&r, ATT_ACT_RECHECK));
+	ev_res(&r, ATT_EV_RECHECKED, false, false);
+	assert_null(find(&r, ATT_ACT_JOIN));
+	assert_plays(&r, ATT_PROMPT_NO_LONGER_VALID);
+	attendant_free(r.a);
+}
+
+/* A revocation does not put out a caller who has joined, nor one still
+ * typing the ID (that one learns at the lookup). */
+static void test_revoked_after_join_ignored(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	ev(&r, ATT_EV_REVOKED);
+	assert_int_equal(r.n, 0);
+	valid_id(&r, true);
+	type(&r, "#");
+	assert_non_null(find(&r, ATT_ACT_JOIN));
+	ev(&r, ATT_EV_REVOKED);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(attendant_state(r.a), ATT_S_JOINED);
+	attendant_free(r.a);
+}
+
+/* Revoked while the PIN is typed. */
+static void test_revoked_during_pin(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	valid_id(&r, false);
+	type(&r, "*12");
+	ev(&r, ATT_EV_REVOKED);
+	assert_plays(&r, ATT_PROMPT_NO_LONGER_VALID);
+	assert_int_equal(attendant_state(r.a), ATT_S_ENDING);
+	attendant_free(r.a);
+}
+
+static void test_lobby_timeout(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	to_lobby(&r);
+	x = find(&r, ATT_ACT_TIMER);
+	assert_non_null(x);
+	assert_int_equal(x->ms, 30 * 60 * 1000);
+	ev(&r, ATT_EV_TIMEOUT);
+	assert_plays(&r, ATT_PROMPT_LOBBY_TIMEOUT);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+}
+
+/* The organizer path is closed: '*' leads to the lobby, not to a PIN. */
+static void test_closed_organizer_path(void **state)
+{
+	struct run r;
+	struct att_event e = {.type = ATT_EV_RESOLVED, .valid = true,
+			      .closed = true};
+
+	(void)state;
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	assert_plays(&r, ATT_PROMPT_ORGANIZER);
+	type(&r, "*");
+	assert_plays(&r, ATT_PROMPT_ORGANIZER_CLOSED);
+	assert_non_null(find(&r, ATT_ACT_LOBBY));
+	assert_null(find(&r, ATT_ACT_VERIFY_PIN));
+	assert_int_equal(attendant_state(r.a), ATT_S_LOBBY);
+	attendant_free(r.a);
+}
+
+/* The guard blocks the source on this wrong entry: goodbye at once, no
+ * second or third try. */
+static void test_blocked_source_goodbye(void **state)
+{
+	struct run r;
+	struct att_event e = {.type = ATT_EV_RESOLVED, .blocked = true};
+
+	(void)state;
+	start(&r);
+	type(&r, "1111111#");
+	assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	assert_plays(&r, ATT_PROMPT_GOODBYE);
+	assert_int_equal(attendant_state(r.a), ATT_S_ENDING);
+	attendant_free(r.a);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -354,6 +488,13 @@ int main(void)
 		cmocka_unit_test(test_mute_and_help),
 		cmocka_unit_test(test_hangup_anywhere),
 		cmocka_unit_test(test_stray_events),
+		cmocka_unit_test(test_revoked_in_lobby),
+		cmocka_unit_test(test_recheck_fails),
+		cmocka_unit_test(test_revoked_after_join_ignored),
+		cmocka_unit_test(test_revoked_during_pin),
+		cmocka_unit_test(test_lobby_timeout),
+		cmocka_unit_test(test_closed_organizer_path),
+		cmocka_unit_test(test_blocked_source_goodbye),
 		cmocka_unit_test(test_names),
 	};
 

@@ -66,9 +66,19 @@ static void test_table(void **state)
 		{ "emailRetryInitialSeconds", "60", SETTING_INT },
 		{ "emailRetryMaxSeconds", "3600", SETTING_INT },
 		{ "emailGiveUpHours", "120", SETTING_INT },
-		{ "dialinFailureLimit", "3", SETTING_INT },
+		{ "dialinFailureLimit", "6", SETTING_INT },
 		{ "dialinFailureWindowMinutes", "10", SETTING_INT },
 		{ "dialinCooloffMinutes", "15", SETTING_INT },
+		{ "dialinCooloffMaxMinutes", "1440", SETTING_INT },
+		{ "dialinPinFailureLimit", "10", SETTING_INT },
+		{ "dialinPinCloseMinutes", "60", SETTING_INT },
+		{ "dialinMaxCallsPerSource", "10", SETTING_INT },
+		{ "dialinCallRatePerSource", "5", SETTING_INT },
+		{ "dialinMaxCallsPerNode", "2000", SETTING_INT },
+		{ "dialinLobbyTimeoutSeconds", "1800", SETTING_INT },
+		{ "dialinRtpTimeoutSeconds", "30", SETTING_INT },
+		{ "dialinMaxCallSeconds", "28800", SETTING_INT },
+		{ "sipTrustedProxies", "", SETTING_STRING },
 		{ "adminLockoutAttempts", "5", SETTING_INT },
 		{ "adminLockoutMinutes", "15", SETTING_INT },
 		{ "adminSessionIdleMinutes", "30", SETTING_INT },
@@ -90,6 +100,22 @@ static void test_table(void **state)
 		/* Every default passes its own check, unchanged. */
 		expect_ok(d->name, d->def, d->def);
 	}
+}
+
+/* sipTrustedProxies: IP addresses, comma-separated, nothing else. */
+static void test_trusted_proxies(void **state)
+{
+	(void)state;
+	expect_ok("sipTrustedProxies", "", "");
+	expect_ok("sipTrustedProxies", "127.0.0.60", "127.0.0.60");
+	expect_ok("sipTrustedProxies", "10.0.0.1,2001:db8::1",
+		  "10.0.0.1,2001:db8::1");
+	expect_bad("sipTrustedProxies", "proxy.example.org", "IP address");
+	expect_bad("sipTrustedProxies", "10.0.0.1, 10.0.0.2", "IP address");
+	expect_bad("sipTrustedProxies", "10.0.0.1,", "end in");
+	expect_bad("sipTrustedProxies", ",10.0.0.1", "IP address");
+	expect_bad("sipTrustedProxies", "10.0.0.1,,10.0.0.2", "IP address");
+	expect_bad("sipTrustedProxies", "10.0.0.256", "IP address");
 }
 
 static void test_find_unknown(void **state)
@@ -215,6 +241,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_find_unknown),
+		cmocka_unit_test(test_trusted_proxies),
 		cmocka_unit_test(test_int_bounds),
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_string),

@@ -9,6 +9,7 @@
  * reset there, dropping and recreating the schema). */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1169,6 +1171,270 @@ static void test_stats(void **state)
 	assert_int_equal(store_stats(st, NULL), EINVAL);
 }
 
+/* ---- abuse guard ---- */
+
+static void guard_init(struct store_guard *g, const char *key, int fails,
+		       int64_t blocked_until, int64_t updated_at)
+{
+	memset(g, 0, sizeof(*g));
+	snprintf(g->key, sizeof(g->key), "%s", key);
+	g->state.fails = fails;
+	g->state.window_start = fails ? updated_at : 0;
+	g->state.blocked_until = blocked_until;
+	g->updated_at = updated_at;
+}
+
+static void test_guard_missing(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_guard g;
+
+	assert_int_equal(store_guard_get(st, "src:192.0.2.1", &g), ENOENT);
+	/* Inside a transaction too (PostgreSQL locks the key there). */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_guard_get(st, "src:192.0.2.1", &g), ENOENT);
+	assert_int_equal(store_commit(st), 0);
+}
+
+/* Every field comes back as written; times beyond 32 bits included. */
+static void test_guard_put_get(void **state)
+{
+	struct store *st = st_of(state);
+	const struct store_guard in = {
+		.key = "pin:personal:4829173",
+		.state = {
+			.fails = 3,
+			.window_start = T0 + 1,
+			.blocked_until = 5000000000LL,
+			.offences = 2,
+			.last_block = T0 - 7,
+		},
+		.updated_at = T0 + 2,
+	};
+	struct store_guard got, other;
+
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_guard_put(st, &in), 0);
+	assert_int_equal(store_commit(st), 0);
+
+	assert_int_equal(store_guard_get(st, in.key, &got), 0);
+	assert_string_equal(got.key, "pin:personal:4829173");
+	assert_int_equal(got.state.fails, 3);
+	assert_int_equal(got.state.window_start, T0 + 1);
+	assert_int_equal(got.state.blocked_until, 5000000000LL);
+	assert_int_equal(got.state.offences, 2);
+	assert_int_equal(got.state.last_block, T0 - 7);
+	assert_int_equal(got.updated_at, T0 + 2);
+
+	/* Keys are exact: another source or case is another counter. */
+	assert_int_equal(store_guard_get(st, "pin:personal:4829174", &other),
+			 ENOENT);
+	assert_int_equal(store_guard_get(st, "PIN:personal:4829173", &other),
+			 ENOENT);
+}
+
+/* A second put of a key replaces the counter, in a transaction that read
+ * it first (the guard's use case), and one that did not. */
+static void test_guard_put_replaces(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_guard g, got;
+
+	guard_init(&g, "src:192.0.2.1", 1, 0, T0);
+	assert_int_equal(store_guard_put(st, &g), 0);
+	guard_init(&g, "src:192.0.2.2", 4, 0, T0);
+	assert_int_equal(store_guard_put(st, &g), 0);
+
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_guard_get(st, "src:192.0.2.1", &g), 0);
+	g.state.fails = 0;
+	g.state.window_start = 0;
+	g.state.blocked_until = T0 + 60;
+	g.state.offences = 1;
+	g.state.last_block = T0 + 1;
+	g.updated_at = T0 + 1;
+	assert_int_equal(store_guard_put(st, &g), 0);
+	assert_int_equal(store_commit(st), 0);
+
+	assert_int_equal(store_guard_get(st, "src:192.0.2.1", &got), 0);
+	assert_int_equal(got.state.fails, 0);
+	assert_int_equal(got.state.window_start, 0);
+	assert_int_equal(got.state.blocked_until, T0 + 60);
+	assert_int_equal(got.state.offences, 1);
+	assert_int_equal(got.state.last_block, T0 + 1);
+	assert_int_equal(got.updated_at, T0 + 1);
+
+	/* A rolled back put leaves the counter as it was. */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_guard_get(st, "src:192.0.2.1", &g), 0);
+	g.state.offences = 9;
+	assert_int_equal(store_guard_put(st, &g), 0);
+	assert_int_equal(store_rollback(st), 0);
+	assert_int_equal(store_guard_get(st, "src:192.0.2.1", &got), 0);
+	assert_int_equal(got.state.offences, 1);
+
+	/* The other key is untouched. */
+	assert_int_equal(store_guard_get(st, "src:192.0.2.2", &got), 0);
+	assert_int_equal(got.state.fails, 4);
+}
+
+/* The purge drops counters quiet since before and not blocking after it;
+ * a block still running keeps its counter however old. */
+static void test_guard_purge(void **state)
+{
+	struct store *st = st_of(state);
+	const int64_t before = T0;
+	struct store_guard g;
+	int n = -1;
+
+	guard_init(&g, "src:old", 2, 0, before - DAY);          /* goes */
+	assert_int_equal(store_guard_put(st, &g), 0);
+	guard_init(&g, "src:old-block-ended", 0, before, before - 1); /* goes */
+	assert_int_equal(store_guard_put(st, &g), 0);
+	guard_init(&g, "src:old-blocked", 0, before + 1, before - DAY);
+	assert_int_equal(store_guard_put(st, &g), 0);
+	guard_init(&g, "src:recent", 1, 0, before);
+	assert_int_equal(store_guard_put(st, &g), 0);
+	guard_init(&g, "src:newer", 1, 0, before + DAY);
+	assert_int_equal(store_guard_put(st, &g), 0);
+
+	assert_int_equal(store_guard_purge(st, before, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_guard_get(st, "src:old", &g), ENOENT);
+	assert_int_equal(store_guard_get(st, "src:old-block-ended", &g), ENOENT);
+	assert_int_equal(store_guard_get(st, "src:old-blocked", &g), 0);
+	assert_int_equal(g.state.blocked_until, before + 1);
+	assert_int_equal(store_guard_get(st, "src:recent", &g), 0);
+	assert_int_equal(store_guard_get(st, "src:newer", &g), 0);
+
+	/* Nothing left to purge; n may be NULL. */
+	assert_int_equal(store_guard_purge(st, before, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_guard_purge(st, before, NULL), 0);
+
+	/* Inside a transaction, and once the block is over. */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_guard_purge(st, before + 2, &n), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_guard_get(st, "src:old-blocked", &g), ENOENT);
+	assert_int_equal(store_guard_get(st, "src:recent", &g), ENOENT);
+	assert_int_equal(store_guard_get(st, "src:newer", &g), 0);
+}
+
+/* Keys are 1 to STORE_GUARD_KEY_SIZE - 1 bytes; a longer one is refused,
+ * not cut into another key. Negative counts are refused by the schema. */
+static void test_guard_bad_input(void **state)
+{
+	struct store *st = st_of(state);
+	char key[STORE_GUARD_KEY_SIZE + 8];
+	struct store_guard g, got;
+
+	/* The longest key there is works. */
+	memset(key, 'a', STORE_GUARD_KEY_SIZE - 1);
+	key[STORE_GUARD_KEY_SIZE - 1] = '\0';
+	guard_init(&g, "", 1, 0, T0);
+	memcpy(g.key, key, STORE_GUARD_KEY_SIZE);
+	assert_int_equal(store_guard_put(st, &g), 0);
+	assert_int_equal(store_guard_get(st, key, &got), 0);
+	assert_string_equal(got.key, key);
+
+	/* One byte more, for get and put. */
+	memset(key, 'a', STORE_GUARD_KEY_SIZE);
+	key[STORE_GUARD_KEY_SIZE] = '\0';
+	assert_int_equal(store_guard_get(st, key, &got), EINVAL);
+	memset(g.key, 'a', sizeof(g.key)); /* no NUL inside the field */
+	assert_int_equal(store_guard_put(st, &g), EINVAL);
+
+	/* Empty and missing. */
+	assert_int_equal(store_guard_get(st, "", &got), EINVAL);
+	assert_int_equal(store_guard_get(st, NULL, &got), EINVAL);
+	assert_int_equal(store_guard_get(st, "src:x", NULL), EINVAL);
+	guard_init(&g, "", 1, 0, T0);
+	assert_int_equal(store_guard_put(st, &g), EINVAL);
+	assert_int_equal(store_guard_put(st, NULL), EINVAL);
+
+	/* Values the schema refuses. */
+	guard_init(&g, "src:x", -1, 0, T0);
+	assert_int_equal(store_guard_put(st, &g), EINVAL);
+	guard_init(&g, "src:x", 0, -5, T0);
+	assert_int_equal(store_guard_put(st, &g), EINVAL);
+	guard_init(&g, "src:x", 0, 0, T0);
+	g.state.offences = -1;
+	assert_int_equal(store_guard_put(st, &g), EINVAL);
+	assert_int_equal(store_guard_get(st, "src:x", &got), ENOENT);
+}
+
+/* Two nodes counting one failure each on a key that has no counter yet:
+ * the second's read waits for the first's commit and sees its failure, so
+ * the count ends at 2 (PostgreSQL: the advisory lock on the key; SQLite:
+ * BEGIN IMMEDIATE). */
+struct guard_node {
+	const char *url;
+	const char *dir;
+	int err;   /* first failure, 0 if none */
+	int seen;  /* fails read before counting */
+};
+
+static void *guard_node_run(void *arg)
+{
+	struct guard_node *nd = arg;
+	struct store *st = NULL;
+	struct store_guard g;
+	int err;
+
+	err = store_open(&st, nd->url, nd->dir);
+	if (!err)
+		err = store_begin(st);
+	if (!err) {
+		err = store_guard_get(st, "src:198.51.100.7", &g);
+		if (err == ENOENT)
+			guard_init(&g, "src:198.51.100.7", 0, 0, T0);
+		else if (err)
+			goto out;
+		nd->seen = g.state.fails;
+		g.state.fails++;
+		g.updated_at = T0 + 1;
+		err = store_guard_put(st, &g);
+		if (!err)
+			err = store_commit(st);
+	}
+
+ out:
+	if (err && st)
+		(void)store_rollback(st);
+	nd->err = err;
+	store_close(st);
+	return NULL;
+}
+
+static void test_guard_concurrent_first_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = f->st;
+	struct guard_node nd = {
+		.url = f->url, .dir = f->dir, .err = -1, .seen = -1,
+	};
+	const struct timespec pause = { .tv_nsec = 300 * 1000 * 1000 };
+	struct store_guard g;
+	pthread_t th;
+
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_guard_get(st, "src:198.51.100.7", &g), ENOENT);
+	assert_int_equal(pthread_create(&th, NULL, guard_node_run, &nd), 0);
+	/* Give the other node time to reach its read and wait there. */
+	nanosleep(&pause, NULL);
+	guard_init(&g, "src:198.51.100.7", 1, 0, T0);
+	assert_int_equal(store_guard_put(st, &g), 0);
+	assert_int_equal(store_commit(st), 0);
+	pthread_join(th, NULL);
+
+	assert_int_equal(nd.err, 0);
+	assert_int_equal(nd.seen, 1);
+	assert_int_equal(store_guard_get(st, "src:198.51.100.7", &g), 0);
+	assert_int_equal(g.state.fails, 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1203,6 +1469,12 @@ int main(void)
 		T(test_outbox_update_list),
 		T(test_outbox_claim_two_workers),
 		T(test_stats),
+		T(test_guard_missing),
+		T(test_guard_put_get),
+		T(test_guard_put_replaces),
+		T(test_guard_purge),
+		T(test_guard_bad_input),
+		T(test_guard_concurrent_first_failure),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
