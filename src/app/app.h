@@ -422,6 +422,18 @@ void app_call_remove(struct app *a, int64_t id);
 /* Every live call, oldest first; h's non-zero return stops and is returned. */
 int app_calls_list(struct app *a, app_call_h *h, void *arg);
 
+/* Live control. The SIP side registers who carries an admission out (on
+ * its own thread; NULL: none, e.g. while stopping). */
+typedef int (app_call_admit_h)(int64_t id, void *arg);
+void app_calls_control(struct app *a, app_call_admit_h *admit, void *arg);
+/* Let the lobby caller id in as the organizer, whose arrival lets the
+ * rest of the lobby in: how an admin opens a conference whose organizer
+ * path the guard has closed. The ID is checked once more first. ENOENT
+ * (no such live call), EBUSY (not in the lobby, or no SIP side);
+ * audited as call.admit. out: the call as it was. */
+int app_call_admit(struct app *a, const char *actor, int64_t id,
+		   struct app_call *out, struct app_err *err);
+
 /* ---- Meetings (issue 4, SPEC §1-§3, §5) ----
  * A meeting of an enabled organizer gets its own conference ID at
  * scheduling time, from the same namespace as personal IDs; invitations

@@ -369,6 +369,12 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		if (s == ATT_S_LOBBY)
 			admit(a, o);
 		break;
+	case ATT_EV_ADMIT:
+		if (s == ATT_S_LOBBY) {
+			a->organizer = true;
+			admit(a, o);
+		}
+		break;
 	case ATT_EV_RECHECKED:
 		if (s == ATT_S_ADMITTING && ev->valid)
 			join(a, o);

@@ -480,6 +480,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 {
 	struct att_action acts[ATT_ACTIONS_MAX];
 	struct att_event arrived = {.type = ATT_EV_ORGANIZER_ARRIVED};
+	bool was_joined = attendant_state(c->att) == ATT_S_JOINED;
 	bool joined_org;
 	size_t n = 0, i;
 
@@ -493,7 +494,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 	registry_sync(c);
 	joined_org = attendant_state(c->att) == ATT_S_JOINED &&
 		     attendant_organizer(c->att) && !c->full;
-	if (joined_org && ev->type == ATT_EV_PIN_RESULT)
+	if (joined_org && !was_joined)
 		lobby_release(c);
 	if (c->arrived) {
 		c->arrived = false;
@@ -935,6 +936,19 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 		return;
 	}
 	submit(c, SIPD_JOB_ADMIT, NULL);
+}
+
+void call_admit(struct call *c)
+{
+	struct att_event ev = {.type = ATT_EV_ADMIT};
+
+	sipd_log("info", "event=admit call=%lld", (long long)c->reg.id);
+	call_event(c, &ev);
+}
+
+int64_t call_id(const struct call *c)
+{
+	return c->reg.id;
 }
 
 const char *call_source(const struct call *c)

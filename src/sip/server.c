@@ -218,6 +218,22 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 }
 
 /* A job about no call. 0 or an errno. */
+/* From an HTTP thread (app_call_admit): to the SIP thread. */
+static int admit_h(int64_t call, void *arg)
+{
+	struct sipd *s = arg;
+	int64_t *id = malloc(sizeof(*id));
+	int err;
+
+	if (!id)
+		return ENOMEM;
+	*id = call;
+	err = mqueue_push(s->mq, SIPD_MQ_ADMIT, id);
+	if (err)
+		free(id);
+	return err;
+}
+
 static int submit_plain(struct sipd *s, enum sipd_job_kind kind)
 {
 	struct sipd_job *job = calloc(1, sizeof(*job));
@@ -284,6 +300,16 @@ static void mq_h(int id, void *data, void *arg)
 		while (s->calls.head)
 			call_hangup(s->calls.head->data);
 		re_cancel();
+		return;
+	}
+	if (id == SIPD_MQ_ADMIT) {
+		for (le = s->calls.head; le; le = le->next) {
+			if (call_id(le->data) == *(int64_t *)data) {
+				call_admit(le->data);
+				break;
+			}
+		}
+		free(data);
 		return;
 	}
 	if (job->kind == SIPD_JOB_LIMITS) {
@@ -470,6 +496,7 @@ int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
 			 strerror(err));
 		goto out;
 	}
+	app_calls_control(a, admit_h, s);
  out:
 	if (err) {
 		sipd_stop(s);
@@ -483,6 +510,7 @@ void sipd_stop(struct sipd *s)
 {
 	if (!s)
 		return;
+	app_calls_control(s->app, NULL, NULL);
 	/* The SIP thread stops the workers itself (teardown), while the
 	 * mqueue their results go through is still there. */
 	if (s->thread_started) {

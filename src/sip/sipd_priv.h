@@ -74,7 +74,7 @@ struct sipd {
 };
 
 /* mqueue message ids. */
-enum { SIPD_MQ_STOP = 1, SIPD_MQ_RESULT = 2 };
+enum { SIPD_MQ_STOP = 1, SIPD_MQ_RESULT = 2, SIPD_MQ_ADMIT = 3 };
 
 /* A job for the worker pool and, filled in, its result: every question
  * that needs the database, so the SIP thread never waits on it. */
@@ -147,6 +147,11 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 		   const struct call_origin *o);
 /* Once a second: RTP inactivity, call duration, revocation polling. */
 void call_second(struct call *c, uint64_t now_ms);
+/* An admin lets the lobby caller in, as the organizer (after the ID's
+ * last check). */
+void call_admit(struct call *c);
+/* The call's id in the live calls registry (0: none). */
+int64_t call_id(const struct call *c);
 /* The guard's source of the call, for the per-source limits. */
 const char *call_source(const struct call *c);
 /* One 20 ms frame out to every established call. */

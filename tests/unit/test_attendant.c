@@ -409,6 +409,27 @@ static void test_revoked_during_pin(void **state)
 	attendant_free(r.a);
 }
 
+/* An admin lets a lobby caller in: as the organizer, after a re-check. */
+static void test_admin_admits_as_organizer(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	to_lobby(&r);
+	ev(&r, ATT_EV_ADMIT);
+	assert_non_null(find(&r, ATT_ACT_RECHECK));
+	assert_null(find(&r, ATT_ACT_JOIN));
+	ev_res(&r, ATT_EV_RECHECKED, true, false);
+	x = find(&r, ATT_ACT_JOIN);
+	assert_non_null(x);
+	assert_true(x->organizer);
+	ev(&r, ATT_EV_ADMIT); /* once in, nothing more to admit */
+	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+}
+
 static void test_lobby_timeout(void **state)
 {
 	struct run r;
@@ -493,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_revoked_after_join_ignored),
 		cmocka_unit_test(test_revoked_during_pin),
 		cmocka_unit_test(test_lobby_timeout),
+		cmocka_unit_test(test_admin_admits_as_organizer),
 		cmocka_unit_test(test_closed_organizer_path),
 		cmocka_unit_test(test_blocked_source_goodbye),
 		cmocka_unit_test(test_names),
