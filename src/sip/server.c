@@ -30,6 +30,7 @@
 #define SIPD_WORKERS 4
 #define RETRY_AFTER_S 30 /* a full node asks callers to come back then */
 #define PURGE_S 60       /* how often the guard's old counters go */
+#define FDS_MAX 65536    /* descriptors libre watches at most */
 #define SIPD_SOFTWARE "dialconf"
 #define FRAME_MS CODEC_PTIME_MS
 #define CLOCK_SLIP_MS 200 /* further behind than this: skip, don't burst */
@@ -426,7 +427,7 @@ static int raise_fd_limit(void)
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	/* libre keeps an array of this many entries: stay reasonable. */
-	return rl.rlim_cur > 1048576 ? 1048576 : (int)rl.rlim_cur;
+	return rl.rlim_cur > FDS_MAX ? FDS_MAX : (int)rl.rlim_cur;
 }
 
 static int load_prompts(struct sipd *s, char *why, size_t whysize)
