@@ -353,8 +353,9 @@ void app_caller_mask(const char *caller, char *out, size_t size);
 /* The guard's source of a call (SPEC §6): its network address addr,
  * unless addr is one of l->trusted; from a trusted proxy the address it
  * forwarded (forwarded, "" if none), else the caller identity it asserted
- * (asserted: P-Asserted-Identity or From user part). No I/O. */
-void app_dialin_source(const struct app_dialin_limits *l, const char *addr,
+ * (asserted: P-Asserted-Identity or From user part). True when addr is a
+ * trusted proxy. No I/O. */
+bool app_dialin_source(const struct app_dialin_limits *l, const char *addr,
 		       const char *forwarded, const char *asserted,
 		       char *out, size_t size);
 

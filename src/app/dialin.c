@@ -15,6 +15,7 @@
  *                      blocked, the conference's organizer path is closed.
  * A valid ID clears nothing: an attacker cannot launder a run of guesses
  * with the one ID they know. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,18 +61,28 @@ static bool listed(const char *list, const char *addr)
 	return false;
 }
 
-void app_dialin_source(const struct app_dialin_limits *l, const char *addr,
+/* An IPv4 or IPv6 address, as a proxy must forward it. */
+static bool is_ip(const char *s)
+{
+	unsigned char bin[16];
+
+	return s && (inet_pton(AF_INET, s, bin) == 1 ||
+		     inet_pton(AF_INET6, s, bin) == 1);
+}
+
+bool app_dialin_source(const struct app_dialin_limits *l, const char *addr,
 		       const char *forwarded, const char *asserted,
 		       char *out, size_t size)
 {
-	if (!listed(l->trusted, addr))
-		snprintf(out, size, "%s", addr);
-	else if (forwarded && forwarded[0])
+	bool trusted = listed(l->trusted, addr);
+
+	if (trusted && is_ip(forwarded))
 		snprintf(out, size, "%s", forwarded);
-	else if (asserted && asserted[0])
+	else if (trusted && asserted && asserted[0])
 		snprintf(out, size, "tel:%s", asserted);
 	else
 		snprintf(out, size, "%s", addr);
+	return trusted;
 }
 
 /* An int setting into *out, which keeps its default when the read fails
@@ -235,9 +246,9 @@ static int limits_of(struct store *st, const char *limit, long window_s,
 static json_t *failure_detail(const struct app_dialin_call *c,
 			      const struct guard_count *g)
 {
-	json_t *d = json_pack("{s:s, s:s, s:i}", "dialedNumber", c->dialed,
-			      "address", c->address, "failuresInWindow",
-			      g->fails);
+	json_t *d = json_pack("{s:s, s:s, s:s, s:i}", "dialedNumber",
+			      c->dialed, "address", c->address, "source",
+			      c->source, "failuresInWindow", g->fails);
 
 	if (d && g->blocked)
 		json_object_set_new(d, "refusedUntil", json_integer(g->until));
@@ -436,39 +447,37 @@ static int pin_failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
 			 f->t->conference_id, d);
 }
 
-/* Before the argon2 check: the ID still works, the path is open. */
-static int pin_precheck(struct app *a, const struct app_dialin_target *t,
-			enum app_pin_result *r, char *hash, size_t size)
+/* What decides a PIN before the argon2 check, read in one go. */
+struct pin_state {
+	bool live;      /* the ID still reaches the same conference */
+	bool closed;    /* the conference's organizer path */
+	bool blocked;   /* the caller's source */
+	char hash[STORE_HASH_SIZE]; /* "" when no PIN is set */
+};
+
+static int pin_state_read(struct store *st, const struct app_dialin_call *c,
+			  const struct app_dialin_target *t,
+			  struct pin_state *p)
 {
 	char key[STORE_GUARD_KEY_SIZE];
 	struct app_dialin_target now;
-	struct store *st;
 	uint32_t v;
-	bool closed = false;
 	int e;
 
-	*r = APP_PIN_REVOKED;
 	if (confid_parse(t->conference_id, &v))
 		return 0;
-	conference_key(t, key, sizeof(key));
-	/* Hold the connection only for the reads: argon2 takes ~0.1 s. */
-	st = app_conn_get(a);
 	e = lookup(st, v, &now);
-	if (!e && now.valid && now.user_id == t->user_id)
-		e = guard_is_blocked(st, key, &closed);
-	else
-		goto out;
-	if (!e && closed)
-		*r = APP_PIN_CLOSED;
-	else if (!e)
-		e = store_pin_get(st, t->user_id, hash, size);
-	if (!e && !closed)
-		*r = APP_PIN_WRONG;
-	if (e == ENOENT) /* no PIN set: no PIN is right */
-		e = 0;
- out:
-	app_conn_put(a, st);
-	return e;
+	p->live = !e && now.valid && now.user_id == t->user_id &&
+		  now.meeting_id == t->meeting_id;
+	source_key(c->source, key, sizeof(key));
+	if (!e && p->live)
+		e = guard_is_blocked(st, key, &p->blocked);
+	conference_key(t, key, sizeof(key));
+	if (!e && p->live)
+		e = guard_is_blocked(st, key, &p->closed);
+	if (!e && p->live)
+		e = store_pin_get(st, t->user_id, p->hash, sizeof(p->hash));
+	return e == ENOENT ? 0 : e; /* no PIN set: no PIN is right */
 }
 
 int app_dialin_pin(struct app *a, const struct app_dialin_call *c,
@@ -476,14 +485,27 @@ int app_dialin_pin(struct app *a, const struct app_dialin_call *c,
 		   enum app_pin_result *r, bool *blocked)
 {
 	struct pin_failure f = { .c = c, .t = t };
-	char hash[STORE_HASH_SIZE] = "";
+	struct pin_state p = {0};
+	struct store *st;
 	int e;
 
-	*blocked = false;
-	e = pin_precheck(a, t, r, hash, sizeof(hash));
-	if (e || *r != APP_PIN_WRONG)
+	*r = APP_PIN_WRONG;
+	/* Hold the connection only for the reads: argon2 takes ~0.1 s. */
+	st = app_conn_get(a);
+	e = pin_state_read(st, c, t, &p);
+	app_conn_put(a, st);
+	*blocked = p.blocked;
+	if (e || p.blocked)
 		goto out;
-	if (pin && pin[0] && hash[0] && secret_verify(hash, pin)) {
+	if (!p.live) {
+		*r = APP_PIN_REVOKED;
+		goto out;
+	}
+	if (p.closed) {
+		*r = APP_PIN_CLOSED;
+		goto out;
+	}
+	if (pin && pin[0] && p.hash[0] && secret_verify(p.hash, pin)) {
 		*r = APP_PIN_OK;
 		goto out;
 	}
@@ -497,7 +519,7 @@ int app_dialin_pin(struct app *a, const struct app_dialin_call *c,
 			*r = APP_PIN_CLOSED;
 	}
  out:
-	explicit_bzero(hash, sizeof(hash));
+	explicit_bzero(&p, sizeof(p));
 	return e;
 }
 

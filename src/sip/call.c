@@ -857,6 +857,8 @@ static void admitted(struct call *c, const struct sipd_job *job)
 	uint16_t scode = 0;
 	int err;
 
+	if (c->ending) /* cancelled while the workers looked */
+		return;
 	if (job->err == ENOENT)
 		scode = 404; /* not a dial-in number (RFC 3261 §21.4.5) */
 	else if (job->err)

@@ -199,8 +199,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 		 &sip_msg_xhdr(msg, "X-Dialconf-Source")->val : NULL,
 		 fwd, sizeof(fwd));
 	asserted_caller(msg, caller, sizeof(caller));
-	app_dialin_source(&s->lim, addr, fwd, caller, source, sizeof(source));
-	o.trusted = strcmp(source, addr) != 0;
+	o.trusted = app_dialin_source(&s->lim, addr, fwd, caller, source,
+				      sizeof(source));
 	app_caller_mask(caller[0] ? caller : "anonymous", masked,
 			sizeof(masked));
 	if (list_count(&s->calls) >= s->lim.calls_per_node) {
