@@ -71,7 +71,6 @@ struct call {
 	uint32_t ts;
 	bool marker;
 	bool established;
-	bool admitted;       /* the workers let it in: answered 200 */
 	bool ending;
 	bool trusted;        /* came through a trusted proxy */
 	bool media_locked;   /* media_src is the caller's RTP source */
@@ -561,9 +560,11 @@ static void rechecked(struct call *c, const struct sipd_job *job)
 
 void call_job_done(struct call *c, struct sipd_job *job)
 {
-	if (job->err)
+	if (job->err && !(job->kind == SIPD_JOB_ADMIT && job->err == ENOENT))
 		sipd_log("warn", "event=job-failed call=%lld kind=%d err=%d",
 			 (long long)c->reg.id, (int)job->kind, job->err);
+	if (job->blocked)
+		sipd_deny(c->s, "src", c->source, 403);
 	switch (job->kind) {
 	case SIPD_JOB_ADMIT:
 		admitted(c, job);
@@ -758,16 +759,16 @@ static int answer_h(const struct sip_msg *msg, void *arg)
 	return 0;
 }
 
+/* The ACK: media may flow (the attendant started at the 200 already, so
+ * that digits which overtake a late ACK are not lost). */
 static void estab_h(const struct sip_msg *msg, void *arg)
 {
 	struct call *c = arg;
-	struct att_event ev = {.type = ATT_EV_ANSWERED};
 
 	(void)msg;
 	c->established = true;
 	c->marker = true;
 	c->answered_ms = c->last_rx_ms = tmr_jiffies();
-	call_event(c, &ev);
 }
 
 static void close_h(int err, const struct sip_msg *msg, void *arg)
@@ -853,6 +854,7 @@ static int call_setup(struct call *c, const struct sip_msg *msg,
 /* The workers' answer to a new call: reject it, or answer with our SDP. */
 static void admitted(struct call *c, const struct sipd_job *job)
 {
+	struct att_event answered = {.type = ATT_EV_ANSWERED};
 	struct mbuf *desc = NULL;
 	uint16_t scode = 0;
 	int err;
@@ -865,8 +867,12 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		scode = 500;
 	else if (job->refused)
 		scode = 403; /* the source cools off (§21.4.4) */
+	if (scode == 404)
+		sipd_deny(c->s, "num", c->user, 404);
+	else if (scode == 403)
+		sipd_deny(c->s, "src", c->source, 403);
 	if (scode) {
-		sipd_log("info", "event=refused status=%u caller=%s reason=%s",
+		sipd_log("debug", "event=refused status=%u caller=%s reason=%s",
 			 scode, c->reg.caller, scode == 404 ?
 			 "not-a-dial-in-number" : scode == 403 ?
 			 "cooling-off" : "error");
@@ -886,10 +892,10 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		call_end(c);
 		return;
 	}
-	c->admitted = true;
 	if (app_call_add(c->s->app, &c->reg))
 		c->reg.id = 0;
 	c->reg_pub = c->reg;
+	call_event(c, &answered);
 	sipd_log("info", "event=answered call=%lld dialed=%s caller=%s "
 		 "codec=%s dtmf=%s", (long long)c->reg.id, c->reg.dialed,
 		 c->reg.caller, c->codec == CODEC_PCMU ? "PCMU" : "PCMA",

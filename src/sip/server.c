@@ -31,6 +31,7 @@
 #define RETRY_AFTER_S 30 /* a full node asks callers to come back then */
 #define PURGE_S 60       /* how often the guard's old counters go */
 #define FDS_MAX 65536    /* descriptors libre watches at most */
+#define DENY_MS 3000     /* how long a worker's refusal is kept */
 #define SIPD_SOFTWARE "dialconf"
 #define FRAME_MS CODEC_PTIME_MS
 #define CLOCK_SLIP_MS 200 /* further behind than this: skip, don't burst */
@@ -168,20 +169,85 @@ static void asserted_caller(const struct sip_msg *msg, char *out, size_t size)
 		pl_user(&msg->from.uri.user, out, size);
 }
 
+/* What the workers found out about new calls, kept a few seconds so
+ * that a flood of the same refused INVITE is answered on this thread
+ * without asking again: sources the guard refuses ("src:SOURCE"),
+ * numbers that are not dial-in numbers ("num:USER"). A hint only: once it
+ * runs out, the database is asked again. */
+struct deny {
+	struct le he;
+	uint64_t until_ms;
+	uint16_t scode;
+	char key[APP_DIALIN_SOURCE_SIZE + 8];
+};
+
+static bool deny_cmp(struct le *le, void *arg)
+{
+	return !strcmp(((struct deny *)le->data)->key, arg);
+}
+
+void sipd_deny(struct sipd *s, const char *kind, const char *what,
+	       uint16_t scode)
+{
+	char key[sizeof(((struct deny *)0)->key)];
+	struct deny *d;
+	struct le *le;
+
+	snprintf(key, sizeof(key), "%s:%s", kind, what);
+	le = hash_lookup(s->denies, hash_joaat_str(key), deny_cmp, key);
+	d = le ? le->data : mem_zalloc(sizeof(*d), NULL);
+	if (!d)
+		return;
+	if (!le) {
+		snprintf(d->key, sizeof(d->key), "%s", key);
+		hash_append(s->denies, hash_joaat_str(key), &d->he, d);
+	}
+	d->scode = scode;
+	d->until_ms = tmr_jiffies() + DENY_MS;
+}
+
+/* The status a kept refusal answers with, or 0. */
+static uint16_t denied(struct sipd *s, const char *kind, const char *what)
+{
+	char key[sizeof(((struct deny *)0)->key)];
+	struct le *le;
+	struct deny *d;
+
+	snprintf(key, sizeof(key), "%s:%s", kind, what);
+	le = hash_lookup(s->denies, hash_joaat_str(key), deny_cmp, key);
+	d = le ? le->data : NULL;
+	return d && d->until_ms > tmr_jiffies() ? d->scode : 0;
+}
+
+static bool deny_stale(struct le *le, void *arg)
+{
+	struct deny *d = le->data;
+
+	if (d->until_ms <= *(uint64_t *)arg) {
+		hash_unlink(&d->he);
+		mem_deref(d);
+	}
+	return false;
+}
+
+/* A refusal before any call exists: stateless (RFC 3261 §8.2.6), so a
+ * flood of INVITEs that never ACK leaves no transaction and no timer
+ * behind; a lost answer is sent again when the INVITE comes again. */
 static void refuse(struct sipd *s, const struct sip_msg *msg, uint16_t scode,
 		   const char *masked, const char *why)
 {
 	metrics_inc(METRICS_DIALIN_REFUSED);
-	metrics_inc(METRICS_DIALIN_LIMITED);
-	sipd_log("info", "event=refused status=%u caller=%s reason=%s", scode,
+	if (scode != 404 && strcmp(why, "cooling-off"))
+		metrics_inc(METRICS_DIALIN_LIMITED);
+	sipd_log("debug", "event=refused status=%u caller=%s reason=%s", scode,
 		 masked, why);
 	if (scode == 503)
-		(void)sip_treplyf(NULL, NULL, s->sip, msg, false, 503,
-				  "Service Unavailable",
-				  "Retry-After: %u\r\nContent-Length: 0\r\n\r\n",
-				  RETRY_AFTER_S);
+		(void)sip_replyf(s->sip, msg, 503, "Service Unavailable",
+				 "Retry-After: %u\r\nContent-Length: 0\r\n\r\n",
+				 RETRY_AFTER_S);
 	else
-		(void)sip_treply(NULL, s->sip, msg, scode, "Forbidden");
+		(void)sip_reply(s->sip, msg, scode,
+				scode == 404 ? "Not Found" : "Forbidden");
 }
 
 /* A new INVITE: who it is from and the limits, then the call. */
@@ -205,6 +271,14 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 			sizeof(masked));
 	if (list_count(&s->calls) >= s->lim.calls_per_node) {
 		refuse(s, msg, 503, masked, "node-full");
+		return;
+	}
+	if (denied(s, "src", source)) {
+		refuse(s, msg, 403, masked, "cooling-off");
+		return;
+	}
+	if (denied(s, "num", user)) {
+		refuse(s, msg, 404, masked, "not-a-dial-in-number");
 		return;
 	}
 	if (!rate_ok(s, source)) {
@@ -258,6 +332,7 @@ static void second_h(void *arg)
 
 	tmr_start(&s->second, 1000, second_h, s);
 	(void)hash_apply(s->rates, rate_stale, &sec);
+	(void)hash_apply(s->denies, deny_stale, &now);
 	if (!s->lim_pending)
 		s->lim_pending = !submit_plain(s, SIPD_JOB_LIMITS);
 	if (sec % PURGE_S == 0)
@@ -350,6 +425,8 @@ static int setup(struct sipd *s)
 		err = mqueue_alloc(&s->mq, mq_h, s);
 	if (!err)
 		err = hash_alloc(&s->rates, SIPD_HASH);
+	if (!err)
+		err = hash_alloc(&s->denies, SIPD_HASH);
 	if (err)
 		return err;
 	s->next_frame_ms = tmr_jiffies() + FRAME_MS;
@@ -367,6 +444,8 @@ static void teardown(struct sipd *s)
 	tmr_cancel(&s->second);
 	hash_flush(s->rates);
 	s->rates = mem_deref(s->rates);
+	hash_flush(s->denies);
+	s->denies = mem_deref(s->denies);
 	work_stop(s->work); /* no call is left to submit more */
 	s->work = NULL;
 	s->lsnr = mem_deref(s->lsnr);

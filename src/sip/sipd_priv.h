@@ -65,6 +65,7 @@ struct sipd {
 	uint64_t next_key;
 	struct tmr second;      /* housekeeping, once a second */
 	struct hash *rates;     /* struct src_rate: new calls per source */
+	struct hash *denies;    /* struct deny: refusals kept a moment */
 	/* The limits, as a worker last read them (SIP thread only). */
 	struct app_dialin_limits lim;
 	bool lim_pending;       /* a LIMITS job is out */
@@ -108,6 +109,11 @@ struct sipd_job {
 	struct app_dialin_limits lim; /* LIMITS */
 	struct sipd_job *next;
 };
+
+/* server.c: keep a worker's refusal of a new call (kind "src" with the
+ * source, 403; "num" with the Request-URI user, 404) for a few seconds. */
+void sipd_deny(struct sipd *s, const char *kind, const char *what,
+	       uint16_t scode);
 
 /* work.c: nthreads threads running jobs; each finished job goes back
  * through s->mq as SIPD_MQ_RESULT. submit is any-thread. */
