@@ -8,7 +8,7 @@ import time
 import urllib.request
 
 from harness import assert_problem
-from test_sip import NUMBER, RawSip, mask, org, wait_gone
+from sipkit import NUMBER, RawSip, mask, org, wait_gone
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
@@ -119,17 +119,28 @@ def test_metrics_count_resets_and_gauges(d):
 
 
 def test_metrics_count_failed_and_refused_dialins(d):
-    org(d)
+    """Every wrong ID and every wrong PIN counts at once: six from one
+    address (dialinFailureLimit) refuse it; the counters say so."""
+    o = org(d)
     user = "+15557771234"
     before = scrape(d)
-    s = RawSip(d, user)
+    s = RawSip(d, user, ip="127.0.0.31")
     try:
-        for n in range(3):
-            assert s.invite(NUMBER)[0] == 200, "call %d refused" % (n + 1)
-            for _ in range(3):
-                s.keys("9999999#")
-                time.sleep(0.3)
-            assert s.wait_bye(), "call %d not hung up" % (n + 1)
+        # A valid ID, then three wrong PINs: three PIN failures.
+        assert s.invite(NUMBER)[0] == 200
+        s.keys(o["id"] + "#")
+        time.sleep(0.3)
+        s.keys("*")
+        for _ in range(3):
+            s.keys("99999#")
+            time.sleep(0.5)
+        assert s.wait_bye(), "not hung up after three wrong PINs"
+        # Three wrong IDs: the sixth failure refuses the address.
+        assert s.invite(NUMBER)[0] == 200
+        for _ in range(3):
+            s.keys("9999999#")
+            time.sleep(0.3)
+        assert s.wait_bye(), "not hung up after three wrong IDs"
         assert s.invite(NUMBER)[0] == 403
     finally:
         s.close()
@@ -139,10 +150,15 @@ def test_metrics_count_failed_and_refused_dialins(d):
     def delta(name):
         return after[(name, "")] - before[(name, "")]
 
-    fails = [a for a in d.audit() if a["action"] == "dialin.failure"
+    audit = d.audit()
+    fails = [a for a in audit if a["action"] == "dialin.failure"
              and a["target"] == mask(user)]
+    pins = [a for a in audit if a["action"] == "dialin.pin-failure"
+            and a["target"] == mask(user)]
     assert delta("dialconf_dialin_failures_total") == len(fails) == 3
-    assert delta("dialconf_dialin_invalid_ids_total") == 9, after
+    assert delta("dialconf_dialin_pin_failures_total") == len(pins) == 3
+    assert delta("dialconf_dialin_invalid_ids_total") == 3, after
     assert delta("dialconf_dialin_refused_total") == 1, after
+    assert delta("dialconf_dialin_limited_total") == 0, after
     assert sum(v for (n, _), v in after.items()
                if n == "dialconf_calls_active") == 0, after
