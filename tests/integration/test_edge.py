@@ -498,6 +498,22 @@ def test_pin_guessing_from_many_addresses_closes_organizer_path():
         assert status_of(again) == 200, "one wrong PIN refused an address"
         assert audit_count(d, "dialin.pin-failure") == 4
         assert_audit_clean(d, g.typed_pins + [o["pin"]], "PIN guessing")
+        # The admin lets the organizer in; the lobby follows her.
+        boss_call = [c for c in calls(d) if c["caller"] == mask(user(25))][0]
+        st, _, body = d.api("POST", "/api/v1/calls/%s/admit"
+                            % boss_call["id"], {})
+        assert st == 200, body
+        wait_call(d, mask(user(25)), lambda c: c["state"] == "in-conference",
+                  "admitted by the admin", timeout=10)
+        wait_call(d, mask(user(26)), lambda c: c["state"] == "in-conference",
+                  "let in with the organizer", timeout=10)
+        assert audit_count(d, "call.admit") == 1
+        # Admitting a caller who is not in the lobby is a conflict.
+        st, _, body = d.api("POST", "/api/v1/calls/%s/admit"
+                            % boss_call["id"], {})
+        assert st == 409, body
+        st, _, body = d.api("POST", "/api/v1/calls/999999/admit", {})
+        assert st == 404, body
 
 
 # -- media only from the caller -----------------------------------------------
