@@ -15,7 +15,7 @@ int pgstore_stats(void *conn, struct store_stats *st)
 	PGresult *res = NULL;
 	int err;
 
-	err = pgstore_one(conn, PGS_STATS, sql, NULL, &res);
+	err = pgstore_one(conn, PGS_OP(stats), sql, NULL, &res);
 	if (err)
 		return err;
 	st->users = pgstore_int(res, 0, 0);

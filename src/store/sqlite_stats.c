@@ -26,6 +26,6 @@ int sqlstore_stats(void *conn, struct store_stats *st)
 		" (SELECT count(*) FROM outbox WHERE state = 'sent'),"
 		" (SELECT count(*) FROM outbox WHERE state = 'failed')";
 
-	return sqlstore_select_one(conn, SQS_STATS, sql, NULL, 0, read_stats,
-				   st);
+	return sqlstore_select_one(conn, SQS_OP(stats), sql, NULL, 0,
+				   read_stats, st);
 }
