@@ -200,7 +200,7 @@ static int enqueue(struct app_tx *tx, const char *kind,
 		return ENOMEM;
 	m->created_at = app_now();
 	m->next_attempt_at = m->created_at;
-	m->state = STORE_MAIL_PENDING;
+	m->state = MAILSTATE_PENDING;
 	snprintf(m->kind, sizeof(m->kind), "%s", kind);
 	snprintf(m->to_addr, sizeof(m->to_addr), "%s", to ? to : u->email);
 	/* The user's name belongs on the user's own address only. */
@@ -256,10 +256,10 @@ static void mail_convert(const struct store_mail *sm, struct app_mail *m)
 			    sm->token, at ? at + 1 : "localhost"))
 		(void)mime_message_id(m->message_id, sizeof(m->message_id),
 				      sm->id, sm->token, "localhost");
-	m->state = (enum app_mail_state)sm->state;
+	m->state = sm->state;
 	m->attempts = sm->attempts;
 	m->created_at = sm->created_at;
-	m->next_attempt_at = sm->state == STORE_MAIL_PENDING ?
+	m->next_attempt_at = mailstate_is(sm->state, MAILSTATE_DUE) ?
 		sm->next_attempt_at : 0;
 	m->sent_at = sm->sent_at;
 }
@@ -505,19 +505,19 @@ static void verdict_apply(struct store_mail *m, const struct backoff *b,
 	m->next_attempt_at = 0;
 	switch (v->result) {
 	case APP_MAIL_DELIVERED:
-		m->state = STORE_MAIL_SENT;
+		m->state = MAILSTATE_SENT;
 		m->sent_at = now;
 		m->last_error[0] = '\0';
 		break;
 	case APP_MAIL_PERMANENT:
-		m->state = STORE_MAIL_FAILED;
+		m->state = MAILSTATE_FAILED;
 		mail_error(m, "%s", v->error);
 		break;
 	case APP_MAIL_TEMPORARY:
 	default:
 		delay = backoff_delay(b, m->attempts);
 		if (backoff_waited(b, m->attempts) + delay > b->give_up_s) {
-			m->state = STORE_MAIL_FAILED;
+			m->state = MAILSTATE_FAILED;
 			mail_error(m, "gave up retrying: %s", v->error);
 		}
 		else {
@@ -537,12 +537,12 @@ static int report_one(struct store *st, struct store_mail *m,
 	e = store_outbox_get(st, v->id, m);
 	/* Gone or no longer pending (retried, reported twice): nothing to
 	 * record, and no reason to fail the rest of the batch. */
-	if (e == ENOENT || (!e && m->state != STORE_MAIL_PENDING))
+	if (e == ENOENT || (!e && m->state != MAILSTATE_PENDING))
 		return 0;
 	if (e)
 		return e;
 	verdict_apply(m, b, v, now);
-	if (m->state == STORE_MAIL_SENT)
+	if (m->state == MAILSTATE_SENT)
 		e = vars_forget_pin(m);
 	if (!e)
 		e = store_outbox_update(st, m);
@@ -644,35 +644,21 @@ static int list_cb(const struct store_mail *sm, void *arg)
 	return c->h(&c->m, c->arg);
 }
 
-static int state_parse(const char *s, int *state)
-{
-	static const char *const names[] = { "pending", "sent", "failed" };
-	int i;
-
-	if (!s) {
-		*state = -1;
-		return 0;
-	}
-	for (i = 0; i < 3; i++) {
-		if (!strcmp(s, names[i])) {
-			*state = i;
-			return 0;
-		}
-	}
-	return EINVAL;
-}
-
 int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
 		    void *arg, struct app_err *err)
 {
 	struct list_ctx *c;
 	struct store *st;
-	int e, s;
+	enum mailstate ms;
+	int e, s = -1;
 
 	app_err_clear(err);
-	if (state_parse(state, &s)) {
-		app_errf(err, "state must be pending, sent or failed");
-		return EINVAL;
+	if (state) {
+		if (mailstate_parse(state, &ms)) {
+			app_errf(err, "state must be one of " MAILSTATE_NAMES);
+			return EINVAL;
+		}
+		s = (int)ms;
 	}
 	if (limit < 1 || limit > LIST_LIMIT_MAX) {
 		app_errf(err, "limit must be between 1 and %d",
@@ -712,11 +698,11 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		app_errf(err, "no email %lld in the outbox", (long long)id);
 	if (e)
 		return e;
-	if (m->state != STORE_MAIL_FAILED) {
+	if (!mailstate_is(m->state, MAILSTATE_RETRY)) {
 		app_errf(err, "email %lld is not failed", (long long)id);
 		return EBUSY;
 	}
-	m->state = STORE_MAIL_PENDING;
+	m->state = MAILSTATE_PENDING;
 	m->attempts = 0;
 	m->next_attempt_at = app_now();
 	m->lease_until = 0;

@@ -176,6 +176,7 @@ int h_outbox_list(struct http_req *r);
 int h_outbox_retry(struct http_req *r);
 int h_calls_list(struct http_req *r);
 int h_healthz(struct http_req *r);
+int h_meta(struct http_req *r);
 int h_session_create(struct http_req *r);
 int h_session_get(struct http_req *r);
 int h_session_delete(struct http_req *r);

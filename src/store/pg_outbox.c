@@ -51,7 +51,8 @@ static int read_mail(const PGresult *res, int row, struct store_mail *m)
 				sizeof(m->last_error))))
 		return err;
 
-	return store_mail_state_parse(PQgetvalue(res, row, 10), &m->state);
+	/* The CHECK allows no other state. */
+	return mailstate_parse(PQgetvalue(res, row, 10), &m->state) ? EIO : 0;
 }
 
 /* Hand each row of res to h, through one heap struct (vars is 8 KiB). */
@@ -82,7 +83,7 @@ int pgstore_outbox_insert(void *conn, struct store_mail *m)
 		" next_attempt_at, lease_until, sent_at, last_error)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 		" $13, $14, $15) RETURNING id";
-	const char *state = store_mail_state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct pgparams pp = { .n = 0 };
 	PGresult *res = NULL;
 	int err;
@@ -136,7 +137,7 @@ int pgstore_outbox_update(void *conn, const struct store_mail *m)
 		"UPDATE outbox SET subject = $2, vars = $3, state = $4,"
 		" attempts = $5, next_attempt_at = $6, lease_until = $7,"
 		" sent_at = $8, last_error = $9 WHERE id = $1";
-	const char *state = store_mail_state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct pgparams pp = { .n = 0 };
 
 	if (!state)
@@ -200,7 +201,7 @@ int pgstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 	int err;
 
 	if (state >= 0) {
-		name = store_mail_state_name((enum store_mail_state)state);
+		name = mailstate_name((enum mailstate)state);
 		if (!name)
 			return EINVAL;
 	}

@@ -50,8 +50,9 @@ static int read_mail(sqlite3_stmt *stmt, void *arg)
 					sizeof(m->last_error))))
 		return err;
 
-	return store_mail_state_parse((const char *)sqlite3_column_text(stmt, 10),
-			   &m->state);
+	/* The CHECK allows no other state. */
+	return mailstate_parse((const char *)sqlite3_column_text(stmt, 10),
+			       &m->state) ? EIO : 0;
 }
 
 /* The delivery state of m (state named state, attempts, next attempt,
@@ -79,7 +80,7 @@ int sqlstore_outbox_insert(void *conn, struct store_mail *m)
 		" next_attempt_at, lease_until, sent_at, last_error)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		" ?13, ?14, ?15)";
-	const char *state = store_mail_state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
@@ -134,7 +135,7 @@ int sqlstore_outbox_update(void *conn, const struct store_mail *m)
 		"UPDATE outbox SET subject = ?2, vars = ?3, state = ?4,"
 		" attempts = ?5, next_attempt_at = ?6, lease_until = ?7,"
 		" sent_at = ?8, last_error = ?9 WHERE id = ?1";
-	const char *state = store_mail_state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
@@ -259,7 +260,7 @@ int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 	int err;
 
 	if (state >= 0) {
-		name = store_mail_state_name((enum store_mail_state)state);
+		name = mailstate_name((enum mailstate)state);
 		if (!name)
 			return EINVAL;
 	}

@@ -159,29 +159,3 @@ enum store_meeting_state store_meeting_state_parse(const char *s)
 	return s && !strcmp(s, "cancelled") ?
 		STORE_MEETING_CANCELLED : STORE_MEETING_SCHEDULED;
 }
-
-static const char *const mail_state_names[] = {
-	[STORE_MAIL_PENDING] = "pending",
-	[STORE_MAIL_SENT] = "sent",
-	[STORE_MAIL_FAILED] = "failed",
-};
-
-#define MAIL_STATES (sizeof(mail_state_names) / sizeof(mail_state_names[0]))
-
-const char *store_mail_state_name(enum store_mail_state s)
-{
-	return (unsigned)s < MAIL_STATES ? mail_state_names[s] : NULL;
-}
-
-int store_mail_state_parse(const char *s, enum store_mail_state *out)
-{
-	size_t i;
-
-	for (i = 0; s && i < MAIL_STATES; i++) {
-		if (!strcmp(s, mail_state_names[i])) {
-			*out = (enum store_mail_state)i;
-			return 0;
-		}
-	}
-	return EIO; /* the schema's CHECK allows nothing else */
-}

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "core/guard.h"
+#include "core/mailstate.h"
 #include "store/store_ops.h"
 
 #define STORE_EMAIL_SIZE 255
@@ -121,12 +122,6 @@ struct store_session {
 #define STORE_MAIL_VARS_SIZE 8192
 #define STORE_MAIL_ERROR_SIZE 512
 
-enum store_mail_state {
-	STORE_MAIL_PENDING,
-	STORE_MAIL_SENT,
-	STORE_MAIL_FAILED,
-};
-
 struct store_mail {
 	int64_t id;
 	int64_t created_at;
@@ -138,7 +133,7 @@ struct store_mail {
 	char subject[STORE_MAIL_SUBJECT_SIZE];
 	char token[STORE_MAIL_TOKEN_SIZE]; /* random hex, unique */
 	char vars[STORE_MAIL_VARS_SIZE];
-	enum store_mail_state state;
+	enum mailstate state;
 	int attempts;
 	int64_t next_attempt_at; /* pending rows only */
 	int64_t lease_until;     /* claimed by a worker until then */
@@ -188,9 +183,7 @@ struct store_guard {
 struct store_stats {
 	int64_t users;
 	int64_t confids_live;
-	int64_t mail_pending;
-	int64_t mail_sent;
-	int64_t mail_failed;
+	int64_t mail[MAILSTATE_COUNT]; /* outbox rows by enum mailstate */
 };
 
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */

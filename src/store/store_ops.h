@@ -149,7 +149,7 @@
 	 * and not leased (lease_until NULL or <= now) until		\
 	 * lease_until, in one statement, then calls h for each claimed	\
 	 * row: a second worker running the same claim gets other rows	\
-	 * or none. list gives rows in state (an enum store_mail_state,	\
+	 * or none. list gives rows in state (an enum mailstate,	\
 	 * or -1 for all), newest first, at most limit (<= 0: all).	\
 	 * next_due: the earliest time a pending row can be claimed	\
 	 * (ENOENT when there is none). release_leases clears every	\
@@ -163,7 +163,7 @@
 	   (now, lease_until, max, h, arg), h && max >= 1 && max <= 256) \
 	OP(outbox_list, (int state, int limit, store_mail_h *h,		\
 			 void *arg), (state, limit, h, arg),		\
-	   h && state >= -1 && state <= STORE_MAIL_FAILED)		\
+	   h && state >= -1 && state < MAILSTATE_COUNT)		\
 	OP(outbox_next_due, (int64_t *at), (at), at)			\
 	OP0(outbox_release_leases)					\
 									\

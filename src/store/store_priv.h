@@ -25,12 +25,21 @@ int store_like_pattern(const char *search, char **patp);
 
 /* The text the schemas store for a kind or state, and back. A parse of
  * an unknown text gives the first value (the schema's CHECK allows no
- * other), except for mail states: EIO. */
+ * other). Mail states: core/mailstate.h. */
 const char *store_confid_kind_name(enum store_confid_kind kind);
 enum store_confid_kind store_confid_kind_parse(const char *s);
 const char *store_meeting_state_name(enum store_meeting_state s);
 enum store_meeting_state store_meeting_state_parse(const char *s);
-const char *store_mail_state_name(enum store_mail_state s);
-int store_mail_state_parse(const char *s, enum store_mail_state *out);
+
+/* The statement of store_stats in both backends: users, live conference
+ * IDs, then the outbox rows of each mail state in enum mailstate order,
+ * one column each. One statement, so that a scrape sees one snapshot;
+ * each count is served by an index (conference_ids_live, outbox_state). */
+#define STORE_STATS_MAIL_(id, name, label, flags) \
+	", (SELECT count(*) FROM outbox WHERE state = '" name "')"
+#define STORE_STATS_SQL \
+	"SELECT (SELECT count(*) FROM users)," \
+	" (SELECT count(*) FROM conference_ids WHERE revoked_at IS NULL)" \
+	MAILSTATES(STORE_STATS_MAIL_, )
 
 #endif

@@ -75,6 +75,29 @@ def test_metrics_series_present(d):
         assert ("dialconf_http_requests_total", '{code="%dxx"}' % c) in s
 
 
+def test_meta_lists_the_states_the_gauges_count(d):
+    """GET /api/v1/meta (docs/api.md "Meta") names the mail and call states
+    the admin center shows; /metrics has a gauge series for each."""
+    assert_problem(d.api("GET", "/api/v1/meta", token=None), 401, "no token")
+    status, _, meta = d.api("GET", "/api/v1/meta")
+    assert status == 200, (status, meta)
+    assert meta["mailStates"] == [
+        {"name": "pending", "label": "Pending", "due": True,
+         "delivered": False, "retry": False},
+        {"name": "sent", "label": "Sent", "due": False,
+         "delivered": True, "retry": False},
+        {"name": "failed", "label": "Failed", "due": False,
+         "delivered": False, "retry": True}], meta["mailStates"]
+    assert [c["name"] for c in meta["callStates"]] == [
+        "collecting-id", "organizer-pin", "lobby", "in-conference"], meta
+    assert all(c["label"] for c in meta["callStates"]), meta
+    s = scrape(d)
+    for st in meta["mailStates"]:
+        assert ("dialconf_outbox_emails", '{state="%s"}' % st["name"]) in s
+    for st in meta["callStates"]:
+        assert ("dialconf_calls_active", '{state="%s"}' % st["name"]) in s
+
+
 def test_metrics_count_resets_and_gauges(d):
     o = org(d)
     before = scrape(d)
