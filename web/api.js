@@ -93,7 +93,8 @@ export const patch = (path, body, opts = {}) => request('PATCH', path, { ...opts
 export const del = (path, opts) => request('DELETE', path, opts);
 
 // The lists the server is built with (GET /api/v1/meta): mail and call
-// states. Asked once per page load; a failure is asked again next time.
+// states, the settings table. Asked once per page load; a failure is asked
+// again next time.
 let metaAnswer = null;
 export function meta() {
   if (!metaAnswer) {

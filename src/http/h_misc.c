@@ -134,7 +134,13 @@ static json_t *call_states_json(void)
  * in core/, so the pages show what this server knows. */
 int h_meta(struct http_req *r)
 {
-	return http_reply(r, 200, json_pack("{s:o, s:o}",
-		"mailStates", mail_states_json(),
-		"callStates", call_states_json()));
+	json_t *meta = json_pack("{s:o, s:o}",
+				 "mailStates", mail_states_json(),
+				 "callStates", call_states_json());
+
+	if (!meta || http_settings_meta(meta)) {
+		json_decref(meta);
+		return ENOMEM;
+	}
+	return http_reply(r, 200, meta);
 }

@@ -509,6 +509,9 @@ await test('Settings: typed inputs, a value out of bounds shows the API problem'
   const dialIn = page.locator('#main fieldset', { has: page.locator('legend', { hasText: 'Dial-in' }) });
   eq(await dialIn.locator('#setting-maxParticipants').count(), 1, 'maxParticipants under Dial-in');
   eq(await page.getAttribute('#setting-maxParticipants', 'max'), '10000', 'maxParticipants bounded as the server is');
+  const lobby = (await apiCall('GET', '/meta')).json.settings.find((d) => d.name === 'dialinLobbyTimeoutSeconds');
+  eq((await page.locator('label[for="setting-dialinLobbyTimeoutSeconds"]').textContent()).trim(),
+    `${lobby.label} (${lobby.unit})`, 'label and unit as the server names them');
   // Bypass the page's own bound check so the server's 400 shows.
   await page.fill('#setting-organizationName', '');
   await page.click('button:has-text("Save")');
