@@ -37,26 +37,21 @@
 #define LIST_LIMIT_MAX 1000
 #define CLAIM_MAX 256
 
-/* The variables every template may name (templates/README at the top of
- * each template); a missing one renders as empty. */
-enum {
-	V_DISPLAY_NAME, V_ORG, V_CONFID, V_PREV, V_TOLL, V_TOLL_FREE, V_PIN,
-	V_MEETINGS, V_COUNT_BASE
-};
-
-/* After the base names: a meeting email's (meeting_mail.c). The last
- * three are not template names: they tell the claim which calendar object
- * to attach (app_meeting_mail_vars). */
-#define V_COUNT (V_COUNT_BASE + 10)
-
-static const char *const var_names[V_COUNT] = {
-	"displayName", "organizationName", "conferenceId",
-	"previousConferenceId", "tollNumber", "tollFreeNumber", "pin",
-	"meetingsList",
-	"invitationsUpdated", "meetingSubject", "meetingStart", "meetingEnd",
-	"organizerEmail", "otherNumbers", "updated",
+/* A row's variables: every template variable (TMPL_VARS, core/tmpl.h; a
+ * missing one renders as empty), then three that are not template names:
+ * they tell the claim which calendar object to attach to a meeting email
+ * (meeting_mail.c, app_meeting_mail_vars). */
+static const char *const more_names[] = {
 	"meetingId", "icalMethod", "icalSequence",
 };
+
+#define V_COUNT (TMPL_V_COUNT + sizeof(more_names) / sizeof(more_names[0]))
+
+static const char *var_name(size_t i)
+{
+	return i < TMPL_V_COUNT ? tmpl_var_names[i] :
+		more_names[i - TMPL_V_COUNT];
+}
 
 int app_mail_auto(struct store *st, bool *on)
 {
@@ -99,7 +94,8 @@ static int vars_json(const struct tmpl_var *vars, char *out, size_t size)
 {
 	json_t *o = json_object();
 	char *text = NULL;
-	int e = 0, i;
+	size_t i;
+	int e = 0;
 
 	if (!o)
 		return ENOMEM;
@@ -135,7 +131,7 @@ static int vars_merge(struct tmpl_var *v, const struct tmpl_var *extra,
 
 	for (i = 0; i < nextra; i++) {
 		for (k = 0; k < V_COUNT; k++) {
-			if (!strcmp(var_names[k], extra[i].name))
+			if (!strcmp(var_name(k), extra[i].name))
 				break;
 		}
 		if (k == V_COUNT)
@@ -154,7 +150,8 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 	char prev[APP_CONFID_SIZE] = "";
 	struct tmpl_var v[V_COUNT];
 	struct app_user au;
-	int e, i;
+	size_t i;
+	int e;
 
 	if ((e = app_user_fill(tx->st, u, &au)) ||
 	    (e = app_setting_text(tx->st, "organizationName", org,
@@ -169,14 +166,14 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 	if (previous)
 		confid_format(previous, prev, sizeof(prev));
 	for (i = 0; i < V_COUNT; i++)
-		v[i] = (struct tmpl_var){ var_names[i], NULL };
-	v[V_DISPLAY_NAME].value = u->display_name;
-	v[V_ORG].value = org;
-	v[V_CONFID].value = id;
-	v[V_PREV].value = prev;
-	v[V_TOLL].value = au.toll_number;
-	v[V_TOLL_FREE].value = au.toll_free_number;
-	v[V_PIN].value = pin;
+		v[i] = (struct tmpl_var){ var_name(i), NULL };
+	v[TMPL_V_DISPLAY_NAME].value = u->display_name;
+	v[TMPL_V_ORGANIZATION_NAME].value = org;
+	v[TMPL_V_CONFERENCE_ID].value = id;
+	v[TMPL_V_PREVIOUS_CONFERENCE_ID].value = prev;
+	v[TMPL_V_TOLL_NUMBER].value = au.toll_number;
+	v[TMPL_V_TOLL_FREE_NUMBER].value = au.toll_free_number;
+	v[TMPL_V_PIN].value = pin;
 	e = vars_merge(v, extra, nextra);
 	if (e)
 		return e;
