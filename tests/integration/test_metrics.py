@@ -81,16 +81,17 @@ def test_meta_lists_the_states_the_gauges_count(d):
     assert_problem(d.api("GET", "/api/v1/meta", token=None), 401, "no token")
     status, _, meta = d.api("GET", "/api/v1/meta")
     assert status == 200, (status, meta)
-    assert meta["mailStates"] == [
-        {"name": "pending", "label": "Pending", "due": True,
-         "delivered": False, "retry": False},
-        {"name": "sent", "label": "Sent", "due": False,
-         "delivered": True, "retry": False},
-        {"name": "failed", "label": "Failed", "due": False,
-         "delivered": False, "retry": True}], meta["mailStates"]
-    assert [c["name"] for c in meta["callStates"]] == [
-        "collecting-id", "organizer-pin", "lobby", "in-conference"], meta
-    assert all(c["label"] for c in meta["callStates"]), meta
+    mail = {m["name"]: m for m in meta["mailStates"]}
+    assert meta["mailStates"][0]["name"] == "pending", meta["mailStates"]
+    assert mail["pending"] == {"name": "pending", "label": "Pending",
+                               "due": True, "delivered": False,
+                               "retry": False}, mail
+    assert mail["sent"]["delivered"] and not mail["sent"]["due"], mail
+    assert mail["failed"]["retry"] and not mail["failed"]["due"], mail
+    calls = [c["name"] for c in meta["callStates"]]
+    for name in ("collecting-id", "organizer-pin", "lobby", "in-conference"):
+        assert name in calls, calls
+    assert all(s["label"] for s in meta["mailStates"] + meta["callStates"])
     s = scrape(d)
     for st in meta["mailStates"]:
         assert ("dialconf_outbox_emails", '{state="%s"}' % st["name"]) in s
