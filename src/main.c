@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 
 enum { EXIT_USAGE = 2 };
 
+/* What serve runs with: one field per row of serve_options. */
 struct serve_opts {
 	const char *data;
 	const char *db;
@@ -48,6 +50,60 @@ struct serve_opts {
 	const char *config;
 	bool demo;
 };
+
+/* One option of `serve`. The table below is the only list of them (DESIGN:
+ * every list of names written once, as redis's config.c): it drives
+ * getopt_long, the keys of a --config file and the --help text. */
+struct serve_option {
+	const char *name; /* --NAME, and the key NAME of a [serve] section */
+	const char *arg;  /* its value in --help ("DIR"); NULL: a switch */
+	size_t field;     /* offsetof the const char * (bool for a switch) */
+	const char *def;  /* the default value, NULL for none */
+	bool flag_only;   /* not a key of the config file */
+	const char *help; /* for --help; the default is added */
+};
+
+#define SERVE_FIELD(f) offsetof(struct serve_opts, f)
+
+static const struct serve_option serve_options[] = {
+	{"data", "DIR", SERVE_FIELD(data), "./var", false,
+	 "data directory, created if missing"},
+	{"db", "URL", SERVE_FIELD(db), "sqlite:", false,
+	 "database: sqlite: (in DIR), sqlite:/path/file.db, or "
+	 "postgres://USER@HOST:PORT/DB for several nodes"},
+	{"http", "ADDR:PORT", SERVE_FIELD(http), "127.0.0.1:8080", false,
+	 "REST API address"},
+	{"sip", "ADDR:PORT", SERVE_FIELD(sip), "127.0.0.1:5060", false,
+	 "SIP address, UDP and TCP"},
+	{"rtp-ports", "LOW-HIGH", SERVE_FIELD(rtp_ports), "30000-39999", false,
+	 "RTP ports of calls"},
+	{"prompts", "DIR", SERVE_FIELD(prompts), DIALCONF_PROMPTS_DIR, false,
+	 "the attendant's prompt audio"},
+	{"mail", "URL", SERVE_FIELD(mail), "maildir:", false,
+	 "where emails go: maildir: (DIR/maildir), maildir:PATH, "
+	 "smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT; "
+	 "credentials in the URL or in DIALCONF_SMTP_USER, "
+	 "DIALCONF_SMTP_PASSWORD"},
+	{"config", "FILE", SERVE_FIELD(config), NULL, true,
+	 "read the options from the [serve] section of an INI file first, "
+	 "by their names; flags given on the command line win"},
+	{"demo", NULL, SERVE_FIELD(demo), NULL, false,
+	 "seed a small demo organization into an empty database"},
+};
+
+#define SERVE_NOPTIONS (sizeof(serve_options) / sizeof(serve_options[0]))
+
+/* The value of option so in o. */
+static const char **serve_value(struct serve_opts *o,
+				const struct serve_option *so)
+{
+	return (const char **)(void *)((char *)o + so->field);
+}
+
+static bool *serve_switch(struct serve_opts *o, const struct serve_option *so)
+{
+	return (bool *)(void *)((char *)o + so->field);
+}
 
 static void usage_main(FILE *f)
 {
@@ -65,32 +121,106 @@ static void usage_main(FILE *f)
 		"  dialconf --version             print the version\n");
 }
 
+#define USAGE_WIDTH 78
+#define USAGE_HELP_COL 20 /* where an option's help starts */
+
+/* Where --help writes next: the column, and whether it is the start of a
+ * line's text (no space before the next word). */
+struct usage_pos {
+	int col;
+	bool fresh;
+};
+
+/* The len bytes of word onto f at p, on a new line at column indent when
+ * they would pass USAGE_WIDTH. */
+static void usage_word(FILE *f, const char *word, int len, int indent,
+		       struct usage_pos *p)
+{
+	if (!p->fresh && p->col + 1 + len > USAGE_WIDTH) {
+		fprintf(f, "\n%*s", indent, "");
+		p->col = indent;
+	} else if (!p->fresh) {
+		fputc(' ', f);
+		p->col++;
+	}
+	fprintf(f, "%.*s", len, word);
+	p->col += len;
+	p->fresh = false;
+}
+
+/* The words of text, each as usage_word. */
+static void usage_words(FILE *f, const char *text, int indent,
+			struct usage_pos *p)
+{
+	while (*text) {
+		int len = (int)strcspn(text, " ");
+
+		usage_word(f, text, len, indent, p);
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+/* The keys of a [serve] section, for --config's help. */
+static void usage_keys(FILE *f, struct usage_pos *p)
+{
+	char word[128];
+	size_t i, k;
+
+	usage_word(f, "(keys:", 6, USAGE_HELP_COL, p);
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+
+		if (so->flag_only)
+			continue;
+		for (k = i + 1; k < SERVE_NOPTIONS; k++) {
+			if (!serve_options[k].flag_only)
+				break;
+		}
+		snprintf(word, sizeof(word), "%s%s%s", so->name,
+			 so->arg ? "" : " = yes|no",
+			 k < SERVE_NOPTIONS ? "," : ")");
+		usage_word(f, word, (int)strlen(word), USAGE_HELP_COL, p);
+	}
+}
+
+/* `serve --help`, from serve_options. */
 static void usage_serve(FILE *f)
 {
-	fprintf(f,
-		"usage: dialconf serve [--data DIR] [--db URL] [--http ADDR:PORT]\n"
-		"                      [--sip ADDR:PORT] [--rtp-ports LOW-HIGH] [--prompts DIR]\n"
-		"                      [--mail URL] [--config FILE] [--demo]\n"
-		"\n"
-		"  --data DIR        data directory, created if missing (default ./var)\n"
-		"  --db URL          database: sqlite: (in DIR), sqlite:/path/file.db,\n"
-		"                    or postgres://USER@HOST:PORT/DB for several nodes\n"
-		"                    (default sqlite:)\n"
-		"  --http ADDR:PORT  REST API address (default 127.0.0.1:8080)\n"
-		"  --sip ADDR:PORT   SIP address, UDP and TCP (default 127.0.0.1:5060)\n"
-		"  --rtp-ports LOW-HIGH  RTP ports of calls (default 30000-39999)\n"
-		"  --prompts DIR     the attendant's prompt audio (default the source\n"
-		"                    tree's prompts/)\n"
-		"  --mail URL        where emails go: maildir: (DIR/maildir), maildir:PATH,\n"
-		"                    smtp://HOST:PORT (STARTTLS when offered) or\n"
-		"                    smtps://HOST:PORT; credentials in the URL or in\n"
-		"                    DIALCONF_SMTP_USER, DIALCONF_SMTP_PASSWORD\n"
-		"                    (default maildir:)\n"
-		"  --config FILE     read these settings from an INI file first\n"
-		"                    (keys data, db, http, sip, rtp-ports, prompts,\n"
-		"                    mail, demo, in a [serve] section); flags given\n"
-		"                    on the command line win\n"
-		"  --demo            seed a small demo organization into an empty database\n");
+	static const char head[] = "usage: dialconf serve";
+	struct usage_pos p = { (int)strlen(head), false };
+	char item[PATH_SIZE];
+	size_t i;
+
+	fprintf(f, "%s", head);
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+
+		snprintf(item, sizeof(item), "[--%s%s%s]", so->name,
+			 so->arg ? " " : "", so->arg ? so->arg : "");
+		usage_word(f, item, (int)strlen(item), (int)strlen(head) + 1,
+			   &p);
+	}
+	fprintf(f, "\n\n");
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+
+		p.col = fprintf(f, "  --%s%s%s", so->name, so->arg ? " " : "",
+				so->arg ? so->arg : "");
+		p.col += fprintf(f, "%*s", p.col < USAGE_HELP_COL ?
+				 USAGE_HELP_COL - p.col : 2, "");
+		p.fresh = true;
+		usage_words(f, so->help, USAGE_HELP_COL, &p);
+		if (so->field == SERVE_FIELD(config))
+			usage_keys(f, &p);
+		if (so->def) {
+			snprintf(item, sizeof(item), "(default %s)", so->def);
+			usage_word(f, item, (int)strlen(item), USAGE_HELP_COL,
+				   &p);
+		}
+		fprintf(f, "\n");
+	}
 }
 
 static void usage_token(FILE *f)
@@ -278,9 +408,8 @@ static void getopt_reset(void)
 }
 
 /* The values of a --config file, owned here until serve returns. */
-#define CONFIG_KEYS 8
 struct config_file {
-	char *values[CONFIG_KEYS];
+	char *values[SERVE_NOPTIONS];
 	size_t n;
 	const char *path;
 	int bad_line;
@@ -296,7 +425,7 @@ static int config_keep(struct config_file *cf, const char *value,
 {
 	char *copy;
 
-	if (cf->n == CONFIG_KEYS || strlen(value) > 4096)
+	if (cf->n == SERVE_NOPTIONS || strlen(value) > 4096)
 		return 0;
 	copy = strdup(value);
 	if (!copy)
@@ -323,26 +452,19 @@ static int config_entry(void *arg, const char *section, const char *name,
 			const char *value)
 {
 	struct config_ctx *c = arg;
-	struct serve_opts *o = c->o;
+	size_t i;
 
 	if (section[0] && strcmp(section, "serve") != 0)
 		return 0;
-	if (!strcmp(name, "data"))
-		return config_keep(c->cf, value, &o->data);
-	if (!strcmp(name, "db"))
-		return config_keep(c->cf, value, &o->db);
-	if (!strcmp(name, "http"))
-		return config_keep(c->cf, value, &o->http);
-	if (!strcmp(name, "sip"))
-		return config_keep(c->cf, value, &o->sip);
-	if (!strcmp(name, "rtp-ports"))
-		return config_keep(c->cf, value, &o->rtp_ports);
-	if (!strcmp(name, "prompts"))
-		return config_keep(c->cf, value, &o->prompts);
-	if (!strcmp(name, "mail"))
-		return config_keep(c->cf, value, &o->mail);
-	if (!strcmp(name, "demo"))
-		return config_bool(value, &o->demo);
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+
+		if (so->flag_only || strcmp(name, so->name))
+			continue;
+		if (!so->arg)
+			return config_bool(value, serve_switch(c->o, so));
+		return config_keep(c->cf, value, serve_value(c->o, so));
+	}
 	return 0;
 }
 
@@ -376,55 +498,59 @@ static void config_free(struct config_file *cf)
 }
 
 /* Flags given on the command line win over the file and the defaults. */
-static void opts_overlay(struct serve_opts *o, const struct serve_opts *f)
+static void opts_overlay(struct serve_opts *o, struct serve_opts *f)
 {
-	if (f->data) o->data = f->data;
-	if (f->db) o->db = f->db;
-	if (f->http) o->http = f->http;
-	if (f->sip) o->sip = f->sip;
-	if (f->rtp_ports) o->rtp_ports = f->rtp_ports;
-	if (f->prompts) o->prompts = f->prompts;
-	if (f->mail) o->mail = f->mail;
-	if (f->demo) o->demo = true;
-	o->config = f->config;
+	size_t i;
+
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+
+		if (!so->arg && *serve_switch(f, so))
+			*serve_switch(o, so) = true;
+		else if (so->arg && *serve_value(f, so))
+			*serve_value(o, so) = *serve_value(f, so);
+	}
 }
 
 static int serve_checked(const struct serve_opts *opts);
 
+/* getopt_long's val of option i of serve_options: past any character. */
+#define SERVE_OPT_VAL 256
+
 static int cmd_serve(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"db", required_argument, NULL, 'b'},
-		{"http", required_argument, NULL, 'H'},
-		{"sip", required_argument, NULL, 's'},
-		{"rtp-ports", required_argument, NULL, 'R'},
-		{"prompts", required_argument, NULL, 'P'},
-		{"mail", required_argument, NULL, 'm'},
-		{"config", required_argument, NULL, 'c'},
-		{"demo", no_argument, NULL, 'D'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct serve_opts o = {"./var", "sqlite:", "127.0.0.1:8080",
-			       "127.0.0.1:5060", "30000-39999",
-			       DIALCONF_PROMPTS_DIR, "maildir:", NULL, false};
-	struct serve_opts flags = {0};
+	struct option lo[SERVE_NOPTIONS + 2];
+	struct serve_opts o = {0}, flags = {0};
 	struct config_file cf = {0};
+	size_t i;
 	int c, rc;
+
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+
+		lo[i] = (struct option){ so->name, so->arg ? required_argument :
+					 no_argument, NULL,
+					 SERVE_OPT_VAL + (int)i };
+		if (so->arg)
+			*serve_value(&o, so) = so->def;
+	}
+	lo[i++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[i] = (struct option){ NULL, 0, NULL, 0 };
 
 	getopt_reset();
 	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
+		const struct serve_option *so;
+
+		if (c >= SERVE_OPT_VAL &&
+		    c < SERVE_OPT_VAL + (int)SERVE_NOPTIONS) {
+			so = &serve_options[c - SERVE_OPT_VAL];
+			if (so->arg)
+				*serve_value(&flags, so) = optarg;
+			else
+				*serve_switch(&flags, so) = true;
+			continue;
+		}
 		switch (c) {
-		case 'd': flags.data = optarg; break;
-		case 'b': flags.db = optarg; break;
-		case 'H': flags.http = optarg; break;
-		case 's': flags.sip = optarg; break;
-		case 'R': flags.rtp_ports = optarg; break;
-		case 'P': flags.prompts = optarg; break;
-		case 'm': flags.mail = optarg; break;
-		case 'c': flags.config = optarg; break;
-		case 'D': flags.demo = true; break;
 		case 'h': usage_serve(stdout); return 0;
 		case ':':
 			fprintf(stderr, "dialconf serve: %s needs a value\n",

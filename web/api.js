@@ -92,6 +92,20 @@ export const post = (path, body, opts = {}) => request('POST', path, { ...opts, 
 export const patch = (path, body, opts = {}) => request('PATCH', path, { ...opts, body });
 export const del = (path, opts) => request('DELETE', path, opts);
 
+// The lists the server is built with (GET /api/v1/meta): mail and call
+// states, the settings table. Asked once per page load; a failure is asked
+// again next time.
+let metaAnswer = null;
+export function meta() {
+  if (!metaAnswer) {
+    metaAnswer = get('/meta').catch((err) => {
+      metaAnswer = null;
+      throw err;
+    });
+  }
+  return metaAnswer;
+}
+
 // Path component for a user id, email, number or other value.
 export const enc = (s) => encodeURIComponent(String(s));
 

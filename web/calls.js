@@ -3,13 +3,6 @@
 import * as api from './api.js';
 import { h, busy, say, messageBox, pageHeader, table, notAvailable, problemText, timeEl, fmtNumber } from './ui.js';
 
-const STATE = {
-  'collecting-id': 'Entering conference ID',
-  'organizer-pin': 'Entering organizer PIN',
-  lobby: 'In the lobby',
-  'in-conference': 'In the conference',
-};
-
 export async function callsPage(ctx) {
   const msg = messageBox();
   const list = h('div');
@@ -22,8 +15,10 @@ export async function callsPage(ctx) {
   async function load(button) {
     const run = async () => {
       try {
-        const data = await api.get('/calls');
+        const [data, meta] = await Promise.all([api.get('/calls'), api.meta()]);
         if (!ctx.alive()) return;
+        // The states' labels come from the server (core/attendant.h).
+        const label = new Map(meta.callStates.map((s) => [s.name, s.label]));
         say(msg, '', '');
         const calls = data.calls || [];
         status.textContent = `${calls.length} call${calls.length === 1 ? '' : 's'} now · updated ${new Date().toLocaleTimeString()}`;
@@ -31,7 +26,7 @@ export async function callsPage(ctx) {
           { label: 'Started', cell: (c) => timeEl(c.startedAt) },
           { label: 'Caller', className: 'mono', cell: (c) => c.caller || 'Unknown' },
           { label: 'Dialed number', className: 'mono', cell: (c) => fmtNumber(c.dialedNumber) },
-          { label: 'State', cell: (c) => STATE[c.state] || c.state },
+          { label: 'State', cell: (c) => label.get(c.state) || c.state },
           { label: 'Conference ID', className: 'mono', cell: (c) => c.conferenceId || '—' },
           { label: 'Organizer', cell: (c) => (c.userId ? h('a', { href: `#/users/${api.enc(c.userId)}` }, 'User ' + c.userId) : '—') },
           { label: 'Muted', cell: (c) => (c.muted ? 'Yes' : 'No') },

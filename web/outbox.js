@@ -1,10 +1,9 @@
-// outbox.js: #/outbox?state=pending|sent|failed — the email outbox, with
-// Retry for failed emails. The endpoint comes with issue 3; until then a
+// outbox.js: #/outbox?state=STATE — the email outbox, one tab per mail state
+// the server lists (GET /api/v1/meta), with Retry where a state allows it. The endpoint comes with issue 3; until then a
 // 404 shows a plain "not available" note.
 import * as api from './api.js';
 import { h, busy, say, messageBox, pageHeader, table, notAvailable, problemText, timeEl } from './ui.js';
 
-const STATES = [['pending', 'Pending'], ['sent', 'Sent'], ['failed', 'Failed']];
 const KIND = {
   'conference-id-reset': 'Conference ID reset',
   'conference-info': 'Conference info',
@@ -16,12 +15,23 @@ const KIND = {
 };
 
 export async function outboxPage(ctx) {
-  let state = STATES.some(([s]) => s === ctx.params.get('state')) ? ctx.params.get('state') : 'pending';
   const msg = messageBox();
+  let states;
+  try {
+    states = (await api.meta()).mailStates;
+  } catch (err) {
+    if (!ctx.alive()) return;
+    ctx.main.append(pageHeader('Email outbox'), msg);
+    say(msg, 'error', problemText(err));
+    return;
+  }
+  if (!ctx.alive()) return;
+  const byName = new Map(states.map((s) => [s.name, s]));
+  let state = byName.has(ctx.params.get('state')) ? ctx.params.get('state') : states[0].name;
   const panel = h('div#outbox-panel', { role: 'tabpanel' });
   const refresh = h('button', { type: 'button' }, 'Refresh');
-  const tabs = STATES.map(([s, label]) => h('button', { type: 'button', role: 'tab', id: 'tab-' + s,
-    'aria-controls': 'outbox-panel', 'data-state': s }, label));
+  const tabs = states.map((s) => h('button', { type: 'button', role: 'tab', id: 'tab-' + s.name,
+    'aria-controls': 'outbox-panel', 'data-state': s.name }, s.label));
   const tablist = h('div.tabs', { role: 'tablist', 'aria-label': 'Email state' }, tabs);
   ctx.main.append(pageHeader('Email outbox', refresh),
     h('p.muted', 'Every email dialconf sends goes through this queue. Failed emails can be sent again.'),
@@ -59,6 +69,7 @@ export async function outboxPage(ctx) {
   }
 
   function render(emails) {
+    const st = byName.get(state);
     const cols = [
       { label: 'Created', cell: (e) => timeEl(e.createdAt) },
       { label: 'Kind', cell: (e) => KIND[e.kind] || e.kind },
@@ -66,14 +77,14 @@ export async function outboxPage(ctx) {
       { label: 'Subject', cell: (e) => e.subject },
       { label: 'Attempts', className: 'num', cell: (e) => String(e.attempts ?? 0) },
     ];
-    if (state === 'pending') cols.push({ label: 'Next attempt', cell: (e) => timeEl(e.nextAttemptAt) });
-    if (state === 'sent') cols.push({ label: 'Sent', cell: (e) => timeEl(e.sentAt) });
-    if (state !== 'sent') cols.push({ label: 'Last error', cell: (e) => e.lastError || '—' });
-    if (state === 'failed') {
+    if (st.due) cols.push({ label: 'Next attempt', cell: (e) => timeEl(e.nextAttemptAt) });
+    if (st.delivered) cols.push({ label: 'Sent', cell: (e) => timeEl(e.sentAt) });
+    else cols.push({ label: 'Last error', cell: (e) => e.lastError || '—' });
+    if (st.retry) {
       cols.push({ label: 'Actions', cell: (e) => h('button', { type: 'button', 'aria-label': `Retry email ${e.id} to ${e.to}`,
         onclick: (ev) => retry(ev.currentTarget, e) }, 'Retry') });
     }
-    const label = STATES.find(([s]) => s === state)[1].toLowerCase();
+    const label = st.label.toLowerCase();
     panel.replaceChildren(table(`Emails ${label}`, cols, emails, { empty: `No ${label} emails.` }));
   }
 

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/mailstate.h"
 #include "store/store.h"
 
 #define APP_PIN_SIZE 13
@@ -199,12 +200,6 @@ int app_admin_passwd(struct app *a, const char *username,
 
 #define APP_MAIL_MSGID_SIZE 320 /* MIME_MSGID_SIZE */
 
-enum app_mail_state {
-	APP_MAIL_PENDING = STORE_MAIL_PENDING,
-	APP_MAIL_SENT = STORE_MAIL_SENT,
-	APP_MAIL_FAILED = STORE_MAIL_FAILED,
-};
-
 /* One outbox row as the worker and the API see it. */
 struct app_mail {
 	int64_t id;
@@ -215,7 +210,7 @@ struct app_mail {
 	char from_name[STORE_NAME_SIZE];
 	char subject[STORE_MAIL_SUBJECT_SIZE]; /* rendered when queued */
 	char message_id[APP_MAIL_MSGID_SIZE];  /* "<...>", stable per row */
-	enum app_mail_state state;
+	enum mailstate state;    /* core/mailstate.h */
 	int attempts;  /* tries since queued or since the last retry */
 	int64_t created_at;
 	int64_t next_attempt_at; /* 0 when not pending */
@@ -271,8 +266,8 @@ int app_outbox_sent(struct app *a, int64_t id, int64_t now);
 int app_outbox_defer(struct app *a, int64_t id, const char *error, int64_t now);
 int app_outbox_fail(struct app *a, int64_t id, const char *error, int64_t now);
 
-/* Rows in state "pending", "sent" or "failed" (NULL: all), newest first, at
- * most limit (1-1000). EINVAL for another state or limit. */
+/* Rows in the state called state (core/mailstate.h; NULL: all), newest
+ * first, at most limit (1-1000). EINVAL for another state or limit. */
 int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
 		    void *arg, struct app_err *err);
 /* Send a failed row again: pending, due now, attempts from 0; audited as

@@ -13,10 +13,6 @@
 #include "app/app_priv.h"
 #include "app/metrics.h"
 
-const char *const metrics_call_states[METRICS_CALL_STATES] = {
-	"collecting-id", "organizer-pin", "lobby", "in-conference",
-};
-
 static atomic_uint_fast64_t counters[METRICS_COUNTER_COUNT_];
 
 void metrics_inc(enum metrics_counter c)
@@ -38,8 +34,8 @@ static int call_count(const struct app_call *c, void *arg)
 	struct metrics_gauges *g = arg;
 	size_t i;
 
-	for (i = 0; i < METRICS_CALL_STATES; i++) {
-		if (!strcmp(c->state, metrics_call_states[i])) {
+	for (i = 0; i < ATT_CALL_STATE_COUNT; i++) {
+		if (!strcmp(c->state, attendant_call_states[i].name)) {
 			g->calls[i]++;
 			break;
 		}
@@ -67,9 +63,7 @@ int metrics_gauges(struct app *a, struct metrics_gauges *g,
 		goto out;
 	g->users = s.users;
 	g->confids_live = s.confids_live;
-	g->mail_pending = s.mail_pending;
-	g->mail_sent = s.mail_sent;
-	g->mail_failed = s.mail_failed;
+	memcpy(g->mail, s.mail, sizeof(g->mail));
  out:
 	if (e)
 		app_errf(err, "cannot read the metrics: %s", strerror(e));

@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+#include "core/attendant.h"
+#include "core/mailstate.h"
+
 struct app;
 struct app_err;
 
@@ -26,18 +29,12 @@ enum metrics_counter {
 	METRICS_COUNTER_COUNT_   /* keep last */
 };
 
-/* Live call states, as GET /api/v1/calls spells them. */
-#define METRICS_CALL_STATES 4
-extern const char *const metrics_call_states[METRICS_CALL_STATES];
-
 /* Read when asked for (metrics_gauges). */
 struct metrics_gauges {
-	int64_t calls[METRICS_CALL_STATES]; /* by metrics_call_states */
+	int64_t calls[ATT_CALL_STATE_COUNT]; /* by enum att_call_state */
 	int64_t users;
 	int64_t confids_live;
-	int64_t mail_pending;
-	int64_t mail_sent;
-	int64_t mail_failed;
+	int64_t mail[MAILSTATE_COUNT]; /* outbox rows by enum mailstate */
 };
 
 /* Add one to counter c; lock-free, safe from any thread. */

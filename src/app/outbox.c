@@ -37,26 +37,21 @@
 #define LIST_LIMIT_MAX 1000
 #define CLAIM_MAX 256
 
-/* The variables every template may name (templates/README at the top of
- * each template); a missing one renders as empty. */
-enum {
-	V_DISPLAY_NAME, V_ORG, V_CONFID, V_PREV, V_TOLL, V_TOLL_FREE, V_PIN,
-	V_MEETINGS, V_COUNT_BASE
-};
-
-/* After the base names: a meeting email's (meeting_mail.c). The last
- * three are not template names: they tell the claim which calendar object
- * to attach (app_meeting_mail_vars). */
-#define V_COUNT (V_COUNT_BASE + 10)
-
-static const char *const var_names[V_COUNT] = {
-	"displayName", "organizationName", "conferenceId",
-	"previousConferenceId", "tollNumber", "tollFreeNumber", "pin",
-	"meetingsList",
-	"invitationsUpdated", "meetingSubject", "meetingStart", "meetingEnd",
-	"organizerEmail", "otherNumbers", "updated",
+/* A row's variables: every template variable (TMPL_VARS, core/tmpl.h; a
+ * missing one renders as empty), then three that are not template names:
+ * they tell the claim which calendar object to attach to a meeting email
+ * (meeting_mail.c, app_meeting_mail_vars). */
+static const char *const more_names[] = {
 	"meetingId", "icalMethod", "icalSequence",
 };
+
+#define V_COUNT (TMPL_V_COUNT + sizeof(more_names) / sizeof(more_names[0]))
+
+static const char *var_name(size_t i)
+{
+	return i < TMPL_V_COUNT ? tmpl_var_names[i] :
+		more_names[i - TMPL_V_COUNT];
+}
 
 int app_mail_auto(struct store *st, bool *on)
 {
@@ -99,7 +94,8 @@ static int vars_json(const struct tmpl_var *vars, char *out, size_t size)
 {
 	json_t *o = json_object();
 	char *text = NULL;
-	int e = 0, i;
+	size_t i;
+	int e = 0;
 
 	if (!o)
 		return ENOMEM;
@@ -135,7 +131,7 @@ static int vars_merge(struct tmpl_var *v, const struct tmpl_var *extra,
 
 	for (i = 0; i < nextra; i++) {
 		for (k = 0; k < V_COUNT; k++) {
-			if (!strcmp(var_names[k], extra[i].name))
+			if (!strcmp(var_name(k), extra[i].name))
 				break;
 		}
 		if (k == V_COUNT)
@@ -154,7 +150,8 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 	char prev[APP_CONFID_SIZE] = "";
 	struct tmpl_var v[V_COUNT];
 	struct app_user au;
-	int e, i;
+	size_t i;
+	int e;
 
 	if ((e = app_user_fill(tx->st, u, &au)) ||
 	    (e = app_setting_text(tx->st, "organizationName", org,
@@ -169,14 +166,14 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 	if (previous)
 		confid_format(previous, prev, sizeof(prev));
 	for (i = 0; i < V_COUNT; i++)
-		v[i] = (struct tmpl_var){ var_names[i], NULL };
-	v[V_DISPLAY_NAME].value = u->display_name;
-	v[V_ORG].value = org;
-	v[V_CONFID].value = id;
-	v[V_PREV].value = prev;
-	v[V_TOLL].value = au.toll_number;
-	v[V_TOLL_FREE].value = au.toll_free_number;
-	v[V_PIN].value = pin;
+		v[i] = (struct tmpl_var){ var_name(i), NULL };
+	v[TMPL_V_DISPLAY_NAME].value = u->display_name;
+	v[TMPL_V_ORGANIZATION_NAME].value = org;
+	v[TMPL_V_CONFERENCE_ID].value = id;
+	v[TMPL_V_PREVIOUS_CONFERENCE_ID].value = prev;
+	v[TMPL_V_TOLL_NUMBER].value = au.toll_number;
+	v[TMPL_V_TOLL_FREE_NUMBER].value = au.toll_free_number;
+	v[TMPL_V_PIN].value = pin;
 	e = vars_merge(v, extra, nextra);
 	if (e)
 		return e;
@@ -200,7 +197,7 @@ static int enqueue(struct app_tx *tx, const char *kind,
 		return ENOMEM;
 	m->created_at = app_now();
 	m->next_attempt_at = m->created_at;
-	m->state = STORE_MAIL_PENDING;
+	m->state = MAILSTATE_PENDING;
 	snprintf(m->kind, sizeof(m->kind), "%s", kind);
 	snprintf(m->to_addr, sizeof(m->to_addr), "%s", to ? to : u->email);
 	/* The user's name belongs on the user's own address only. */
@@ -256,10 +253,10 @@ static void mail_convert(const struct store_mail *sm, struct app_mail *m)
 			    sm->token, at ? at + 1 : "localhost"))
 		(void)mime_message_id(m->message_id, sizeof(m->message_id),
 				      sm->id, sm->token, "localhost");
-	m->state = (enum app_mail_state)sm->state;
+	m->state = sm->state;
 	m->attempts = sm->attempts;
 	m->created_at = sm->created_at;
-	m->next_attempt_at = sm->state == STORE_MAIL_PENDING ?
+	m->next_attempt_at = mailstate_is(sm->state, MAILSTATE_DUE) ?
 		sm->next_attempt_at : 0;
 	m->sent_at = sm->sent_at;
 }
@@ -505,19 +502,19 @@ static void verdict_apply(struct store_mail *m, const struct backoff *b,
 	m->next_attempt_at = 0;
 	switch (v->result) {
 	case APP_MAIL_DELIVERED:
-		m->state = STORE_MAIL_SENT;
+		m->state = MAILSTATE_SENT;
 		m->sent_at = now;
 		m->last_error[0] = '\0';
 		break;
 	case APP_MAIL_PERMANENT:
-		m->state = STORE_MAIL_FAILED;
+		m->state = MAILSTATE_FAILED;
 		mail_error(m, "%s", v->error);
 		break;
 	case APP_MAIL_TEMPORARY:
 	default:
 		delay = backoff_delay(b, m->attempts);
 		if (backoff_waited(b, m->attempts) + delay > b->give_up_s) {
-			m->state = STORE_MAIL_FAILED;
+			m->state = MAILSTATE_FAILED;
 			mail_error(m, "gave up retrying: %s", v->error);
 		}
 		else {
@@ -537,12 +534,12 @@ static int report_one(struct store *st, struct store_mail *m,
 	e = store_outbox_get(st, v->id, m);
 	/* Gone or no longer pending (retried, reported twice): nothing to
 	 * record, and no reason to fail the rest of the batch. */
-	if (e == ENOENT || (!e && m->state != STORE_MAIL_PENDING))
+	if (e == ENOENT || (!e && m->state != MAILSTATE_PENDING))
 		return 0;
 	if (e)
 		return e;
 	verdict_apply(m, b, v, now);
-	if (m->state == STORE_MAIL_SENT)
+	if (m->state == MAILSTATE_SENT)
 		e = vars_forget_pin(m);
 	if (!e)
 		e = store_outbox_update(st, m);
@@ -644,35 +641,21 @@ static int list_cb(const struct store_mail *sm, void *arg)
 	return c->h(&c->m, c->arg);
 }
 
-static int state_parse(const char *s, int *state)
-{
-	static const char *const names[] = { "pending", "sent", "failed" };
-	int i;
-
-	if (!s) {
-		*state = -1;
-		return 0;
-	}
-	for (i = 0; i < 3; i++) {
-		if (!strcmp(s, names[i])) {
-			*state = i;
-			return 0;
-		}
-	}
-	return EINVAL;
-}
-
 int app_outbox_list(struct app *a, const char *state, int limit, app_mail_h *h,
 		    void *arg, struct app_err *err)
 {
 	struct list_ctx *c;
 	struct store *st;
-	int e, s;
+	enum mailstate ms;
+	int e, s = -1;
 
 	app_err_clear(err);
-	if (state_parse(state, &s)) {
-		app_errf(err, "state must be pending, sent or failed");
-		return EINVAL;
+	if (state) {
+		if (mailstate_parse(state, &ms)) {
+			app_errf(err, "state must be one of " MAILSTATE_NAMES);
+			return EINVAL;
+		}
+		s = (int)ms;
 	}
 	if (limit < 1 || limit > LIST_LIMIT_MAX) {
 		app_errf(err, "limit must be between 1 and %d",
@@ -712,11 +695,11 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		app_errf(err, "no email %lld in the outbox", (long long)id);
 	if (e)
 		return e;
-	if (m->state != STORE_MAIL_FAILED) {
+	if (!mailstate_is(m->state, MAILSTATE_RETRY)) {
 		app_errf(err, "email %lld is not failed", (long long)id);
 		return EBUSY;
 	}
-	m->state = STORE_MAIL_PENDING;
+	m->state = MAILSTATE_PENDING;
 	m->attempts = 0;
 	m->next_attempt_at = app_now();
 	m->lease_until = 0;

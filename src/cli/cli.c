@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_priv.h"
+#include "core/mailstate.h"
 
 struct cli_verb {
 	const char *group;
@@ -88,7 +89,7 @@ static const struct cli_verb verbs[] = {
 	{"meeting", "cancel", do_meeting_cancel, "ID [--json]",
 	 "cancel a meeting: its ID stops working, attendees are told"},
 	{"outbox", "list", do_outbox_list,
-	 "[--state pending|sent|failed] [--limit N] [--json]",
+	 "[--state " MAILSTATE_NAMES "] [--limit N] [--json]",
 	 "list emails, newest first (default 100)"},
 	{"outbox", "retry", do_outbox_retry, "ID [--json]",
 	 "send a failed email again"},

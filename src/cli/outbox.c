@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli_priv.h"
+#include "core/mailstate.h"
 
 #define MAIL_FIELD_W 16 /* label column of a retried email */
 
@@ -65,6 +66,7 @@ int do_outbox_list(struct cli *c, int argc, char **argv)
 		24, mail_row,
 	};
 	const char *state = NULL, *limit = NULL;
+	enum mailstate ms;
 	bool json = false;
 	const struct cli_opt opts[] = {
 		{"--state", CLI_STRING, &state},
@@ -79,9 +81,8 @@ int do_outbox_list(struct cli *c, int argc, char **argv)
 	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
 	if (err)
 		return cli_parse_exit(err);
-	if (state && strcmp(state, "pending") && strcmp(state, "sent") &&
-	    strcmp(state, "failed"))
-		return cli_usage_error(c, "--state is pending, sent or failed");
+	if (state && mailstate_parse(state, &ms))
+		return cli_usage_error(c, "--state is one of " MAILSTATE_NAMES);
 	api_url_path(&u, "/outbox?limit=", limit ? limit : "100", NULL);
 	if (state) {
 		api_url_raw(&u, "&state=");

@@ -417,6 +417,12 @@ bool attendant_organizer(const struct attendant *a)
 	return a->organizer;
 }
 
+#define CALL_STATE_DEF(id, n, l) [ATT_CALL_##id] = { .name = n, .label = l },
+
+const struct att_call_state_def attendant_call_states[ATT_CALL_STATE_COUNT] = {
+	ATT_CALL_STATES(CALL_STATE_DEF, )
+};
+
 const char *attendant_state_name(enum att_state s)
 {
 	switch (s) {
@@ -425,15 +431,15 @@ const char *attendant_state_name(enum att_state s)
 	case ATT_S_COLLECT_ID:
 	case ATT_S_RESOLVING:
 	case ATT_S_ASK_STAR: /* still the attendant's questions, no '*' yet */
-		return "collecting-id";
+		return attendant_call_states[ATT_CALL_COLLECTING_ID].name;
 	case ATT_S_COLLECT_PIN:
 	case ATT_S_VERIFYING:
-		return "organizer-pin";
+		return attendant_call_states[ATT_CALL_ORGANIZER_PIN].name;
 	case ATT_S_LOBBY:
 	case ATT_S_ADMITTING:
-		return "lobby";
+		return attendant_call_states[ATT_CALL_LOBBY].name;
 	case ATT_S_JOINED:
-		return "in-conference";
+		return attendant_call_states[ATT_CALL_IN_CONFERENCE].name;
 	case ATT_S_ENDING:
 	case ATT_S_DONE:
 		return "ending";

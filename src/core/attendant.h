@@ -135,8 +135,35 @@ int attendant_handle(struct attendant *a, const struct att_event *ev,
 enum att_state attendant_state(const struct attendant *a);
 bool attendant_organizer(const struct attendant *a);
 
-/* Names for logs and the API: "collecting-id", "organizer-pin", "lobby",
- * "in-conference" (the API's four, SPEC §7) and "ending"/"idle". */
+/* ATT_CALL_STATES(X, SEP): the states a live call shows in the API, the
+ * metrics and the admin center (SPEC §7, GET /api/v1/meta), listed once:
+ * X(ID, name, label) for each, SEP between two. */
+#define ATT_CALL_STATES(X, SEP)						\
+	X(COLLECTING_ID, "collecting-id", "Entering conference ID") SEP	\
+	X(ORGANIZER_PIN, "organizer-pin", "Entering organizer PIN") SEP	\
+	X(LOBBY, "lobby", "In the lobby") SEP				\
+	X(IN_CONFERENCE, "in-conference", "In the conference")
+
+#define ATT_CALL_ENUM_(id, name, label) ATT_CALL_##id,
+
+enum att_call_state {
+	ATT_CALL_STATES(ATT_CALL_ENUM_, )
+	ATT_CALL_STATE_COUNT /* keep last */
+};
+
+#undef ATT_CALL_ENUM_
+
+struct att_call_state_def {
+	const char *name;
+	const char *label;
+};
+
+/* Every call state, indexed by enum att_call_state. */
+extern const struct att_call_state_def
+	attendant_call_states[ATT_CALL_STATE_COUNT];
+
+/* Names for logs and the API: the call state of s (attendant_call_states)
+ * and "ending"/"idle" before and after those. */
 const char *attendant_state_name(enum att_state s);
 /* The prompt's file name without extension: "welcome-enter-id". */
 const char *attendant_prompt_name(enum att_prompt p);

@@ -1,5 +1,6 @@
-/* settings: the one table of organization settings (SPEC §7) and the
- * check that turns a value as typed into its canonical text form. */
+/* settings: the one table of organization settings (SPEC §7), with how
+ * the admin center shows each one, and the check that turns a value as
+ * typed into its canonical text form. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -21,6 +22,8 @@ static const struct setting_def table[] = {
 		.name = "organizationName",
 		.type = SETTING_STRING, .min = 1, .max = 100,
 		.def = "Contoso",
+		.group = SETTING_GROUP_ORGANIZATION,
+		.label = "Organization name",
 		.help = "Name of the organization, shown in emails and "
 			"meeting invitations.",
 	},
@@ -28,6 +31,8 @@ static const struct setting_def table[] = {
 		.name = "automaticallySendEmailsToUsers",
 		.type = SETTING_BOOL, .min = 0, .max = 1,
 		.def = "true",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "Automatically send emails to users",
 		.help = "Email users their conference ID, dial-in numbers and "
 			"PIN when these are issued or reset.",
 	},
@@ -35,18 +40,24 @@ static const struct setting_def table[] = {
 		.name = "sendEmailFromAddress",
 		.type = SETTING_EMAIL, .min = 3, .max = 254,
 		.def = "no-reply@dialconf.example",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "Send emails from address",
 		.help = "Address the emails to users are sent from.",
 	},
 	{
 		.name = "sendEmailFromDisplayName",
 		.type = SETTING_STRING, .min = 1, .max = 100,
 		.def = "Audio Conferencing",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "Send emails from display name",
 		.help = "Display name the emails to users are sent from.",
 	},
 	{
 		.name = "pinLength",
 		.type = SETTING_INT, .min = 4, .max = 12,
 		.def = "5",
+		.group = SETTING_GROUP_ORGANIZATION,
+		.label = "PIN length",
 		.help = "Number of digits of new organizer PINs; existing PINs "
 			"keep their length until reset.",
 	},
@@ -54,12 +65,16 @@ static const struct setting_def table[] = {
 		.name = "enableEntryExitNotifications",
 		.type = SETTING_BOOL, .min = 0, .max = 1,
 		.def = "true",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Entry and exit notifications",
 		.help = "Play a tone when a caller joins or leaves a conference.",
 	},
 	{
 		.name = "allowPstnUsersToBypassLobby",
 		.type = SETTING_BOOL, .min = 0, .max = 1,
 		.def = "false",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Callers bypass the lobby",
 		.help = "Let callers who dial in join a meeting at once instead "
 			"of waiting in the lobby for the organizer.",
 	},
@@ -67,6 +82,8 @@ static const struct setting_def table[] = {
 		.name = "maxParticipants",
 		.type = SETTING_INT, .min = 2, .max = 10000,
 		.def = "250",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Most callers in one conference",
 		.help = "Most callers in one conference at once; the next caller "
 			"hears that the conference is full and is hung up.",
 	},
@@ -74,6 +91,9 @@ static const struct setting_def table[] = {
 		.name = "conferenceIdQuarantineDays",
 		.type = SETTING_INT, .min = 0, .max = 3650,
 		.def = "365",
+		.group = SETTING_GROUP_ORGANIZATION,
+		.label = "Conference ID quarantine",
+		.unit = "days",
 		.help = "Days a revoked conference ID is held back before it "
 			"may be issued again.",
 	},
@@ -81,6 +101,9 @@ static const struct setting_def table[] = {
 		.name = "meetingIdGraceHours",
 		.type = SETTING_INT, .min = 0, .max = 720,
 		.def = "24",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Meeting ID works after the meeting",
+		.unit = "hours",
 		.help = "Hours after a meeting ends during which its conference "
 			"ID still works; then the ID is revoked.",
 	},
@@ -88,6 +111,9 @@ static const struct setting_def table[] = {
 		.name = "emailRetryInitialSeconds",
 		.type = SETTING_INT, .min = 1, .max = 86400,
 		.def = "60",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "First retry after",
+		.unit = "seconds",
 		.help = "Seconds before an email that met a temporary failure "
 			"(4xx reply, server unreachable) is tried again; the "
 			"wait doubles with each try.",
@@ -96,6 +122,9 @@ static const struct setting_def table[] = {
 		.name = "emailRetryMaxSeconds",
 		.type = SETTING_INT, .min = 1, .max = 604800,
 		.def = "3600",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "Longest wait between retries",
+		.unit = "seconds",
 		.help = "Longest wait in seconds between two tries of an "
 			"email.",
 	},
@@ -103,6 +132,9 @@ static const struct setting_def table[] = {
 		.name = "emailGiveUpHours",
 		.type = SETTING_INT, .min = 1, .max = 8760,
 		.def = "120",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "Give up after",
+		.unit = "hours",
 		.help = "Hours of temporary failures after which an email is "
 			"marked failed.",
 	},
@@ -110,6 +142,8 @@ static const struct setting_def table[] = {
 		.name = "dialinFailureLimit",
 		.type = SETTING_INT, .min = 1, .max = 100,
 		.def = "6",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Wrong IDs and PINs before a caller is refused",
 		.help = "Wrong conference IDs and wrong PINs from one caller "
 			"source, each counted at once, after which the source is "
 			"refused (SIP 403).",
@@ -118,12 +152,18 @@ static const struct setting_def table[] = {
 		.name = "dialinFailureWindowMinutes",
 		.type = SETTING_INT, .min = 1, .max = 1440,
 		.def = "10",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Wrong entries window",
+		.unit = "minutes",
 		.help = "Minutes within which those wrong entries must fall.",
 	},
 	{
 		.name = "dialinCooloffMinutes",
 		.type = SETTING_INT, .min = 1, .max = 1440,
 		.def = "15",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Refused for",
+		.unit = "minutes",
 		.help = "Minutes a source is refused the first time; each "
 			"repeat offence doubles it.",
 	},
@@ -131,6 +171,9 @@ static const struct setting_def table[] = {
 		.name = "dialinCooloffMaxMinutes",
 		.type = SETTING_INT, .min = 1, .max = 10080,
 		.def = "1440",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Longest refusal",
+		.unit = "minutes",
 		.help = "Longest refusal of a repeat offender, in minutes; a "
 			"source quiet for twice as long starts afresh.",
 	},
@@ -138,6 +181,9 @@ static const struct setting_def table[] = {
 		.name = "dialinPinFailureLimit",
 		.type = SETTING_INT, .min = 1, .max = 1000,
 		.def = "10",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Wrong PINs before a conference closes its "
+			"organizer path",
 		.help = "Wrong organizer PINs for one conference within an hour, "
 			"from any sources, after which its organizer path "
 			"closes (callers who press star wait in the lobby).",
@@ -146,6 +192,9 @@ static const struct setting_def table[] = {
 		.name = "dialinPinCloseMinutes",
 		.type = SETTING_INT, .min = 1, .max = 10080,
 		.def = "60",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Organizer path closed for",
+		.unit = "minutes",
 		.help = "Minutes the organizer path of such a conference stays "
 			"closed; repeat offences double it.",
 	},
@@ -153,6 +202,8 @@ static const struct setting_def table[] = {
 		.name = "dialinMaxCallsPerSource",
 		.type = SETTING_INT, .min = 1, .max = 100000,
 		.def = "10",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Calls per caller source at once",
 		.help = "Calls one source may hold at once on a node; the next "
 			"is refused (SIP 403).",
 	},
@@ -160,6 +211,8 @@ static const struct setting_def table[] = {
 		.name = "dialinCallRatePerSource",
 		.type = SETTING_INT, .min = 1, .max = 100000,
 		.def = "5",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "New calls per second per caller source",
 		.help = "New calls per second one source may start on a node; "
 			"more are refused (SIP 403).",
 	},
@@ -167,6 +220,8 @@ static const struct setting_def table[] = {
 		.name = "dialinMaxCallsPerNode",
 		.type = SETTING_INT, .min = 1, .max = 100000,
 		.def = "2000",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Calls per node at once",
 		.help = "Calls one node holds at once; the next is answered "
 			"503 with Retry-After.",
 	},
@@ -174,6 +229,9 @@ static const struct setting_def table[] = {
 		.name = "dialinLobbyTimeoutSeconds",
 		.type = SETTING_INT, .min = 5, .max = 86400,
 		.def = "1800",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Longest wait in the lobby",
+		.unit = "seconds",
 		.help = "Seconds a caller may wait in the lobby; then they hear "
 			"that the meeting has not started and are hung up.",
 	},
@@ -181,6 +239,9 @@ static const struct setting_def table[] = {
 		.name = "dialinRtpTimeoutSeconds",
 		.type = SETTING_INT, .min = 2, .max = 3600,
 		.def = "30",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Hang up after silence on the line",
+		.unit = "seconds",
 		.help = "Seconds without a media packet from a caller after "
 			"which the call is hung up.",
 	},
@@ -188,12 +249,17 @@ static const struct setting_def table[] = {
 		.name = "dialinMaxCallSeconds",
 		.type = SETTING_INT, .min = 10, .max = 604800,
 		.def = "28800",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Longest call",
+		.unit = "seconds",
 		.help = "Longest call, in seconds; then it is hung up.",
 	},
 	{
 		.name = "sipTrustedProxies",
 		.type = SETTING_STRING, .min = 0, .max = 500,
 		.def = "",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Trusted SIP proxies and trunks",
 		.check = check_addrlist,
 		.help = "IP addresses of SIP proxies and trunks, comma-separated, "
 			"whose X-Dialconf-Source header or asserted caller "
@@ -204,6 +270,8 @@ static const struct setting_def table[] = {
 		.name = "adminLockoutAttempts",
 		.type = SETTING_INT, .min = 1, .max = 100,
 		.def = "5",
+		.group = SETTING_GROUP_ADMIN,
+		.label = "Wrong passwords before lockout",
 		.help = "Wrong passwords in a row after which an administrator "
 			"account is locked.",
 	},
@@ -211,6 +279,9 @@ static const struct setting_def table[] = {
 		.name = "adminLockoutMinutes",
 		.type = SETTING_INT, .min = 1, .max = 1440,
 		.def = "15",
+		.group = SETTING_GROUP_ADMIN,
+		.label = "Lockout",
+		.unit = "minutes",
 		.help = "Minutes a locked administrator account refuses every "
 			"sign-in, even with the right password.",
 	},
@@ -218,6 +289,9 @@ static const struct setting_def table[] = {
 		.name = "adminSessionIdleMinutes",
 		.type = SETTING_INT, .min = 1, .max = 1440,
 		.def = "30",
+		.group = SETTING_GROUP_ADMIN,
+		.label = "Sign out after inactivity",
+		.unit = "minutes",
 		.help = "Minutes without a request after which an admin center "
 			"session ends.",
 	},
@@ -225,6 +299,9 @@ static const struct setting_def table[] = {
 		.name = "adminSessionMaxHours",
 		.type = SETTING_INT, .min = 1, .max = 168,
 		.def = "12",
+		.group = SETTING_GROUP_ADMIN,
+		.label = "Longest session",
+		.unit = "hours",
 		.help = "Hours after sign-in at which an admin center session "
 			"ends, however active.",
 	},
@@ -236,6 +313,33 @@ const struct setting_def *settings_table(size_t *n)
 		*n = sizeof(table) / sizeof(table[0]);
 
 	return table;
+}
+
+const char *settings_group_name(enum setting_group g)
+{
+	static const char *const names[SETTING_GROUP_COUNT] = {
+		[SETTING_GROUP_ORGANIZATION] = "Organization",
+		[SETTING_GROUP_EMAIL] = "Emails to users",
+		[SETTING_GROUP_DIALIN] = "Dial-in",
+		[SETTING_GROUP_ADMIN] = "Admin center",
+	};
+
+	return (unsigned)g < SETTING_GROUP_COUNT ? names[g] : NULL;
+}
+
+const char *settings_type_name(enum setting_type t)
+{
+	switch (t) {
+	case SETTING_BOOL:
+		return "boolean";
+	case SETTING_INT:
+		return "integer";
+	case SETTING_STRING:
+		return "string";
+	case SETTING_EMAIL:
+		return "email";
+	}
+	return NULL;
 }
 
 const struct setting_def *settings_find(const char *name)

@@ -1,7 +1,8 @@
 /* settings: the one table of organization settings (SPEC §7). The API, the
- * CLI, validation and the docs all read this table: name, type, bounds,
- * default, help. Values travel and are stored in a canonical text form:
- * "true"/"false", decimal integers, plain strings. */
+ * CLI, validation, the docs and the admin center (through GET /api/v1/meta)
+ * all read this table: name, type, bounds, default, and how to show it:
+ * group, label, unit, help. Values travel and are stored in a canonical
+ * text form: "true"/"false", decimal integers, plain strings. */
 #ifndef DIALCONF_CORE_SETTINGS_H
 #define DIALCONF_CORE_SETTINGS_H
 
@@ -14,13 +15,26 @@ enum setting_type {
 	SETTING_EMAIL,  /* an email address, see emailaddr_valid() */
 };
 
+/* The groups the admin center and docs/settings.md show settings in, in
+ * their order. */
+enum setting_group {
+	SETTING_GROUP_ORGANIZATION,
+	SETTING_GROUP_EMAIL,
+	SETTING_GROUP_DIALIN,
+	SETTING_GROUP_ADMIN,
+	SETTING_GROUP_COUNT /* keep last */
+};
+
 struct setting_def {
 	const char *name;
 	enum setting_type type;
 	long min;
 	long max;
 	const char *def; /* canonical text form */
-	const char *help;
+	enum setting_group group;
+	const char *label; /* a few words, without the unit */
+	const char *unit;  /* of an INT: "seconds", ...; NULL: none */
+	const char *help;  /* what it does, one or two sentences */
 	/* More checks for a STRING, after the length and characters. */
 	int (*check)(const char *value, char *why, size_t whysize);
 };
@@ -29,6 +43,12 @@ struct setting_def {
 
 /* The whole table and its length. */
 const struct setting_def *settings_table(size_t *n);
+
+/* The group's title ("Dial-in"), or NULL for none of them. */
+const char *settings_group_name(enum setting_group g);
+
+/* The type's name in the API: "boolean", "integer", "string", "email". */
+const char *settings_type_name(enum setting_type t);
 
 /* The definition called name, or NULL. */
 const struct setting_def *settings_find(const char *name);

@@ -9,6 +9,12 @@
 #include "core/buf.h"
 #include "core/tmpl.h"
 
+#define VAR_NAME(id, name) [TMPL_V_##id] = name,
+
+const char *const tmpl_var_names[TMPL_V_COUNT] = {
+	TMPL_VARS(VAR_NAME)
+};
+
 enum tag_kind {
 	TAG_VAR,
 	TAG_OPEN,   /* {{#name}} */

@@ -26,6 +26,39 @@ struct tmpl_var {
 	const char *value; /* UTF-8; NULL counts as empty */
 };
 
+/* TMPL_VARS(X): the variables the email templates (templates/) may name,
+ * listed once: X(ID, name). The outbox stores a row's values under these
+ * names (app) and the worker renders with them (mail); a name not listed
+ * here fails the rendering. */
+#define TMPL_VARS(X)							\
+	X(DISPLAY_NAME, "displayName")					\
+	X(ORGANIZATION_NAME, "organizationName")			\
+	X(CONFERENCE_ID, "conferenceId")				\
+	X(PREVIOUS_CONFERENCE_ID, "previousConferenceId")		\
+	X(TOLL_NUMBER, "tollNumber")					\
+	X(TOLL_FREE_NUMBER, "tollFreeNumber")				\
+	X(PIN, "pin")							\
+	X(MEETINGS_LIST, "meetingsList")				\
+	X(INVITATIONS_UPDATED, "invitationsUpdated")			\
+	X(MEETING_SUBJECT, "meetingSubject")				\
+	X(MEETING_START, "meetingStart")				\
+	X(MEETING_END, "meetingEnd")					\
+	X(ORGANIZER_EMAIL, "organizerEmail")				\
+	X(OTHER_NUMBERS, "otherNumbers")				\
+	X(UPDATED, "updated")
+
+#define TMPL_V_ENUM_(id, name) TMPL_V_##id,
+
+enum tmpl_var_id {
+	TMPL_VARS(TMPL_V_ENUM_)
+	TMPL_V_COUNT /* keep last */
+};
+
+#undef TMPL_V_ENUM_
+
+/* The names of TMPL_VARS, indexed by enum tmpl_var_id. */
+extern const char *const tmpl_var_names[TMPL_V_COUNT];
+
 /* Render tmpl with vars (the first of equal names wins) and append the
  * result to out. Returns 0; EINVAL for an unknown name, a malformed or
  * unbalanced tag or sections too deep; EOVERFLOW past out's cap; ENOMEM.

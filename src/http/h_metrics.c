@@ -121,20 +121,17 @@ static int gauges(struct buf *b, const struct metrics_gauges *g)
 
 	e = head(b, "dialconf_calls_active", "gauge",
 		 "Live calls on this node by state.");
-	for (i = 0; !e && i < METRICS_CALL_STATES; i++)
+	for (i = 0; !e && i < ATT_CALL_STATE_COUNT; i++)
 		e = buf_printf(b, "dialconf_calls_active{state=\"%s\"} %" PRId64
-			       "\n", metrics_call_states[i], g->calls[i]);
+			       "\n", attendant_call_states[i].name,
+			       g->calls[i]);
 	if (!e)
 		e = head(b, "dialconf_outbox_emails", "gauge",
 			 "Emails in the outbox by state.");
-	if (!e)
-		e = buf_printf(b, "dialconf_outbox_emails{state=\"pending\"} "
-			       "%" PRId64 "\n"
-			       "dialconf_outbox_emails{state=\"sent\"} "
-			       "%" PRId64 "\n"
-			       "dialconf_outbox_emails{state=\"failed\"} "
-			       "%" PRId64 "\n",
-			       g->mail_pending, g->mail_sent, g->mail_failed);
+	for (i = 0; !e && i < MAILSTATE_COUNT; i++)
+		e = buf_printf(b, "dialconf_outbox_emails{state=\"%s\"} "
+			       "%" PRId64 "\n", mailstate_defs[i].name,
+			       g->mail[i]);
 	if (!e)
 		e = one(b, "dialconf_conference_ids_live", "gauge",
 			"Conference IDs that reach a user or a meeting now.",

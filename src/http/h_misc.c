@@ -1,8 +1,11 @@
-/* h_misc: who owns a conference ID, the audit log and the health check. */
+/* h_misc: who owns a conference ID, the audit log, the health check and
+ * the server's lists (GET /api/v1/meta). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/attendant.h"
+#include "core/mailstate.h"
 #include "http/http_priv.h"
 
 #define AUDIT_LIMIT_DEFAULT 100
@@ -86,4 +89,58 @@ int h_healthz(struct http_req *r)
 	if (app_setting_get(r->app, "pinLength", value, sizeof(value)))
 		return http_problem(r, 503, "the database does not answer");
 	return http_reply(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* The mail states of core/mailstate.h, in their order. */
+static json_t *mail_states_json(void)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < MAILSTATE_COUNT; i++) {
+		const struct mailstate_def *d = &mailstate_defs[i];
+
+		if (json_array_append_new(a, json_pack(
+			    "{s:s, s:s, s:b, s:b, s:b}",
+			    "name", d->name, "label", d->label,
+			    "due", (d->flags & MAILSTATE_DUE) != 0,
+			    "delivered", (d->flags & MAILSTATE_DELIVERED) != 0,
+			    "retry", (d->flags & MAILSTATE_RETRY) != 0))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The call states of core/attendant.h, in their order. */
+static json_t *call_states_json(void)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < ATT_CALL_STATE_COUNT; i++) {
+		if (json_array_append_new(a, json_pack("{s:s, s:s}",
+			    "name", attendant_call_states[i].name,
+			    "label", attendant_call_states[i].label))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The lists the server is built with, for the admin center: written once
+ * in core/, so the pages show what this server knows. */
+int h_meta(struct http_req *r)
+{
+	json_t *meta = json_pack("{s:o, s:o}",
+				 "mailStates", mail_states_json(),
+				 "callStates", call_states_json());
+
+	if (!meta || http_settings_meta(meta)) {
+		json_decref(meta);
+		return ENOMEM;
+	}
+	return http_reply(r, 200, meta);
 }

@@ -5,19 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mailstate.h"
 #include "http/http_priv.h"
 
 #define OUTBOX_LIMIT_DEFAULT 100
 #define OUTBOX_LIMIT_MAX 1000
-
-static const char *state_name(enum app_mail_state s)
-{
-	switch (s) {
-	case APP_MAIL_PENDING: return "pending";
-	case APP_MAIL_SENT: return "sent";
-	default: return "failed";
-	}
-}
 
 /* EMAIL of docs/api.md. NULL when out of memory. */
 static json_t *mail_json(const struct app_mail *m)
@@ -28,7 +20,7 @@ static json_t *mail_json(const struct app_mail *m)
 			 "kind", m->kind,
 			 "to", m->to_addr,
 			 "subject", m->subject,
-			 "state", state_name(m->state),
+			 "state", mailstate_name(m->state),
 			 "attempts", m->attempts,
 			 "createdAt", http_json_time(m->created_at),
 			 "nextAttemptAt", http_json_time(m->next_attempt_at),

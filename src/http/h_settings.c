@@ -1,7 +1,8 @@
-/* h_settings: /api/v1/settings. The core settings table says each
- * setting's type; the API shows it typed (true, 5, "Contoso") and insists
- * on that JSON type on the way in, so "6" for an integer is a 400 rather
- * than a guess. The app checks bounds and writes all pairs or none. */
+/* h_settings: /api/v1/settings, and the settings table itself for
+ * GET /api/v1/meta. The core settings table says each setting's type; the
+ * API shows it typed (true, 5, "Contoso") and insists on that JSON type on
+ * the way in, so "6" for an integer is a 400 rather than a guess. The app
+ * checks bounds and writes all pairs or none. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,49 @@ static json_t *setting_json(const char *name, const char *value)
 	default:
 		return json_string(value);
 	}
+}
+
+/* One row of the table, as docs/api.md "Meta" shows it. */
+static json_t *def_json(const struct setting_def *d)
+{
+	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:s, s:s?, s:s}",
+			 "name", d->name,
+			 "type", settings_type_name(d->type),
+			 "min", (json_int_t)d->min,
+			 "max", (json_int_t)d->max,
+			 "default", setting_json(d->name, d->def),
+			 "group", settings_group_name(d->group),
+			 "label", d->label,
+			 "unit", d->unit,
+			 "help", d->help);
+}
+
+int http_settings_meta(json_t *meta)
+{
+	const struct setting_def *t;
+	json_t *groups = json_array(), *defs = json_array();
+	size_t n, i;
+	int g, err = ENOMEM;
+
+	if (!groups || !defs)
+		goto out;
+	for (g = 0; g < SETTING_GROUP_COUNT; g++) {
+		if (json_array_append_new(groups, json_string(
+			    settings_group_name((enum setting_group)g))))
+			goto out;
+	}
+	t = settings_table(&n);
+	for (i = 0; i < n; i++) {
+		if (json_array_append_new(defs, def_json(&t[i])))
+			goto out;
+	}
+	if (!json_object_set(meta, "settingGroups", groups) &&
+	    !json_object_set(meta, "settings", defs))
+		err = 0;
+ out:
+	json_decref(groups);
+	json_decref(defs);
+	return err;
 }
 
 static int list_one(const char *name, const char *value, void *arg)

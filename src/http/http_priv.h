@@ -177,6 +177,10 @@ int h_outbox_retry(struct http_req *r);
 int h_calls_list(struct http_req *r);
 int h_call_admit(struct http_req *r);
 int h_healthz(struct http_req *r);
+int h_meta(struct http_req *r);
+/* h_settings.c: set "settingGroups" and "settings" (the settings table,
+ * docs/api.md "Meta") in the object meta. 0 or ENOMEM. */
+int http_settings_meta(json_t *meta);
 int h_session_create(struct http_req *r);
 int h_session_get(struct http_req *r);
 int h_session_delete(struct http_req *r);

@@ -12,6 +12,7 @@ static const struct http_route routes[] = {
 	{"GET",    "/metrics", h_metrics, false},
 	{"POST",   "/api/v1/session", h_session_create, true},
 	{"GET",    "/api/v1/session", h_session_get, false},
+	{"GET",    "/api/v1/meta", h_meta, false},
 	{"DELETE", "/api/v1/session", h_session_delete, false},
 	{"GET",    "/api/v1/users", h_users_list, false},
 	{"POST",   "/api/v1/users", h_users_create, false},

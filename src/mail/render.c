@@ -18,14 +18,8 @@
 
 #define PART_CAP (256 * 1024) /* bytes of one rendered part */
 
-static const char *const var_names[] = {
-	"displayName", "organizationName", "conferenceId",
-	"previousConferenceId", "tollNumber", "tollFreeNumber", "pin",
-	"meetingsList", "invitationsUpdated", "meetingSubject", "meetingStart",
-	"meetingEnd", "organizerEmail", "otherNumbers", "updated",
-};
-
-#define NVARS (sizeof(var_names) / sizeof(var_names[0]))
+/* The variables are those of TMPL_VARS (core/tmpl.h). */
+#define NVARS TMPL_V_COUNT
 
 /* SPEC §5: only these two show the PIN. Whatever a row's variables hold,
  * the others render "pin" as empty. */
@@ -42,12 +36,12 @@ static int vars_fill(const json_t *o, const char *kind,
 	if (!json_is_object(o))
 		return EINVAL;
 	for (i = 0; i < NVARS; i++) {
-		v[i].name = var_names[i];
+		v[i].name = tmpl_var_names[i];
 		v[i].value = json_string_value(json_object_get(o,
-							       var_names[i]));
-		if (!strcmp(var_names[i], "pin") && !kind_shows_pin(kind))
-			v[i].value = NULL;
+							       v[i].name));
 	}
+	if (!kind_shows_pin(kind))
+		v[TMPL_V_PIN].value = NULL;
 	return 0;
 }
 

@@ -926,7 +926,8 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	snprintf(c->address, sizeof(c->address), "%s", o->address);
 	snprintf(c->user, sizeof(c->user), "%s", o->user);
 	snprintf(c->reg.caller, sizeof(c->reg.caller), "%s", o->caller_masked);
-	snprintf(c->reg.state, sizeof(c->reg.state), "collecting-id");
+	snprintf(c->reg.state, sizeof(c->reg.state), "%s",
+		 attendant_call_states[ATT_CALL_COLLECTING_ID].name);
 	c->reg.started_at = (int64_t)time(NULL);
 
 	err = call_setup(c, msg, &scode);

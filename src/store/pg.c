@@ -316,7 +316,7 @@ static int run_pipeline(struct pgstore *p, struct pipe_step *s, int n)
 	return err;
 }
 
-/* What waits to go out with the next statement: BEGIN (pg_begin only
+/* What waits to go out with the next statement: BEGIN (pgstore_begin only
  * notes it) and a deferred write (pgstore_defer). Fills s, clears both and
  * returns how many steps. */
 static int pending_steps(struct pgstore *p, struct pipe_step *s)
@@ -611,7 +611,7 @@ int pgstore_text(const PGresult *res, int row, int col, char *buf,
 	return 0;
 }
 
-static int pg_begin(void *conn)
+int pgstore_begin(void *conn)
 {
 	struct pgstore *p = conn;
 	int err;
@@ -628,7 +628,7 @@ static int pg_begin(void *conn)
 
 /* COMMIT of a transaction that already failed answers "ROLLBACK" without
  * an error: the caller must not believe its writes are in. */
-static int pg_commit(void *conn)
+int pgstore_commit(void *conn)
 {
 	struct pgstore *p = conn;
 	struct pipe_step s[3];
@@ -675,7 +675,7 @@ static int pg_commit(void *conn)
 }
 
 /* Rolling back with no transaction open is not an error (as in sqlite.c). */
-static int pg_rollback(void *conn)
+int pgstore_rollback(void *conn)
 {
 	struct pgstore *p = conn;
 
@@ -810,79 +810,21 @@ static int pg_open(void **connp, const char *url, const char *datadir)
 }
 
 /* Both URI prefixes libpq takes lead to the same backend. */
+#define PGSTORE_ENTRY(op, params, args, valid) .op = pgstore_##op,
+#define PGSTORE_ENTRY0(op) .op = pgstore_##op,
 #define PG_OPS \
 	.open = pg_open, \
 	.close = pg_close, \
-	.begin = pg_begin, \
-	.commit = pg_commit, \
-	.rollback = pg_rollback, \
-	.user_insert = pgstore_user_insert, \
-	.user_get = pgstore_user_get, \
-	.user_get_by_email = pgstore_user_get_by_email, \
-	.user_update = pgstore_user_update, \
-	.user_delete = pgstore_user_delete, \
-	.user_list = pgstore_user_list, \
-	.user_count = pgstore_user_count, \
-	.pin_set = pgstore_pin_set, \
-	.pin_get = pgstore_pin_get, \
-	.confid_insert = pgstore_confid_insert, \
-	.confid_revoke = pgstore_confid_revoke, \
-	.confid_lookup = pgstore_confid_lookup, \
-	.confid_personal = pgstore_confid_personal, \
-	.confid_scan_unavailable = pgstore_confid_scan_unavailable, \
-	.confid_scan_since = pgstore_confid_scan_since, \
-	.confid_scan_expired = pgstore_confid_scan_expired, \
-	.confid_oldest_quarantined = pgstore_confid_oldest_quarantined, \
-	.confid_end_quarantine = pgstore_confid_end_quarantine, \
-	.number_insert = pgstore_number_insert, \
-	.number_get = pgstore_number_get, \
-	.number_delete = pgstore_number_delete, \
-	.number_set_default = pgstore_number_set_default, \
-	.number_list = pgstore_number_list, \
-	.setting_get = pgstore_setting_get, \
-	.setting_set = pgstore_setting_set, \
-	.setting_list = pgstore_setting_list, \
-	.audit_insert = pgstore_audit_insert, \
-	.audit_list = pgstore_audit_list, \
-	.token_insert = pgstore_token_insert, \
-	.token_find = pgstore_token_find, \
-	.admin_insert = pgstore_admin_insert, \
-	.admin_get = pgstore_admin_get, \
-	.admin_count = pgstore_admin_count, \
-	.admin_update = pgstore_admin_update, \
-	.session_insert = pgstore_session_insert, \
-	.session_get = pgstore_session_get, \
-	.session_touch = pgstore_session_touch, \
-	.session_delete = pgstore_session_delete, \
-	.session_delete_admin = pgstore_session_delete_admin, \
-	.session_purge = pgstore_session_purge, \
-	.outbox_insert = pgstore_outbox_insert, \
-	.outbox_get = pgstore_outbox_get, \
-	.outbox_update = pgstore_outbox_update, \
-	.outbox_claim = pgstore_outbox_claim, \
-	.outbox_list = pgstore_outbox_list, \
-	.outbox_next_due = pgstore_outbox_next_due, \
-	.outbox_release_leases = pgstore_outbox_release_leases, \
-	.meeting_insert = pgstore_meeting_insert, \
-	.meeting_get = pgstore_meeting_get, \
-	.meeting_update = pgstore_meeting_update, \
-	.meeting_list = pgstore_meeting_list, \
-	.meeting_scan_live_ended = pgstore_meeting_scan_live_ended, \
-	.attendee_add = pgstore_attendee_add, \
-	.attendee_list = pgstore_attendee_list, \
-	.guard_get = pgstore_guard_get, \
-	.guard_put = pgstore_guard_put, \
-	.guard_purge = pgstore_guard_purge, \
-	.stats = pgstore_stats
+	STORE_OPS(PGSTORE_ENTRY, PGSTORE_ENTRY0)
 
 const struct store_backend store_pg_backend = {
 	.name = "postgres",
 	.scheme = "postgres://",
-	PG_OPS,
+	PG_OPS
 };
 
 const struct store_backend store_pg_backend_alt = {
 	.name = "postgres",
 	.scheme = "postgresql://",
-	PG_OPS,
+	PG_OPS
 };

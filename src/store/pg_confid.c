@@ -26,25 +26,12 @@
 	"SELECT \"row\", value, kind, user_id, meeting_id, issued_at," \
 	" revoked_at, quarantine_until FROM conference_ids "
 
-static const char *kind_name(enum store_confid_kind kind)
-{
-	switch (kind) {
-	case STORE_CONFID_PERSONAL:
-		return "personal";
-	case STORE_CONFID_MEETING:
-		return "meeting";
-	}
-
-	return NULL;
-}
-
 static void read_confid(const PGresult *res, int row, struct store_confid *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->row = pgstore_int(res, row, 0);
 	c->value = (uint32_t)pgstore_int(res, row, 1);
-	c->kind = !strcmp(PQgetvalue(res, row, 2), "meeting") ?
-		STORE_CONFID_MEETING : STORE_CONFID_PERSONAL;
+	c->kind = store_confid_kind_parse(PQgetvalue(res, row, 2));
 	c->user_id = pgstore_int(res, row, 3);
 	c->meeting_id = pgstore_int(res, row, 4);
 	c->issued_at = pgstore_int(res, row, 5);
@@ -116,7 +103,7 @@ int pgstore_confid_insert(void *conn, struct store_confid *c)
 	static const char sql[] =
 		"INSERT INTO conference_ids (value, kind, user_id, meeting_id,"
 		" issued_at) VALUES ($1, $2, $3, $4, $5) RETURNING \"row\"";
-	const char *kind = kind_name(c->kind);
+	const char *kind = store_confid_kind_name(c->kind);
 	struct pgparams pp = { .n = 0 };
 	PGresult *res = NULL;
 	int err;
@@ -132,7 +119,7 @@ int pgstore_confid_insert(void *conn, struct store_confid *c)
 
 	/* No row back: the trigger refused the value or the owner, and the
 	 * transaction goes on (the issue loop draws another value). */
-	err = pgstore_run(conn, PGS_CONFID_INSERT, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(confid_insert), sql, &pp, &res);
 	if (!err && PQntuples(res) < 1)
 		err = EEXIST;
 	if (!err) {
@@ -160,7 +147,7 @@ int pgstore_confid_revoke(void *conn, uint32_t value, int64_t at,
 	pgp_int(&pp, value);
 	pgp_int(&pp, at);
 	pgp_int(&pp, quarantine_until);
-	return pgstore_defer_changes(conn, PGS_CONFID_REVOKE, sql, &pp);
+	return pgstore_defer_changes(conn, PGS_OP(confid_revoke), sql, &pp);
 }
 
 /* The dial-in hot path: one probe of conference_ids_value, newest row. */
@@ -171,7 +158,7 @@ int pgstore_confid_lookup(void *conn, uint32_t value, struct store_confid *c)
 	struct pgparams pp = { .n = 0 };
 
 	pgp_int(&pp, value);
-	return confid_one(conn, PGS_CONFID_LOOKUP, sql, &pp, c);
+	return confid_one(conn, PGS_OP(confid_lookup), sql, &pp, c);
 }
 
 int pgstore_confid_personal(void *conn, int64_t user_id,
@@ -183,7 +170,7 @@ int pgstore_confid_personal(void *conn, int64_t user_id,
 	struct pgparams pp = { .n = 0 };
 
 	pgp_int(&pp, user_id);
-	return confid_one(conn, PGS_CONFID_PERSONAL, sql, &pp, c);
+	return confid_one(conn, PGS_OP(confid_personal), sql, &pp, c);
 }
 
 /* Everything the allocator must not draw at now: live and quarantined. */
@@ -194,7 +181,8 @@ int pgstore_confid_scan_unavailable(void *conn, int64_t now,
 		"WHERE (revoked_at IS NULL OR quarantine_until > $1)"
 		" AND \"row\" > $2 ORDER BY \"row\" LIMIT $3";
 
-	return confid_paged(conn, PGS_CONFID_UNAVAILABLE, sql, now, 0, h, arg);
+	return confid_paged(conn, PGS_OP(confid_scan_unavailable), sql, now, 0,
+			    h, arg);
 }
 
 /* Rows issued after after_row, by row (see the top of this file on rows
@@ -206,7 +194,8 @@ int pgstore_confid_scan_since(void *conn, int64_t after_row,
 		"WHERE $1::bigint IS NOT NULL AND \"row\" > $2"
 		" ORDER BY \"row\" LIMIT $3";
 
-	return confid_paged(conn, PGS_CONFID_SINCE, sql, 0, after_row, h, arg);
+	return confid_paged(conn, PGS_OP(confid_scan_since), sql, 0, after_row,
+			    h, arg);
 }
 
 /* Values whose quarantine ran out in (from, to] and that nobody holds
@@ -226,7 +215,7 @@ int pgstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
 
 	pgp_int(&pp, from);
 	pgp_int(&pp, to);
-	err = pgstore_run(conn, PGS_CONFID_EXPIRED, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(confid_scan_expired), sql, &pp, &res);
 	if (!err)
 		err = confid_each(res, h, arg, NULL);
 	PQclear(res);
@@ -243,7 +232,7 @@ int pgstore_confid_oldest_quarantined(void *conn, int64_t now,
 	struct pgparams pp = { .n = 0 };
 
 	pgp_int(&pp, now);
-	return confid_one(conn, PGS_CONFID_OLDEST, sql, &pp, c);
+	return confid_one(conn, PGS_OP(confid_oldest_quarantined), sql, &pp, c);
 }
 
 /* Cut the quarantine of value short at now, so an issue at now or later
@@ -257,5 +246,5 @@ int pgstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now)
 
 	pgp_int(&pp, value);
 	pgp_int(&pp, now);
-	return pgstore_changes(conn, PGS_CONFID_END_QUARANTINE, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(confid_end_quarantine), sql, &pp);
 }

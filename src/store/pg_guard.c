@@ -66,7 +66,8 @@ int pgstore_guard_get(void *conn, const char *key, struct store_guard *g)
 	}
 	else {
 		/* A lock would end with the statement: a plain read. */
-		err = pgstore_one(p, PGS_GUARD_GET, GUARD_SELECT, &pp, &res);
+		err = pgstore_one(p, PGS_OP(guard_get), GUARD_SELECT, &pp,
+				  &res);
 	}
 	if (!err)
 		err = read_guard(res, g);
@@ -95,7 +96,7 @@ int pgstore_guard_put(void *conn, const struct store_guard *g)
 	pgp_int(&pp, g->state.offences);
 	pgp_int(&pp, g->state.last_block);
 	pgp_int(&pp, g->updated_at);
-	return pgstore_changes(conn, PGS_GUARD_PUT, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(guard_put), sql, &pp);
 }
 
 /* The row count of a DELETE's command tag ("DELETE 3"). */
@@ -125,7 +126,7 @@ int pgstore_guard_purge(void *conn, int64_t before, int *n)
 
 	*n = 0;
 	pgp_int(&pp, before);
-	err = pgstore_run(conn, PGS_GUARD_PURGE, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(guard_purge), sql, &pp, &res);
 	if (!err)
 		err = deleted_rows(res, n);
 	PQclear(res);

@@ -15,11 +15,6 @@
 	" FROM meetings m LEFT JOIN conference_ids c ON c.\"row\" =" \
 	" (SELECT max(\"row\") FROM conference_ids WHERE meeting_id = m.id) "
 
-static const char *state_name(enum store_meeting_state s)
-{
-	return s == STORE_MEETING_CANCELLED ? "cancelled" : "scheduled";
-}
-
 static int read_meeting(const PGresult *res, int row, struct store_meeting *m)
 {
 	int err;
@@ -30,8 +25,7 @@ static int read_meeting(const PGresult *res, int row, struct store_meeting *m)
 	m->start_at = pgstore_int(res, row, 3);
 	m->end_at = pgstore_int(res, row, 4);
 	m->sequence = (int)pgstore_int(res, row, 6);
-	m->state = !strcmp(PQgetvalue(res, row, 7), "cancelled") ?
-		STORE_MEETING_CANCELLED : STORE_MEETING_SCHEDULED;
+	m->state = store_meeting_state_parse(PQgetvalue(res, row, 7));
 	m->created_at = pgstore_int(res, row, 8);
 	m->conference_id = (uint32_t)pgstore_int(res, row, 9);
 	m->confid_live = pgstore_bool(res, row, 10);
@@ -60,7 +54,7 @@ int pgstore_meeting_insert(void *conn, struct store_meeting *m)
 		"INSERT INTO meetings (organizer_id, subject, start_at, end_at,"
 		" uid, sequence, state, created_at)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
-	const char *state = state_name(m->state);
+	const char *state = store_meeting_state_name(m->state);
 	struct pgparams pp = { .n = 0 };
 	PGresult *res = NULL;
 	int err;
@@ -74,7 +68,7 @@ int pgstore_meeting_insert(void *conn, struct store_meeting *m)
 	pgp_text(&pp, state, strlen(state) + 1);
 	pgp_int(&pp, m->created_at);
 
-	err = pgstore_run(conn, PGS_MEETING_INSERT, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(meeting_insert), sql, &pp, &res);
 	if (!err)
 		m->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -89,7 +83,7 @@ int pgstore_meeting_get(void *conn, int64_t id, struct store_meeting *m)
 	int err;
 
 	pgp_int(&pp, id);
-	err = pgstore_one(conn, PGS_MEETING_GET, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(meeting_get), sql, &pp, &res);
 	if (!err)
 		err = read_meeting(res, 0, m);
 	PQclear(res);
@@ -101,13 +95,13 @@ int pgstore_meeting_update(void *conn, const struct store_meeting *m)
 {
 	static const char sql[] =
 		"UPDATE meetings SET sequence = $2, state = $3 WHERE id = $1";
-	const char *state = state_name(m->state);
+	const char *state = store_meeting_state_name(m->state);
 	struct pgparams pp = { .n = 0 };
 
 	pgp_int(&pp, m->id);
 	pgp_int(&pp, m->sequence);
 	pgp_text(&pp, state, strlen(state) + 1);
-	return pgstore_changes(conn, PGS_MEETING_UPDATE, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(meeting_update), sql, &pp);
 }
 
 int pgstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
@@ -132,8 +126,8 @@ int pgstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
 	if (organizer_id)
 		pgp_int(&pp, organizer_id);
 	err = pgstore_run(conn, organizer_id ? PGS_MEETING_LIST_ORGANIZER :
-			  PGS_MEETING_LIST, organizer_id ? sql_org : sql_all,
-			  &pp, &res);
+			  PGS_OP(meeting_list),
+			  organizer_id ? sql_org : sql_all, &pp, &res);
 	if (!err)
 		err = meeting_each(res, h, arg);
 	PQclear(res);
@@ -151,7 +145,8 @@ int pgstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 	int err;
 
 	pgp_int(&pp, ended_by);
-	err = pgstore_run(conn, PGS_MEETING_LIVE_ENDED, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(meeting_scan_live_ended), sql, &pp,
+			  &res);
 	if (!err)
 		err = meeting_each(res, h, arg);
 	PQclear(res);
@@ -170,7 +165,7 @@ int pgstore_attendee_add(void *conn, int64_t meeting_id, const char *email)
 
 	pgp_int(&pp, meeting_id);
 	pgp_text(&pp, email, strlen(email) + 1);
-	return pgstore_run(conn, PGS_ATTENDEE_ADD, sql, &pp, NULL);
+	return pgstore_run(conn, PGS_OP(attendee_add), sql, &pp, NULL);
 }
 
 int pgstore_attendee_list(void *conn, int64_t meeting_id,
@@ -185,7 +180,7 @@ int pgstore_attendee_list(void *conn, int64_t meeting_id,
 	int i, err;
 
 	pgp_int(&pp, meeting_id);
-	err = pgstore_run(conn, PGS_ATTENDEE_LIST, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(attendee_list), sql, &pp, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = pgstore_text(res, i, 0, email, sizeof(email));
 		if (!err)

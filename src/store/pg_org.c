@@ -45,7 +45,7 @@ int pgstore_number_insert(void *conn, const struct store_number *n)
 	pgp_text(&pp, n->city, sizeof(n->city));
 	pgp_text(&pp, n->languages, sizeof(n->languages));
 	pgp_bool(&pp, n->is_default);
-	return pgstore_changes(conn, PGS_NUMBER_INSERT, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(number_insert), sql, &pp);
 }
 
 int pgstore_number_get(void *conn, const char *number,
@@ -57,7 +57,7 @@ int pgstore_number_get(void *conn, const char *number,
 	int err;
 
 	pgp_text(&pp, number, STORE_NUMBER_SIZE);
-	err = pgstore_one(conn, PGS_NUMBER_GET, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(number_get), sql, &pp, &res);
 	if (!err)
 		err = read_number(res, 0, n);
 	PQclear(res);
@@ -69,7 +69,7 @@ int pgstore_number_delete(void *conn, const char *number)
 	struct pgparams pp = { .n = 0 };
 
 	pgp_text(&pp, number, STORE_NUMBER_SIZE);
-	return pgstore_changes(conn, PGS_NUMBER_DELETE,
+	return pgstore_changes(conn, PGS_OP(number_delete),
 			       "DELETE FROM dial_in_numbers WHERE number = $1",
 			       &pp);
 }
@@ -108,7 +108,7 @@ int pgstore_number_set_default(void *conn, const char *number)
 	if (err)
 		goto out;
 
-	err = number_flag(p, PGS_NUMBER_SET_DEFAULT,
+	err = number_flag(p, PGS_OP(number_set_default),
 			  "UPDATE dial_in_numbers SET is_default = true"
 			  " WHERE number = $1 AND toll_free = $2",
 			  number, n.toll_free);
@@ -126,7 +126,7 @@ int pgstore_number_list(void *conn, store_number_h *h, void *arg)
 	PGresult *res = NULL;
 	int i, err;
 
-	err = pgstore_run(conn, PGS_NUMBER_LIST, sql, NULL, &res);
+	err = pgstore_run(conn, PGS_OP(number_list), sql, NULL, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = read_number(res, i, &n);
 		if (!err)
@@ -145,7 +145,7 @@ int pgstore_setting_get(void *conn, const char *name, char *value,
 	int err;
 
 	pgp_text(&pp, name, strlen(name) + 1);
-	err = pgstore_one(conn, PGS_SETTING_GET, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(setting_get), sql, &pp, &res);
 	if (!err)
 		err = pgstore_text(res, 0, 0, value, size);
 	PQclear(res);
@@ -161,7 +161,7 @@ int pgstore_setting_set(void *conn, const char *name, const char *value)
 
 	pgp_text(&pp, name, strlen(name) + 1);
 	pgp_text(&pp, value, strlen(value) + 1);
-	return pgstore_changes(conn, PGS_SETTING_SET, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(setting_set), sql, &pp);
 }
 
 int pgstore_setting_list(void *conn, store_setting_h *h, void *arg)
@@ -171,7 +171,7 @@ int pgstore_setting_list(void *conn, store_setting_h *h, void *arg)
 	PGresult *res = NULL;
 	int i, err;
 
-	err = pgstore_run(conn, PGS_SETTING_LIST, sql, NULL, &res);
+	err = pgstore_run(conn, PGS_OP(setting_list), sql, NULL, &res);
 	for (i = 0; !err && i < PQntuples(res); i++)
 		err = h(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), arg);
 	PQclear(res);
@@ -201,9 +201,9 @@ int pgstore_audit_insert(void *conn, struct store_audit *a)
 
 	if (pgstore_in_tx(conn)) {
 		a->id = 0;
-		return pgstore_defer(conn, PGS_AUDIT_INSERT, sql, &pp);
+		return pgstore_defer(conn, PGS_OP(audit_insert), sql, &pp);
 	}
-	err = pgstore_run(conn, PGS_AUDIT_INSERT, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(audit_insert), sql, &pp, &res);
 	if (!err)
 		a->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -239,7 +239,7 @@ int pgstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg)
 	int i, err;
 
 	pgp_opt_int(&pp, limit > 0 ? limit : 0);
-	err = pgstore_run(conn, PGS_AUDIT_LIST, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(audit_list), sql, &pp, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = read_audit(res, i, &a);
 		if (!err)
@@ -260,7 +260,7 @@ int pgstore_token_insert(void *conn, const char *digest, const char *name,
 	pgp_text(&pp, digest, strlen(digest) + 1);
 	pgp_text(&pp, name, strlen(name) + 1);
 	pgp_int(&pp, at);
-	return pgstore_changes(conn, PGS_TOKEN_INSERT, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(token_insert), sql, &pp);
 }
 
 int pgstore_token_find(void *conn, const char *digest, char *name,
@@ -272,7 +272,7 @@ int pgstore_token_find(void *conn, const char *digest, char *name,
 	int err;
 
 	pgp_text(&pp, digest, strlen(digest) + 1);
-	err = pgstore_one(conn, PGS_TOKEN_FIND, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(token_find), sql, &pp, &res);
 	if (!err)
 		err = pgstore_text(res, 0, 0, name, size);
 	PQclear(res);
@@ -290,7 +290,7 @@ int pgstore_admin_insert(void *conn, struct store_admin *a)
 
 	pgp_text(&pp, a->username, sizeof(a->username));
 	pgp_text(&pp, a->password_hash, sizeof(a->password_hash));
-	err = pgstore_run(conn, PGS_ADMIN_INSERT, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(admin_insert), sql, &pp, &res);
 	if (!err)
 		a->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -308,7 +308,7 @@ int pgstore_admin_get(void *conn, const char *username,
 	int err;
 
 	pgp_text(&pp, username, STORE_NAME_SIZE);
-	err = pgstore_one(conn, PGS_ADMIN_GET, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(admin_get), sql, &pp, &res);
 	if (err)
 		goto out;
 
@@ -328,6 +328,6 @@ int pgstore_admin_get(void *conn, const char *username,
 
 int pgstore_admin_count(void *conn, int64_t *n)
 {
-	return pgstore_count(conn, PGS_ADMIN_COUNT,
+	return pgstore_count(conn, PGS_OP(admin_count),
 			     "SELECT count(*) FROM admins", n);
 }

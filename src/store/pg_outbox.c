@@ -22,32 +22,6 @@
 
 #define OUTBOX_COLS "SELECT " MAIL_COLS " FROM outbox "
 
-static const char *const state_names[] = {
-	[STORE_MAIL_PENDING] = "pending",
-	[STORE_MAIL_SENT] = "sent",
-	[STORE_MAIL_FAILED] = "failed",
-};
-
-static int state_parse(const char *s, enum store_mail_state *out)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
-		if (s && !strcmp(s, state_names[i])) {
-			*out = (enum store_mail_state)i;
-			return 0;
-		}
-	}
-	return EIO; /* the CHECK allows nothing else */
-}
-
-static const char *state_name(enum store_mail_state st)
-{
-	if ((unsigned)st >= sizeof(state_names) / sizeof(state_names[0]))
-		return NULL;
-	return state_names[st];
-}
-
 static int read_mail(const PGresult *res, int row, struct store_mail *m)
 {
 	int err;
@@ -77,7 +51,8 @@ static int read_mail(const PGresult *res, int row, struct store_mail *m)
 				sizeof(m->last_error))))
 		return err;
 
-	return state_parse(PQgetvalue(res, row, 10), &m->state);
+	/* The CHECK allows no other state. */
+	return mailstate_parse(PQgetvalue(res, row, 10), &m->state) ? EIO : 0;
 }
 
 /* Hand each row of res to h, through one heap struct (vars is 8 KiB). */
@@ -108,7 +83,7 @@ int pgstore_outbox_insert(void *conn, struct store_mail *m)
 		" next_attempt_at, lease_until, sent_at, last_error)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 		" $13, $14, $15) RETURNING id";
-	const char *state = state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct pgparams pp = { .n = 0 };
 	PGresult *res = NULL;
 	int err;
@@ -132,7 +107,7 @@ int pgstore_outbox_insert(void *conn, struct store_mail *m)
 	pgp_opt_int(&pp, m->sent_at);
 	pgp_opt_text(&pp, m->last_error);
 
-	err = pgstore_run(conn, PGS_OUTBOX_INSERT, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(outbox_insert), sql, &pp, &res);
 	if (!err)
 		m->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -147,7 +122,7 @@ int pgstore_outbox_get(void *conn, int64_t id, struct store_mail *m)
 	int err;
 
 	pgp_int(&pp, id);
-	err = pgstore_one(conn, PGS_OUTBOX_GET, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(outbox_get), sql, &pp, &res);
 	if (!err)
 		err = read_mail(res, 0, m);
 	PQclear(res);
@@ -162,7 +137,7 @@ int pgstore_outbox_update(void *conn, const struct store_mail *m)
 		"UPDATE outbox SET subject = $2, vars = $3, state = $4,"
 		" attempts = $5, next_attempt_at = $6, lease_until = $7,"
 		" sent_at = $8, last_error = $9 WHERE id = $1";
-	const char *state = state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct pgparams pp = { .n = 0 };
 
 	if (!state)
@@ -177,7 +152,7 @@ int pgstore_outbox_update(void *conn, const struct store_mail *m)
 	pgp_opt_int(&pp, m->lease_until);
 	pgp_opt_int(&pp, m->sent_at);
 	pgp_opt_text(&pp, m->last_error);
-	return pgstore_changes(conn, PGS_OUTBOX_UPDATE, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(outbox_update), sql, &pp);
 }
 
 /* The rows come back oldest first, as a queue promises, and whole: the
@@ -206,7 +181,7 @@ int pgstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
 	pgp_int(&pp, now);
 	pgp_int(&pp, lease_until);
 	pgp_int(&pp, max);
-	err = pgstore_run(conn, PGS_OUTBOX_CLAIM, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(outbox_claim), sql, &pp, &res);
 	if (!err)
 		err = mail_each(res, h, arg);
 	PQclear(res);
@@ -226,7 +201,7 @@ int pgstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 	int err;
 
 	if (state >= 0) {
-		name = state_name((enum store_mail_state)state);
+		name = mailstate_name((enum mailstate)state);
 		if (!name)
 			return EINVAL;
 	}
@@ -234,7 +209,8 @@ int pgstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 	pgp_opt_int(&pp, limit > 0 ? limit : 0);
 	if (name)
 		pgp_text(&pp, name, strlen(name) + 1);
-	err = pgstore_run(conn, name ? PGS_OUTBOX_LIST_STATE : PGS_OUTBOX_LIST,
+	err = pgstore_run(conn,
+			  name ? PGS_OUTBOX_LIST_STATE : PGS_OP(outbox_list),
 			  name ? sql_state : sql_all, &pp, &res);
 	if (!err)
 		err = mail_each(res, h, arg);
@@ -251,7 +227,7 @@ int pgstore_outbox_next_due(void *conn, int64_t *at)
 	PGresult *res = NULL;
 	int err;
 
-	err = pgstore_one(conn, PGS_OUTBOX_NEXT_DUE, sql, NULL, &res);
+	err = pgstore_one(conn, PGS_OP(outbox_next_due), sql, NULL, &res);
 	if (!err && pgstore_null(res, 0, 0))
 		err = ENOENT;
 	if (!err)
@@ -268,5 +244,6 @@ int pgstore_outbox_release_leases(void *conn)
 		"UPDATE outbox SET lease_until = NULL"
 		" WHERE lease_until IS NOT NULL";
 
-	return pgstore_run(conn, PGS_OUTBOX_RELEASE, sql, NULL, NULL);
+	return pgstore_run(conn, PGS_OP(outbox_release_leases), sql, NULL,
+			   NULL);
 }

@@ -31,6 +31,7 @@
 #include <libpq-fe.h>
 
 #include "store/store.h"
+#include "store/store_priv.h"
 
 /* First key of the advisory lock every conference ID insert takes on its
  * value, the second key (pg_schema.c, migration 5). Part of a released
@@ -42,75 +43,29 @@
  * pg_guard.c). Nodes of one database must agree on it: never changed. */
 #define PGSTORE_GUARD_LOCK_KEY "1735745906"
 
+/* The statements of a connection's cache: one per operation of STORE_OPS,
+ * PGS_OP(NAME) (so a new operation needs no line here; begin, commit and
+ * rollback leave theirs unused), then the others some operations run
+ * besides. */
+#define PGS_OP(op) PGS_OP_##op
+#define PGS_ENUM(op, params, args, valid) PGS_OP(op),
+#define PGS_ENUM0(op) PGS_OP(op),
+
 enum pgstore_stmt {
-	PGS_USER_INSERT,
-	PGS_USER_GET,
-	PGS_USER_GET_BY_EMAIL,
+	STORE_OPS(PGS_ENUM, PGS_ENUM0)
 	PGS_USER_LOCK,
 	PGS_USER_LOCK_BY_EMAIL,
-	PGS_USER_UPDATE,
-	PGS_USER_DELETE,
-	PGS_USER_LIST,
 	PGS_USER_SEARCH,
-	PGS_USER_COUNT,
-	PGS_PIN_SET,
-	PGS_PIN_GET,
-	PGS_CONFID_INSERT,
-	PGS_CONFID_REVOKE,
-	PGS_CONFID_LOOKUP,
-	PGS_CONFID_PERSONAL,
-	PGS_CONFID_UNAVAILABLE,
-	PGS_CONFID_SINCE,
-	PGS_CONFID_EXPIRED,
-	PGS_CONFID_OLDEST,
-	PGS_CONFID_END_QUARANTINE,
-	PGS_NUMBER_INSERT,
-	PGS_NUMBER_GET,
-	PGS_NUMBER_DELETE,
 	PGS_NUMBER_CLEAR_DEFAULT,
-	PGS_NUMBER_SET_DEFAULT,
-	PGS_NUMBER_LIST,
-	PGS_SETTING_GET,
-	PGS_SETTING_SET,
-	PGS_SETTING_LIST,
-	PGS_AUDIT_INSERT,
-	PGS_AUDIT_LIST,
-	PGS_TOKEN_INSERT,
-	PGS_TOKEN_FIND,
-	PGS_ADMIN_INSERT,
-	PGS_ADMIN_GET,
-	PGS_ADMIN_COUNT,
-	PGS_ADMIN_UPDATE,
-	PGS_SESSION_INSERT,
-	PGS_SESSION_GET,
-	PGS_SESSION_TOUCH,
-	PGS_SESSION_DELETE,
-	PGS_SESSION_DELETE_ADMIN,
-	PGS_SESSION_PURGE,
-	PGS_OUTBOX_INSERT,
-	PGS_OUTBOX_GET,
-	PGS_OUTBOX_UPDATE,
-	PGS_OUTBOX_CLAIM,
-	PGS_OUTBOX_LIST,
 	PGS_OUTBOX_LIST_STATE,
-	PGS_OUTBOX_NEXT_DUE,
-	PGS_OUTBOX_RELEASE,
-	PGS_MEETING_INSERT,
-	PGS_MEETING_GET,
-	PGS_MEETING_UPDATE,
-	PGS_MEETING_LIST,
 	PGS_MEETING_LIST_ORGANIZER,
-	PGS_MEETING_LIVE_ENDED,
-	PGS_ATTENDEE_ADD,
-	PGS_ATTENDEE_LIST,
 	PGS_GUARD_LOCK,
-	PGS_GUARD_GET,
 	PGS_GUARD_GET_LOCKED,
-	PGS_GUARD_PUT,
-	PGS_GUARD_PURGE,
-	PGS_STATS,
 	PGS_COUNT_ /* keep last */
 };
+
+#undef PGS_ENUM
+#undef PGS_ENUM0
 
 /* The parameters of one statement as text (NULL = SQL NULL). A helper that
  * fails records the first error in err; pgstore_run refuses to run then. */
@@ -205,97 +160,16 @@ bool pgstore_null(const PGresult *res, int row, int col);
 int pgstore_text(const PGresult *res, int row, int col, char *buf,
 		 size_t size);
 
-/* pg_users.c */
-int pgstore_user_insert(void *conn, struct store_user *u);
-int pgstore_user_get(void *conn, int64_t id, struct store_user *u);
-int pgstore_user_get_by_email(void *conn, const char *email,
-			      struct store_user *u);
-int pgstore_user_update(void *conn, const struct store_user *u);
-int pgstore_user_delete(void *conn, int64_t id);
-int pgstore_user_list(void *conn, const char *search, int64_t after_id,
-		      int limit, store_user_h *h, void *arg);
-int pgstore_user_count(void *conn, int64_t *n);
-int pgstore_pin_set(void *conn, int64_t user_id, const char *hash);
-int pgstore_pin_get(void *conn, int64_t user_id, char *hash, size_t size);
+/* The backend's function for each operation of STORE_OPS (store_ops.h),
+ * pgstore_NAME(): begin, commit and rollback in pg.c, the others in the
+ * file of their table (pg_users.c, pg_confid.c, ...). */
+#define PGSTORE_DECL(op, params, args, valid) \
+	STORE_BACKEND_DECL(pgstore, op, params)
+#define PGSTORE_DECL0(op) STORE_BACKEND_DECL0(pgstore, op)
 
-/* pg_confid.c */
-int pgstore_confid_insert(void *conn, struct store_confid *c);
-int pgstore_confid_revoke(void *conn, uint32_t value, int64_t at,
-			  int64_t quarantine_until);
-int pgstore_confid_lookup(void *conn, uint32_t value, struct store_confid *c);
-int pgstore_confid_personal(void *conn, int64_t user_id,
-			    struct store_confid *c);
-int pgstore_confid_scan_unavailable(void *conn, int64_t now,
-				    store_confid_h *h, void *arg);
-int pgstore_confid_scan_since(void *conn, int64_t after_row,
-			      store_confid_h *h, void *arg);
-int pgstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
-				store_confid_h *h, void *arg);
-int pgstore_confid_oldest_quarantined(void *conn, int64_t now,
-				      struct store_confid *c);
-int pgstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now);
+STORE_OPS(PGSTORE_DECL, PGSTORE_DECL0)
 
-/* pg_org.c: numbers, settings, audit, tokens, admins. */
-int pgstore_number_insert(void *conn, const struct store_number *n);
-int pgstore_number_get(void *conn, const char *number,
-		       struct store_number *n);
-int pgstore_number_delete(void *conn, const char *number);
-int pgstore_number_set_default(void *conn, const char *number);
-int pgstore_number_list(void *conn, store_number_h *h, void *arg);
-int pgstore_setting_get(void *conn, const char *name, char *value,
-			size_t size);
-int pgstore_setting_set(void *conn, const char *name, const char *value);
-int pgstore_setting_list(void *conn, store_setting_h *h, void *arg);
-int pgstore_audit_insert(void *conn, struct store_audit *a);
-int pgstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg);
-int pgstore_token_insert(void *conn, const char *digest, const char *name,
-			 int64_t at);
-int pgstore_token_find(void *conn, const char *digest, char *name,
-		       size_t size);
-int pgstore_admin_insert(void *conn, struct store_admin *a);
-int pgstore_admin_get(void *conn, const char *username,
-		      struct store_admin *a);
-int pgstore_admin_count(void *conn, int64_t *n);
-
-/* pg_session.c */
-int pgstore_admin_update(void *conn, const struct store_admin *a);
-int pgstore_session_insert(void *conn, const struct store_session *s);
-int pgstore_session_get(void *conn, const char *digest,
-			struct store_session *s);
-int pgstore_session_touch(void *conn, const char *digest, int64_t at);
-int pgstore_session_delete(void *conn, const char *digest);
-int pgstore_session_delete_admin(void *conn, int64_t admin_id);
-int pgstore_session_purge(void *conn, int64_t now, int64_t idle_before);
-
-/* pg_outbox.c */
-int pgstore_outbox_insert(void *conn, struct store_mail *m);
-int pgstore_outbox_get(void *conn, int64_t id, struct store_mail *m);
-int pgstore_outbox_update(void *conn, const struct store_mail *m);
-int pgstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
-			 int max, store_mail_h *h, void *arg);
-int pgstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
-			void *arg);
-int pgstore_outbox_next_due(void *conn, int64_t *at);
-int pgstore_outbox_release_leases(void *conn);
-
-/* pg_meeting.c */
-int pgstore_meeting_insert(void *conn, struct store_meeting *m);
-int pgstore_meeting_get(void *conn, int64_t id, struct store_meeting *m);
-int pgstore_meeting_update(void *conn, const struct store_meeting *m);
-int pgstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
-			 int limit, store_meeting_h *h, void *arg);
-int pgstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
-				    store_meeting_h *h, void *arg);
-int pgstore_attendee_add(void *conn, int64_t meeting_id, const char *email);
-int pgstore_attendee_list(void *conn, int64_t meeting_id,
-			  store_attendee_h *h, void *arg);
-
-/* pg_guard.c: the abuse guard's counters. */
-int pgstore_guard_get(void *conn, const char *key, struct store_guard *g);
-int pgstore_guard_put(void *conn, const struct store_guard *g);
-int pgstore_guard_purge(void *conn, int64_t before, int *n);
-
-/* pg_stats.c */
-int pgstore_stats(void *conn, struct store_stats *st);
+#undef PGSTORE_DECL
+#undef PGSTORE_DECL0
 
 #endif

@@ -23,7 +23,7 @@ int pgstore_admin_update(void *conn, const struct store_admin *a)
 	pgp_text(&pp, a->password_hash, sizeof(a->password_hash));
 	pgp_int(&pp, a->failed_logins);
 	pgp_int(&pp, a->locked_until);
-	return pgstore_changes(conn, PGS_ADMIN_UPDATE, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(admin_update), sql, &pp);
 }
 
 int pgstore_session_insert(void *conn, const struct store_session *ss)
@@ -40,7 +40,7 @@ int pgstore_session_insert(void *conn, const struct store_session *ss)
 	pgp_int(&pp, ss->created_at);
 	pgp_int(&pp, ss->last_seen_at);
 	pgp_int(&pp, ss->expires_at);
-	return pgstore_changes(conn, PGS_SESSION_INSERT, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(session_insert), sql, &pp);
 }
 
 int pgstore_session_get(void *conn, const char *digest,
@@ -52,7 +52,7 @@ int pgstore_session_get(void *conn, const char *digest,
 	int err;
 
 	pgp_text(&pp, digest, STORE_DIGEST_SIZE);
-	err = pgstore_one(conn, PGS_SESSION_GET, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(session_get), sql, &pp, &res);
 	if (err)
 		goto out;
 
@@ -81,7 +81,7 @@ int pgstore_session_touch(void *conn, const char *digest, int64_t at)
 
 	pgp_text(&pp, digest, STORE_DIGEST_SIZE);
 	pgp_int(&pp, at);
-	return pgstore_changes(conn, PGS_SESSION_TOUCH, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(session_touch), sql, &pp);
 }
 
 int pgstore_session_delete(void *conn, const char *digest)
@@ -89,7 +89,7 @@ int pgstore_session_delete(void *conn, const char *digest)
 	struct pgparams pp = { .n = 0 };
 
 	pgp_text(&pp, digest, STORE_DIGEST_SIZE);
-	return pgstore_changes(conn, PGS_SESSION_DELETE,
+	return pgstore_changes(conn, PGS_OP(session_delete),
 			       "DELETE FROM admin_sessions WHERE digest = $1",
 			       &pp);
 }
@@ -100,7 +100,7 @@ int pgstore_session_delete_admin(void *conn, int64_t admin_id)
 	struct pgparams pp = { .n = 0 };
 
 	pgp_int(&pp, admin_id);
-	return pgstore_run(conn, PGS_SESSION_DELETE_ADMIN,
+	return pgstore_run(conn, PGS_OP(session_delete_admin),
 			   "DELETE FROM admin_sessions WHERE admin_id = $1",
 			   &pp, NULL);
 }
@@ -115,5 +115,5 @@ int pgstore_session_purge(void *conn, int64_t now, int64_t idle_before)
 
 	pgp_int(&pp, now);
 	pgp_int(&pp, idle_before);
-	return pgstore_run(conn, PGS_SESSION_PURGE, sql, &pp, NULL);
+	return pgstore_run(conn, PGS_OP(session_purge), sql, &pp, NULL);
 }

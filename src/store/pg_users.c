@@ -78,7 +78,7 @@ int pgstore_user_insert(void *conn, struct store_user *u)
 	pgp_text(&pp, u->toll_free_number, sizeof(u->toll_free_number));
 	pgp_int(&pp, u->created_at);
 
-	err = pgstore_run(conn, PGS_USER_INSERT, sql, &pp, &res);
+	err = pgstore_run(conn, PGS_OP(user_insert), sql, &pp, &res);
 	if (!err)
 		u->id = pgstore_int(res, 0, 0);
 	PQclear(res);
@@ -128,8 +128,8 @@ int pgstore_user_get(void *conn, int64_t id, struct store_user *u)
 	struct pgparams pp = { .n = 0 };
 
 	pgp_int(&pp, id);
-	return user_one(conn, PGS_USER_LOCK, lock_sql, PGS_USER_GET, sql, &pp,
-			u);
+	return user_one(conn, PGS_USER_LOCK, lock_sql, PGS_OP(user_get), sql,
+			&pp, u);
 }
 
 int pgstore_user_get_by_email(void *conn, const char *email,
@@ -144,7 +144,7 @@ int pgstore_user_get_by_email(void *conn, const char *email,
 
 	pgp_text(&pp, email, STORE_EMAIL_SIZE);
 	return user_one(conn, PGS_USER_LOCK_BY_EMAIL, lock_sql,
-			PGS_USER_GET_BY_EMAIL, sql, &pp, u);
+			PGS_OP(user_get_by_email), sql, &pp, u);
 }
 
 int pgstore_user_update(void *conn, const struct store_user *u)
@@ -159,7 +159,7 @@ int pgstore_user_update(void *conn, const struct store_user *u)
 	pgp_bool(&pp, u->audio_enabled);
 	pgp_text(&pp, u->toll_number, sizeof(u->toll_number));
 	pgp_text(&pp, u->toll_free_number, sizeof(u->toll_free_number));
-	return pgstore_changes(conn, PGS_USER_UPDATE, sql, &pp);
+	return pgstore_changes(conn, PGS_OP(user_update), sql, &pp);
 }
 
 /* EEXIST while the user still holds a live conference ID (trigger
@@ -169,32 +169,8 @@ int pgstore_user_delete(void *conn, int64_t id)
 	struct pgparams pp = { .n = 0 };
 
 	pgp_int(&pp, id);
-	return pgstore_changes(conn, PGS_USER_DELETE,
+	return pgstore_changes(conn, PGS_OP(user_delete),
 			       "DELETE FROM users WHERE id = $1", &pp);
-}
-
-/* "%" + search with %, _ and \ escaped + "%", for LIKE ... ESCAPE '\'. */
-static int like_pattern(const char *search, char **patp)
-{
-	size_t n = strlen(search);
-	size_t i, j = 0;
-	char *p;
-
-	p = malloc(2 * n + 3);
-	if (!p)
-		return ENOMEM;
-
-	p[j++] = '%';
-	for (i = 0; i < n; i++) {
-		if (search[i] == '%' || search[i] == '_' || search[i] == '\\')
-			p[j++] = '\\';
-		p[j++] = search[i];
-	}
-	p[j++] = '%';
-	p[j] = '\0';
-
-	*patp = p;
-	return 0;
 }
 
 /* Keyset paging as in sqlite_users.c. The search folds ASCII case only,
@@ -218,7 +194,7 @@ int pgstore_user_list(void *conn, const char *search, int64_t after_id,
 	int i, err;
 
 	if (!all) {
-		err = like_pattern(search, &pattern);
+		err = store_like_pattern(search, &pattern);
 		if (err)
 			return err;
 	}
@@ -228,7 +204,7 @@ int pgstore_user_list(void *conn, const char *search, int64_t after_id,
 	if (!all)
 		pgp_text(&pp, pattern, strlen(pattern) + 1);
 
-	err = pgstore_run(conn, all ? PGS_USER_LIST : PGS_USER_SEARCH,
+	err = pgstore_run(conn, all ? PGS_OP(user_list) : PGS_USER_SEARCH,
 			  all ? sql_all : sql_search, &pp, &res);
 	for (i = 0; !err && i < PQntuples(res); i++) {
 		err = read_user(res, i, &u);
@@ -243,7 +219,7 @@ int pgstore_user_list(void *conn, const char *search, int64_t after_id,
 
 int pgstore_user_count(void *conn, int64_t *n)
 {
-	return pgstore_count(conn, PGS_USER_COUNT,
+	return pgstore_count(conn, PGS_OP(user_count),
 			     "SELECT count(*) FROM users", n);
 }
 
@@ -253,7 +229,7 @@ int pgstore_pin_set(void *conn, int64_t user_id, const char *hash)
 
 	pgp_int(&pp, user_id);
 	pgp_opt_text(&pp, hash);
-	return pgstore_changes(conn, PGS_PIN_SET,
+	return pgstore_changes(conn, PGS_OP(pin_set),
 			       "UPDATE users SET pin_hash = $2 WHERE id = $1",
 			       &pp);
 }
@@ -269,7 +245,7 @@ int pgstore_pin_get(void *conn, int64_t user_id, char *hash, size_t size)
 	int err;
 
 	pgp_int(&pp, user_id);
-	err = pgstore_one(conn, PGS_PIN_GET, sql, &pp, &res);
+	err = pgstore_one(conn, PGS_OP(pin_get), sql, &pp, &res);
 	if (!err)
 		err = pgstore_text(res, 0, 0, hash, size);
 	PQclear(res);

@@ -324,27 +324,27 @@ int sqlstore_count(struct sqlstore *s, enum sqlstore_stmt id,
 	return sqlstore_select_one(s, id, sql, NULL, 0, read_int64, n);
 }
 
-static int sq_begin(void *conn)
+int sqlstore_begin(void *conn)
 {
-	return exec_cached(conn, SQS_BEGIN, "BEGIN IMMEDIATE");
+	return exec_cached(conn, SQS_OP(begin), "BEGIN IMMEDIATE");
 }
 
-static int sq_commit(void *conn)
+int sqlstore_commit(void *conn)
 {
-	return exec_cached(conn, SQS_COMMIT, "COMMIT");
+	return exec_cached(conn, SQS_OP(commit), "COMMIT");
 }
 
 /* Rolling back with no transaction open is not an error: SQLite may have
  * rolled back already (after SQLITE_FULL, say), and an out: label should
  * not have to know. */
-static int sq_rollback(void *conn)
+int sqlstore_rollback(void *conn)
 {
 	struct sqlstore *s = conn;
 
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
 
-	return exec_cached(s, SQS_ROLLBACK, "ROLLBACK");
+	return exec_cached(s, SQS_OP(rollback), "ROLLBACK");
 }
 
 /* mkdir -p with mode 0700: the data folder holds PIN and password hashes. */
@@ -582,80 +582,13 @@ static int sq_open(void **connp, const char *url, const char *datadir)
 	return err;
 }
 
+#define SQLSTORE_ENTRY(op, params, args, valid) .op = sqlstore_##op,
+#define SQLSTORE_ENTRY0(op) .op = sqlstore_##op,
+
 const struct store_backend store_sqlite_backend = {
 	.name = "sqlite",
 	.scheme = SCHEME,
 	.open = sq_open,
 	.close = sq_close,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-
-	.user_insert = sqlstore_user_insert,
-	.user_get = sqlstore_user_get,
-	.user_get_by_email = sqlstore_user_get_by_email,
-	.user_update = sqlstore_user_update,
-	.user_delete = sqlstore_user_delete,
-	.user_list = sqlstore_user_list,
-	.user_count = sqlstore_user_count,
-	.pin_set = sqlstore_pin_set,
-	.pin_get = sqlstore_pin_get,
-
-	.confid_insert = sqlstore_confid_insert,
-	.confid_revoke = sqlstore_confid_revoke,
-	.confid_lookup = sqlstore_confid_lookup,
-	.confid_personal = sqlstore_confid_personal,
-	.confid_scan_unavailable = sqlstore_confid_scan_unavailable,
-	.confid_scan_since = sqlstore_confid_scan_since,
-	.confid_scan_expired = sqlstore_confid_scan_expired,
-	.confid_oldest_quarantined = sqlstore_confid_oldest_quarantined,
-	.confid_end_quarantine = sqlstore_confid_end_quarantine,
-
-	.number_insert = sqlstore_number_insert,
-	.number_get = sqlstore_number_get,
-	.number_delete = sqlstore_number_delete,
-	.number_set_default = sqlstore_number_set_default,
-	.number_list = sqlstore_number_list,
-
-	.setting_get = sqlstore_setting_get,
-	.setting_set = sqlstore_setting_set,
-	.setting_list = sqlstore_setting_list,
-
-	.audit_insert = sqlstore_audit_insert,
-	.audit_list = sqlstore_audit_list,
-
-	.token_insert = sqlstore_token_insert,
-	.token_find = sqlstore_token_find,
-
-	.admin_insert = sqlstore_admin_insert,
-	.admin_get = sqlstore_admin_get,
-	.admin_count = sqlstore_admin_count,
-	.admin_update = sqlstore_admin_update,
-
-	.session_insert = sqlstore_session_insert,
-	.session_get = sqlstore_session_get,
-	.session_touch = sqlstore_session_touch,
-	.session_delete = sqlstore_session_delete,
-	.session_delete_admin = sqlstore_session_delete_admin,
-	.session_purge = sqlstore_session_purge,
-
-	.outbox_insert = sqlstore_outbox_insert,
-	.outbox_get = sqlstore_outbox_get,
-	.outbox_update = sqlstore_outbox_update,
-	.outbox_claim = sqlstore_outbox_claim,
-	.outbox_list = sqlstore_outbox_list,
-	.outbox_next_due = sqlstore_outbox_next_due,
-	.outbox_release_leases = sqlstore_outbox_release_leases,
-
-	.meeting_insert = sqlstore_meeting_insert,
-	.meeting_get = sqlstore_meeting_get,
-	.meeting_update = sqlstore_meeting_update,
-	.meeting_list = sqlstore_meeting_list,
-	.meeting_scan_live_ended = sqlstore_meeting_scan_live_ended,
-	.attendee_add = sqlstore_attendee_add,
-	.attendee_list = sqlstore_attendee_list,
-	.guard_get = sqlstore_guard_get,
-	.guard_put = sqlstore_guard_put,
-	.guard_purge = sqlstore_guard_purge,
-	.stats = sqlstore_stats,
+	STORE_OPS(SQLSTORE_ENTRY, SQLSTORE_ENTRY0)
 };

@@ -15,18 +15,6 @@
 	"SELECT row, value, kind, user_id, meeting_id, issued_at," \
 	" revoked_at, quarantine_until FROM conference_ids "
 
-static const char *kind_name(enum store_confid_kind kind)
-{
-	switch (kind) {
-	case STORE_CONFID_PERSONAL:
-		return "personal";
-	case STORE_CONFID_MEETING:
-		return "meeting";
-	}
-
-	return NULL;
-}
-
 static int read_confid(sqlite3_stmt *stmt, void *arg)
 {
 	const unsigned char *kind = sqlite3_column_text(stmt, 2);
@@ -35,8 +23,7 @@ static int read_confid(sqlite3_stmt *stmt, void *arg)
 	memset(c, 0, sizeof(*c));
 	c->row = sqlite3_column_int64(stmt, 0);
 	c->value = (uint32_t)sqlite3_column_int64(stmt, 1);
-	c->kind = kind && !strcmp((const char *)kind, "meeting") ?
-		STORE_CONFID_MEETING : STORE_CONFID_PERSONAL;
+	c->kind = store_confid_kind_parse((const char *)kind);
 	c->user_id = sqlite3_column_int64(stmt, 3);
 	c->meeting_id = sqlite3_column_int64(stmt, 4);
 	c->issued_at = sqlite3_column_int64(stmt, 5);
@@ -77,7 +64,7 @@ int sqlstore_confid_insert(void *conn, struct store_confid *c)
 	static const char sql[] =
 		"INSERT INTO conference_ids (value, kind, user_id, meeting_id,"
 		" issued_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-	const char *kind = kind_name(c->kind);
+	const char *kind = store_confid_kind_name(c->kind);
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
@@ -85,7 +72,7 @@ int sqlstore_confid_insert(void *conn, struct store_confid *c)
 	if (!kind)
 		return EINVAL;
 
-	err = sqlstore_prepare(s, SQS_CONFID_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(confid_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -105,7 +92,7 @@ int sqlstore_confid_insert(void *conn, struct store_confid *c)
 	c->quarantine_until = 0;
 
  out:
-	sqlstore_release(s, SQS_CONFID_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(confid_insert), stmt);
 	return err;
 }
 
@@ -119,7 +106,7 @@ int sqlstore_confid_revoke(void *conn, uint32_t value, int64_t at,
 		" WHERE value = ?1 AND revoked_at IS NULL";
 	const int64_t v[] = { value, at, quarantine_until };
 
-	return sqlstore_exec_ints(conn, SQS_CONFID_REVOKE, sql, v, 3);
+	return sqlstore_exec_ints(conn, SQS_OP(confid_revoke), sql, v, 3);
 }
 
 /* The dial-in hot path: one probe of conference_ids_value, newest row. */
@@ -129,7 +116,7 @@ int sqlstore_confid_lookup(void *conn, uint32_t value, struct store_confid *c)
 		"WHERE value = ?1 ORDER BY row DESC LIMIT 1";
 	const int64_t v[] = { value };
 
-	return sqlstore_select_one(conn, SQS_CONFID_LOOKUP, sql, v, 1,
+	return sqlstore_select_one(conn, SQS_OP(confid_lookup), sql, v, 1,
 				   read_confid, c);
 }
 
@@ -141,7 +128,7 @@ int sqlstore_confid_personal(void *conn, int64_t user_id,
 		" AND revoked_at IS NULL";
 	const int64_t v[] = { user_id };
 
-	return sqlstore_select_one(conn, SQS_CONFID_PERSONAL, sql, v, 1,
+	return sqlstore_select_one(conn, SQS_OP(confid_personal), sql, v, 1,
 				   read_confid, c);
 }
 
@@ -154,7 +141,8 @@ int sqlstore_confid_scan_unavailable(void *conn, int64_t now,
 		" ORDER BY row";
 	const int64_t v[] = { now };
 
-	return confid_scan(conn, SQS_CONFID_UNAVAILABLE, sql, v, 1, h, arg);
+	return confid_scan(conn, SQS_OP(confid_scan_unavailable), sql, v, 1,
+			   h, arg);
 }
 
 /* Rows issued after after_row, by row: how another node learns of new
@@ -166,7 +154,7 @@ int sqlstore_confid_scan_since(void *conn, int64_t after_row,
 		"WHERE row > ?1 ORDER BY row";
 	const int64_t v[] = { after_row };
 
-	return confid_scan(conn, SQS_CONFID_SINCE, sql, v, 1, h, arg);
+	return confid_scan(conn, SQS_OP(confid_scan_since), sql, v, 1, h, arg);
 }
 
 /* Values whose quarantine ran out in (from, to] and that nobody holds
@@ -182,7 +170,8 @@ int sqlstore_confid_scan_expired(void *conn, int64_t from, int64_t to,
 		" ORDER BY quarantine_until, row";
 	const int64_t v[] = { from, to };
 
-	return confid_scan(conn, SQS_CONFID_EXPIRED, sql, v, 2, h, arg);
+	return confid_scan(conn, SQS_OP(confid_scan_expired), sql, v, 2, h,
+			   arg);
 }
 
 /* The quarantined row closest to release (the oldest revocation when all
@@ -195,8 +184,8 @@ int sqlstore_confid_oldest_quarantined(void *conn, int64_t now,
 		" ORDER BY quarantine_until, row LIMIT 1";
 	const int64_t v[] = { now };
 
-	return sqlstore_select_one(conn, SQS_CONFID_OLDEST, sql, v, 1,
-				   read_confid, c);
+	return sqlstore_select_one(conn, SQS_OP(confid_oldest_quarantined),
+				   sql, v, 1, read_confid, c);
 }
 
 /* Cut the quarantine of value short at now, so an issue at now or later
@@ -208,5 +197,6 @@ int sqlstore_confid_end_quarantine(void *conn, uint32_t value, int64_t now)
 		" WHERE value = ?1 AND quarantine_until > ?2";
 	const int64_t v[] = { value, now };
 
-	return sqlstore_exec_ints(conn, SQS_CONFID_END_QUARANTINE, sql, v, 2);
+	return sqlstore_exec_ints(conn, SQS_OP(confid_end_quarantine), sql, v,
+				  2);
 }

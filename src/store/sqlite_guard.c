@@ -16,7 +16,7 @@ int sqlstore_guard_get(void *conn, const char *key, struct store_guard *g)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_GUARD_GET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(guard_get), sql, &stmt);
 	if (err)
 		return err;
 
@@ -38,7 +38,7 @@ int sqlstore_guard_get(void *conn, const char *key, struct store_guard *g)
 	err = sqlstore_column_text(stmt, 0, g->key, sizeof(g->key));
 
  out:
-	sqlstore_release(s, SQS_GUARD_GET, stmt);
+	sqlstore_release(s, SQS_OP(guard_get), stmt);
 	return err;
 }
 
@@ -58,7 +58,7 @@ int sqlstore_guard_put(void *conn, const struct store_guard *g)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_GUARD_PUT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(guard_put), sql, &stmt);
 	if (err)
 		return err;
 
@@ -74,7 +74,7 @@ int sqlstore_guard_put(void *conn, const struct store_guard *g)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_GUARD_PUT, stmt);
+	sqlstore_release(s, SQS_OP(guard_put), stmt);
 	return err;
 }
 
@@ -91,7 +91,7 @@ int sqlstore_guard_purge(void *conn, int64_t before, int *n)
 	int err;
 
 	*n = 0;
-	err = sqlstore_prepare_ints(s, SQS_GUARD_PURGE, sql, v, 1, &stmt);
+	err = sqlstore_prepare_ints(s, SQS_OP(guard_purge), sql, v, 1, &stmt);
 	if (err)
 		return err;
 
@@ -99,6 +99,6 @@ int sqlstore_guard_purge(void *conn, int64_t before, int *n)
 	if (!err)
 		*n = sqlite3_changes(s->db);
 
-	sqlstore_release(s, SQS_GUARD_PURGE, stmt);
+	sqlstore_release(s, SQS_OP(guard_purge), stmt);
 	return err;
 }

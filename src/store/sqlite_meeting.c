@@ -17,11 +17,6 @@
 	" FROM meetings m LEFT JOIN conference_ids c ON c.row =" \
 	" (SELECT max(row) FROM conference_ids WHERE meeting_id = m.id) "
 
-static const char *state_name(enum store_meeting_state s)
-{
-	return s == STORE_MEETING_CANCELLED ? "cancelled" : "scheduled";
-}
-
 static int read_meeting(sqlite3_stmt *stmt, void *arg)
 {
 	const unsigned char *state = sqlite3_column_text(stmt, 7);
@@ -34,8 +29,7 @@ static int read_meeting(sqlite3_stmt *stmt, void *arg)
 	m->start_at = sqlite3_column_int64(stmt, 3);
 	m->end_at = sqlite3_column_int64(stmt, 4);
 	m->sequence = sqlite3_column_int(stmt, 6);
-	m->state = state && !strcmp((const char *)state, "cancelled") ?
-		STORE_MEETING_CANCELLED : STORE_MEETING_SCHEDULED;
+	m->state = store_meeting_state_parse((const char *)state);
 	m->created_at = sqlite3_column_int64(stmt, 8);
 	m->conference_id = (uint32_t)sqlite3_column_int64(stmt, 9);
 	m->confid_live = sqlite3_column_int(stmt, 10) != 0;
@@ -77,12 +71,12 @@ int sqlstore_meeting_insert(void *conn, struct store_meeting *m)
 		"INSERT INTO meetings (organizer_id, subject, start_at, end_at,"
 		" uid, sequence, state, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-	const char *state = state_name(m->state);
+	const char *state = store_meeting_state_name(m->state);
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_MEETING_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(meeting_insert), sql, &stmt);
 	if (err)
 		return err;
 	if ((err = sqlstore_bind_opt_int64(stmt, 1, m->organizer_id)) ||
@@ -99,7 +93,7 @@ int sqlstore_meeting_insert(void *conn, struct store_meeting *m)
 	if (!err)
 		m->id = sqlite3_last_insert_rowid(s->db);
  out:
-	sqlstore_release(s, SQS_MEETING_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(meeting_insert), stmt);
 	return err;
 }
 
@@ -108,7 +102,7 @@ int sqlstore_meeting_get(void *conn, int64_t id, struct store_meeting *m)
 	static const char sql[] = MEETING_COLS "WHERE m.id = ?1";
 	const int64_t v[] = { id };
 
-	return sqlstore_select_one(conn, SQS_MEETING_GET, sql, v, 1,
+	return sqlstore_select_one(conn, SQS_OP(meeting_get), sql, v, 1,
 				   read_meeting, m);
 }
 
@@ -117,19 +111,19 @@ int sqlstore_meeting_update(void *conn, const struct store_meeting *m)
 {
 	static const char sql[] =
 		"UPDATE meetings SET sequence = ?2, state = ?3 WHERE id = ?1";
-	const char *state = state_name(m->state);
+	const char *state = store_meeting_state_name(m->state);
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_MEETING_UPDATE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(meeting_update), sql, &stmt);
 	if (err)
 		return err;
 	if (!(err = sqlstore_bind_int64(stmt, 1, m->id)) &&
 	    !(err = sqlstore_bind_int64(stmt, 2, m->sequence)) &&
 	    !(err = sqlstore_bind_text(stmt, 3, state, strlen(state) + 1)))
 		err = sqlstore_exec_changes(stmt);
-	sqlstore_release(s, SQS_MEETING_UPDATE, stmt);
+	sqlstore_release(s, SQS_OP(meeting_update), stmt);
 	return err;
 }
 
@@ -141,7 +135,7 @@ int sqlstore_meeting_list(void *conn, int64_t organizer_id, int64_t end_after,
 		" ORDER BY m.start_at, m.id LIMIT ?3";
 	const int64_t v[] = { organizer_id, end_after, limit > 0 ? limit : -1 };
 
-	return meeting_scan(conn, SQS_MEETING_LIST, sql, v, 3, h, arg);
+	return meeting_scan(conn, SQS_OP(meeting_list), sql, v, 3, h, arg);
 }
 
 int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
@@ -152,7 +146,8 @@ int sqlstore_meeting_scan_live_ended(void *conn, int64_t ended_by,
 		" AND c.row IS NOT NULL ORDER BY m.end_at, m.id";
 	const int64_t v[] = { ended_by };
 
-	return meeting_scan(conn, SQS_MEETING_LIVE_ENDED, sql, v, 1, h, arg);
+	return meeting_scan(conn, SQS_OP(meeting_scan_live_ended), sql, v, 1,
+			    h, arg);
 }
 
 /* A repeat of an address already there (any case) is no error. */
@@ -165,7 +160,7 @@ int sqlstore_attendee_add(void *conn, int64_t meeting_id, const char *email)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_ATTENDEE_ADD, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(attendee_add), sql, &stmt);
 	if (err)
 		return err;
 	if (!(err = sqlstore_bind_int64(stmt, 1, meeting_id)) &&
@@ -173,7 +168,7 @@ int sqlstore_attendee_add(void *conn, int64_t meeting_id, const char *email)
 						strlen(email) + 1))) {
 		err = sqlstore_err(sqlite3_step(stmt));
 	}
-	sqlstore_release(s, SQS_ATTENDEE_ADD, stmt);
+	sqlstore_release(s, SQS_OP(attendee_add), stmt);
 	return err;
 }
 
@@ -201,6 +196,6 @@ int sqlstore_attendee_list(void *conn, int64_t meeting_id,
 	const int64_t v[] = { meeting_id };
 	struct attendee_scan sc = { .h = h, .arg = arg };
 
-	return sqlstore_select(conn, SQS_ATTENDEE_LIST, sql, v, 1,
+	return sqlstore_select(conn, SQS_OP(attendee_list), sql, v, 1,
 			       attendee_row, &sc);
 }

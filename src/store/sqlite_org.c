@@ -41,7 +41,7 @@ int sqlstore_number_insert(void *conn, const struct store_number *n)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_NUMBER_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(number_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -59,7 +59,7 @@ int sqlstore_number_insert(void *conn, const struct store_number *n)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_NUMBER_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(number_insert), stmt);
 	return err;
 }
 
@@ -71,7 +71,7 @@ int sqlstore_number_get(void *conn, const char *number,
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_NUMBER_GET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(number_get), sql, &stmt);
 	if (err)
 		return err;
 
@@ -84,7 +84,7 @@ int sqlstore_number_get(void *conn, const char *number,
 		err = read_number(stmt, n);
 
  out:
-	sqlstore_release(s, SQS_NUMBER_GET, stmt);
+	sqlstore_release(s, SQS_OP(number_get), stmt);
 	return err;
 }
 
@@ -95,7 +95,7 @@ int sqlstore_number_delete(void *conn, const char *number)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_NUMBER_DELETE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(number_delete), sql, &stmt);
 	if (err)
 		return err;
 
@@ -103,7 +103,7 @@ int sqlstore_number_delete(void *conn, const char *number)
 	if (!err)
 		err = sqlstore_exec_changes(stmt);
 
-	sqlstore_release(s, SQS_NUMBER_DELETE, stmt);
+	sqlstore_release(s, SQS_OP(number_delete), stmt);
 	return err;
 }
 
@@ -152,7 +152,7 @@ int sqlstore_number_set_default(void *conn, const char *number)
 	if (err)
 		goto out;
 
-	err = number_flag(s, SQS_NUMBER_SET_DEFAULT,
+	err = number_flag(s, SQS_OP(number_set_default),
 			  "UPDATE dial_in_numbers SET is_default = 1"
 			  " WHERE number = ?1 AND toll_free = ?2",
 			  number, n.toll_free);
@@ -183,7 +183,7 @@ int sqlstore_number_list(void *conn, store_number_h *h, void *arg)
 		"ORDER BY toll_free, is_default DESC, number";
 	struct number_scan sc = { .h = h, .arg = arg };
 
-	return sqlstore_select(conn, SQS_NUMBER_LIST, sql, NULL, 0,
+	return sqlstore_select(conn, SQS_OP(number_list), sql, NULL, 0,
 			       number_row, &sc);
 }
 
@@ -195,7 +195,7 @@ int sqlstore_setting_get(void *conn, const char *name, char *value,
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_SETTING_GET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(setting_get), sql, &stmt);
 	if (err)
 		return err;
 
@@ -208,7 +208,7 @@ int sqlstore_setting_get(void *conn, const char *name, char *value,
 		err = sqlstore_column_text(stmt, 0, value, size);
 
  out:
-	sqlstore_release(s, SQS_SETTING_GET, stmt);
+	sqlstore_release(s, SQS_OP(setting_get), stmt);
 	return err;
 }
 
@@ -221,7 +221,7 @@ int sqlstore_setting_set(void *conn, const char *name, const char *value)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_SETTING_SET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(setting_set), sql, &stmt);
 	if (err)
 		return err;
 
@@ -232,7 +232,7 @@ int sqlstore_setting_set(void *conn, const char *name, const char *value)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_SETTING_SET, stmt);
+	sqlstore_release(s, SQS_OP(setting_set), stmt);
 	return err;
 }
 
@@ -255,7 +255,7 @@ int sqlstore_setting_list(void *conn, store_setting_h *h, void *arg)
 	static const char sql[] = "SELECT name, value FROM settings ORDER BY name";
 	struct setting_scan sc = { .h = h, .arg = arg };
 
-	return sqlstore_select(conn, SQS_SETTING_LIST, sql, NULL, 0,
+	return sqlstore_select(conn, SQS_OP(setting_list), sql, NULL, 0,
 			       setting_row, &sc);
 }
 
@@ -270,7 +270,7 @@ int sqlstore_audit_insert(void *conn, struct store_audit *a)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_AUDIT_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(audit_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -288,7 +288,7 @@ int sqlstore_audit_insert(void *conn, struct store_audit *a)
 		a->id = sqlite3_last_insert_rowid(s->db);
 
  out:
-	sqlstore_release(s, SQS_AUDIT_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(audit_insert), stmt);
 	return err;
 }
 
@@ -338,7 +338,7 @@ int sqlstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg)
 	const int64_t v[] = { limit > 0 ? limit : -1 };
 	struct audit_scan sc = { .h = h, .arg = arg };
 
-	return sqlstore_select(conn, SQS_AUDIT_LIST, sql, v, 1, audit_row,
+	return sqlstore_select(conn, SQS_OP(audit_list), sql, v, 1, audit_row,
 			       &sc);
 }
 
@@ -352,7 +352,7 @@ int sqlstore_token_insert(void *conn, const char *digest, const char *name,
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_TOKEN_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(token_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -364,7 +364,7 @@ int sqlstore_token_insert(void *conn, const char *digest, const char *name,
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_TOKEN_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(token_insert), stmt);
 	return err;
 }
 
@@ -376,7 +376,7 @@ int sqlstore_token_find(void *conn, const char *digest, char *name,
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_TOKEN_FIND, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(token_find), sql, &stmt);
 	if (err)
 		return err;
 
@@ -389,7 +389,7 @@ int sqlstore_token_find(void *conn, const char *digest, char *name,
 		err = sqlstore_column_text(stmt, 0, name, size);
 
  out:
-	sqlstore_release(s, SQS_TOKEN_FIND, stmt);
+	sqlstore_release(s, SQS_OP(token_find), stmt);
 	return err;
 }
 
@@ -401,7 +401,7 @@ int sqlstore_admin_insert(void *conn, struct store_admin *a)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_ADMIN_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(admin_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -416,7 +416,7 @@ int sqlstore_admin_insert(void *conn, struct store_admin *a)
 		a->id = sqlite3_last_insert_rowid(s->db);
 
  out:
-	sqlstore_release(s, SQS_ADMIN_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(admin_insert), stmt);
 	return err;
 }
 
@@ -430,7 +430,7 @@ int sqlstore_admin_get(void *conn, const char *username,
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_ADMIN_GET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(admin_get), sql, &stmt);
 	if (err)
 		return err;
 
@@ -453,12 +453,12 @@ int sqlstore_admin_get(void *conn, const char *username,
 				   sizeof(a->password_hash));
 
  out:
-	sqlstore_release(s, SQS_ADMIN_GET, stmt);
+	sqlstore_release(s, SQS_OP(admin_get), stmt);
 	return err;
 }
 
 int sqlstore_admin_count(void *conn, int64_t *n)
 {
-	return sqlstore_count(conn, SQS_ADMIN_COUNT,
+	return sqlstore_count(conn, SQS_OP(admin_count),
 			      "SELECT count(*) FROM admins", n);
 }

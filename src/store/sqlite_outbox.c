@@ -19,32 +19,6 @@
 	" from_name, subject, token, vars, state, attempts," \
 	" next_attempt_at, lease_until, sent_at, last_error FROM outbox "
 
-static const char *const state_names[] = {
-	[STORE_MAIL_PENDING] = "pending",
-	[STORE_MAIL_SENT] = "sent",
-	[STORE_MAIL_FAILED] = "failed",
-};
-
-static int state_parse(const char *s, enum store_mail_state *out)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
-		if (s && !strcmp(s, state_names[i])) {
-			*out = (enum store_mail_state)i;
-			return 0;
-		}
-	}
-	return EIO; /* the CHECK allows nothing else */
-}
-
-static const char *state_name(enum store_mail_state st)
-{
-	if ((unsigned)st >= sizeof(state_names) / sizeof(state_names[0]))
-		return NULL;
-	return state_names[st];
-}
-
 static int read_mail(sqlite3_stmt *stmt, void *arg)
 {
 	struct store_mail *m = arg;
@@ -76,8 +50,9 @@ static int read_mail(sqlite3_stmt *stmt, void *arg)
 					sizeof(m->last_error))))
 		return err;
 
-	return state_parse((const char *)sqlite3_column_text(stmt, 10),
-			   &m->state);
+	/* The CHECK allows no other state. */
+	return mailstate_parse((const char *)sqlite3_column_text(stmt, 10),
+			       &m->state) ? EIO : 0;
 }
 
 /* The delivery state of m (state named state, attempts, next attempt,
@@ -105,14 +80,14 @@ int sqlstore_outbox_insert(void *conn, struct store_mail *m)
 		" next_attempt_at, lease_until, sent_at, last_error)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		" ?13, ?14, ?15)";
-	const char *state = state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
 	if (!state)
 		return EINVAL;
-	err = sqlstore_prepare(s, SQS_OUTBOX_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(outbox_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -139,7 +114,7 @@ int sqlstore_outbox_insert(void *conn, struct store_mail *m)
 		m->id = sqlite3_last_insert_rowid(s->db);
 
  out:
-	sqlstore_release(s, SQS_OUTBOX_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(outbox_insert), stmt);
 	return err;
 }
 
@@ -148,8 +123,8 @@ int sqlstore_outbox_get(void *conn, int64_t id, struct store_mail *m)
 	static const char sql[] = OUTBOX_COLS "WHERE id = ?1";
 	const int64_t v[] = { id };
 
-	return sqlstore_select_one(conn, SQS_OUTBOX_GET, sql, v, 1, read_mail,
-				   m);
+	return sqlstore_select_one(conn, SQS_OP(outbox_get), sql, v, 1,
+				   read_mail, m);
 }
 
 /* Who the email goes to and what it is stay as queued; the rest is the
@@ -160,14 +135,14 @@ int sqlstore_outbox_update(void *conn, const struct store_mail *m)
 		"UPDATE outbox SET subject = ?2, vars = ?3, state = ?4,"
 		" attempts = ?5, next_attempt_at = ?6, lease_until = ?7,"
 		" sent_at = ?8, last_error = ?9 WHERE id = ?1";
-	const char *state = state_name(m->state);
+	const char *state = mailstate_name(m->state);
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
 	if (!state)
 		return EINVAL;
-	err = sqlstore_prepare(s, SQS_OUTBOX_UPDATE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(outbox_update), sql, &stmt);
 	if (err)
 		return err;
 
@@ -182,7 +157,7 @@ int sqlstore_outbox_update(void *conn, const struct store_mail *m)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_OUTBOX_UPDATE, stmt);
+	sqlstore_release(s, SQS_OP(outbox_update), stmt);
 	return err;
 }
 
@@ -222,7 +197,8 @@ static int claim_ids(struct sqlstore *s, int64_t now, int64_t lease_until,
 	struct claimed c = { .ids = ids, .max = max, .n = n };
 
 	*n = 0;
-	return sqlstore_select(s, SQS_OUTBOX_CLAIM, sql, v, 3, claim_row, &c);
+	return sqlstore_select(s, SQS_OP(outbox_claim), sql, v, 3, claim_row,
+			       &c);
 }
 
 int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
@@ -275,7 +251,7 @@ int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 		"ORDER BY id DESC LIMIT ?1";
 	static const char sql_state[] = OUTBOX_COLS
 		"WHERE state = ?2 ORDER BY id DESC LIMIT ?1";
-	enum sqlstore_stmt id = state < 0 ? SQS_OUTBOX_LIST :
+	enum sqlstore_stmt id = state < 0 ? SQS_OP(outbox_list) :
 		SQS_OUTBOX_LIST_STATE;
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
@@ -284,7 +260,7 @@ int sqlstore_outbox_list(void *conn, int state, int limit, store_mail_h *h,
 	int err;
 
 	if (state >= 0) {
-		name = state_name((enum store_mail_state)state);
+		name = mailstate_name((enum mailstate)state);
 		if (!name)
 			return EINVAL;
 	}
@@ -319,7 +295,7 @@ int sqlstore_outbox_next_due(void *conn, int64_t *at)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_OUTBOX_NEXT_DUE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(outbox_next_due), sql, &stmt);
 	if (err)
 		return err;
 
@@ -329,7 +305,7 @@ int sqlstore_outbox_next_due(void *conn, int64_t *at)
 	if (!err)
 		*at = sqlite3_column_int64(stmt, 0);
 
-	sqlstore_release(s, SQS_OUTBOX_NEXT_DUE, stmt);
+	sqlstore_release(s, SQS_OP(outbox_next_due), stmt);
 	return err;
 }
 
@@ -342,11 +318,11 @@ int sqlstore_outbox_release_leases(void *conn)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_OUTBOX_RELEASE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(outbox_release_leases), sql, &stmt);
 	if (err)
 		return err;
 
 	err = sqlstore_err(sqlite3_step(stmt));
-	sqlstore_release(s, SQS_OUTBOX_RELEASE, stmt);
+	sqlstore_release(s, SQS_OP(outbox_release_leases), stmt);
 	return err;
 }

@@ -40,7 +40,7 @@ int sqlstore_admin_update(void *conn, const struct store_admin *a)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_ADMIN_UPDATE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(admin_update), sql, &stmt);
 	if (err)
 		return err;
 
@@ -54,7 +54,7 @@ int sqlstore_admin_update(void *conn, const struct store_admin *a)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_ADMIN_UPDATE, stmt);
+	sqlstore_release(s, SQS_OP(admin_update), stmt);
 	return err;
 }
 
@@ -68,7 +68,7 @@ int sqlstore_session_insert(void *conn, const struct store_session *ss)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_SESSION_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(session_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -84,7 +84,7 @@ int sqlstore_session_insert(void *conn, const struct store_session *ss)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_SESSION_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(session_insert), stmt);
 	return err;
 }
 
@@ -116,7 +116,7 @@ int sqlstore_session_get(void *conn, const char *digest,
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_SESSION_GET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(session_get), sql, &stmt);
 	if (err)
 		return err;
 
@@ -129,7 +129,7 @@ int sqlstore_session_get(void *conn, const char *digest,
 		err = read_session(stmt, ss);
 
  out:
-	sqlstore_release(s, SQS_SESSION_GET, stmt);
+	sqlstore_release(s, SQS_OP(session_get), stmt);
 	return err;
 }
 
@@ -142,7 +142,7 @@ int sqlstore_session_touch(void *conn, const char *digest, int64_t at)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_SESSION_TOUCH, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(session_touch), sql, &stmt);
 	if (err)
 		return err;
 
@@ -153,13 +153,13 @@ int sqlstore_session_touch(void *conn, const char *digest, int64_t at)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_SESSION_TOUCH, stmt);
+	sqlstore_release(s, SQS_OP(session_touch), stmt);
 	return err;
 }
 
 int sqlstore_session_delete(void *conn, const char *digest)
 {
-	return exec_text(conn, SQS_SESSION_DELETE,
+	return exec_text(conn, SQS_OP(session_delete),
 			 "DELETE FROM admin_sessions WHERE digest = ?1",
 			 digest, STORE_DIGEST_SIZE);
 }
@@ -174,7 +174,7 @@ int sqlstore_session_delete_admin(void *conn, int64_t admin_id)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_SESSION_DELETE_ADMIN, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(session_delete_admin), sql, &stmt);
 	if (err)
 		return err;
 
@@ -182,7 +182,7 @@ int sqlstore_session_delete_admin(void *conn, int64_t admin_id)
 	if (!err)
 		err = sqlstore_err(sqlite3_step(stmt));
 
-	sqlstore_release(s, SQS_SESSION_DELETE_ADMIN, stmt);
+	sqlstore_release(s, SQS_OP(session_delete_admin), stmt);
 	return err;
 }
 
@@ -196,7 +196,7 @@ int sqlstore_session_purge(void *conn, int64_t now, int64_t idle_before)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_SESSION_PURGE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(session_purge), sql, &stmt);
 	if (err)
 		return err;
 
@@ -207,6 +207,6 @@ int sqlstore_session_purge(void *conn, int64_t now, int64_t idle_before)
 	err = sqlstore_err(sqlite3_step(stmt));
 
  out:
-	sqlstore_release(s, SQS_SESSION_PURGE, stmt);
+	sqlstore_release(s, SQS_OP(session_purge), stmt);
 	return err;
 }

@@ -75,7 +75,7 @@ int sqlstore_user_insert(void *conn, struct store_user *u)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_USER_INSERT, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(user_insert), sql, &stmt);
 	if (err)
 		return err;
 
@@ -91,7 +91,7 @@ int sqlstore_user_insert(void *conn, struct store_user *u)
 	u->id = sqlite3_last_insert_rowid(s->db);
 
  out:
-	sqlstore_release(s, SQS_USER_INSERT, stmt);
+	sqlstore_release(s, SQS_OP(user_insert), stmt);
 	return err;
 }
 
@@ -100,7 +100,7 @@ int sqlstore_user_get(void *conn, int64_t id, struct store_user *u)
 	static const char sql[] = USER_SELECT "WHERE u.id = ?1";
 	const int64_t v[] = { id };
 
-	return sqlstore_select_one(conn, SQS_USER_GET, sql, v, 1, read_user,
+	return sqlstore_select_one(conn, SQS_OP(user_get), sql, v, 1, read_user,
 				   u);
 }
 
@@ -113,7 +113,7 @@ int sqlstore_user_get_by_email(void *conn, const char *email,
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_USER_GET_BY_EMAIL, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(user_get_by_email), sql, &stmt);
 	if (err)
 		return err;
 
@@ -121,7 +121,7 @@ int sqlstore_user_get_by_email(void *conn, const char *email,
 	if (!err)
 		err = sqlstore_row(stmt, read_user, u);
 
-	sqlstore_release(s, SQS_USER_GET_BY_EMAIL, stmt);
+	sqlstore_release(s, SQS_OP(user_get_by_email), stmt);
 	return err;
 }
 
@@ -134,7 +134,7 @@ int sqlstore_user_update(void *conn, const struct store_user *u)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_USER_UPDATE, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(user_update), sql, &stmt);
 	if (err)
 		return err;
 
@@ -145,7 +145,7 @@ int sqlstore_user_update(void *conn, const struct store_user *u)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_USER_UPDATE, stmt);
+	sqlstore_release(s, SQS_OP(user_update), stmt);
 	return err;
 }
 
@@ -156,31 +156,7 @@ int sqlstore_user_delete(void *conn, int64_t id)
 	static const char sql[] = "DELETE FROM users WHERE id = ?1";
 	const int64_t v[] = { id };
 
-	return sqlstore_exec_ints(conn, SQS_USER_DELETE, sql, v, 1);
-}
-
-/* "%" + search with %, _ and \ escaped + "%", for LIKE ... ESCAPE '\'. */
-static int like_pattern(const char *search, char **patp)
-{
-	size_t n = strlen(search);
-	size_t i, j = 0;
-	char *p;
-
-	p = malloc(2 * n + 3);
-	if (!p)
-		return ENOMEM;
-
-	p[j++] = '%';
-	for (i = 0; i < n; i++) {
-		if (search[i] == '%' || search[i] == '_' || search[i] == '\\')
-			p[j++] = '\\';
-		p[j++] = search[i];
-	}
-	p[j++] = '%';
-	p[j] = '\0';
-
-	*patp = p;
-	return 0;
+	return sqlstore_exec_ints(conn, SQS_OP(user_delete), sql, v, 1);
 }
 
 struct user_scan {
@@ -212,14 +188,14 @@ int sqlstore_user_list(void *conn, const char *search, int64_t after_id,
 		" ORDER BY u.id LIMIT ?3";
 	struct user_scan sc = { .h = h, .arg = arg };
 	bool all = !search || !*search;
-	enum sqlstore_stmt id = all ? SQS_USER_LIST : SQS_USER_SEARCH;
+	enum sqlstore_stmt id = all ? SQS_OP(user_list) : SQS_USER_SEARCH;
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	char *pattern = NULL;
 	int err;
 
 	if (!all) {
-		err = like_pattern(search, &pattern);
+		err = store_like_pattern(search, &pattern);
 		if (err)
 			return err;
 	}
@@ -245,7 +221,7 @@ int sqlstore_user_list(void *conn, const char *search, int64_t after_id,
 
 int sqlstore_user_count(void *conn, int64_t *n)
 {
-	return sqlstore_count(conn, SQS_USER_COUNT,
+	return sqlstore_count(conn, SQS_OP(user_count),
 			      "SELECT count(*) FROM users", n);
 }
 
@@ -256,7 +232,7 @@ int sqlstore_pin_set(void *conn, int64_t user_id, const char *hash)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_PIN_SET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(pin_set), sql, &stmt);
 	if (err)
 		return err;
 
@@ -267,7 +243,7 @@ int sqlstore_pin_set(void *conn, int64_t user_id, const char *hash)
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_PIN_SET, stmt);
+	sqlstore_release(s, SQS_OP(pin_set), stmt);
 	return err;
 }
 
@@ -281,7 +257,7 @@ int sqlstore_pin_get(void *conn, int64_t user_id, char *hash, size_t size)
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
-	err = sqlstore_prepare(s, SQS_PIN_GET, sql, &stmt);
+	err = sqlstore_prepare(s, SQS_OP(pin_get), sql, &stmt);
 	if (err)
 		return err;
 
@@ -296,6 +272,6 @@ int sqlstore_pin_get(void *conn, int64_t user_id, char *hash, size_t size)
 	err = sqlstore_column_text(stmt, 0, hash, size);
 
  out:
-	sqlstore_release(s, SQS_PIN_GET, stmt);
+	sqlstore_release(s, SQS_OP(pin_get), stmt);
 	return err;
 }

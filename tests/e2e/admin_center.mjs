@@ -145,12 +145,14 @@ async function apiCall(method, p, body, headers = {}) {
   return { status: r.status, json };
 }
 
-// Every email of the outbox (all states), or null when the endpoint 404s.
-// One request per state: an email the worker sends between two of them
-// shows up in both, so emails are counted once by id.
+// Every email of the outbox (all states, as GET /meta lists them), or null
+// when the endpoint 404s. One request per state: an email the worker sends
+// between two of them shows up in both, so emails are counted once by id.
 async function outbox() {
   const byId = new Map();
-  for (const state of ['pending', 'sent', 'failed']) {
+  const meta = await apiCall('GET', '/meta');
+  eq(meta.status, 200, 'GET /meta');
+  for (const { name: state } of meta.json.mailStates) {
     const r = await apiCall('GET', `/outbox?state=${state}&limit=500`);
     if (r.status === 404) return null;
     eq(r.status, 200, `GET /outbox?state=${state}`);
@@ -507,6 +509,9 @@ await test('Settings: typed inputs, a value out of bounds shows the API problem'
   const dialIn = page.locator('#main fieldset', { has: page.locator('legend', { hasText: 'Dial-in' }) });
   eq(await dialIn.locator('#setting-maxParticipants').count(), 1, 'maxParticipants under Dial-in');
   eq(await page.getAttribute('#setting-maxParticipants', 'max'), '10000', 'maxParticipants bounded as the server is');
+  const lobby = (await apiCall('GET', '/meta')).json.settings.find((d) => d.name === 'dialinLobbyTimeoutSeconds');
+  eq((await page.locator('label[for="setting-dialinLobbyTimeoutSeconds"]').textContent()).trim(),
+    `${lobby.label} (${lobby.unit})`, 'label and unit as the server names them');
   // Bypass the page's own bound check so the server's 400 shows.
   await page.fill('#setting-organizationName', '');
   await page.click('button:has-text("Save")');

@@ -75,6 +75,30 @@ def test_metrics_series_present(d):
         assert ("dialconf_http_requests_total", '{code="%dxx"}' % c) in s
 
 
+def test_meta_lists_the_states_the_gauges_count(d):
+    """GET /api/v1/meta (docs/api.md "Meta") names the mail and call states
+    the admin center shows; /metrics has a gauge series for each."""
+    assert_problem(d.api("GET", "/api/v1/meta", token=None), 401, "no token")
+    status, _, meta = d.api("GET", "/api/v1/meta")
+    assert status == 200, (status, meta)
+    mail = {m["name"]: m for m in meta["mailStates"]}
+    assert meta["mailStates"][0]["name"] == "pending", meta["mailStates"]
+    assert mail["pending"] == {"name": "pending", "label": "Pending",
+                               "due": True, "delivered": False,
+                               "retry": False}, mail
+    assert mail["sent"]["delivered"] and not mail["sent"]["due"], mail
+    assert mail["failed"]["retry"] and not mail["failed"]["due"], mail
+    calls = [c["name"] for c in meta["callStates"]]
+    for name in ("collecting-id", "organizer-pin", "lobby", "in-conference"):
+        assert name in calls, calls
+    assert all(s["label"] for s in meta["mailStates"] + meta["callStates"])
+    s = scrape(d)
+    for st in meta["mailStates"]:
+        assert ("dialconf_outbox_emails", '{state="%s"}' % st["name"]) in s
+    for st in meta["callStates"]:
+        assert ("dialconf_calls_active", '{state="%s"}' % st["name"]) in s
+
+
 def test_metrics_count_resets_and_gauges(d):
     o = org(d)
     before = scrape(d)

@@ -21,12 +21,16 @@
 static const char header[] =
 	"# Settings\n\n"
 	"Every organization setting, as `GET /api/v1/settings` shows it and\n"
-	"`PATCH /api/v1/settings` and `dialconf settings set KEY=VALUE` change it.\n"
-	"This page is written from the table in `src/core/settings.c` by\n"
+	"`PATCH /api/v1/settings` and `dialconf settings set KEY=VALUE` change it,\n"
+	"in the groups and with the labels of the admin center (which reads them\n"
+	"from `GET /api/v1/meta`). This page is written from the table in\n"
+	"`src/core/settings.c` by\n"
 	"`DIALCONF_WRITE_DOCS=1 build/tests/unit/test_settings_doc`; `make check`\n"
-	"fails when the two differ.\n\n"
-	"| name | type | allowed | default | what it does |\n"
-	"|---|---|---|---|---|\n";
+	"fails when the two differ.\n";
+
+static const char table_head[] =
+	"| name | admin center | type | allowed | default | what it does |\n"
+	"|---|---|---|---|---|---|\n";
 
 static const char *type_name(enum setting_type t)
 {
@@ -44,7 +48,8 @@ static void row(const struct setting_def *d, char *out, size_t size)
 	char allowed[64];
 
 	if (d->type == SETTING_INT)
-		snprintf(allowed, sizeof(allowed), "%ld–%ld", d->min, d->max);
+		snprintf(allowed, sizeof(allowed), "%ld–%ld%s%s", d->min,
+			 d->max, d->unit ? " " : "", d->unit ? d->unit : "");
 	else if (d->type == SETTING_STRING)
 		snprintf(allowed, sizeof(allowed), "%ld–%ld bytes", d->min,
 			 d->max);
@@ -52,27 +57,44 @@ static void row(const struct setting_def *d, char *out, size_t size)
 		snprintf(allowed, sizeof(allowed), "true, false");
 	else
 		snprintf(allowed, sizeof(allowed), "up to %ld bytes", d->max);
-	snprintf(out, size, "| `%s` | %s | %s | `%s` | %s |\n", d->name,
-		 type_name(d->type), allowed, d->def, d->help);
+	snprintf(out, size, "| `%s` | %s | %s | %s | `%s` | %s |\n", d->name,
+		 d->label, type_name(d->type), allowed, d->def, d->help);
 }
 
+/* Append text to doc (DOC_MAX bytes) at *len. */
+static void append(char *doc, size_t *len, const char *text)
+{
+	size_t n = strlen(text);
+
+	assert_true(*len + n < DOC_MAX);
+	memcpy(doc + *len, text, n);
+	*len += n;
+}
+
+/* The header, then each group's settings in table order under its title. */
 static char *doc_render(void)
 {
 	const struct setting_def *t;
-	size_t n, i, len;
+	size_t n, i, len = 0;
 	char line[1024];
+	int g;
 	char *doc;
 
 	t = settings_table(&n);
 	doc = calloc(1, DOC_MAX);
 	assert_non_null(doc);
-	len = strlen(header);
-	memcpy(doc, header, len);
-	for (i = 0; i < n; i++) {
-		row(&t[i], line, sizeof(line));
-		assert_true(len + strlen(line) < DOC_MAX);
-		memcpy(doc + len, line, strlen(line));
-		len += strlen(line);
+	append(doc, &len, header);
+	for (g = 0; g < SETTING_GROUP_COUNT; g++) {
+		snprintf(line, sizeof(line), "\n## %s\n\n",
+			 settings_group_name((enum setting_group)g));
+		append(doc, &len, line);
+		append(doc, &len, table_head);
+		for (i = 0; i < n; i++) {
+			if (t[i].group != (enum setting_group)g)
+				continue;
+			row(&t[i], line, sizeof(line));
+			append(doc, &len, line);
+		}
 	}
 	return doc;
 }

@@ -954,7 +954,7 @@ static void mail_init(struct store_mail *m, const char *token, int64_t due)
 	snprintf(m->subject, sizeof(m->subject), "Your new organizer PIN");
 	snprintf(m->token, sizeof(m->token), "%s", token);
 	snprintf(m->vars, sizeof(m->vars), "{\"pin\":\"12345\"}");
-	m->state = STORE_MAIL_PENDING;
+	m->state = MAILSTATE_PENDING;
 	m->next_attempt_at = due;
 }
 
@@ -988,7 +988,7 @@ static void test_outbox_insert_get(void **state)
 	assert_string_equal(got.to_addr, "ada@example.org");
 	assert_string_equal(got.token, m.token);
 	assert_string_equal(got.vars, "{\"pin\":\"12345\"}");
-	assert_int_equal(got.state, STORE_MAIL_PENDING);
+	assert_int_equal(got.state, MAILSTATE_PENDING);
 	assert_int_equal(got.next_attempt_at, T0);
 	assert_int_equal(got.sent_at, 0);
 	assert_string_equal(got.last_error, "");
@@ -1058,7 +1058,7 @@ static void test_outbox_update_list(void **state)
 	c = add_mail(st, "cccc456789abcdef0123456789abcdef", T0);
 
 	assert_int_equal(store_outbox_get(st, a, &m), 0);
-	m.state = STORE_MAIL_SENT;
+	m.state = MAILSTATE_SENT;
 	m.attempts = 1;
 	m.sent_at = T0 + 5;
 	m.next_attempt_at = 0;
@@ -1066,13 +1066,13 @@ static void test_outbox_update_list(void **state)
 	assert_int_equal(store_outbox_update(st, &m), 0);
 
 	assert_int_equal(store_outbox_get(st, b, &m), 0);
-	m.state = STORE_MAIL_FAILED;
+	m.state = MAILSTATE_FAILED;
 	m.attempts = 1;
 	m.next_attempt_at = 0;
 	snprintf(m.last_error, sizeof(m.last_error), "550 no such user");
 	assert_int_equal(store_outbox_update(st, &m), 0);
 	/* A sent row needs its time, a pending one its due time. */
-	m.state = STORE_MAIL_SENT;
+	m.state = MAILSTATE_SENT;
 	assert_int_equal(store_outbox_update(st, &m), EINVAL);
 
 	assert_int_equal(store_outbox_get(st, a, &m), 0);
@@ -1085,7 +1085,7 @@ static void test_outbox_update_list(void **state)
 	assert_int_equal(r.n, 3);
 	assert_int_equal(r.v[0], c); /* newest first */
 	r.n = 0;
-	assert_int_equal(store_outbox_list(st, STORE_MAIL_FAILED, 10,
+	assert_int_equal(store_outbox_list(st, MAILSTATE_FAILED, 10,
 					   collect_mail, &r), 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.v[0], b);
@@ -1101,7 +1101,7 @@ static void test_outbox_update_list(void **state)
 	assert_int_equal(r.v[0], c);
 	m.id = c;
 	assert_int_equal(store_outbox_get(st, c, &m), 0);
-	m.state = STORE_MAIL_SENT;
+	m.state = MAILSTATE_SENT;
 	m.sent_at = T0;
 	m.next_attempt_at = 0;
 	assert_int_equal(store_outbox_update(st, &m), 0);
@@ -1147,8 +1147,8 @@ static void test_stats(void **state)
 	int64_t ada, a;
 
 	assert_int_equal(store_stats(st, &s), 0);
-	assert_int_equal(s.users + s.confids_live + s.mail_pending +
-			 s.mail_sent + s.mail_failed, 0);
+	assert_int_equal(s.users + s.confids_live + s.mail[MAILSTATE_PENDING] +
+			 s.mail[MAILSTATE_SENT] + s.mail[MAILSTATE_FAILED], 0);
 	ada = add_user(st, "ada@example.org", true);
 	(void)add_user(st, "bob@example.org", false);
 	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
@@ -1157,7 +1157,7 @@ static void test_stats(void **state)
 	a = add_mail(st, "aaaa456789abcdef0123456789abcdef", T0);
 	(void)add_mail(st, "bbbb456789abcdef0123456789abcdef", T0);
 	assert_int_equal(store_outbox_get(st, a, &m), 0);
-	m.state = STORE_MAIL_FAILED;
+	m.state = MAILSTATE_FAILED;
 	m.attempts = 1;
 	m.next_attempt_at = 0;
 	assert_int_equal(store_outbox_update(st, &m), 0);
@@ -1165,9 +1165,9 @@ static void test_stats(void **state)
 	assert_int_equal(store_stats(st, &s), 0);
 	assert_int_equal(s.users, 2);
 	assert_int_equal(s.confids_live, 1);
-	assert_int_equal(s.mail_pending, 1);
-	assert_int_equal(s.mail_sent, 0);
-	assert_int_equal(s.mail_failed, 1);
+	assert_int_equal(s.mail[MAILSTATE_PENDING], 1);
+	assert_int_equal(s.mail[MAILSTATE_SENT], 0);
+	assert_int_equal(s.mail[MAILSTATE_FAILED], 1);
 	assert_int_equal(store_stats(st, NULL), EINVAL);
 }
 

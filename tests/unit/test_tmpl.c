@@ -417,6 +417,22 @@ static void test_email_pipeline(void **state)
 	buf_free(html);
 }
 
+/* The values above are those of the one list of template variables
+ * (TMPL_VARS), in its order: every template is tested with what the app
+ * can give it, no more. */
+static void test_vars_are_the_list(void **state)
+{
+	size_t i;
+
+	(void)state;
+	assert_int_equal(N(full), TMPL_V_COUNT);
+	assert_int_equal(N(sparse), TMPL_V_COUNT);
+	for (i = 0; i < TMPL_V_COUNT; i++) {
+		assert_string_equal(full[i].name, tmpl_var_names[i]);
+		assert_string_equal(sparse[i].name, tmpl_var_names[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +449,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sections, setup,
 						teardown),
 		cmocka_unit_test(test_output_bounded),
+		cmocka_unit_test(test_vars_are_the_list),
 		cmocka_unit_test(test_subject_split),
 		cmocka_unit_test_setup_teardown(test_every_template_renders,
 						setup, teardown),

@@ -1,0 +1,218 @@
+/* store_ops: the storage operations, listed once (DESIGN: every list of
+ * names written once). From this list the preprocessor makes the slot of
+ * each operation in struct store_backend and its public prototype
+ * store_NAME() (store.h), the front end's wrapper (store.c), and each
+ * backend's declaration and vtable entry (sqlite_priv.h and sqlite.c,
+ * pg_priv.h and pg.c). Adding an operation is one line here plus its two
+ * implementations, sqlstore_NAME() and pgstore_NAME().
+ *
+ * STORE_OPS(OP, OP0) calls, for each operation:
+ *   OP(name, (params), (args), valid)   one taking parameters after the
+ *                                       connection
+ *   OP0(name)                           one taking the connection only
+ * params are the parameters as declared, args the arguments handed on to
+ * the backend, valid the condition without which store_NAME() returns
+ * EINVAL before reaching a backend (it may use the helpers of store.c;
+ * write it without a top-level comma). */
+#ifndef DIALCONF_STORE_STORE_OPS_H
+#define DIALCONF_STORE_STORE_OPS_H
+
+/* The inside of a parenthesized list: STORE_PARAMS (int a, int b). */
+#define STORE_PARAMS(...) __VA_ARGS__
+
+#define STORE_OPS(OP, OP0)						\
+	/* BEGIN IMMEDIATE (SQLite) / BEGIN (PostgreSQL); commit;	\
+	 * rollback. */							\
+	OP0(begin)							\
+	OP0(commit)							\
+	OP0(rollback)							\
+									\
+	/* Users. user_insert sets u->id and honours u->created_at.	\
+	 * user_update writes display_name, audio_enabled and the two	\
+	 * numbers. user_list returns users with id > after_id, by id,	\
+	 * whose email or display name contains search		\
+	 * (case-insensitive; NULL or "" for all), at most limit of them \
+	 * (limit <= 0: no limit). */					\
+	OP(user_insert, (struct store_user *u), (u), u)			\
+	OP(user_get, (int64_t id, struct store_user *u), (id, u), u)	\
+	OP(user_get_by_email, (const char *email, struct store_user *u), \
+	   (email, u), email && u)					\
+	OP(user_update, (const struct store_user *u), (u), u)		\
+	OP(user_delete, (int64_t id), (id), 1)				\
+	OP(user_list, (const char *search, int64_t after_id, int limit,	\
+		       store_user_h *h, void *arg),			\
+	   (search, after_id, limit, h, arg), h)			\
+	OP(user_count, (int64_t *n), (n), n)				\
+	/* The user's PIN hash; hash NULL or "" clears it. pin_get:	\
+	 * ENOENT when there is no such user or no PIN. */		\
+	OP(pin_set, (int64_t user_id, const char *hash), (user_id, hash), 1) \
+	OP(pin_get, (int64_t user_id, char *hash, size_t size),		\
+	   (user_id, hash, size), hash && size)				\
+									\
+	/* Conference IDs. confid_insert issues c->value (live), setting \
+	 * c->row; EEXIST if it is live or quarantined already, or the	\
+	 * user has a live personal ID already. confid_revoke revokes	\
+	 * the live row of value; ENOENT if there is none, which inside	\
+	 * a transaction a backend may report from a later call of that	\
+	 * transaction or its commit (PostgreSQL sends the revocation	\
+	 * with the next statement), so any error there means roll back. \
+	 * confid_lookup gives the latest row ever issued for value	\
+	 * (ENOENT if never). confid_personal gives the user's live	\
+	 * personal ID. scan_unavailable: rows live, or revoked with	\
+	 * quarantine_until > now. scan_since: rows with row > after_row, \
+	 * by row. scan_expired: revoked rows with from <		\
+	 * quarantine_until <= to and no live row of the same value.	\
+	 * oldest_quarantined / end_quarantine: reuse under low free	\
+	 * space. */							\
+	OP(confid_insert, (struct store_confid *c), (c), c)		\
+	OP(confid_revoke, (uint32_t value, int64_t at,			\
+			   int64_t quarantine_until),			\
+	   (value, at, quarantine_until), 1)				\
+	OP(confid_lookup, (uint32_t value, struct store_confid *c),	\
+	   (value, c), c)						\
+	OP(confid_personal, (int64_t user_id, struct store_confid *c),	\
+	   (user_id, c), c)						\
+	OP(confid_scan_unavailable, (int64_t now, store_confid_h *h,	\
+				     void *arg), (now, h, arg), h)	\
+	OP(confid_scan_since, (int64_t after_row, store_confid_h *h,	\
+			       void *arg), (after_row, h, arg), h)	\
+	OP(confid_scan_expired, (int64_t from, int64_t to,		\
+				 store_confid_h *h, void *arg),		\
+	   (from, to, h, arg), h)					\
+	OP(confid_oldest_quarantined, (int64_t now,			\
+				       struct store_confid *c),		\
+	   (now, c), c)							\
+	OP(confid_end_quarantine, (uint32_t value, int64_t now),	\
+	   (value, now), 1)						\
+									\
+	/* Dial-in numbers. number_set_default makes number the default	\
+	 * of its type and clears the flag on the others of that type. */ \
+	OP(number_insert, (const struct store_number *n), (n), n)	\
+	OP(number_get, (const char *number, struct store_number *n),	\
+	   (number, n), number && n)					\
+	OP(number_delete, (const char *number), (number), number)	\
+	OP(number_set_default, (const char *number), (number), number)	\
+	OP(number_list, (store_number_h *h, void *arg), (h, arg), h)	\
+									\
+	/* Settings stored by name in canonical text; ENOENT if never	\
+	 * set. */							\
+	OP(setting_get, (const char *name, char *value, size_t size),	\
+	   (name, value, size), name && value && size)			\
+	OP(setting_set, (const char *name, const char *value),		\
+	   (name, value), name && value)				\
+	OP(setting_list, (store_setting_h *h, void *arg), (h, arg), h)	\
+									\
+	/* Audit log: insert sets a->id (an empty detail is stored as	\
+	 * "{}"); list gives the newest first, limit <= 0 for all. The	\
+	 * log is append-only. */					\
+	OP(audit_insert, (struct store_audit *a), (a), a)		\
+	OP(audit_list, (int limit, store_audit_h *h, void *arg),	\
+	   (limit, h, arg), h)						\
+									\
+	/* API tokens by digest; token_find gives the token's name (the	\
+	 * actor). */							\
+	OP(token_insert, (const char *digest, const char *name,		\
+			  int64_t at), (digest, name, at), digest && name) \
+	OP(token_find, (const char *digest, char *name, size_t size),	\
+	   (digest, name, size), digest && name && size)		\
+									\
+	/* Admin accounts (the admin center signs in with these).	\
+	 * admin_update writes password_hash, failed_logins and		\
+	 * locked_until of the admin a->id. */				\
+	OP(admin_insert, (struct store_admin *a), (a), a)		\
+	OP(admin_get, (const char *username, struct store_admin *a),	\
+	   (username, a), username && a)				\
+	OP(admin_count, (int64_t *n), (n), n)				\
+	OP(admin_update, (const struct store_admin *a), (a), a)		\
+									\
+	/* Admin center sessions, by the digest of their id. get fills	\
+	 * username from the admin; touch moves last_seen_at forward	\
+	 * (never back: ENOENT when at is older or the session is gone); \
+	 * delete_admin removes every session of one admin; purge	\
+	 * removes those past expires_at (<= now) or last seen before	\
+	 * idle_before. */						\
+	OP(session_insert, (const struct store_session *s), (s), s)	\
+	OP(session_get, (const char *digest, struct store_session *s),	\
+	   (digest, s), digest && s)					\
+	OP(session_touch, (const char *digest, int64_t at),		\
+	   (digest, at), digest)					\
+	OP(session_delete, (const char *digest), (digest), digest)	\
+	OP(session_delete_admin, (int64_t admin_id), (admin_id), 1)	\
+	OP(session_purge, (int64_t now, int64_t idle_before),		\
+	   (now, idle_before), 1)					\
+									\
+	/* Outbox (SPEC §5). insert sets m->id (the row starts as	\
+	 * given: normally pending, due at m->next_attempt_at); EEXIST	\
+	 * for a token in use. update writes everything but id,		\
+	 * created_at, kind, the addresses and token. claim leases up to \
+	 * max (1-256) pending rows that are due (next_attempt_at <= now) \
+	 * and not leased (lease_until NULL or <= now) until		\
+	 * lease_until, in one statement, then calls h for each claimed	\
+	 * row: a second worker running the same claim gets other rows	\
+	 * or none. list gives rows in state (an enum mailstate,	\
+	 * or -1 for all), newest first, at most limit (<= 0: all).	\
+	 * next_due: the earliest time a pending row can be claimed	\
+	 * (ENOENT when there is none). release_leases clears every	\
+	 * lease: for a single node at start-up, when no other worker	\
+	 * can hold one. */						\
+	OP(outbox_insert, (struct store_mail *m), (m), m)		\
+	OP(outbox_get, (int64_t id, struct store_mail *m), (id, m), m)	\
+	OP(outbox_update, (const struct store_mail *m), (m), m)		\
+	OP(outbox_claim, (int64_t now, int64_t lease_until, int max,	\
+			  store_mail_h *h, void *arg),			\
+	   (now, lease_until, max, h, arg), h && max >= 1 && max <= 256) \
+	OP(outbox_list, (int state, int limit, store_mail_h *h,		\
+			 void *arg), (state, limit, h, arg),		\
+	   h && state >= -1 && state < MAILSTATE_COUNT)		\
+	OP(outbox_next_due, (int64_t *at), (at), at)			\
+	OP0(outbox_release_leases)					\
+									\
+	/* Meetings. insert sets m->id (state, sequence and created_at	\
+	 * as given); EEXIST for a uid in use. update writes sequence	\
+	 * and state only: the rest of a meeting is fixed once		\
+	 * scheduled. list gives the meetings of organizer_id (0:	\
+	 * everyone's) whose end_at > end_after, by start_at then id, at \
+	 * most limit (<= 0: all). scan_live_ended: meetings whose ID is \
+	 * still live and whose end_at <= ended_by (end of life, SPEC	\
+	 * §2). Attendees are unique per meeting whatever their case:	\
+	 * add ignores a repeat. */					\
+	OP(meeting_insert, (struct store_meeting *m), (m), m)		\
+	OP(meeting_get, (int64_t id, struct store_meeting *m), (id, m), m) \
+	OP(meeting_update, (const struct store_meeting *m), (m), m)	\
+	OP(meeting_list, (int64_t organizer_id, int64_t end_after,	\
+			  int limit, store_meeting_h *h, void *arg),	\
+	   (organizer_id, end_after, limit, h, arg), h)			\
+	OP(meeting_scan_live_ended, (int64_t ended_by,			\
+				     store_meeting_h *h, void *arg),	\
+	   (ended_by, h, arg), h)					\
+	OP(attendee_add, (int64_t meeting_id, const char *email),	\
+	   (meeting_id, email), email)					\
+	OP(attendee_list, (int64_t meeting_id, store_attendee_h *h,	\
+			   void *arg), (meeting_id, h, arg), h)		\
+									\
+	/* The abuse guard's counters, shared by every node (SPEC §6); a \
+	 * use case runs get, guard_fail() and put in one transaction. A \
+	 * key is 1 to STORE_GUARD_KEY_SIZE - 1 bytes, else EINVAL.	\
+	 * guard_get reads the counter of key; ENOENT when it has none.	\
+	 * Inside a transaction on PostgreSQL it locks the row (SELECT	\
+	 * ... FOR UPDATE, and a lock on the key for a row not there	\
+	 * yet) so that two nodes counting the same key at once do not	\
+	 * lose a failure. guard_put inserts or replaces g (upsert on	\
+	 * key), inside a transaction. guard_purge deletes the counters	\
+	 * not updated since before (updated_at < before) and not	\
+	 * blocked after it (blocked_until <= before); *n (n may be	\
+	 * NULL) counts them. A purged key starts again with no		\
+	 * offences, so before should lie further back than the guard	\
+	 * remembers them (core/guard.h). */				\
+	OP(guard_get, (const char *key, struct store_guard *g), (key, g), \
+	   store_guard_key_ok(key) && g)				\
+	OP(guard_put, (const struct store_guard *g), (g),		\
+	   g && store_guard_key_ok(g->key))				\
+	OP(guard_purge, (int64_t before, int *n),			\
+	   (before, n ? n : &(int){ 0 }), 1)				\
+									\
+	/* Users, live conference IDs and outbox rows by state		\
+	 * (struct store_stats). */					\
+	OP(stats, (struct store_stats *s), (s), s)
+
+#endif
