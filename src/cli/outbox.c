@@ -82,11 +82,10 @@ int do_outbox_list(struct cli *c, int argc, char **argv)
 	if (state && strcmp(state, "pending") && strcmp(state, "sent") &&
 	    strcmp(state, "failed"))
 		return cli_usage_error(c, "--state is pending, sent or failed");
-	api_url_path(&u, "/outbox?limit=", limit ? limit : "100", NULL);
-	if (state) {
-		api_url_raw(&u, "&state=");
-		api_url_part(&u, state);
-	}
+	api_url_path(&u, "/outbox", NULL, NULL);
+	api_url_query(&u, "limit", limit ? limit : "100");
+	if (state)
+		api_url_query(&u, "state", state);
 	return cli_get_list(c, &u, json, &l);
 }
 
