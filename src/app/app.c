@@ -16,7 +16,9 @@
 
 #include <sodium.h>
 
+#define LOG_MODULE "app"
 #include "app/app_priv.h"
+#include "core/log.h"
 #include "core/settings.h"
 
 #define APP_BEGIN_TRIES 5
@@ -212,7 +214,7 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 		if (e != EAGAIN)
 			return e;
 	}
-	fprintf(stderr, "warn app event=tx.conflict tries=%d\n", APP_TX_TRIES);
+	log_warn("event=tx.conflict tries=%d", APP_TX_TRIES);
 	app_errf(err, "the database kept reporting conflicting transactions: "
 		 "try again");
 	return EIO;

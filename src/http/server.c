@@ -19,7 +19,9 @@
 
 #include <microhttpd.h>
 
+#define LOG_MODULE "http"
 #include "core/buf.h"
+#include "core/log.h"
 #include "http/http.h"
 #include "http/http_priv.h"
 
@@ -65,7 +67,7 @@ static long elapsed_ms(const struct timespec *t0)
 		      (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/* On every answer, API or page (issue 7): the admin center runs only its
+/* On every answer, API or page: the admin center runs only its
  * own scripts and styles (no inline script, so an injected tag does
  * nothing), cannot be framed, and leaks no URL to other sites. */
 static void add_security_headers(struct MHD_Response *resp)
@@ -190,9 +192,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_ctx *x)
 	MHD_destroy_response(resp);
 	http_metrics_count(r->status);
 
-	log_path(path, sizeof(path), r->path);
-	fprintf(stderr, "info http method=%s path=%s status=%d ms=%ld\n",
-		r->method, path, r->status, elapsed_ms(&x->t0));
+	if (log_on(LOG_INFO)) {
+		log_path(path, sizeof(path), r->path);
+		log_info("method=%s path=%s status=%d ms=%ld", r->method,
+			 path, r->status, elapsed_ms(&x->t0));
+	}
 	return ret;
 }
 
@@ -478,7 +482,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	len = strlen(msg);
 	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		msg[--len] = '\0';
-	fprintf(stderr, "warn http mhd=\"%s\"\n", msg);
+	log_warn("mhd=\"%s\"", msg);
 }
 
 /* Parse "127.0.0.1:8080" or "[::1]:8080" into ss. 0 or EINVAL. */

@@ -34,15 +34,15 @@
 #define FRAME_MS CODEC_PTIME_MS
 #define CLOCK_SLIP_MS 200 /* further behind than this: skip, don't burst */
 
-void sipd_logf(const char *level, const char *fmt, ...)
+void sipd_logf(enum log_level level, const char *fmt, ...)
 {
-	char line[512];
+	char line[LOG_LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)re_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s sip %s\n", level, line);
+	log_text(level, "sip", line);
 }
 
 int sipd_ports_parse(const char *s, uint16_t *lo, uint16_t *hi)
@@ -172,8 +172,8 @@ static void refuse(struct sipd *s, const struct sip_msg *msg, uint16_t scode,
 {
 	metrics_inc(METRICS_DIALIN_REFUSED);
 	metrics_inc(METRICS_DIALIN_LIMITED);
-	sipd_log("info", "event=refused status=%u caller=%s reason=%s", scode,
-		 masked, why);
+	sipd_log(LOG_INFO, "event=refused status=%u caller=%s reason=%s",
+		 scode, masked, why);
 	if (scode == 503)
 		(void)sip_treplyf(NULL, NULL, s->sip, msg, false, 503,
 				  "Service Unavailable",
@@ -379,7 +379,7 @@ static void *thread_main(void *arg)
 		return NULL;
 	}
 	started(s, 0);
-	sipd_log("info", "event=listening addr=%J transports=udp,tcp "
+	sipd_log(LOG_INFO, "event=listening addr=%J transports=udp,tcp "
 		 "max_fds=%d", &s->laddr, s->max_fds);
 	(void)re_main(NULL); /* signals stay with main (sigwait) */
 	teardown(s);

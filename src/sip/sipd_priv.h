@@ -15,6 +15,7 @@
 
 #include "app/app.h"
 #include "core/attendant.h"
+#include "core/log.h"
 #include "media/codec.h"
 #include "media/mixer.h"
 #include "media/prompt.h"
@@ -23,11 +24,17 @@
 #define SIPD_USER_SIZE 64
 #define SIPD_ADDR_SIZE 64
 
-/* One log line per event: "level sip key=value ..." (DESIGN.md). Never a
- * PIN, never a full caller number. */
-#define sipd_log(level, ...) sipd_logf(level, __VA_ARGS__)
-/* libre's formats: %j an address, %J address and port, %r a struct pl. */
-void sipd_logf(const char *level, const char *fmt, ...);
+/* One log line per event: "level sip key=value ..." through core/log,
+ * level a LOG_* of core/log.h; nothing is formatted when the level is
+ * off. Never a PIN, never a full caller number. */
+#define sipd_log(level, ...)                                            \
+	do {                                                            \
+		if (log_on(level))                                      \
+			sipd_logf((level), __VA_ARGS__);                \
+	} while (0)
+/* Format with libre's re_vsnprintf (%j an address, %J address and port,
+ * %r a struct pl) and hand the line to core/log. */
+void sipd_logf(enum log_level level, const char *fmt, ...);
 
 struct work;
 
