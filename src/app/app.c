@@ -395,9 +395,30 @@ int app_setting_get(struct app *a, const char *name, char *value, size_t size)
 	return e;
 }
 
-int app_audit_list(struct app *a, int limit, store_audit_h *h, void *arg,
+struct audit_list_ctx {
+	app_audit_h *h;
+	void *arg;
+};
+
+static int audit_list_cb(const struct store_audit *sa, void *arg)
+{
+	struct audit_list_ctx *c = arg;
+	struct app_audit_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sa->id;
+	r.at = sa->at;
+	snprintf(r.actor, sizeof(r.actor), "%s", sa->actor);
+	snprintf(r.action, sizeof(r.action), "%s", sa->action);
+	snprintf(r.target, sizeof(r.target), "%s", sa->target);
+	snprintf(r.detail, sizeof(r.detail), "%s", sa->detail);
+	return c->h(&r, c->arg);
+}
+
+int app_audit_list(struct app *a, int limit, app_audit_h *h, void *arg,
 		   struct app_err *err)
 {
+	struct audit_list_ctx c = { h, arg };
 	struct store *st;
 	int e;
 
@@ -407,7 +428,7 @@ int app_audit_list(struct app *a, int limit, store_audit_h *h, void *arg,
 		return EINVAL;
 	}
 	st = app_conn_get(a);
-	e = store_audit_list(st, limit, h, arg);
+	e = store_audit_list(st, limit, audit_list_cb, &c);
 	app_conn_put(a, st);
 	if (e && err && !err->detail[0])
 		app_errf(err, "cannot read the audit log: %s", strerror(e));

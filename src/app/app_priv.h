@@ -15,6 +15,23 @@
 #include "core/secret.h"
 #include "store/store.h"
 
+/* app.h speaks its own sizes and states to the layers above, which never
+ * see the store's: they must stay the same. */
+_Static_assert(APP_EMAIL_SIZE == STORE_EMAIL_SIZE, "email size");
+_Static_assert(APP_NAME_SIZE == STORE_NAME_SIZE, "name size");
+_Static_assert(APP_NUMBER_SIZE == STORE_NUMBER_SIZE, "number size");
+_Static_assert(APP_TEXT_SIZE == STORE_TEXT_SIZE, "text size");
+_Static_assert(APP_SUBJECT_SIZE == STORE_SUBJECT_SIZE, "subject size");
+_Static_assert(APP_UID_SIZE == STORE_UID_SIZE, "uid size");
+_Static_assert(APP_MAIL_KIND_SIZE == STORE_MAIL_KIND_SIZE, "mail kind size");
+_Static_assert(APP_MAIL_SUBJECT_SIZE == STORE_MAIL_SUBJECT_SIZE,
+	       "mail subject size");
+_Static_assert(APP_MAIL_ERROR_SIZE == STORE_MAIL_ERROR_SIZE,
+	       "mail error size");
+_Static_assert((int)APP_MAIL_PENDING == (int)STORE_MAIL_PENDING &&
+	       (int)APP_MAIL_SENT == (int)STORE_MAIL_SENT &&
+	       (int)APP_MAIL_FAILED == (int)STORE_MAIL_FAILED, "mail states");
+
 /* Seconds between scans for quarantines that have ended. */
 #define APP_EXPIRE_SCAN_S 60
 

@@ -43,7 +43,7 @@ static const struct http_field info_fields[] = {
 
 int h_user_send_info(struct http_req *r)
 {
-	char to[STORE_EMAIL_SIZE] = "";
+	char to[APP_EMAIL_SIZE] = "";
 	struct app_err ae = {{0}};
 	bool queued = false;
 	int err;

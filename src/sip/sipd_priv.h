@@ -103,7 +103,7 @@ struct sipd_job {
 	/* the guard's and the audit log's view of the call */
 	char source[APP_DIALIN_SOURCE_SIZE];
 	char caller[APP_CALLER_SIZE];
-	char dialed[STORE_NUMBER_SIZE];
+	char dialed[APP_NUMBER_SIZE];
 	char address[SIPD_ADDR_SIZE];
 	struct app_dialin_target target; /* in for PIN, RECHECK; out RESOLVE */
 	/* results */
