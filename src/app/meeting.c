@@ -1,4 +1,4 @@
-/* meeting: the meeting use cases (issue 4, SPEC §1-§3, §5): schedule,
+/* meeting: the meeting use cases (SPEC §1-§3, §5): schedule,
  * show, list, cancel, the current calendar object, and the end of life of
  * a meeting's conference ID.
  *

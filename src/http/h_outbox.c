@@ -1,4 +1,4 @@
-/* h_outbox: the email routes of docs/api.md "Email (issue 3)": send a
+/* h_outbox: the email routes of docs/api.md "Email": send a
  * user's conference info, list the outbox, retry a failed email. An EMAIL
  * never shows the body or the variables: they may hold a PIN. */
 #include <errno.h>

@@ -30,7 +30,7 @@ struct http_req {
 	char param[HTTP_PARAM_MAX][HTTP_PARAM_SIZE];
 	json_t *in;  /* the body as a JSON object, or NULL when empty */
 
-	/* The admin center session the request came with (issue 7), when it
+	/* The admin center session the request came with, when it
 	 * authenticated by cookie; a secret, never logged. https: it came
 	 * over HTTPS (or X-Forwarded-Proto: https), so cookies get Secure. */
 	struct app_session session;

@@ -12,7 +12,7 @@
  * telev) or as SIP INFO bodies, application/dtmf-relay ("Signal=5") and
  * application/dtmf ("5"). Both feed the same attendant.
  *
- * In the conference (issue 6) the call is a participant of its
+ * In the conference the call is a participant of its
  * conference's mixer (room.c): what it hears comes from the mixer's frame
  * handler instead of the attendant's player, its G.711 payloads go into
  * the mixer's jitter buffer, and the attendant's prompts (help, muted,
