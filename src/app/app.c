@@ -90,7 +90,7 @@ void app_conn_put(struct app *a, struct store *st)
 
 /* The store waits out its own busy timeout first; a few more tries cover a
  * burst of writers without giving the caller a spurious 500. */
-int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
+static int tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int e = EBUSY;
@@ -153,10 +153,12 @@ void *app_tx_hook_arg(const struct app_tx *tx, app_tx_hook_h *h)
 	return NULL;
 }
 
-/* Returns the final result, with a generic reason when the use case gave
- * none. The hooks run before the connection goes back, so that no other
- * transaction on it sees what a rollback hook is still to set right. */
-int app_tx_end(struct app_tx *tx, int e, struct app_err *err)
+/* Commit when e is 0, else roll back; run the hooks of that outcome in the
+ * order they were registered; release the connection. Returns the final
+ * result, with a generic reason when the use case gave none. The hooks run
+ * before the connection goes back, so that no other transaction on it sees
+ * what a rollback hook is still to set right. */
+static int tx_end(struct app_tx *tx, int e, struct app_err *err)
 {
 	size_t i;
 
@@ -205,12 +207,12 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 			tx_pause(tried);
 			app_err_clear(err); /* the lost run's reason */
 		}
-		e = app_tx_begin(a, &tx, err);
+		e = tx_begin(a, &tx, err);
 		if (e)
 			return e;
 		e = body(&tx, arg, err);
 		/* A lost run is rolled back here, its pool marks with it. */
-		e = app_tx_end(&tx, e, err);
+		e = tx_end(&tx, e, err);
 		if (e != EAGAIN)
 			return e;
 	}

@@ -115,10 +115,6 @@ int64_t app_now(void);
 int app_datadir_make(const char *datadir);
 struct store *app_conn_get(struct app *a);
 void app_conn_put(struct app *a, struct store *st);
-int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err);
-/* Commit when e is 0, else roll back; run the hooks of that outcome in the
- * order they were registered; release the connection. The final result. */
-int app_tx_end(struct app_tx *tx, int e, struct app_err *err);
 /* Run h(tx->a, arg) after tx commits, or after it rolls back: a module
  * that must act then registers itself (as SQLite's commit hooks). The same
  * h and arg registered again run once. 0, or ENOMEM when more than
@@ -134,10 +130,11 @@ void *app_tx_hook_arg(const struct app_tx *tx, app_tx_hook_h *h);
  * nothing but the store's conflict. */
 typedef int (app_tx_body_h)(struct app_tx *tx, void *arg,
 			    struct app_err *err);
-/* Begin, body, commit (roll back on error), and all of it again while the
- * store reports a conflict with a concurrent transaction (EAGAIN), a few
- * times after a short random pause; then EIO. Otherwise the result of
- * begin, body or commit. The caller copies results out of arg only on 0. */
+/* Begin, body, commit (roll back on error) and the hooks of the outcome,
+ * and all of it again while the store reports a conflict with a concurrent
+ * transaction (EAGAIN), a few times after a short random pause; then EIO.
+ * Otherwise the result of begin, body or commit. Each run starts with no
+ * hooks. The caller copies results out of arg only on 0. */
 int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	       struct app_err *err);
 /* Settings were changed through this node: drop what was kept of them. */
