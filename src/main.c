@@ -16,8 +16,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#define LOG_MODULE "main"
 #include "app/app.h"
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/secret.h"
 #include "http/http.h"
 #include "mail/mail.h"
@@ -389,7 +391,7 @@ static int serve_run(const struct serve_opts *o)
 	}
 
 	wait_for_stop(&set);
-	fprintf(stderr, "info main stopping\n");
+	log_info("event=stopping");
 	code = 0;
  out:
 	sipd_stop(sip); /* BYE to every caller, before app goes away */

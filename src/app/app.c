@@ -1,5 +1,6 @@
-/* app: opening and closing, the connection pool, transactions, errors, the
- * audit helper and typed reads of settings, shared by every use case.
+/* app: the connection pool, transactions with their commit and rollback
+ * hooks, errors, the audit helper and typed reads of settings, shared by
+ * every use case.
  *
  * Every use case takes one connection for its whole call, so nconn bounds
  * how many calls touch the database at once; a call that finds none free
@@ -15,11 +16,11 @@
 
 #include <sodium.h>
 
+#define LOG_MODULE "app"
 #include "app/app_priv.h"
-#include "core/secret.h"
+#include "core/log.h"
 #include "core/settings.h"
 
-#define APP_NCONN_MAX 64
 #define APP_BEGIN_TRIES 5
 /* Runs of a use case that lost a conflict with a concurrent transaction
  * (app_tx_run). PostgreSQL aborts one side of a deadlock or a failed
@@ -89,7 +90,7 @@ void app_conn_put(struct app *a, struct store *st)
 
 /* The store waits out its own busy timeout first; a few more tries cover a
  * burst of writers without giving the caller a spurious 500. */
-int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
+static int tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int e = EBUSY;
@@ -114,10 +115,53 @@ int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
 	return 0;
 }
 
-/* Commit when e is 0, else roll back; release the connection. Returns the
- * final result, with a generic reason when the use case gave none. */
-int app_tx_end(struct app_tx *tx, int e, struct app_err *err)
+static int tx_hook(struct app_tx *tx, bool on_commit, app_tx_hook_h *h,
+		   void *arg)
 {
+	struct app_tx_hook *k;
+	size_t i;
+
+	for (i = 0; i < tx->nhooks; i++) {
+		k = &tx->hooks[i];
+		if (k->on_commit == on_commit && k->h == h && k->arg == arg)
+			return 0;
+	}
+	if (tx->nhooks == APP_TX_HOOKS_MAX)
+		return ENOMEM;
+	tx->hooks[tx->nhooks++] = (struct app_tx_hook){ on_commit, h, arg };
+	return 0;
+}
+
+int app_tx_on_commit(struct app_tx *tx, app_tx_hook_h *h, void *arg)
+{
+	return tx_hook(tx, true, h, arg);
+}
+
+int app_tx_on_rollback(struct app_tx *tx, app_tx_hook_h *h, void *arg)
+{
+	return tx_hook(tx, false, h, arg);
+}
+
+void *app_tx_hook_arg(const struct app_tx *tx, app_tx_hook_h *h)
+{
+	size_t i;
+
+	for (i = 0; i < tx->nhooks; i++) {
+		if (tx->hooks[i].h == h)
+			return tx->hooks[i].arg;
+	}
+	return NULL;
+}
+
+/* Commit when e is 0, else roll back; run the hooks of that outcome in the
+ * order they were registered; release the connection. Returns the final
+ * result, with a generic reason when the use case gave none. The hooks run
+ * before the connection goes back, so that no other transaction on it sees
+ * what a rollback hook is still to set right. */
+static int tx_end(struct app_tx *tx, int e, struct app_err *err)
+{
+	size_t i;
+
 	if (!tx->st)
 		return e;
 	if (!e) {
@@ -128,15 +172,16 @@ int app_tx_end(struct app_tx *tx, int e, struct app_err *err)
 	}
 	if (e) {
 		(void)store_rollback(tx->st);
-		app_tx_rolled_back(tx);
 		if (err && !err->detail[0])
 			app_errf(err, "database error: %s", strerror(e));
 	}
+	for (i = 0; i < tx->nhooks; i++) {
+		if (tx->hooks[i].on_commit == !e)
+			tx->hooks[i].h(tx->a, tx->hooks[i].arg);
+	}
+	tx->nhooks = 0;
 	app_conn_put(tx->a, tx->st);
 	tx->st = NULL;
-	/* After the commit, not before: the worker must find the row. */
-	if (!e && tx->mail_queued)
-		app_outbox_nudge(tx->a);
 	return e;
 }
 
@@ -162,16 +207,16 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 			tx_pause(tried);
 			app_err_clear(err); /* the lost run's reason */
 		}
-		e = app_tx_begin(a, &tx, err);
+		e = tx_begin(a, &tx, err);
 		if (e)
 			return e;
 		e = body(&tx, arg, err);
 		/* A lost run is rolled back here, its pool marks with it. */
-		e = app_tx_end(&tx, e, err);
+		e = tx_end(&tx, e, err);
 		if (e != EAGAIN)
 			return e;
 	}
-	fprintf(stderr, "warn app event=tx.conflict tries=%d\n", APP_TX_TRIES);
+	log_warn("event=tx.conflict tries=%d", APP_TX_TRIES);
 	app_errf(err, "the database kept reporting conflicting transactions: "
 		 "try again");
 	return EIO;
@@ -328,31 +373,6 @@ bool app_text_ok(const char *s, size_t maxlen)
 	return true;
 }
 
-static void app_free(struct app *a)
-{
-	int i;
-
-	if (!a)
-		return;
-	if (a->conns) {
-		for (i = 0; i < a->nconn; i++)
-			store_close(a->conns[i]);
-	}
-	free(a->conns);
-	free(a->conn_busy);
-	confid_pool_free(a->pool);
-	app_calls_fini(a);
-	pthread_mutex_destroy(&a->conn_mtx);
-	pthread_cond_destroy(&a->conn_cond);
-	pthread_mutex_destroy(&a->pool_mtx);
-	pthread_mutex_destroy(&a->token_mtx);
-	pthread_mutex_destroy(&a->mail_mtx);
-	pthread_cond_destroy(&a->mail_cond);
-	free(a->db_url);
-	free(a->datadir);
-	free(a);
-}
-
 /* The data directory holds the database and the initial admin password:
  * readable by the service alone. An existing one is used as it is. */
 int app_datadir_make(const char *datadir)
@@ -362,92 +382,6 @@ int app_datadir_make(const char *datadir)
 	if (mkdir(datadir, 0700) && errno != EEXIST)
 		return errno;
 	return 0;
-}
-
-static int open_conns(struct app *a, int nconn, struct app_err *err)
-{
-	int e;
-
-	a->conns = calloc((size_t)nconn, sizeof(*a->conns));
-	a->conn_busy = calloc((size_t)nconn, sizeof(*a->conn_busy));
-	if (!a->conns || !a->conn_busy)
-		return ENOMEM;
-	for (a->nconn = 0; a->nconn < nconn; a->nconn++) {
-		e = store_open(&a->conns[a->nconn], a->db_url, a->datadir);
-		if (e) {
-			app_errf(err, "cannot open database '%s': %s",
-				 a->db_url, strerror(e));
-			return e;
-		}
-	}
-	return 0;
-}
-
-int app_open(struct app **ap, const char *db_url, const char *datadir,
-	     int nconn, struct app_err *err)
-{
-	struct app *a = NULL;
-	int e;
-
-	app_err_clear(err);
-	if (!ap || !db_url) {
-		app_errf(err, "no database URL");
-		return EINVAL;
-	}
-	if (nconn < 1 || nconn > APP_NCONN_MAX) {
-		app_errf(err, "connections must be between 1 and %d",
-			 APP_NCONN_MAX);
-		return EINVAL;
-	}
-	e = secret_init();
-	if (e) {
-		app_errf(err, "cannot initialise libsodium");
-		return e;
-	}
-	e = app_datadir_make(datadir);
-	if (e) {
-		app_errf(err, "cannot create data directory '%s': %s",
-			 datadir, strerror(e));
-		return e;
-	}
-
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return ENOMEM;
-	pthread_mutex_init(&a->conn_mtx, NULL);
-	pthread_cond_init(&a->conn_cond, NULL);
-	pthread_mutex_init(&a->pool_mtx, NULL);
-	pthread_mutex_init(&a->token_mtx, NULL);
-	pthread_mutex_init(&a->mail_mtx, NULL);
-	pthread_cond_init(&a->mail_cond, NULL);
-	a->db_url = strdup(db_url);
-	a->datadir = strdup(datadir ? datadir : ".");
-	if (!a->db_url || !a->datadir) {
-		e = ENOMEM;
-		goto out;
-	}
-
-	e = app_calls_init(a);
-	if (e)
-		goto out;
-	e = open_conns(a, nconn, err);
-	if (e)
-		goto out;
-	e = app_pool_load(a, a->conns[0]);
-	if (e) {
-		app_errf(err, "cannot load conference IDs: %s", strerror(e));
-		goto out;
-	}
-	*ap = a;
-	a = NULL;
- out:
-	app_free(a);
-	return e;
-}
-
-void app_close(struct app *a)
-{
-	app_free(a);
 }
 
 int app_setting_get(struct app *a, const char *name, char *value, size_t size)
@@ -463,9 +397,30 @@ int app_setting_get(struct app *a, const char *name, char *value, size_t size)
 	return e;
 }
 
-int app_audit_list(struct app *a, int limit, store_audit_h *h, void *arg,
+struct audit_list_ctx {
+	app_audit_h *h;
+	void *arg;
+};
+
+static int audit_list_cb(const struct store_audit *sa, void *arg)
+{
+	struct audit_list_ctx *c = arg;
+	struct app_audit_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sa->id;
+	r.at = sa->at;
+	snprintf(r.actor, sizeof(r.actor), "%s", sa->actor);
+	snprintf(r.action, sizeof(r.action), "%s", sa->action);
+	snprintf(r.target, sizeof(r.target), "%s", sa->target);
+	snprintf(r.detail, sizeof(r.detail), "%s", sa->detail);
+	return c->h(&r, c->arg);
+}
+
+int app_audit_list(struct app *a, int limit, app_audit_h *h, void *arg,
 		   struct app_err *err)
 {
+	struct audit_list_ctx c = { h, arg };
 	struct store *st;
 	int e;
 
@@ -475,7 +430,7 @@ int app_audit_list(struct app *a, int limit, store_audit_h *h, void *arg,
 		return EINVAL;
 	}
 	st = app_conn_get(a);
-	e = store_audit_list(st, limit, h, arg);
+	e = store_audit_list(st, limit, audit_list_cb, &c);
 	app_conn_put(a, st);
 	if (e && err && !err->detail[0])
 		app_errf(err, "cannot read the audit log: %s", strerror(e));

@@ -23,11 +23,22 @@
 #include <stdint.h>
 
 #include "core/mailstate.h"
-#include "store/store.h"
 
 #define APP_PIN_SIZE 13
 #define APP_CONFID_SIZE 8
 #define APP_DETAIL_SIZE 256
+
+/* Sizes of the text fields that cross to the layers above, NUL included;
+ * the same as the database's (app_priv.h checks that they stay so). */
+#define APP_EMAIL_SIZE 255
+#define APP_NAME_SIZE 257
+#define APP_NUMBER_SIZE 17 /* E.164 */
+#define APP_TEXT_SIZE 1024
+#define APP_SUBJECT_SIZE 256
+#define APP_UID_SIZE 128
+#define APP_MAIL_KIND_SIZE 32
+#define APP_MAIL_SUBJECT_SIZE 512
+#define APP_MAIL_ERROR_SIZE 512
 
 struct app_err {
 	char detail[APP_DETAIL_SIZE];
@@ -38,12 +49,12 @@ struct app;
 /* What the API, CLI and admin center see of a user (SPEC §7). */
 struct app_user {
 	int64_t id;
-	char email[STORE_EMAIL_SIZE];
-	char display_name[STORE_NAME_SIZE];
+	char email[APP_EMAIL_SIZE];
+	char display_name[APP_NAME_SIZE];
 	bool audio_enabled;
 	char conference_id[APP_CONFID_SIZE]; /* "" when not enabled */
-	char toll_number[STORE_NUMBER_SIZE];      /* effective: own or default */
-	char toll_free_number[STORE_NUMBER_SIZE]; /* effective: own or default */
+	char toll_number[APP_NUMBER_SIZE];      /* effective: own or default */
+	char toll_free_number[APP_NUMBER_SIZE]; /* effective: own or default */
 	bool pin_set;
 };
 
@@ -69,16 +80,41 @@ struct app_confid_info {
 	bool live;
 	bool personal; /* false: a meeting ID */
 	int64_t user_id;
-	char user_email[STORE_EMAIL_SIZE];
+	char user_email[APP_EMAIL_SIZE];
 	int64_t meeting_id;
 	int64_t issued_at;
 	int64_t revoked_at; /* 0 while live */
 };
 
-typedef int (app_user_h)(const struct app_user *u, void *arg);
+/* A dial-in number of the organization. */
+struct app_number {
+	char number[APP_NUMBER_SIZE]; /* E.164 */
+	bool toll_free;
+	char country[3]; /* ISO 3166-1 alpha-2 */
+	char city[APP_NAME_SIZE];
+	char languages[APP_NAME_SIZE]; /* comma-separated BCP 47 tags */
+	bool is_default;
+};
 
-/* Open the database at db_url (see store_open) with nconn connections and
- * load the ID pool. 0 or an errno value. */
+/* One record of the audit log. */
+struct app_audit_record {
+	int64_t id;
+	int64_t at;
+	char actor[APP_NAME_SIZE];
+	char action[64];
+	char target[APP_EMAIL_SIZE];
+	char detail[APP_TEXT_SIZE]; /* JSON object text */
+};
+
+typedef int (app_user_h)(const struct app_user *u, void *arg);
+typedef int (app_number_h)(const struct app_number *n, void *arg);
+typedef int (app_audit_h)(const struct app_audit_record *r, void *arg);
+typedef int (app_setting_h)(const char *name, const char *value, void *arg);
+typedef int (app_attendee_h)(const char *email, void *arg);
+
+/* Open the database at db_url ("sqlite:" in datadir, "sqlite:/path/file.db"
+ * or "postgres://...") with nconn connections and load the ID pool. 0 or an
+ * errno value. */
 int app_open(struct app **ap, const char *db_url, const char *datadir,
 	     int nconn, struct app_err *err);
 void app_close(struct app *a);
@@ -122,24 +158,24 @@ int app_confid_lookup(struct app *a, const char *text,
 
 /* Dial-in numbers: n->number is normalised to E.164 on add; the first
  * number of a type becomes its default. */
-int app_number_add(struct app *a, const char *actor, struct store_number *n,
+int app_number_add(struct app *a, const char *actor, struct app_number *n,
 		   struct app_err *err);
 int app_number_remove(struct app *a, const char *actor, const char *number,
 		      struct app_err *err);
 int app_number_set_default(struct app *a, const char *actor,
 			   const char *number, struct app_err *err);
-int app_number_list(struct app *a, store_number_h *h, void *arg,
+int app_number_list(struct app *a, app_number_h *h, void *arg,
 		    struct app_err *err);
 
 /* Settings: every name of the core table with its current value (stored or
  * default); set writes n name=value pairs all or nothing. */
-int app_settings_list(struct app *a, store_setting_h *h, void *arg,
+int app_settings_list(struct app *a, app_setting_h *h, void *arg,
 		      struct app_err *err);
 int app_setting_get(struct app *a, const char *name, char *value, size_t size);
 int app_settings_set(struct app *a, const char *actor, const char *const *names,
 		     const char *const *values, size_t n, struct app_err *err);
 
-int app_audit_list(struct app *a, int limit, store_audit_h *h, void *arg,
+int app_audit_list(struct app *a, int limit, app_audit_h *h, void *arg,
 		   struct app_err *err);
 
 /* Credentials. token_create makes and stores (hashed) a new API token named
@@ -159,7 +195,7 @@ int app_admin_ensure(struct app *a, const char *datadir, char *password,
  * only into an empty database. *seeded tells whether it did. */
 int app_demo_seed(struct app *a, bool *seeded, struct app_err *err);
 
-/* ---- Admin center sessions (issue 7) ----
+/* ---- Admin center sessions ----
  * A session id (the cookie) and its CSRF token are secrets: never log
  * them. */
 #define APP_SESSION_ID_SIZE 23 /* 128 random bits, base64url, NUL */
@@ -167,7 +203,7 @@ int app_demo_seed(struct app *a, bool *seeded, struct app_err *err);
 struct app_session {
 	char id[APP_SESSION_ID_SIZE];
 	char csrf[APP_SESSION_ID_SIZE];
-	char username[STORE_NAME_SIZE];
+	char username[APP_NAME_SIZE];
 	int64_t expires_at; /* absolute end, unix seconds */
 };
 
@@ -191,7 +227,7 @@ int app_session_delete(struct app *a, const char *id);
 int app_admin_passwd(struct app *a, const char *username,
 		     const char *password, bool *created, struct app_err *err);
 
-/* ---- Email outbox (issue 3, SPEC §5) ----
+/* ---- Email outbox (SPEC §5) ----
  * Rows are written by the use cases in the same transaction as the change
  * that causes them (unless automaticallySendEmailsToUsers is off or the
  * request said no); the worker in src/mail/ claims due rows, renders and
@@ -203,19 +239,19 @@ int app_admin_passwd(struct app *a, const char *username,
 /* One outbox row as the worker and the API see it. */
 struct app_mail {
 	int64_t id;
-	char kind[STORE_MAIL_KIND_SIZE]; /* template name: "pin-reset" */
-	char to_addr[STORE_EMAIL_SIZE];
-	char to_name[STORE_NAME_SIZE];
-	char from_addr[STORE_EMAIL_SIZE];
-	char from_name[STORE_NAME_SIZE];
-	char subject[STORE_MAIL_SUBJECT_SIZE]; /* rendered when queued */
+	char kind[APP_MAIL_KIND_SIZE]; /* template name: "pin-reset" */
+	char to_addr[APP_EMAIL_SIZE];
+	char to_name[APP_NAME_SIZE];
+	char from_addr[APP_EMAIL_SIZE];
+	char from_name[APP_NAME_SIZE];
+	char subject[APP_MAIL_SUBJECT_SIZE]; /* rendered when queued */
 	char message_id[APP_MAIL_MSGID_SIZE];  /* "<...>", stable per row */
 	enum mailstate state;    /* core/mailstate.h */
 	int attempts;  /* tries since queued or since the last retry */
 	int64_t created_at;
 	int64_t next_attempt_at; /* 0 when not pending */
 	int64_t sent_at;         /* 0 until sent */
-	char last_error[STORE_MAIL_ERROR_SIZE];
+	char last_error[APP_MAIL_ERROR_SIZE];
 	/* The template variables as a JSON object text. Only set for the
 	 * worker (app_outbox_claim), valid during the callback; it may hold
 	 * a PIN: never log or show it. NULL elsewhere. */
@@ -399,7 +435,7 @@ int app_dialin_recheck(struct app *a, const struct app_dialin_target *t,
 /* The live calls registry (GET /api/v1/calls), in memory. */
 struct app_call {
 	int64_t id; /* set by app_call_add */
-	char dialed[STORE_NUMBER_SIZE];
+	char dialed[APP_NUMBER_SIZE];
 	char caller[APP_CALLER_SIZE]; /* masked */
 	char state[APP_CALL_STATE_SIZE];
 	char conference_id[APP_CONFID_SIZE]; /* "" until resolved */
@@ -430,7 +466,7 @@ void app_calls_control(struct app *a, app_call_admit_h *admit, void *arg);
 int app_call_admit(struct app *a, const char *actor, int64_t id,
 		   struct app_call *out, struct app_err *err);
 
-/* ---- Meetings (issue 4, SPEC §1-§3, §5) ----
+/* ---- Meetings (SPEC §1-§3, §5) ----
  * A meeting of an enabled organizer gets its own conference ID at
  * scheduling time, from the same namespace as personal IDs; invitations
  * (an iCalendar part plus text and HTML ending with the dial-in section)
@@ -445,12 +481,12 @@ int app_call_admit(struct app *a, const char *actor, int64_t id,
 struct app_meeting {
 	int64_t id;
 	int64_t organizer_id; /* 0 once the organizer is deleted */
-	char organizer_email[STORE_EMAIL_SIZE];
-	char organizer_name[STORE_NAME_SIZE];
-	char subject[STORE_SUBJECT_SIZE];
+	char organizer_email[APP_EMAIL_SIZE];
+	char organizer_name[APP_NAME_SIZE];
+	char subject[APP_SUBJECT_SIZE];
 	int64_t start_at; /* UTC unix seconds */
 	int64_t end_at;
-	char uid[STORE_UID_SIZE];
+	char uid[APP_UID_SIZE];
 	int sequence;
 	const char *state; /* "scheduled", "cancelled" or "ended" */
 	char conference_id[APP_CONFID_SIZE]; /* the latest, "" if none */
@@ -473,7 +509,7 @@ int app_meeting_schedule(struct app *a, const char *actor,
 /* One meeting by id (ENOENT), its attendees one callback each. */
 int app_meeting_get(struct app *a, int64_t id, struct app_meeting *out,
 		    struct app_err *err);
-int app_meeting_attendees(struct app *a, int64_t id, store_attendee_h *h,
+int app_meeting_attendees(struct app *a, int64_t id, app_attendee_h *h,
 			  void *arg);
 /* Meetings of organizer (NULL: everyone's), by start, at most limit
  * (1-1000). */

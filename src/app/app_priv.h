@@ -15,6 +15,21 @@
 #include "core/secret.h"
 #include "store/store.h"
 
+/* app.h speaks its own sizes to the layers above, which never see the
+ * store's: they must stay the same. (Mail states are core/mailstate.h's,
+ * shared by both.) */
+_Static_assert(APP_EMAIL_SIZE == STORE_EMAIL_SIZE, "email size");
+_Static_assert(APP_NAME_SIZE == STORE_NAME_SIZE, "name size");
+_Static_assert(APP_NUMBER_SIZE == STORE_NUMBER_SIZE, "number size");
+_Static_assert(APP_TEXT_SIZE == STORE_TEXT_SIZE, "text size");
+_Static_assert(APP_SUBJECT_SIZE == STORE_SUBJECT_SIZE, "subject size");
+_Static_assert(APP_UID_SIZE == STORE_UID_SIZE, "uid size");
+_Static_assert(APP_MAIL_KIND_SIZE == STORE_MAIL_KIND_SIZE, "mail kind size");
+_Static_assert(APP_MAIL_SUBJECT_SIZE == STORE_MAIL_SUBJECT_SIZE,
+	       "mail subject size");
+_Static_assert(APP_MAIL_ERROR_SIZE == STORE_MAIL_ERROR_SIZE,
+	       "mail error size");
+
 /* Seconds between scans for quarantines that have ended. */
 #define APP_EXPIRE_SCAN_S 60
 
@@ -64,21 +79,29 @@ struct app {
 	uint64_t mail_gen;
 };
 
-/* One use case's transaction: the connection it holds and what it did to
- * the ID pool, so that a rollback can leave the pool right. */
+/* A transaction's hook: h(a, arg) once the transaction has committed
+ * (app_tx_on_commit) or rolled back (app_tx_on_rollback). */
+typedef void (app_tx_hook_h)(struct app *a, void *arg);
+
+#define APP_TX_HOOKS_MAX 8
+
+struct app_tx_hook {
+	bool on_commit; /* false: on rollback */
+	app_tx_hook_h *h;
+	void *arg;
+};
+
+/* One use case's transaction: the connection it holds and the hooks that
+ * the modules it went through registered. */
 struct app_tx {
 	struct app *a;
 	struct store *st;
-	int issued;      /* IDs inserted in this transaction */
-	bool pool_dirty; /* pool marked from rows this tx may roll back */
-	bool no_email;    /* the request said sendEmail:false */
-	bool mail_queued; /* an email was queued: wake the worker on commit */
-	/* A reset's updated meetings, one a line, for its email (hooks.c). */
-	char meetings_list[2048];
-	bool invitations_updated;
+	struct app_tx_hook hooks[APP_TX_HOOKS_MAX];
+	size_t nhooks;
 };
 
-/* app.c: connections, transactions, errors, audit, settings. */
+/* app.c: connections, transactions and their hooks, errors, audit,
+ * settings. */
 void app_errf(struct app_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline void app_err_clear(struct app_err *err)
@@ -90,18 +113,26 @@ int64_t app_now(void);
 int app_datadir_make(const char *datadir);
 struct store *app_conn_get(struct app *a);
 void app_conn_put(struct app *a, struct store *st);
-int app_tx_begin(struct app *a, struct app_tx *tx, struct app_err *err);
-int app_tx_end(struct app_tx *tx, int e, struct app_err *err);
+/* Run h(tx->a, arg) after tx commits, or after it rolls back: a module
+ * that must act then registers itself (as SQLite's commit hooks). The same
+ * h and arg registered again run once. 0, or ENOMEM when more than
+ * APP_TX_HOOKS_MAX different hooks are asked for. */
+int app_tx_on_commit(struct app_tx *tx, app_tx_hook_h *h, void *arg);
+int app_tx_on_rollback(struct app_tx *tx, app_tx_hook_h *h, void *arg);
+/* The arg that h was registered with in tx (the first), or NULL: a
+ * module finds its own record of the transaction again. */
+void *app_tx_hook_arg(const struct app_tx *tx, app_tx_hook_h *h);
 /* The work of a use case inside tx, for app_tx_run. It may run several
  * times: each run starts from arg as the caller filled it and leaves its
  * results in arg, overwritten by a later run; it returns EAGAIN for
  * nothing but the store's conflict. */
 typedef int (app_tx_body_h)(struct app_tx *tx, void *arg,
 			    struct app_err *err);
-/* Begin, body, commit (roll back on error), and all of it again while the
- * store reports a conflict with a concurrent transaction (EAGAIN), a few
- * times after a short random pause; then EIO. Otherwise the result of
- * begin, body or commit. The caller copies results out of arg only on 0. */
+/* Begin, body, commit (roll back on error) and the hooks of the outcome,
+ * and all of it again while the store reports a conflict with a concurrent
+ * transaction (EAGAIN), a few times after a short random pause; then EIO.
+ * Otherwise the result of begin, body or commit. Each run starts with no
+ * hooks. The caller copies results out of arg only on 0. */
 int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	       struct app_err *err);
 /* Settings were changed through this node: drop what was kept of them. */
@@ -114,29 +145,45 @@ int app_setting_int(struct store *st, const char *name, long *out);
 int app_setting_bool(struct store *st, const char *name, bool *out);
 bool app_text_ok(const char *s, size_t maxlen);
 
-/* issue.c: the ID pool. */
+/* issue.c: the ID pool. load builds it from the database when the app
+ * opens; issue and revoke work inside a use case's transaction, and
+ * issue registers the pool's fix-up for a rollback itself. */
 int app_pool_load(struct app *a, struct store *st);
 int app_confid_issue(struct app_tx *tx, const char *actor,
 		     enum store_confid_kind kind, int64_t user_id,
 		     int64_t meeting_id, uint32_t *value);
 int app_confid_revoke(struct app_tx *tx, uint32_t value);
-void app_tx_rolled_back(struct app_tx *tx);
 
 /* calls.c: set up and torn down with the app. */
 int app_calls_init(struct app *a);
 void app_calls_fini(struct app *a);
 
-/* user.c: shared by the user use cases and the demo seed. */
+/* user_read.c: the user named by ref (all digits: an id, else an email;
+ * ENOENT), and what the API shows of a stored user su: its numbers or the
+ * organization's defaults (d, read once for many users). */
+struct app_defaults {
+	char toll[STORE_NUMBER_SIZE];
+	char toll_free[STORE_NUMBER_SIZE];
+};
 int app_user_resolve(struct store *st, const char *ref, struct store_user *u,
 		     struct app_err *err);
+int app_defaults_get(struct store *st, struct app_defaults *d);
+void app_user_convert(const struct store_user *su,
+		      const struct app_defaults *d, struct app_user *out);
 int app_user_fill(struct store *st, const struct store_user *su,
 		  struct app_user *out);
+
+/* user.c: shared by the user use cases and the demo seed. insert_tx
+ * queues the "enabled" email when pin_hash is given (audio on), send_email
+ * is true and automaticallySendEmailsToUsers is on; *queued (may be NULL)
+ * tells. */
 int app_pin_prepare(struct store *st, char *pin, size_t size, char *hash,
 		    size_t hsize, struct app_err *err);
 int app_user_insert_tx(struct app_tx *tx, const char *actor,
 		       const char *email, const char *display_name,
-		       const char *pin, const char *pin_hash,
-		       struct store_user *u, struct app_err *err);
+		       const char *pin, const char *pin_hash, bool send_email,
+		       struct store_user *u, bool *queued,
+		       struct app_err *err);
 int app_user_check(const char *email, const char *display_name,
 		   struct app_err *err);
 
@@ -144,22 +191,9 @@ int app_user_check(const char *email, const char *display_name,
 int app_number_insert_tx(struct app_tx *tx, const char *actor,
 			 struct store_number *n, struct app_err *err);
 
-/* hooks.c: what later issues (meetings, the outbox) fill in. Each runs
- * inside the caller's transaction. */
-int app_hook_meetings_reissue(struct app_tx *tx, const struct store_user *u,
-			      bool update_invitations, int *updated);
-int app_hook_meetings_revoke(struct app_tx *tx, const struct store_user *u);
-int app_hook_mail_confid_reset(struct app_tx *tx, const struct store_user *u,
-			       uint32_t confid, uint32_t previous,
-			       bool send_email, bool *queued);
-int app_hook_mail_pin_reset(struct app_tx *tx, const struct store_user *u,
-			    const char *pin, bool send_email, bool *queued);
-int app_hook_mail_enabled(struct app_tx *tx, const struct store_user *u,
-			  uint32_t confid, const char *pin, bool *queued);
-
 /* outbox.c: queue the email kind (a template name) for u in tx, to to (NULL:
  * u's address), with the numbers u dials in with, confid and previous (0:
- * none) and pin (NULL: none). Sets tx->mail_queued. */
+ * none) and pin (NULL: none). The worker is woken once tx commits. */
 int app_outbox_enqueue_tx(struct app_tx *tx, const char *kind,
 			  const struct store_user *u, const char *to,
 			  uint32_t confid, uint32_t previous, const char *pin);
@@ -170,20 +204,27 @@ int app_outbox_enqueue_more_tx(struct app_tx *tx, const char *kind,
 			       const struct store_user *u, const char *to,
 			       uint32_t confid, uint32_t previous,
 			       const struct tmpl_var *extra, size_t nextra);
-/* Whether the automatic emails are on (automaticallySendEmailsToUsers). */
-int app_mail_auto(struct store *st, bool *on);
+/* Whether an automatic email goes out (*yes): the request's send_email
+ * and the organization's automaticallySendEmailsToUsers must both say
+ * yes. */
+int app_mail_wanted(struct app_tx *tx, bool send_email, bool *yes);
 
 /* meeting_mail.c: invitations and what a reset or a disable does to
- * meetings, inside the caller's transaction. */
-int app_meetings_reissue_tx(struct app_tx *tx, const char *actor,
-			    const struct store_user *u,
-			    bool update_invitations, int *updated);
+ * meetings, inside the caller's transaction. reissue gives every meeting
+ * of u that has not ended a new ID (SPEC §3 step 2), *updated counts them
+ * and list gets a line each for the reset email (whole lines, as many as
+ * fit in size bytes). */
+int app_meetings_reissue_tx(struct app_tx *tx, const struct store_user *u,
+			    bool update_invitations, int *updated,
+			    char *list, size_t size);
 int app_meetings_revoke_tx(struct app_tx *tx, const struct store_user *u);
 int app_meeting_mail_tx(struct app_tx *tx, const struct store_meeting *m,
 			const struct store_user *org, bool cancel);
-/* For the outbox claim: when vars (an outbox row's variables) belong to
- * a meeting email, *out is a copy with "calendar" and "calendarMethod"
- * added (free() it); NULL otherwise. */
+
+/* meeting_ics.c: a meeting's calendar object. For the outbox claim: when
+ * vars (an outbox row's variables) belong to a meeting email, *out is a
+ * copy with "calendar" and "calendarMethod" added (free() it); NULL
+ * otherwise. */
 struct app_ics_cache;
 int app_meeting_mail_vars(struct store *st, const char *vars,
 			  struct app_ics_cache **cache, char **out);

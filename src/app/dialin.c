@@ -26,23 +26,14 @@
 #include "core/confid.h"
 #include "core/e164.h"
 #include "core/guard.h"
+#include "core/log.h"
 #include "core/secret.h"
 
 #define PIN_WINDOW_S 3600 /* dialinPinFailureLimit counts within an hour */
 
 void app_caller_mask(const char *caller, char *out, size_t size)
 {
-	size_t len, keep, i;
-
-	if (!size)
-		return;
-	len = caller ? strnlen(caller, size - 1) : 0;
-	/* Keep the country and area part, hide the last four: enough to
-	 * tell callers apart in a list, not enough to call them back. */
-	keep = len > 4 ? len - 4 : 0;
-	for (i = 0; i < len; i++)
-		out[i] = i < keep ? caller[i] : '*';
-	out[len] = '\0';
+	log_mask_caller(caller, out, size); /* the rule is the log's */
 }
 
 /* Is addr one of the comma-separated list? */

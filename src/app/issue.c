@@ -17,7 +17,9 @@
  * IMMEDIATE) means no other writer commits meanwhile. A sync that runs after
  * this same transaction inserted a row sees that uncommitted row too; if the
  * transaction then rolls back, the pool is flagged stale and rebuilt from the
- * database at the next issue, so a rollback never leaves it wrong for good.
+ * database at the next issue, so a rollback never leaves it wrong for good:
+ * the transaction's first insert registers that fix-up as a rollback hook
+ * (struct pool_tx).
  *
  * pool_mtx guards memory only: a sync reads the database without it, then
  * applies what it read under it. Holding it across the queries serialized
@@ -43,6 +45,59 @@ struct scan_state {
 	int64_t now;
 	int64_t max_row;
 };
+
+/* What one transaction did to the pool, from its first insert to its end;
+ * its hooks hold it (app_tx_hook_arg finds it again). */
+struct pool_tx {
+	bool marked; /* the pool was marked from rows this tx may roll back */
+};
+
+static void pool_tx_committed(struct app *a, void *arg)
+{
+	(void)a;
+	free(arg);
+}
+
+static void pool_tx_rolled_back(struct app *a, void *arg)
+{
+	struct pool_tx *p = arg;
+
+	if (p->marked) {
+		pthread_mutex_lock(&a->pool_mtx);
+		a->pool_stale = true;
+		pthread_mutex_unlock(&a->pool_mtx);
+	}
+	free(p);
+}
+
+/* tx inserted a row: from now on a mark of the pool may come from it. */
+static int pool_tx_inserted(struct app_tx *tx)
+{
+	struct pool_tx *p;
+	int e;
+
+	if (app_tx_hook_arg(tx, pool_tx_rolled_back))
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	e = app_tx_on_rollback(tx, pool_tx_rolled_back, p);
+	if (e) {
+		free(p);
+		return e;
+	}
+	/* Should this fail, tx rolls back, and the hook above frees p. */
+	return app_tx_on_commit(tx, pool_tx_committed, p);
+}
+
+/* The pool is being marked in tx: remember it if tx inserted rows. */
+static void pool_tx_marked(struct app_tx *tx)
+{
+	struct pool_tx *p = app_tx_hook_arg(tx, pool_tx_rolled_back);
+
+	if (p)
+		p->marked = true;
+}
 
 static bool row_unavailable(const struct store_confid *c, int64_t now)
 {
@@ -215,8 +270,7 @@ static int pool_sync(struct app_tx *tx, int64_t now)
 	after = a->pool_row;
 	/* Rows this transaction inserted are visible to it: marking from
 	 * them is undone by a rebuild should it roll back. */
-	if (tx->issued)
-		tx->pool_dirty = true;
+	pool_tx_marked(tx);
 	/* The expiry scan is due: this sync claims it, so that the syncs
 	 * running beside it do not run it too. The window reaches back a
 	 * little: a revocation with no quarantine (0 days) ends in the very
@@ -341,8 +395,7 @@ static int refused_value(struct app_tx *tx, uint32_t v, int64_t now,
 	*value_taken = row_unavailable(&c, now);
 	if (*value_taken) {
 		pthread_mutex_lock(&a->pool_mtx);
-		if (tx->issued)
-			tx->pool_dirty = true;
+		pool_tx_marked(tx);
 		confid_pool_set_taken(a->pool, v, true);
 		pthread_mutex_unlock(&a->pool_mtx);
 	}
@@ -377,9 +430,8 @@ int app_confid_issue(struct app_tx *tx, const char *actor,
 		c.issued_at = now;
 		e = store_confid_insert(tx->st, &c);
 		if (!e) {
-			tx->issued++;
 			*value = v;
-			return 0;
+			return pool_tx_inserted(tx);
 		}
 		if (e != EEXIST)
 			return e;
@@ -442,15 +494,4 @@ int app_confid_revoke(struct app_tx *tx, uint32_t value)
 		days = 0;
 	return store_confid_revoke(tx->st, value, now,
 				   now + (int64_t)days * 86400);
-}
-
-void app_tx_rolled_back(struct app_tx *tx)
-{
-	struct app *a = tx->a;
-
-	if (!tx->pool_dirty)
-		return;
-	pthread_mutex_lock(&a->pool_mtx);
-	a->pool_stale = true;
-	pthread_mutex_unlock(&a->pool_mtx);
 }

@@ -1,4 +1,4 @@
-/* meeting: the meeting use cases (issue 4, SPEC §1-§3, §5): schedule,
+/* meeting: the meeting use cases (SPEC §1-§3, §5): schedule,
  * show, list, cancel, the current calendar object, and the end of life of
  * a meeting's conference ID.
  *
@@ -239,7 +239,7 @@ int app_meeting_get(struct app *a, int64_t id, struct app_meeting *out,
 	return e;
 }
 
-int app_meeting_attendees(struct app *a, int64_t id, store_attendee_h *h,
+int app_meeting_attendees(struct app *a, int64_t id, app_attendee_h *h,
 			  void *arg)
 {
 	struct store *st = app_conn_get(a);

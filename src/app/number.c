@@ -138,6 +138,38 @@ int app_number_insert_tx(struct app_tx *tx, const char *actor,
 				   n->languages, "isDefault", n->is_default));
 }
 
+/* The same number as the store and as the layers above see it. Field by
+ * field as they are, unterminated text included: number_check judges it
+ * (the sizes are the same, app_priv.h). */
+#define NUMBER_COPY(dst, src)                                            \
+	do {                                                             \
+		memcpy((dst)->number, (src)->number, sizeof((dst)->number)); \
+		(dst)->toll_free = (src)->toll_free;                     \
+		memcpy((dst)->country, (src)->country,                   \
+		       sizeof((dst)->country));                          \
+		memcpy((dst)->city, (src)->city, sizeof((dst)->city));   \
+		memcpy((dst)->languages, (src)->languages,               \
+		       sizeof((dst)->languages));                        \
+		(dst)->is_default = (src)->is_default;                   \
+	} while (0)
+
+_Static_assert(sizeof(((struct app_number *)0)->country) ==
+	       sizeof(((struct store_number *)0)->country), "country size");
+
+static void number_to_store(const struct app_number *in,
+			    struct store_number *n)
+{
+	memset(n, 0, sizeof(*n));
+	NUMBER_COPY(n, in);
+}
+
+static void number_from_store(const struct store_number *in,
+			      struct app_number *n)
+{
+	memset(n, 0, sizeof(*n));
+	NUMBER_COPY(n, in);
+}
+
 struct add_args {
 	const char *actor;
 	const struct store_number *in;
@@ -154,10 +186,11 @@ static int add_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	return app_number_insert_tx(tx, c->actor, &c->n, err);
 }
 
-int app_number_add(struct app *a, const char *actor, struct store_number *n,
+int app_number_add(struct app *a, const char *actor, struct app_number *n,
 		   struct app_err *err)
 {
-	struct add_args c = { .actor = actor, .in = n };
+	struct store_number in;
+	struct add_args c = { .actor = actor, .in = &in };
 	int e;
 
 	app_err_clear(err);
@@ -165,12 +198,13 @@ int app_number_add(struct app *a, const char *actor, struct store_number *n,
 		app_errf(err, "no number given");
 		return EINVAL;
 	}
-	e = number_check(n, err);
+	number_to_store(n, &in);
+	e = number_check(&in, err);
 	if (e)
 		return e;
 	e = app_tx_run(a, add_tx, &c, err);
 	if (!e)
-		*n = c.n;
+		number_from_store(&c.n, n);
 	return e;
 }
 
@@ -342,15 +376,30 @@ int app_number_set_default(struct app *a, const char *actor,
 	return number_use_case(a, actor, number, default_tx, err);
 }
 
-int app_number_list(struct app *a, store_number_h *h, void *arg,
+struct list_ctx {
+	app_number_h *h;
+	void *arg;
+};
+
+static int list_cb(const struct store_number *sn, void *arg)
+{
+	struct list_ctx *c = arg;
+	struct app_number n;
+
+	number_from_store(sn, &n);
+	return c->h(&n, c->arg);
+}
+
+int app_number_list(struct app *a, app_number_h *h, void *arg,
 		    struct app_err *err)
 {
+	struct list_ctx c = { h, arg };
 	struct store *st;
 	int e;
 
 	app_err_clear(err);
 	st = app_conn_get(a);
-	e = store_number_list(st, h, arg);
+	e = store_number_list(st, list_cb, &c);
 	app_conn_put(a, st);
 	if (e && err && !err->detail[0])
 		app_errf(err, "cannot list dial-in numbers: %s", strerror(e));

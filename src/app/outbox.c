@@ -1,8 +1,8 @@
 /* outbox: the email outbox of SPEC §5 on the app side.
  *
- * Queueing: a use case's hook calls app_outbox_enqueue_tx() inside its own
+ * Queueing: a use case calls app_outbox_enqueue_tx() inside its own
  * transaction, so the email exists exactly when the change that caused it
- * does. The row holds who it goes to, the From of the settings at that
+ * does; a commit hook wakes the worker once the row can be found. The row holds who it goes to, the From of the settings at that
  * moment, the subject (rendered now, so the outbox list can show it), a
  * random token (the stable Message-ID) and the template variables as JSON.
  * The body is rendered by the worker from those variables.
@@ -53,9 +53,21 @@ static const char *var_name(size_t i)
 		more_names[i - TMPL_V_COUNT];
 }
 
-int app_mail_auto(struct store *st, bool *on)
+int app_mail_wanted(struct app_tx *tx, bool send_email, bool *yes)
 {
-	return app_setting_bool(st, "automaticallySendEmailsToUsers", on);
+	*yes = false;
+	if (!send_email)
+		return 0;
+	return app_setting_bool(tx->st, "automaticallySendEmailsToUsers",
+				yes);
+}
+
+/* The commit hook of a transaction that queued an email: after the
+ * commit, not before, so that the worker finds the row. */
+static void queued_committed(struct app *a, void *arg)
+{
+	(void)arg;
+	app_outbox_nudge(a);
 }
 
 /* The subject: the template's first line rendered alone, so a PIN in the
@@ -212,7 +224,7 @@ static int enqueue(struct app_tx *tx, const char *kind,
 	if (!e)
 		e = store_outbox_insert(tx->st, m);
 	if (!e)
-		tx->mail_queued = true;
+		e = app_tx_on_commit(tx, queued_committed, NULL);
 	explicit_bzero(m, sizeof(*m));
 	free(m);
 	return e;
@@ -704,9 +716,10 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	m->next_attempt_at = app_now();
 	m->lease_until = 0;
 	e = store_outbox_update(tx->st, m);
+	if (!e)
+		e = app_tx_on_commit(tx, queued_committed, NULL);
 	if (e)
 		return e;
-	tx->mail_queued = true;
 	return app_audit(tx, c->actor, "mail.retry", m->to_addr,
 			 json_pack("{s:I, s:s}", "id", (json_int_t)id,
 				   "kind", m->kind));

@@ -8,6 +8,10 @@
 #include "app/metrics.h"
 #include "core/confid.h"
 #include "core/secret.h"
+#include "core/tmpl.h"
+
+/* The reset email's list of meetings with a new ID, one a line. */
+#define MEETINGS_LIST_SIZE 2048
 
 static int enabled_user(struct store *st, const char *ref,
 			struct store_user *u, struct app_err *err)
@@ -32,6 +36,30 @@ struct reset_args {
 	struct app_reset_result res; /* out */
 };
 
+/* SPEC §3 step 3: the "conference ID reset" email with the meetings that
+ * got a new ID (list), unless the request or automaticallySendEmailsToUsers
+ * says no. It never carries the PIN: none is handed to the outbox. */
+static int mail_confid_reset(struct app_tx *tx, const struct store_user *u,
+			     uint32_t confid, uint32_t previous,
+			     struct reset_args *r, const char *list)
+{
+	const struct tmpl_var more[] = {
+		{ "meetingsList", list },
+		{ "invitationsUpdated", r->update_invitations ? "yes" : "" },
+	};
+	bool yes;
+	int e;
+
+	r->res.email_queued = false;
+	e = app_mail_wanted(tx, r->send_email, &yes);
+	if (e || !yes)
+		return e;
+	e = app_outbox_enqueue_more_tx(tx, "conference-id-reset", u, NULL,
+				       confid, previous, more, 2);
+	r->res.email_queued = e == 0;
+	return e;
+}
+
 /* Steps 1-4 of SPEC §3, all in tx: the old ID is revoked before the new one
  * is inserted, since the database allows one live personal ID per user.
  * The body of app_tx_run (struct reset_args). */
@@ -40,6 +68,7 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	struct reset_args *r = arg;
 	struct app_reset_result *res = &r->res;
 	const char *actor = r->actor;
+	char list[MEETINGS_LIST_SIZE];
 	struct store_user u;
 	uint32_t old;
 	uint32_t v;
@@ -67,11 +96,11 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		return e;
 	}
 	u.conference_id = v;
-	e = app_hook_meetings_reissue(tx, &u, r->update_invitations,
-				      &res->meetings_updated);
+	e = app_meetings_reissue_tx(tx, &u, r->update_invitations,
+				    &res->meetings_updated, list,
+				    sizeof(list));
 	if (!e)
-		e = app_hook_mail_confid_reset(tx, &u, v, old, r->send_email,
-					       &res->email_queued);
+		e = mail_confid_reset(tx, &u, v, old, r, list);
 	if (e)
 		return e;
 
@@ -120,6 +149,7 @@ static int reset_pin_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
 	struct reset_pin_args *r = arg;
 	struct store_user u;
+	bool yes = false;
 	int e;
 
 	r->queued = false;
@@ -127,10 +157,15 @@ static int reset_pin_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (!e)
 		e = store_pin_set(tx->st, u.id, r->hash);
 	if (!e)
-		e = app_hook_mail_pin_reset(tx, &u, r->pin, r->send_email,
-					    &r->queued);
+		e = app_mail_wanted(tx, r->send_email, &yes);
+	/* SPEC §5: one of the two emails that carry the PIN (the outbox
+	 * drops it once the email is sent). */
+	if (!e && yes)
+		e = app_outbox_enqueue_tx(tx, "pin-reset", &u, NULL, 0, 0,
+					  r->pin);
 	if (e)
 		return e;
+	r->queued = yes;
 	/* The length only: the PIN itself never reaches the audit log. */
 	return app_audit(tx, r->actor, "pin.reset", u.email,
 			 json_pack("{s:i, s:b}", "pinLength",

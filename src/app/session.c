@@ -1,4 +1,4 @@
-/* session: the admin center's sign-in (issue 7).
+/* session: the admin center's sign-in.
  *
  * A session is a random 128-bit id, handed to the browser once as a cookie
  * and stored only as its digest, with a CSRF token the page sends back on
@@ -22,7 +22,9 @@
 #include <string.h>
 #include <time.h>
 
+#define LOG_MODULE "app"
 #include "app/app_priv.h"
+#include "core/log.h"
 #include "core/secret.h"
 
 _Static_assert(APP_SESSION_ID_SIZE == SECRET_ID_SIZE, "session id size");
@@ -308,8 +310,8 @@ int app_session_create(struct app *a, const char *username,
 	if (e == EACCES)
 		sleep_ms(app_session_delay_ms(failed));
 	if (e == EACCES || e == EAGAIN)
-		fprintf(stderr, "info app event=session.failure reason=%s\n",
-			e == EAGAIN ? "locked" : "credentials");
+		log_info("event=session.failure reason=%s",
+			 e == EAGAIN ? "locked" : "credentials");
 	return e;
 }
 

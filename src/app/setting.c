@@ -12,7 +12,7 @@
 /* Pairs in one change: far more than the table has names. */
 #define SET_MAX 64
 
-int app_settings_list(struct app *a, store_setting_h *h, void *arg,
+int app_settings_list(struct app *a, app_setting_h *h, void *arg,
 		      struct app_err *err)
 {
 	char v[SETTINGS_VALUE_MAX];

@@ -19,110 +19,6 @@
  * so that it can never be mistaken for an errno value. */
 #define LIST_MORE (-1)
 
-/* The organization default numbers, what a user without own numbers gets. */
-struct defaults {
-	char toll[STORE_NUMBER_SIZE];
-	char toll_free[STORE_NUMBER_SIZE];
-};
-
-static int default_cb(const struct store_number *n, void *arg)
-{
-	struct defaults *d = arg;
-
-	if (n->is_default) {
-		if (n->toll_free)
-			snprintf(d->toll_free, sizeof(d->toll_free), "%s",
-				 n->number);
-		else
-			snprintf(d->toll, sizeof(d->toll), "%s", n->number);
-	}
-	return 0;
-}
-
-static int defaults_get(struct store *st, struct defaults *d)
-{
-	memset(d, 0, sizeof(*d));
-	return store_number_list(st, default_cb, d);
-}
-
-static void user_convert(const struct store_user *su,
-			 const struct defaults *d, struct app_user *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->id = su->id;
-	snprintf(out->email, sizeof(out->email), "%s", su->email);
-	snprintf(out->display_name, sizeof(out->display_name), "%s",
-		 su->display_name);
-	out->audio_enabled = su->audio_enabled;
-	if (su->audio_enabled && su->conference_id)
-		confid_format(su->conference_id, out->conference_id,
-			      sizeof(out->conference_id));
-	snprintf(out->toll_number, sizeof(out->toll_number), "%s",
-		 su->toll_number[0] ? su->toll_number : d->toll);
-	snprintf(out->toll_free_number, sizeof(out->toll_free_number), "%s",
-		 su->toll_free_number[0] ? su->toll_free_number :
-		 d->toll_free);
-	out->pin_set = su->audio_enabled && su->pin_set;
-}
-
-/* out from the stored user su, with the effective numbers. */
-int app_user_fill(struct store *st, const struct store_user *su,
-		  struct app_user *out)
-{
-	struct defaults d;
-	int e;
-
-	e = defaults_get(st, &d);
-	if (e)
-		return e;
-	user_convert(su, &d, out);
-	return 0;
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-	}
-	return true;
-}
-
-/* The user named by ref: all digits is an id, anything else an email. */
-int app_user_resolve(struct store *st, const char *ref, struct store_user *u,
-		     struct app_err *err)
-{
-	char *end;
-	long long id;
-	int e;
-
-	if (!ref || !ref[0]) {
-		app_errf(err, "no user given");
-		return EINVAL;
-	}
-	if (strnlen(ref, STORE_EMAIL_SIZE) >= STORE_EMAIL_SIZE) {
-		app_errf(err, "no user '%.200s'", ref);
-		return ENOENT;
-	}
-	if (all_digits(ref)) {
-		errno = 0;
-		id = strtoll(ref, &end, 10);
-		if (errno || *end || id <= 0) {
-			app_errf(err, "no user '%.200s'", ref);
-			return ENOENT;
-		}
-		e = store_user_get(st, (int64_t)id, u);
-	}
-	else {
-		e = store_user_get_by_email(st, ref, u);
-	}
-	if (e == ENOENT)
-		app_errf(err, "no user '%.200s'", ref);
-	return e;
-}
-
 int app_user_check(const char *email, const char *display_name,
 		   struct app_err *err)
 {
@@ -194,11 +90,16 @@ static int issue_personal(struct app_tx *tx, const char *actor,
 	return e;
 }
 
-/* Audio on for u: a personal ID and the PIN whose hash is given. */
+/* Audio on for u: a personal ID and the PIN whose hash is given, and the
+ * "enabled" email (SPEC §5) with ID, numbers and PIN unless send_email or
+ * automaticallySendEmailsToUsers says no; *queued (may be NULL) tells. The
+ * PIN is never returned to the administrator in that case: this email is
+ * the only way it leaves. */
 static int audio_on(struct app_tx *tx, const char *actor, struct store_user *u,
-		    const char *pin, const char *hash, struct app_err *err)
+		    const char *pin, const char *hash, bool send_email,
+		    bool *queued, struct app_err *err)
 {
-	bool queued = false;
+	bool yes = false;
 	int e;
 
 	e = issue_personal(tx, actor, u, err);
@@ -209,7 +110,13 @@ static int audio_on(struct app_tx *tx, const char *actor, struct store_user *u,
 		return e;
 	u->audio_enabled = true;
 	u->pin_set = true;
-	return app_hook_mail_enabled(tx, u, u->conference_id, pin, &queued);
+	e = app_mail_wanted(tx, send_email, &yes);
+	if (!e && yes)
+		e = app_outbox_enqueue_tx(tx, "enabled", u, NULL,
+					  u->conference_id, 0, pin);
+	if (!e && queued)
+		*queued = yes;
+	return e;
 }
 
 static json_t *confid_json(uint32_t v)
@@ -224,8 +131,9 @@ static json_t *confid_json(uint32_t v)
 
 int app_user_insert_tx(struct app_tx *tx, const char *actor,
 		       const char *email, const char *display_name,
-		       const char *pin, const char *pin_hash,
-		       struct store_user *u, struct app_err *err)
+		       const char *pin, const char *pin_hash, bool send_email,
+		       struct store_user *u, bool *queued,
+		       struct app_err *err)
 {
 	int e;
 
@@ -238,7 +146,8 @@ int app_user_insert_tx(struct app_tx *tx, const char *actor,
 	if (e == EEXIST)
 		app_errf(err, "a user with email '%s' exists already", email);
 	if (!e && pin_hash)
-		e = audio_on(tx, actor, u, pin, pin_hash, err);
+		e = audio_on(tx, actor, u, pin, pin_hash, send_email, queued,
+			     err);
 	if (e)
 		return e;
 	return app_audit(tx, actor, "user.create", u->email,
@@ -267,12 +176,12 @@ static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	struct store_user u;
 	int e;
 
-	tx->no_email = !c->send_email;
+	c->queued = false;
 	e = app_user_insert_tx(tx, c->actor, c->email, c->display_name,
-			       c->pin, c->hash, &u, err);
+			       c->pin, c->hash, c->send_email, &u, &c->queued,
+			       err);
 	if (!e && c->fill)
 		e = app_user_fill(tx->st, &u, &c->out);
-	c->queued = tx->mail_queued;
 	return e;
 }
 
@@ -330,7 +239,7 @@ int app_user_get(struct app *a, const char *ref, struct app_user *out,
 }
 
 struct list_state {
-	const struct defaults *d;
+	const struct app_defaults *d;
 	app_user_h *h;
 	void *arg;
 	int limit;
@@ -345,7 +254,7 @@ static int list_cb(const struct store_user *su, void *arg)
 
 	if (s->n == s->limit)
 		return LIST_MORE;
-	user_convert(su, s->d, &u);
+	app_user_convert(su, s->d, &u);
 	s->n++;
 	s->last = su->id;
 	return s->h(&u, s->arg);
@@ -355,7 +264,7 @@ int app_user_list(struct app *a, const char *search, int limit, int64_t cursor,
 		  app_user_h *h, void *arg, int64_t *next, struct app_err *err)
 {
 	struct list_state s = { NULL, h, arg, limit, 0, 0 };
-	struct defaults d;
+	struct app_defaults d;
 	struct store *st;
 	int e;
 
@@ -375,7 +284,7 @@ int app_user_list(struct app *a, const char *search, int limit, int64_t cursor,
 		return EINVAL;
 	}
 	st = app_conn_get(a);
-	e = defaults_get(st, &d);
+	e = app_defaults_get(st, &d);
 	s.d = &d;
 	/* One row more than asked tells whether there is a next page. */
 	if (!e)
@@ -493,7 +402,7 @@ static int audio_off(struct app_tx *tx, const char *actor,
 		e = 0;
 	}
 	if (!e)
-		e = app_hook_meetings_revoke(tx, u);
+		e = app_meetings_revoke_tx(tx, u);
 	if (!e)
 		e = store_pin_set(tx->st, u->id, NULL);
 	if (e)
@@ -511,7 +420,8 @@ static int audio_off(struct app_tx *tx, const char *actor,
 
 static int audio_switch(struct app_tx *tx, const char *actor,
 			struct store_user *u, int want, const char *pin,
-			const char *hash, struct app_err *err)
+			const char *hash, bool send_email, bool *queued,
+			struct app_err *err)
 {
 	char lpin[APP_PIN_SIZE] = "";
 	char lhash[SECRET_HASH_SIZE] = "";
@@ -535,7 +445,8 @@ static int audio_switch(struct app_tx *tx, const char *actor,
 	u->audio_enabled = true;
 	e = store_user_update(tx->st, u);
 	if (!e)
-		e = audio_on(tx, actor, u, pin, hash, err);
+		e = audio_on(tx, actor, u, pin, hash, send_email, queued,
+			     err);
 	if (!e)
 		e = app_audit(tx, actor, "user.audio-enable", u->email,
 			      json_pack("{s:o}", "conferenceId",
@@ -547,8 +458,8 @@ static int audio_switch(struct app_tx *tx, const char *actor,
 
 static int update_tx(struct app_tx *tx, const char *actor, const char *ref,
 		     const struct app_user_patch *p, const char *pin,
-		     const char *hash, struct app_user *out,
-		     struct app_err *err)
+		     const char *hash, bool send_email, struct app_user *out,
+		     bool *queued, struct app_err *err)
 {
 	json_t *changes = NULL;
 	struct store_user u;
@@ -571,7 +482,8 @@ static int update_tx(struct app_tx *tx, const char *actor, const char *ref,
 		if (e)
 			goto out;
 	}
-	e = audio_switch(tx, actor, &u, p->audio_enabled, pin, hash, err);
+	e = audio_switch(tx, actor, &u, p->audio_enabled, pin, hash,
+			 send_email, queued, err);
 	if (e)
 		goto out;
 	if (out) {
@@ -603,10 +515,9 @@ static int update_body(struct app_tx *tx, void *arg, struct app_err *err)
 	struct update_args *c = arg;
 	int e;
 
-	tx->no_email = !c->send_email;
+	c->queued = false;
 	e = update_tx(tx, c->actor, c->ref, c->p, c->pin, c->hash,
-		      c->fill ? &c->out : NULL, err);
-	c->queued = tx->mail_queued;
+		      c->send_email, c->fill ? &c->out : NULL, &c->queued, err);
 	return e;
 }
 
@@ -693,7 +604,7 @@ static int delete_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		e = 0;
 	}
 	if (!e)
-		e = app_hook_meetings_revoke(tx, &u);
+		e = app_meetings_revoke_tx(tx, &u);
 	if (!e)
 		e = store_user_delete(tx->st, u.id);
 	if (e)

@@ -2,8 +2,9 @@
  * and out with jansson, answers capped in size (a broken or hostile server
  * must not make the CLI eat the machine's memory). Failures are reported
  * here, once, in the words an administrator needs: the problem's detail
- * (RFC 9457) for an HTTP error, "cannot reach" for a transport error. */
-
+ * (RFC 9457) for an HTTP error, "cannot reach" for a transport error.
+ * URLs are put together by libcurl's URL API from DIALCONF_URL, the path
+ * and the query, never by hand. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,8 @@
 
 #include <curl/curl.h>
 
-#include "cli/cli_priv.h"
+#include "cli/api.h"
+#include "core/buf.h"
 
 #define API_DEFAULT_URL "http://127.0.0.1:8080"
 #define API_PREFIX "/api/v1"
@@ -22,7 +24,8 @@
 
 struct api {
 	CURL *curl;
-	char base[API_BASE_MAX];
+	char base[API_BASE_MAX]; /* DIALCONF_URL, for messages */
+	CURLU *url;              /* DIALCONF_URL, parsed */
 	char auth[API_TOKEN_MAX + 32]; /* "Authorization: Bearer ..." */
 	bool have_token;
 	char errbuf[CURL_ERROR_SIZE];
@@ -32,61 +35,61 @@ struct api {
 };
 
 /* The answer's body, grown as it arrives, never past API_RESP_MAX. */
-struct api_buf {
-	char *p;
-	size_t len;
-	size_t cap;
+struct api_answer {
+	struct buf *b;
 	bool toobig;
 };
 
-void api_url_init(struct api_url *u)
+/* Append n bytes of s to dst (len of size in use); the first error sticks
+ * in *err. */
+static void url_add(char *dst, size_t size, size_t *len, const char *s,
+		    size_t n, int *err)
 {
-	u->s[0] = '\0';
-	u->len = 0;
-	u->err = 0;
-}
-
-void api_url_raw(struct api_url *u, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (u->err)
+	if (*err)
 		return;
-	if (n >= sizeof(u->s) - u->len) {
-		u->err = ENAMETOOLONG;
+	if (n >= size - *len) {
+		*err = ENAMETOOLONG;
 		return;
 	}
-	memcpy(u->s + u->len, s, n + 1);
-	u->len += n;
-}
-
-void api_url_part(struct api_url *u, const char *s)
-{
-	char *e;
-
-	if (u->err)
-		return;
-	/* Everything but RFC 3986 unreserved characters is encoded: '@' and
-	 * '+' in emails, '+' of E.164, '/' and '?' that would change the
-	 * route. Since libcurl 7.82 the handle argument is unused. */
-	e = curl_easy_escape(NULL, s, 0);
-	if (e == NULL) {
-		u->err = ENOMEM;
-		return;
-	}
-	api_url_raw(u, e);
-	curl_free(e);
+	memcpy(dst + *len, s, n);
+	*len += n;
+	dst[*len] = '\0';
 }
 
 void api_url_path(struct api_url *u, const char *prefix, const char *item,
 		  const char *sfx)
 {
-	api_url_init(u);
-	api_url_raw(u, prefix);
-	if (item != NULL)
-		api_url_part(u, item);
+	char *e;
+
+	memset(u, 0, sizeof(*u));
+	url_add(u->path, sizeof(u->path), &u->len, prefix, strlen(prefix),
+		&u->err);
+	if (item != NULL && !u->err) {
+		/* Everything but RFC 3986 unreserved characters is encoded:
+		 * '@' and '+' in emails, '+' of E.164, '/' and '?' that
+		 * would change the route. Since libcurl 7.82 the handle
+		 * argument is unused. */
+		e = curl_easy_escape(NULL, item, 0);
+		if (e == NULL)
+			u->err = ENOMEM;
+		else
+			url_add(u->path, sizeof(u->path), &u->len, e,
+				strlen(e), &u->err);
+		curl_free(e);
+	}
 	if (sfx != NULL)
-		api_url_raw(u, sfx);
+		url_add(u->path, sizeof(u->path), &u->len, sfx, strlen(sfx),
+			&u->err);
+}
+
+void api_url_query(struct api_url *u, const char *name, const char *value)
+{
+	url_add(u->query, sizeof(u->query), &u->qlen, name, strlen(name),
+		&u->err);
+	url_add(u->query, sizeof(u->query), &u->qlen, "=", 1, &u->err);
+	/* The NUL ends the pair: the next one starts after it. */
+	url_add(u->query, sizeof(u->query), &u->qlen, value,
+		strlen(value) + 1, &u->err);
 }
 
 void api_quiet(struct api *a, char *buf, size_t size)
@@ -120,6 +123,7 @@ static int api_env(struct api *a)
 {
 	const char *url = getenv("DIALCONF_URL");
 	const char *tok = getenv("DIALCONF_TOKEN");
+	CURLUcode uc;
 	size_t n;
 
 	if (url == NULL || *url == '\0')
@@ -128,15 +132,28 @@ static int api_env(struct api *a)
 	while (n > 0 && url[n - 1] == '/') /* "http://h:p/" is fine too */
 		n--;
 	if (n == 0 || n >= sizeof(a->base)) {
-		cli_fail("DIALCONF_URL is empty or too long");
+		api_say(a, "DIALCONF_URL is empty or too long");
 		return EINVAL;
 	}
 	memcpy(a->base, url, n);
 	a->base[n] = '\0';
+	/* "127.0.0.1:8080" without a scheme means http, as curl has it. */
+	a->url = curl_url();
+	if (a->url == NULL) {
+		api_say(a, "out of memory");
+		return ENOMEM;
+	}
+	uc = curl_url_set(a->url, CURLUPART_URL, a->base,
+			  CURLU_GUESS_SCHEME);
+	if (uc != CURLUE_OK) {
+		api_say(a, "DIALCONF_URL is not a URL: %s",
+			curl_url_strerror(uc));
+		return EINVAL;
+	}
 	if (tok == NULL || *tok == '\0')
 		return 0;
 	if (strlen(tok) > API_TOKEN_MAX || strpbrk(tok, "\r\n") != NULL) {
-		cli_fail("DIALCONF_TOKEN is too long or has a line break");
+		api_say(a, "DIALCONF_TOKEN is too long or has a line break");
 		return EINVAL;
 	}
 	snprintf(a->auth, sizeof(a->auth), "Authorization: Bearer %s", tok);
@@ -151,7 +168,7 @@ int api_alloc(struct api **ap)
 
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
-		cli_fail("out of memory");
+		fprintf(stderr, "dialconf: out of memory\n");
 		return ENOMEM;
 	}
 	err = api_env(a);
@@ -159,7 +176,7 @@ int api_alloc(struct api **ap)
 		goto out;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (a->curl = curl_easy_init()) == NULL) {
-		cli_fail("cannot start libcurl");
+		api_say(a, "cannot start libcurl");
 		err = EIO;
 		goto out;
 	}
@@ -178,34 +195,21 @@ void api_free(struct api *a)
 		curl_easy_cleanup(a->curl);
 		curl_global_cleanup();
 	}
+	curl_url_cleanup(a->url);
 	free(a);
 }
 
 static size_t api_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct api_buf *b = arg;
+	struct api_answer *ans = arg;
 	size_t n = size * nmemb;
-	size_t cap;
-	char *p;
+	int err;
 
-	if (n > API_RESP_MAX - b->len) {
-		b->toobig = true;
-		return 0; /* curl stops with CURLE_WRITE_ERROR */
-	}
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL)
-			return 0;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return n;
+	err = buf_append(ans->b, data, n);
+	if (err == EOVERFLOW)
+		ans->toobig = true;
+	/* Less than n stops curl with CURLE_WRITE_ERROR. */
+	return err ? 0 : n;
 }
 
 static int api_header(struct curl_slist **h, const char *line)
@@ -220,8 +224,8 @@ static int api_header(struct curl_slist **h, const char *line)
 
 /* Set up the handle for one request; the headers go in *hdrs, which the
  * caller frees after the transfer. */
-static int api_setup(struct api *a, const char *method, const char *url,
-		     const char *body, struct api_buf *b,
+static int api_setup(struct api *a, const char *method, CURLU *url,
+		     const char *body, struct api_answer *ans,
 		     struct curl_slist **hdrs)
 {
 	CURL *cu = a->curl;
@@ -237,11 +241,11 @@ static int api_setup(struct api *a, const char *method, const char *url,
 		return err;
 
 	curl_easy_reset(cu);
-	curl_easy_setopt(cu, CURLOPT_URL, url);
+	curl_easy_setopt(cu, CURLOPT_CURLU, url);
 	curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, *hdrs);
 	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, api_write);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, ans);
 	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, a->errbuf);
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -276,13 +280,14 @@ static void api_report(const struct api *a, long status, const json_t *j)
 }
 
 static int api_decode(const struct api *a, long status,
-		      const struct api_buf *b, json_t **resp)
+		      const struct buf *b, json_t **resp)
 {
 	json_t *j = NULL;
 	json_error_t jerr;
 
-	if (b->len > 0) {
-		j = json_loadb(b->p, b->len, JSON_DECODE_ANY, &jerr);
+	if (buf_len(b) > 0) {
+		j = json_loadb(buf_str(b), buf_len(b), JSON_DECODE_ANY,
+			       &jerr);
 		if (j == NULL && status >= 200 && status < 300) {
 			api_say(a, "unexpected answer from %s: %s", a->base,
 				 jerr.text);
@@ -298,23 +303,25 @@ static int api_decode(const struct api *a, long status,
 	return 0;
 }
 
-static int api_perform(struct api *a, const char *method, const char *url,
+static int api_perform(struct api *a, const char *method, CURLU *url,
 		       const char *body, json_t **resp)
 {
-	struct api_buf b = {0};
+	struct api_answer ans = { NULL, false };
 	struct curl_slist *hdrs = NULL;
 	long status = 0;
 	CURLcode rc;
 	int err;
 
 	a->errbuf[0] = '\0';
-	err = api_setup(a, method, url, body, &b, &hdrs);
+	err = buf_alloc(&ans.b, API_RESP_MAX);
+	if (!err)
+		err = api_setup(a, method, url, body, &ans, &hdrs);
 	if (err) {
 		api_say(a, "out of memory");
 		goto out;
 	}
 	rc = curl_easy_perform(a->curl);
-	if (b.toobig) {
+	if (ans.toobig) {
 		api_say(a, "the answer from %s is over %d MiB", a->base,
 			 API_RESP_MAX >> 20);
 		err = EFBIG;
@@ -327,35 +334,87 @@ static int api_perform(struct api *a, const char *method, const char *url,
 		goto out;
 	}
 	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
-	err = api_decode(a, status, &b, resp);
+	err = api_decode(a, status, ans.b, resp);
 out:
 	curl_slist_free_all(hdrs);
-	free(b.p);
+	buf_free(ans.b);
+	return err;
+}
+
+/* DIALCONF_URL with its path (trailing slashes dropped) followed by
+ * API_PREFIX and u's path, and u's query pairs, encoded, into *out
+ * (curl_url_cleanup() it). 0, ENAMETOOLONG or ENOMEM. */
+static int api_url_make(const struct api *a, const struct api_url *u,
+			CURLU **out)
+{
+	char path[API_BASE_MAX + sizeof(API_PREFIX) + API_URL_MAX];
+	char *base = NULL;
+	const char *q;
+	size_t n;
+	CURLU *h;
+	int err = ENOMEM;
+
+	h = curl_url_dup(a->url);
+	if (h == NULL ||
+	    curl_url_get(h, CURLUPART_PATH, &base, 0) != CURLUE_OK)
+		goto out;
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if ((size_t)snprintf(path, sizeof(path), "%.*s%s%s", (int)n, base,
+			     API_PREFIX, u->path) >= sizeof(path)) {
+		err = ENAMETOOLONG;
+		goto out;
+	}
+	if (curl_url_set(h, CURLUPART_PATH, path, 0) != CURLUE_OK)
+		goto out;
+	/* Each pair is appended with '&'; the value is percent-encoded,
+	 * the first '=' kept. */
+	for (q = u->query; q < u->query + u->qlen; q += strlen(q) + 1) {
+		if (curl_url_set(h, CURLUPART_QUERY, q,
+				 CURLU_APPENDQUERY | CURLU_URLENCODE) !=
+		    CURLUE_OK)
+			goto out;
+	}
+	err = 0;
+out:
+	curl_free(base);
+	if (err) {
+		curl_url_cleanup(h);
+		h = NULL;
+	}
+	*out = h;
 	return err;
 }
 
 int api_call(struct api *a, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp)
 {
-	char url[API_BASE_MAX + sizeof(API_PREFIX) + API_URL_MAX];
+	CURLU *url = NULL;
 	char *text = NULL;
 	int err;
 
 	*resp = NULL;
-	if (u->err) {
-		api_say(a, "request too long: %s", strerror(u->err));
-		return u->err;
+	err = u->err ? u->err : api_url_make(a, u, &url);
+	if (err == ENOMEM) {
+		api_say(a, "out of memory");
+		return err;
 	}
-	snprintf(url, sizeof(url), "%s%s%s", a->base, API_PREFIX, u->s);
+	if (err) {
+		api_say(a, "request too long: %s", strerror(err));
+		return err;
+	}
 	if (body != NULL) {
 		text = json_dumps(body, JSON_COMPACT);
 		if (text == NULL) {
 			api_say(a, "out of memory");
+			curl_url_cleanup(url);
 			return ENOMEM;
 		}
 	}
 	err = api_perform(a, method, url, text, resp);
 	free(text);
+	curl_url_cleanup(url);
 	return err;
 }
 

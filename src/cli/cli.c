@@ -319,6 +319,37 @@ int cli_send(struct cli *c, const char *method, const struct api_url *u,
 	return err;
 }
 
+int cli_list_answer(json_t *resp, bool json, const struct out_listing *l)
+{
+	const json_t *list = json_object_get(resp, l->key);
+	int rc = CLI_OK;
+
+	if (json)
+		out_json(resp);
+	else if (!json_is_array(list))
+		rc = cli_fail("%s", l->missing);
+	else if (json_array_size(list) == 0)
+		fprintf(stdout, "%s\n", l->empty);
+	else
+		rc = out_list(list, l) ? cli_fail("out of memory") : CLI_OK;
+	json_decref(resp);
+	return rc;
+}
+
+int cli_answer(json_t *resp, bool json, const char *what,
+	       out_print_h *print)
+{
+	if (json) {
+		out_json(resp);
+	} else {
+		if (what != NULL)
+			fprintf(stdout, "%s\n", what);
+		print(resp);
+	}
+	json_decref(resp);
+	return CLI_OK;
+}
+
 int cli_get_list(struct cli *c, const struct api_url *u, bool json,
 		 const struct out_listing *l)
 {
@@ -326,7 +357,7 @@ int cli_get_list(struct cli *c, const struct api_url *u, bool json,
 
 	if (cli_call(c, "GET", u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	return out_list_answer(resp, json, l);
+	return cli_list_answer(resp, json, l);
 }
 
 static const struct cli_verb *verb_find(const char *group, const char *name)

@@ -1,7 +1,8 @@
 /* cli_priv: what the files of src/cli/ share. cli.c owns the verb table,
- * flag parsing and usage; api.c the REST client (libcurl, jansson); out.c
- * the printing of tables and fields; users.c, numbers.c, settings.c and
- * misc.c one do_* handler per verb. */
+ * flag parsing, usage, failures and exit codes, and runs the API client
+ * (api.h) and the printing (out.h) for the handlers: users.c, numbers.c,
+ * settings.c, meetings.c, outbox.c, calls.c, import.c and misc.c, one
+ * do_* handler per verb. */
 #ifndef DIALCONF_CLI_CLI_PRIV_H
 #define DIALCONF_CLI_CLI_PRIV_H
 
@@ -10,6 +11,9 @@
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "cli/api.h"
+#include "cli/out.h"
 
 /* Exit codes of SPEC §7. */
 enum cli_exit {
@@ -74,56 +78,6 @@ int cli_parse_long(const char *s, long min, long max, long *out);
 /* Report a failure as "dialconf: ..." on stderr. Returns CLI_FAIL. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* ---- api.c: the REST client ---- */
-
-#define API_URL_MAX 4096 /* bytes of a path and query */
-
-/* A path and query under /api/v1, built piece by piece; a value type (on
- * the stack) so that building it cannot fail half-way: the first error
- * sticks in err and api_call() refuses the URL. */
-struct api_url {
-	char s[API_URL_MAX];
-	size_t len;
-	int err;
-};
-
-struct api;
-
-void api_url_init(struct api_url *u);
-/* Append s as it is (a fixed piece of path or "?limit="). */
-void api_url_raw(struct api_url *u, const char *s);
-/* Append s percent-encoded (an email, "+1425...", a search text). */
-void api_url_part(struct api_url *u, const char *s);
-/* Start u as prefix, then item percent-encoded and sfx as it is, each
- * unless NULL: ("/users/", "ada@example.org", "/audio-conferencing/"). */
-void api_url_path(struct api_url *u, const char *prefix, const char *item,
-		  const char *sfx);
-
-/* Open a client for DIALCONF_URL and DIALCONF_TOKEN. Returns 0, ENOMEM or
- * EIO (libcurl could not start), reported on stderr. */
-int api_alloc(struct api **ap);
-void api_free(struct api *a);
-/* From now on api_call() writes a failure's one-line reason into buf
- * (size bytes, emptied here) instead of stderr; size 0 goes back. */
-void api_quiet(struct api *a, char *buf, size_t size);
-
-/* Send method u with body (NULL for none). On a 2xx returns 0 and the
- * decoded answer in *resp (NULL when it had no body; the caller decrefs).
- * Otherwise reports the failure on stderr (the problem's detail, or
- * "cannot reach dialconf at URL: ...") and returns EIO (HTTP error),
- * ECONNREFUSED (transport), EFBIG (answer over the cap), EPROTO (answer not
- * JSON), ENAMETOOLONG or ENOMEM. */
-int api_call(struct api *a, const char *method, const struct api_url *u,
-	     json_t *body, json_t **resp);
-
-/* Member key of o as a string, NULL when o is not an object or the member
- * is missing, null or not a string. */
-const char *api_str(const json_t *o, const char *key);
-/* Member key of o when it is an object, else NULL. */
-json_t *api_obj(const json_t *o, const char *key);
-/* Member key of o as "yes"/"no"-able truth; dflt when absent or no bool. */
-bool api_bool(const json_t *o, const char *key, bool dflt);
-
 /* ---- cli.c: the client of this invocation ---- */
 
 /* api_call() with the invocation's client, opened on first use. */
@@ -134,68 +88,19 @@ int cli_call(struct cli *c, const char *method, const struct api_url *u,
 int cli_send(struct cli *c, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp);
 
-struct out_listing;
-
-/* GET u and print the answer with out_list_answer(). Returns an exit
- * code. */
-int cli_get_list(struct cli *c, const struct api_url *u, bool json,
-		 const struct out_listing *l);
-
-/* ---- out.c: output for people and scripts ---- */
-
-/* Print one object for people ("Field: value" lines). */
-typedef void (out_print_h)(const json_t *o);
-
-/* The cells of one table row for item; buf (size bytes, zeroed, one per
- * row) may hold the text of a cell, since the table borrows cells. */
-typedef void (out_row_h)(const json_t *item, const char **cells, char *buf,
-			 size_t size);
-
-/* How a list verb prints the list member of the answer. */
-struct out_listing {
-	const char *key;      /* "numbers": the member holding the list */
-	const char *missing;  /* the complaint when it is no list */
-	const char *empty;    /* the line printed for an empty list */
-	size_t ncols;         /* at most OUT_COLS_MAX */
-	const char *const *headers;
-	size_t scratch;       /* bytes of row's buf, 0 for none */
-	out_row_h *row;
-};
-
-#define OUT_COLS_MAX 16 /* columns of a table out_list() prints */
-
-
-/* The answer as pretty JSON on stdout, for --json. */
-void out_json(const json_t *j);
-
-/* "Label:      value" with the labels of one block aligned at width;
- * NULL prints as "-". Control characters print as '?'. */
-void out_field(int width, const char *label, const char *value);
-
-/* A table with aligned columns, for lists. Cells are borrowed: they must
- * outlive out_table_print(). */
-struct out_table;
-
-int out_table_alloc(struct out_table **tp, size_t ncols,
-		    const char *const *headers);
-/* Add a row of ncols cells (NULL prints as "-"). Returns 0 or ENOMEM. */
-int out_table_add(struct out_table *t, const char *const *cells);
-/* Print the headers and the rows. Returns 0 or ENOMEM. */
-int out_table_print(const struct out_table *t, FILE *f);
-void out_table_free(struct out_table *t);
-
-/* The array list as a table, one row per item through l's row. Returns
- * CLI_OK, or CLI_FAIL after reporting "out of memory". */
-int out_list(const json_t *list, const struct out_listing *l);
-
 /* Print resp, the answer of a list verb: all of it for --json, else l's
  * list (or l's empty line). Takes resp; returns an exit code. */
-int out_list_answer(json_t *resp, bool json, const struct out_listing *l);
+int cli_list_answer(json_t *resp, bool json, const struct out_listing *l);
 
 /* Print resp, the answer about one object: all of it for --json, else the
  * line what (unless NULL) and print's fields. Takes resp; returns CLI_OK. */
-int out_answer(json_t *resp, bool json, const char *what,
+int cli_answer(json_t *resp, bool json, const char *what,
 	       out_print_h *print);
+
+/* GET u and print the answer with cli_list_answer(). Returns an exit
+ * code. */
+int cli_get_list(struct cli *c, const struct api_url *u, bool json,
+		 const struct out_listing *l);
 
 /* ---- the handlers ---- */
 

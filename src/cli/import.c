@@ -316,8 +316,7 @@ static int row_send(struct api *a, const struct import_row *r, bool noemail,
 			 "text");
 		return EINVAL;
 	}
-	api_url_init(&u);
-	api_url_raw(&u, "/users");
+	api_url_path(&u, "/users", NULL, NULL);
 	err = api_call(a, "POST", &u, body, &resp);
 	json_decref(body);
 	json_decref(resp);

@@ -78,7 +78,7 @@ int do_meeting_schedule(struct cli *c, int argc, char **argv)
 		return cli_fail("out of memory");
 	api_url_path(&u, "/meetings", NULL, NULL);
 	err = cli_send(c, "POST", &u, body, &resp);
-	return err ? CLI_FAIL : out_answer(resp, json, NULL, meeting_print);
+	return err ? CLI_FAIL : cli_answer(resp, json, NULL, meeting_print);
 }
 
 static void meeting_row(const json_t *m, const char **cells, char *buf,
@@ -116,8 +116,10 @@ int do_meeting_list(struct cli *c, int argc, char **argv)
 	err = cli_parse(c, argc, argv, opts, &pos, 0, 0);
 	if (err)
 		return cli_parse_exit(err);
-	api_url_path(&u, org ? "/meetings?limit=1000&organizer=" :
-		     "/meetings?limit=1000", org, NULL);
+	api_url_path(&u, "/meetings", NULL, NULL);
+	api_url_query(&u, "limit", "1000");
+	if (org)
+		api_url_query(&u, "organizer", org);
 	return cli_get_list(c, &u, json, &l);
 }
 
@@ -137,7 +139,7 @@ static int meeting_one(struct cli *c, int argc, char **argv,
 	api_url_path(&u, "/meetings/", pos.v[0], NULL);
 	if (cli_call(c, method, &u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	return out_answer(resp, json, NULL, meeting_print);
+	return cli_answer(resp, json, NULL, meeting_print);
 }
 
 int do_meeting_show(struct cli *c, int argc, char **argv)

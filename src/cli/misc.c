@@ -63,7 +63,7 @@ int do_confid_show(struct cli *c, int argc, char **argv)
 	api_url_path(&u, "/conference-ids/", pos.v[0], NULL);
 	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	return out_answer(resp, json, NULL, confid_print);
+	return cli_answer(resp, json, NULL, confid_print);
 }
 
 /* An entry's detail as compact JSON into buf, "" when there is none. */
@@ -122,6 +122,8 @@ int do_audit(struct cli *c, int argc, char **argv)
 		return cli_parse_exit(err);
 	if (limit != NULL && cli_parse_long(limit, 1, 1000000, &n) != 0)
 		return cli_usage_error(c, "--limit needs a positive number");
-	api_url_path(&u, limit ? "/audit?limit=" : "/audit", limit, NULL);
+	api_url_path(&u, "/audit", NULL, NULL);
+	if (limit)
+		api_url_query(&u, "limit", limit);
 	return cli_get_list(c, &u, json, &l);
 }

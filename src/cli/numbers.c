@@ -144,7 +144,7 @@ int do_number_add(struct cli *c, int argc, char **argv)
 	number_url(&u, NULL);
 	if (cli_send(c, "POST", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return out_answer(resp, json, "Dial-in number added.",
+	return cli_answer(resp, json, "Dial-in number added.",
 			  number_print);
 }
 
@@ -183,6 +183,6 @@ int do_number_set_default(struct cli *c, int argc, char **argv)
 	number_url(&u, pos.v[0]);
 	if (cli_send(c, "PATCH", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return out_answer(resp, json, "Default dial-in number set.",
+	return cli_answer(resp, json, "Default dial-in number set.",
 			  number_print);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli_priv.h"
+#include "cli/out.h"
 
 #define OUT_ROWS_MAX 10000000 /* rows of one table, far beyond any list */
 
@@ -166,7 +166,7 @@ int out_list(const json_t *list, const struct out_listing *l)
 	int err;
 
 	if (l->ncols > OUT_COLS_MAX)
-		return cli_fail("out of memory");
+		return EINVAL;
 	/* One buffer per row: the table borrows its cells. */
 	bufs = calloc(json_array_size(list) + 1, size);
 	err = bufs ? out_table_alloc(&t, l->ncols, l->headers) : ENOMEM;
@@ -180,36 +180,5 @@ int out_list(const json_t *list, const struct out_listing *l)
 		err = out_table_print(t, stdout);
 	out_table_free(t);
 	free(bufs);
-	return err ? cli_fail("out of memory") : CLI_OK;
-}
-
-int out_list_answer(json_t *resp, bool json, const struct out_listing *l)
-{
-	const json_t *list = json_object_get(resp, l->key);
-	int rc = CLI_OK;
-
-	if (json)
-		out_json(resp);
-	else if (!json_is_array(list))
-		rc = cli_fail("%s", l->missing);
-	else if (json_array_size(list) == 0)
-		fprintf(stdout, "%s\n", l->empty);
-	else
-		rc = out_list(list, l);
-	json_decref(resp);
-	return rc;
-}
-
-int out_answer(json_t *resp, bool json, const char *what,
-	       out_print_h *print)
-{
-	if (json) {
-		out_json(resp);
-	} else {
-		if (what != NULL)
-			fprintf(stdout, "%s\n", what);
-		print(resp);
-	}
-	json_decref(resp);
-	return CLI_OK;
+	return err;
 }

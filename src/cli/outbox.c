@@ -83,11 +83,10 @@ int do_outbox_list(struct cli *c, int argc, char **argv)
 		return cli_parse_exit(err);
 	if (state && mailstate_parse(state, &ms))
 		return cli_usage_error(c, "--state is one of " MAILSTATE_NAMES);
-	api_url_path(&u, "/outbox?limit=", limit ? limit : "100", NULL);
-	if (state) {
-		api_url_raw(&u, "&state=");
-		api_url_part(&u, state);
-	}
+	api_url_path(&u, "/outbox", NULL, NULL);
+	api_url_query(&u, "limit", limit ? limit : "100");
+	if (state)
+		api_url_query(&u, "state", state);
 	return cli_get_list(c, &u, json, &l);
 }
 

@@ -60,24 +60,14 @@ static int user_page(struct cli *c, const char *search, const char *limit,
 		     const char *cursor, json_t **resp)
 {
 	struct api_url u;
-	char sep = '?';
 
-	api_url_init(&u);
-	api_url_raw(&u, "/users");
-	if (search != NULL) {
-		api_url_raw(&u, "?search=");
-		api_url_part(&u, search);
-		sep = '&';
-	}
-	if (limit != NULL) {
-		api_url_raw(&u, sep == '?' ? "?limit=" : "&limit=");
-		api_url_part(&u, limit);
-		sep = '&';
-	}
-	if (cursor != NULL) {
-		api_url_raw(&u, sep == '?' ? "?cursor=" : "&cursor=");
-		api_url_part(&u, cursor);
-	}
+	api_url_path(&u, "/users", NULL, NULL);
+	if (search != NULL)
+		api_url_query(&u, "search", search);
+	if (limit != NULL)
+		api_url_query(&u, "limit", limit);
+	if (cursor != NULL)
+		api_url_query(&u, "cursor", cursor);
 	return cli_call(c, "GET", &u, NULL, resp);
 }
 
@@ -148,8 +138,8 @@ static int user_list_print(json_t *users, const char *more, bool json)
 		fprintf(stdout, "%s\n", user_listing.empty);
 		return CLI_OK;
 	}
-	if (out_list(users, &user_listing) != CLI_OK)
-		return CLI_FAIL;
+	if (out_list(users, &user_listing))
+		return cli_fail("out of memory");
 	if (more != NULL)
 		fprintf(stderr, "(more users: use --all, or a larger "
 				"--limit)\n");
@@ -205,7 +195,7 @@ int do_user_show(struct cli *c, int argc, char **argv)
 	user_url(&u, pos.v[0], NULL);
 	if (cli_call(c, "GET", &u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	return out_answer(resp, json, NULL, user_print);
+	return cli_answer(resp, json, NULL, user_print);
 }
 
 int do_user_add(struct cli *c, int argc, char **argv)
@@ -236,7 +226,7 @@ int do_user_add(struct cli *c, int argc, char **argv)
 	api_url_path(&u, "/users", NULL, NULL);
 	if (cli_send(c, "POST", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return out_answer(resp, json, "User added.", user_print);
+	return cli_answer(resp, json, "User added.", user_print);
 }
 
 /* "on"/"off" of --audio-conferencing. Returns 0 or EINVAL. */
@@ -333,7 +323,7 @@ int do_user_set(struct cli *c, int argc, char **argv)
 	user_url(&u, pos.v[0], NULL);
 	if (cli_send(c, "PATCH", &u, body, &resp) != 0)
 		return CLI_FAIL;
-	return out_answer(resp, json, "User updated.", user_print);
+	return cli_answer(resp, json, "User updated.", user_print);
 }
 
 int do_user_delete(struct cli *c, int argc, char **argv)
@@ -358,12 +348,13 @@ int do_user_delete(struct cli *c, int argc, char **argv)
 static int user_reset(struct cli *c, const char *user, const char *what,
 		      json_t *body, json_t **resp)
 {
+	char sfx[64];
 	struct api_url u;
 
 	if (body == NULL)
 		return cli_fail("out of memory");
-	user_url(&u, user, "/audio-conferencing/");
-	api_url_raw(&u, what);
+	snprintf(sfx, sizeof(sfx), "/audio-conferencing/%s", what);
+	user_url(&u, user, sfx);
 	return cli_send(c, "POST", &u, body, resp) ? CLI_FAIL : CLI_OK;
 }
 

@@ -52,7 +52,7 @@ static json_t *audit_detail(const char *text)
 	return json_object();
 }
 
-static int audit_one(const struct store_audit *a, void *arg)
+static int audit_one(const struct app_audit_record *a, void *arg)
 {
 	json_t *e;
 

@@ -28,7 +28,7 @@ static json_t *languages_json(const char *list)
 }
 
 /* NUMBER of docs/api.md. NULL when out of memory. */
-static json_t *number_json(const struct store_number *n)
+static json_t *number_json(const struct app_number *n)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}",
 			 "number", n->number,
@@ -39,7 +39,7 @@ static json_t *number_json(const struct store_number *n)
 			 "isDefault", n->is_default);
 }
 
-static int list_one(const struct store_number *n, void *arg)
+static int list_one(const struct app_number *n, void *arg)
 {
 	return json_array_append_new(arg, number_json(n)) ? ENOMEM : 0;
 }
@@ -58,11 +58,11 @@ int h_numbers_list(struct http_req *r)
 
 struct find_ctx {
 	const char *number;
-	struct store_number *out;
+	struct app_number *out;
 	bool found;
 };
 
-static int find_one(const struct store_number *n, void *arg)
+static int find_one(const struct app_number *n, void *arg)
 {
 	struct find_ctx *f = arg;
 
@@ -76,7 +76,7 @@ static int find_one(const struct store_number *n, void *arg)
 /* Answer status with the number as the app has it now. */
 static int number_reply(struct http_req *r, int status, const char *number)
 {
-	struct store_number n;
+	struct app_number n;
 	struct find_ctx f = {number, &n, false};
 	struct app_err ae = {{0}};
 	int err;
@@ -140,7 +140,7 @@ static const struct http_field add_fields[] = {
 };
 
 /* Fill n from the POST body; 400 and EINVAL on a bad value. */
-static int number_from_body(struct http_req *r, struct store_number *n)
+static int number_from_body(struct http_req *r, struct app_number *n)
 {
 	const char *type = http_json_str(r->in, "type");
 	const char *cc = http_json_str(r->in, "countryCode");
@@ -174,7 +174,7 @@ static int number_from_body(struct http_req *r, struct store_number *n)
 int h_numbers_add(struct http_req *r)
 {
 	struct app_err ae = {{0}};
-	struct store_number n;
+	struct app_number n;
 	int err;
 
 	if (!r->in)

@@ -1,4 +1,4 @@
-/* h_outbox: the email routes of docs/api.md "Email (issue 3)": send a
+/* h_outbox: the email routes of docs/api.md "Email": send a
  * user's conference info, list the outbox, retry a failed email. An EMAIL
  * never shows the body or the variables: they may hold a PIN. */
 #include <errno.h>
@@ -35,7 +35,7 @@ static const struct http_field info_fields[] = {
 
 int h_user_send_info(struct http_req *r)
 {
-	char to[STORE_EMAIL_SIZE] = "";
+	char to[APP_EMAIL_SIZE] = "";
 	struct app_err ae = {{0}};
 	bool queued = false;
 	int err;

@@ -30,7 +30,7 @@ struct http_req {
 	char param[HTTP_PARAM_MAX][HTTP_PARAM_SIZE];
 	json_t *in;  /* the body as a JSON object, or NULL when empty */
 
-	/* The admin center session the request came with (issue 7), when it
+	/* The admin center session the request came with, when it
 	 * authenticated by cookie; a secret, never logged. https: it came
 	 * over HTTPS (or X-Forwarded-Proto: https), so cookies get Secure. */
 	struct app_session session;
@@ -68,8 +68,6 @@ extern const size_t http_asset_count;
 /* static.c: the asset served at url path ("/" is index.html), or NULL. */
 const struct http_asset *http_asset_find(const char *path);
 
-/* http.c: a request header, or NULL. */
-const char *http_header(const struct http_req *r, const char *name);
 
 #define HTTP_SESSION_COOKIE "dialconf_session"
 
@@ -145,9 +143,9 @@ json_t *http_json_str_or_null(const char *s);
 json_t *http_json_id(int64_t id);
 /* Unix seconds as "2026-11-26T23:30:00Z", or null when t is 0. */
 json_t *http_json_time(int64_t t);
-/* Format t as ISO 8601 UTC into buf (21 bytes at least). 0 or EINVAL. */
-int http_time_format(int64_t t, char *buf, size_t size);
 
+/* A request header, or NULL. */
+const char *http_header(const struct http_req *r, const char *name);
 /* A query argument of the request, or NULL. */
 const char *http_query(const struct http_req *r, const char *name);
 /* Parse the integer query argument name into *v: def when absent, 400 and
@@ -190,7 +188,7 @@ int h_meeting_get(struct http_req *r);
 int h_meeting_delete(struct http_req *r);
 int h_meeting_ics(struct http_req *r);
 /* h_metrics.c: GET /metrics, and the count of answers by status class
- * (http.c calls it for every answer it queues). */
+ * (server.c calls it for every answer it queues). */
 int h_metrics(struct http_req *r);
 void http_metrics_count(int status);
 

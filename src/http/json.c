@@ -1,16 +1,33 @@
-/* json: the answers handlers give (a JSON document or an RFC 9457 problem),
- * the strict checks of request bodies (docs/api.md: unknown fields and
- * wrong types are 400, never silently ignored) and the small value
- * conversions every handler needs. */
+/* json: a request as handlers read it (headers, query arguments, the strict
+ * checks of bodies: docs/api.md, unknown fields and wrong types are 400,
+ * never silently ignored), the answers they give (a JSON document or an
+ * RFC 9457 problem) and the small value conversions every handler needs. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <microhttpd.h>
+
+#include "core/isotime.h"
 #include "http/http_priv.h"
+
+const char *http_header(const struct http_req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct http_req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
 
 int http_reply(struct http_req *r, int status, json_t *body)
 {
@@ -202,25 +219,13 @@ json_t *http_json_id(int64_t id)
 	return json_string(buf);
 }
 
-int http_time_format(int64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm))
-		return EINVAL;
-	if (!strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return EINVAL;
-	return 0;
-}
-
 json_t *http_json_time(int64_t t)
 {
-	char buf[32];
+	char buf[ISOTIME_SIZE];
 
 	if (t == 0)
 		return json_null();
-	if (http_time_format(t, buf, sizeof(buf)))
+	if (isotime_format(t, buf, sizeof(buf)))
 		return json_null();
 	return json_string(buf);
 }

@@ -130,7 +130,7 @@ static int message_build(const struct app_mail *m, int64_t now,
 
 int mail_render(const struct app_mail *m, int64_t now, struct buf *out)
 {
-	char subject[STORE_MAIL_SUBJECT_SIZE];
+	char subject[APP_MAIL_SUBJECT_SIZE];
 	struct buf *text = NULL, *html = NULL;
 	struct tmpl_var v[NVARS];
 	struct mime_part cal;

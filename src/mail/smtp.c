@@ -21,7 +21,7 @@
 
 #define CONNECT_TIMEOUT_S 10L
 #define MESSAGE_TIMEOUT_S 30L
-#define ADDR_SIZE (STORE_EMAIL_SIZE + 3)
+#define ADDR_SIZE (APP_EMAIL_SIZE + 3)
 
 struct smtp {
 	struct mail_transport t; /* first: the transport is the smtp */

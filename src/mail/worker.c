@@ -23,7 +23,9 @@
 
 #include <curl/curl.h>
 
+#define LOG_MODULE "mail"
 #include "core/buf.h"
+#include "core/log.h"
 #include "mail/mail.h"
 #include "mail/mail_priv.h"
 
@@ -123,10 +125,10 @@ static void log_verdict(const struct job *j, const struct app_mail_verdict *v)
 {
 	if (v->result == APP_MAIL_DELIVERED)
 		return;
-	fprintf(stderr, "warn mail id=%lld kind=%s result=%s reason=\"%s\"\n",
-		(long long)j->m.id, j->m.kind,
-		v->result == APP_MAIL_PERMANENT ? "failed" : "deferred",
-		v->error);
+	log_warn("id=%lld kind=%s result=%s reason=\"%s\"",
+		 (long long)j->m.id, j->m.kind,
+		 v->result == APP_MAIL_PERMANENT ? "failed" : "deferred",
+		 v->error);
 }
 
 /* Render and deliver job i; the verdict into w->v[i]. */
@@ -173,9 +175,10 @@ static int batch_run(struct mail_worker *w, int *n)
 	for (i = 0; i < w->njobs; i++)
 		deliver_one(w, i, now_s());
 	e = app_outbox_report(w->a, w->v, (size_t)w->njobs, now_s());
+	/* Unreported rows are sent again when their lease ends. */
 	if (e)
-		fprintf(stderr, "error mail report failed: %s (the rows are "
-			"sent again when their lease ends)\n", strerror(e));
+		log_error("event=report-failed err=\"%s\" rows=%d",
+			  strerror(e), w->njobs);
  out:
 	jobs_clear(w);
 	return e;
@@ -201,16 +204,17 @@ static void *worker_main(void *arg)
 	int n, e;
 
 	while (!atomic_load(&w->stop)) {
-		/* End of life of meeting IDs (issue 4): the worker wakes at
-		 * least every IDLE_MS, often enough for an hour-sized grace
+		/* End of life of meeting IDs: the worker wakes at least
+		 * every IDLE_MS, often enough for an hour-sized grace
 		 * period; resolution refuses them meanwhile anyway. */
 		e = app_meeting_expire(w->a, now_s(), NULL);
 		if (e)
-			fprintf(stderr, "error meeting expiry: %s\n",
-				strerror(e));
+			log_error("event=meeting-expiry-failed err=\"%s\"",
+				  strerror(e));
 		e = batch_run(w, &n);
 		if (e)
-			fprintf(stderr, "error mail batch: %s\n", strerror(e));
+			log_error("event=batch-failed err=\"%s\"",
+				  strerror(e));
 		if (!e && n == BATCH_MAX)
 			continue;
 		if (atomic_load(&w->stop))

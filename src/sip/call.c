@@ -12,7 +12,7 @@
  * telev) or as SIP INFO bodies, application/dtmf-relay ("Signal=5") and
  * application/dtmf ("5"). Both feed the same attendant.
  *
- * In the conference (issue 6) the call is a participant of its
+ * In the conference the call is a participant of its
  * conference's mixer (room.c): what it hears comes from the mixer's frame
  * handler instead of the attendant's player, its G.711 payloads go into
  * the mixer's jitter buffer, and the attendant's prompts (help, muted,
@@ -124,7 +124,7 @@ static void conf_leave(struct call *c)
 	if (c->tones && mixer_count(m) &&
 	    mixer_tone(MIXER_TONE_EXIT, tone, MIXER_TONE_SAMPLES))
 		(void)mixer_announce(m, tone, MIXER_TONE_SAMPLES);
-	sipd_log("info", "event=conference-leave call=%lld participants=%zu",
+	sipd_log(LOG_INFO, "event=conference-leave call=%lld participants=%zu",
 		 (long long)c->reg.id, mixer_count(m));
 	room_put(c->conf);
 	c->conf = NULL;
@@ -163,7 +163,7 @@ static void end_h(void *arg)
 {
 	struct call *c = arg;
 
-	sipd_log("info", "event=end call=%lld", (long long)c->reg.id);
+	sipd_log(LOG_INFO, "event=end call=%lld", (long long)c->reg.id);
 	mem_deref(c);
 }
 
@@ -336,7 +336,7 @@ static void frame_h(struct mixer_part *p, const uint8_t *frame, size_t len,
 		return;
 	}
 	if (++c->tx_fail == TX_FAIL_MAX) {
-		sipd_log("warn", "event=rtp-send-failed call=%lld",
+		sipd_log(LOG_WARN, "event=rtp-send-failed call=%lld",
 			 (long long)c->reg.id);
 		call_end(c);
 	}
@@ -354,7 +354,7 @@ static void turn_away(struct call *c, size_t participants)
 {
 	c->full = true;
 	play(c, SIPD_PROMPT_FULL);
-	sipd_log("info", "event=conference-full call=%lld participants=%zu "
+	sipd_log(LOG_INFO, "event=conference-full call=%lld participants=%zu "
 		 "max=%u", (long long)c->reg.id, participants,
 		 (unsigned)c->max_parts);
 }
@@ -371,7 +371,7 @@ static void conf_join(struct call *c)
 
 	err = room_get(c->s, c->target.personal, conf_id_of(c), true, &cf);
 	if (err) {
-		sipd_log("warn", "event=join-failed call=%lld err=%d",
+		sipd_log(LOG_WARN, "event=join-failed call=%lld err=%d",
 			 (long long)c->reg.id, err);
 		call_end(c);
 		return;
@@ -384,7 +384,7 @@ static void conf_join(struct call *c)
 	}
 	err = mixer_part_add(m, c->codec, frame_h, c, &c->mp);
 	if (err) {
-		sipd_log("warn", "event=join-failed call=%lld err=%d",
+		sipd_log(LOG_WARN, "event=join-failed call=%lld err=%d",
 			 (long long)c->reg.id, err);
 		room_put(cf);
 		call_end(c);
@@ -399,7 +399,7 @@ static void conf_join(struct call *c)
 	if (c->tones && mixer_count(m) > 1 &&
 	    mixer_tone(MIXER_TONE_ENTRY, tone, MIXER_TONE_SAMPLES))
 		(void)mixer_announce(m, tone, MIXER_TONE_SAMPLES);
-	sipd_log("info", "event=conference-join call=%lld participants=%zu",
+	sipd_log(LOG_INFO, "event=conference-join call=%lld participants=%zu",
 		 (long long)c->reg.id, mixer_count(m));
 }
 
@@ -448,11 +448,12 @@ static void act(struct call *c, const struct att_action *x)
 	case ATT_ACT_LOBBY:
 		player_hold(c->pl, true);
 		c->arrived = organizer_present(c);
-		sipd_log("info", "event=lobby call=%lld", (long long)c->reg.id);
+		sipd_log(LOG_INFO, "event=lobby call=%lld",
+			 (long long)c->reg.id);
 		break;
 	case ATT_ACT_JOIN:
 		player_hold(c->pl, false);
-		sipd_log("info", "event=join call=%lld organizer=%d",
+		sipd_log(LOG_INFO, "event=join call=%lld organizer=%d",
 			 (long long)c->reg.id, x->organizer);
 		conf_join(c);
 		break;
@@ -463,7 +464,7 @@ static void act(struct call *c, const struct att_action *x)
 		c->reg.muted = x->muted;
 		mixer_part_set_muted(c->mp, x->muted);
 		play(c, x->muted ? SIPD_PROMPT_MUTED : SIPD_PROMPT_UNMUTED);
-		sipd_log("info", "event=%s call=%lld",
+		sipd_log(LOG_INFO, "event=%s call=%lld",
 			 x->muted ? "mute" : "unmute", (long long)c->reg.id);
 		break;
 	case ATT_ACT_RECHECK:
@@ -515,7 +516,8 @@ static void resolved(struct call *c, const struct sipd_job *job)
 	ev.bypass = job->target.bypass;
 	ev.closed = job->target.closed;
 	ev.blocked = !job->err && job->blocked;
-	sipd_log("info", "event=resolved call=%lld valid=%d blocked=%d us=%lld",
+	sipd_log(LOG_INFO,
+		 "event=resolved call=%lld valid=%d blocked=%d us=%lld",
 		 (long long)c->reg.id, ev.valid, ev.blocked,
 		 (long long)(mono_us() - c->submit_us));
 	call_event(c, &ev);
@@ -533,7 +535,7 @@ static void pin_checked(struct call *c, const struct sipd_job *job)
 		ev.closed = !job->err && job->pin == APP_PIN_CLOSED;
 		ev.blocked = !job->err && job->blocked;
 	}
-	sipd_log("info", "event=pin call=%lld valid=%d closed=%d revoked=%d",
+	sipd_log(LOG_INFO, "event=pin call=%lld valid=%d closed=%d revoked=%d",
 		 (long long)c->reg.id, ev.valid, ev.closed,
 		 ev.type == ATT_EV_REVOKED);
 	call_event(c, &ev);
@@ -554,17 +556,18 @@ static void rechecked(struct call *c, const struct sipd_job *job)
 	}
 	ev.valid = !job->err && job->valid;
 	if (ev.type == ATT_EV_REVOKED || !ev.valid)
-		sipd_log("info", "event=revoked call=%lld", (long long)c->reg.id);
+		sipd_log(LOG_INFO, "event=revoked call=%lld",
+			 (long long)c->reg.id);
 	call_event(c, &ev);
 }
 
 void call_job_done(struct call *c, struct sipd_job *job)
 {
 	if (job->err && !(job->kind == SIPD_JOB_ADMIT && job->err == ENOENT))
-		sipd_log("warn", "event=job-failed call=%lld kind=%d err=%d",
+		sipd_log(LOG_WARN, "event=job-failed call=%lld kind=%d err=%d",
 			 (long long)c->reg.id, (int)job->kind, job->err);
 	if (job->blocked)
-		sipd_deny(c->s, "src", c->source, 403);
+		edge_deny(c->s, "src", c->source, 403);
 	switch (job->kind) {
 	case SIPD_JOB_ADMIT:
 		admitted(c, job);
@@ -589,8 +592,8 @@ static void call_digit(struct call *c, char d, const char *how)
 	struct att_event ev = {.type = ATT_EV_DIGIT, .digit = d};
 
 	/* The digit itself is not logged: it may belong to a PIN. */
-	sipd_log("debug", "event=digit call=%lld via=%s", (long long)c->reg.id,
-		 how);
+	sipd_log(LOG_DEBUG, "event=digit call=%lld via=%s",
+		 (long long)c->reg.id, how);
 	call_event(c, &ev);
 }
 
@@ -777,7 +780,7 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 	struct att_event ev = {.type = ATT_EV_HANGUP};
 
 	(void)msg;
-	sipd_log("info", "event=closed call=%lld by=%s", (long long)c->reg.id,
+	sipd_log(LOG_INFO, "event=closed call=%lld by=%s", (long long)c->reg.id,
 		 err == ECONNRESET ? "caller" : "error");
 	call_event(c, &ev);
 	call_end(c);
@@ -868,11 +871,11 @@ static void admitted(struct call *c, const struct sipd_job *job)
 	else if (job->refused)
 		scode = 403; /* the source cools off (§21.4.4) */
 	if (scode == 404)
-		sipd_deny(c->s, "num", c->user, 404);
+		edge_deny(c->s, "num", c->user, 404);
 	else if (scode == 403)
-		sipd_deny(c->s, "src", c->source, 403);
+		edge_deny(c->s, "src", c->source, 403);
 	if (scode) {
-		sipd_log("debug", "event=refused status=%u caller=%s reason=%s",
+		sipd_log(LOG_DEBUG, "event=refused status=%u caller=%s reason=%s",
 			 scode, c->reg.caller, scode == 404 ?
 			 "not-a-dial-in-number" : scode == 403 ?
 			 "cooling-off" : "error");
@@ -896,7 +899,7 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		c->reg.id = 0;
 	c->reg_pub = c->reg;
 	call_event(c, &answered);
-	sipd_log("info", "event=answered call=%lld dialed=%s caller=%s "
+	sipd_log(LOG_INFO, "event=answered call=%lld dialed=%s caller=%s "
 		 "codec=%s dtmf=%s", (long long)c->reg.id, c->reg.dialed,
 		 c->reg.caller, c->codec == CODEC_PCMU ? "PCMU" : "PCMA",
 		 c->pt_tel >= 0 ? "rfc4733+info" : "info");
@@ -932,7 +935,7 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 
 	err = call_setup(c, msg, &scode);
 	if (err) {
-		sipd_log("info", "event=refused status=%u caller=%s err=%d",
+		sipd_log(LOG_INFO, "event=refused status=%u caller=%s err=%d",
 			 scode, o->caller_masked, err);
 		if (c->sess)
 			(void)sipsess_reject(c->sess, scode,
@@ -951,7 +954,7 @@ void call_admit(struct call *c)
 {
 	struct att_event ev = {.type = ATT_EV_ADMIT};
 
-	sipd_log("info", "event=admit call=%lld", (long long)c->reg.id);
+	sipd_log(LOG_INFO, "event=admit call=%lld", (long long)c->reg.id);
 	call_event(c, &ev);
 }
 
@@ -984,13 +987,13 @@ void call_second(struct call *c, uint64_t now_ms)
 	if (!c->established || c->ending)
 		return;
 	if (now_ms - c->last_rx_ms > (uint64_t)l->rtp_timeout_s * 1000) {
-		sipd_log("info", "event=rtp-timeout call=%lld seconds=%u",
+		sipd_log(LOG_INFO, "event=rtp-timeout call=%lld seconds=%u",
 			 (long long)c->reg.id, l->rtp_timeout_s);
 		call_end(c);
 		return;
 	}
 	if (now_ms - c->answered_ms > (uint64_t)l->max_call_s * 1000) {
-		sipd_log("info", "event=max-duration call=%lld seconds=%u",
+		sipd_log(LOG_INFO, "event=max-duration call=%lld seconds=%u",
 			 (long long)c->reg.id, l->max_call_s);
 		call_end(c);
 		return;

@@ -50,7 +50,7 @@ int room_get(struct sipd *s, bool personal, int64_t id, bool make,
 	cf->personal = personal;
 	cf->id = id;
 	list_append(&s->confs, &cf->le, cf);
-	sipd_log("info", "event=conference-start kind=%s id=%lld",
+	sipd_log(LOG_INFO, "event=conference-start kind=%s id=%lld",
 		 personal ? "personal" : "meeting", (long long)id);
 	*cp = cf;
 	return 0;
@@ -60,7 +60,7 @@ void room_put(struct room *cf)
 {
 	if (!cf || mixer_count(cf->m))
 		return;
-	sipd_log("info", "event=conference-end kind=%s id=%lld",
+	sipd_log(LOG_INFO, "event=conference-end kind=%s id=%lld",
 		 cf->personal ? "personal" : "meeting", (long long)cf->id);
 	mem_deref(cf);
 }

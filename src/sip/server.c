@@ -31,20 +31,19 @@
 #define RETRY_AFTER_S 30 /* a full node asks callers to come back then */
 #define PURGE_S 60       /* how often the guard's old counters go */
 #define FDS_MAX 65536    /* descriptors libre watches at most */
-#define DENY_MS 3000     /* how long a worker's refusal is kept */
 #define SIPD_SOFTWARE "dialconf"
 #define FRAME_MS CODEC_PTIME_MS
 #define CLOCK_SLIP_MS 200 /* further behind than this: skip, don't burst */
 
-void sipd_logf(const char *level, const char *fmt, ...)
+void sipd_logf(enum log_level level, const char *fmt, ...)
 {
-	char line[512];
+	char line[LOG_LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)re_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s sip %s\n", level, line);
+	log_text(level, "sip", line);
 }
 
 int sipd_ports_parse(const char *s, uint16_t *lo, uint16_t *hi)
@@ -88,54 +87,6 @@ static bool options_h(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
-/* New calls of one source within the current second. */
-struct src_rate {
-	struct le he;
-	uint64_t second; /* tmr_jiffies() / 1000 when counted */
-	unsigned n;
-	char source[APP_DIALIN_SOURCE_SIZE];
-};
-
-static bool rate_cmp(struct le *le, void *arg)
-{
-	return !strcmp(((struct src_rate *)le->data)->source, arg);
-}
-
-/* Count a new call of source; false once it is over the rate. */
-static bool rate_ok(struct sipd *s, const char *source)
-{
-	uint64_t sec = tmr_jiffies() / 1000;
-	uint32_t key = hash_joaat_str(source);
-	struct src_rate *r;
-	struct le *le;
-
-	le = hash_lookup(s->rates, key, rate_cmp, (void *)source);
-	r = le ? le->data : NULL;
-	if (!r) {
-		r = mem_zalloc(sizeof(*r), NULL);
-		if (!r)
-			return false;
-		snprintf(r->source, sizeof(r->source), "%s", source);
-		hash_append(s->rates, key, &r->he, r);
-	}
-	if (r->second != sec) {
-		r->second = sec;
-		r->n = 0;
-	}
-	return ++r->n <= s->lim.rate_per_source;
-}
-
-static bool rate_stale(struct le *le, void *arg)
-{
-	struct src_rate *r = le->data;
-
-	if (r->second < *(uint64_t *)arg) {
-		hash_unlink(&r->he);
-		mem_deref(r);
-	}
-	return false;
-}
-
 static unsigned calls_of(const struct sipd *s, const char *source)
 {
 	unsigned n = 0;
@@ -169,67 +120,6 @@ static void asserted_caller(const struct sip_msg *msg, char *out, size_t size)
 		pl_user(&msg->from.uri.user, out, size);
 }
 
-/* What the workers found out about new calls, kept a few seconds so
- * that a flood of the same refused INVITE is answered on this thread
- * without asking again: sources the guard refuses ("src:SOURCE"),
- * numbers that are not dial-in numbers ("num:USER"). A hint only: once it
- * runs out, the database is asked again. */
-struct deny {
-	struct le he;
-	uint64_t until_ms;
-	uint16_t scode;
-	char key[APP_DIALIN_SOURCE_SIZE + 8];
-};
-
-static bool deny_cmp(struct le *le, void *arg)
-{
-	return !strcmp(((struct deny *)le->data)->key, arg);
-}
-
-void sipd_deny(struct sipd *s, const char *kind, const char *what,
-	       uint16_t scode)
-{
-	char key[sizeof(((struct deny *)0)->key)];
-	struct deny *d;
-	struct le *le;
-
-	snprintf(key, sizeof(key), "%s:%s", kind, what);
-	le = hash_lookup(s->denies, hash_joaat_str(key), deny_cmp, key);
-	d = le ? le->data : mem_zalloc(sizeof(*d), NULL);
-	if (!d)
-		return;
-	if (!le) {
-		snprintf(d->key, sizeof(d->key), "%s", key);
-		hash_append(s->denies, hash_joaat_str(key), &d->he, d);
-	}
-	d->scode = scode;
-	d->until_ms = tmr_jiffies() + DENY_MS;
-}
-
-/* The status a kept refusal answers with, or 0. */
-static uint16_t denied(struct sipd *s, const char *kind, const char *what)
-{
-	char key[sizeof(((struct deny *)0)->key)];
-	struct le *le;
-	struct deny *d;
-
-	snprintf(key, sizeof(key), "%s:%s", kind, what);
-	le = hash_lookup(s->denies, hash_joaat_str(key), deny_cmp, key);
-	d = le ? le->data : NULL;
-	return d && d->until_ms > tmr_jiffies() ? d->scode : 0;
-}
-
-static bool deny_stale(struct le *le, void *arg)
-{
-	struct deny *d = le->data;
-
-	if (d->until_ms <= *(uint64_t *)arg) {
-		hash_unlink(&d->he);
-		mem_deref(d);
-	}
-	return false;
-}
-
 /* A refusal before any call exists: stateless (RFC 3261 §8.2.6), so a
  * flood of INVITEs that never ACK leaves no transaction and no timer
  * behind; a lost answer is sent again when the INVITE comes again. */
@@ -239,7 +129,7 @@ static void refuse(struct sipd *s, const struct sip_msg *msg, uint16_t scode,
 	metrics_inc(METRICS_DIALIN_REFUSED);
 	if (scode != 404 && strcmp(why, "cooling-off"))
 		metrics_inc(METRICS_DIALIN_LIMITED);
-	sipd_log("debug", "event=refused status=%u caller=%s reason=%s", scode,
+	sipd_log(LOG_DEBUG, "event=refused status=%u caller=%s reason=%s", scode,
 		 masked, why);
 	if (scode == 503)
 		(void)sip_replyf(s->sip, msg, 503, "Service Unavailable",
@@ -273,15 +163,15 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 		refuse(s, msg, 503, masked, "node-full");
 		return;
 	}
-	if (denied(s, "src", source)) {
+	if (edge_denied(s, "src", source)) {
 		refuse(s, msg, 403, masked, "cooling-off");
 		return;
 	}
-	if (denied(s, "num", user)) {
+	if (edge_denied(s, "num", user)) {
 		refuse(s, msg, 404, masked, "not-a-dial-in-number");
 		return;
 	}
-	if (!rate_ok(s, source)) {
+	if (!edge_rate_ok(s, source)) {
 		refuse(s, msg, 403, masked, "source-rate");
 		return;
 	}
@@ -331,8 +221,7 @@ static void second_h(void *arg)
 	struct le *le;
 
 	tmr_start(&s->second, 1000, second_h, s);
-	(void)hash_apply(s->rates, rate_stale, &sec);
-	(void)hash_apply(s->denies, deny_stale, &now);
+	edge_expire(s, now);
 	if (!s->lim_pending)
 		s->lim_pending = !submit_plain(s, SIPD_JOB_LIMITS);
 	if (sec % PURGE_S == 0)
@@ -424,9 +313,7 @@ static int setup(struct sipd *s)
 	if (!err)
 		err = mqueue_alloc(&s->mq, mq_h, s);
 	if (!err)
-		err = hash_alloc(&s->rates, SIPD_HASH);
-	if (!err)
-		err = hash_alloc(&s->denies, SIPD_HASH);
+		err = edge_init(s);
 	if (err)
 		return err;
 	s->next_frame_ms = tmr_jiffies() + FRAME_MS;
@@ -442,10 +329,7 @@ static void teardown(struct sipd *s)
 	room_flush(s); /* empty by now: each call left its conference */
 	tmr_cancel(&s->tick);
 	tmr_cancel(&s->second);
-	hash_flush(s->rates);
-	s->rates = mem_deref(s->rates);
-	hash_flush(s->denies);
-	s->denies = mem_deref(s->denies);
+	edge_close(s);
 	work_stop(s->work); /* no call is left to submit more */
 	s->work = NULL;
 	s->lsnr = mem_deref(s->lsnr);
@@ -485,7 +369,7 @@ static void *thread_main(void *arg)
 		return NULL;
 	}
 	started(s, 0);
-	sipd_log("info", "event=listening addr=%J transports=udp,tcp "
+	sipd_log(LOG_INFO, "event=listening addr=%J transports=udp,tcp "
 		 "max_fds=%d", &s->laddr, s->max_fds);
 	(void)re_main(NULL); /* signals stay with main (sigwait) */
 	teardown(s);

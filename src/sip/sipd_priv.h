@@ -15,6 +15,7 @@
 
 #include "app/app.h"
 #include "core/attendant.h"
+#include "core/log.h"
 #include "media/codec.h"
 #include "media/mixer.h"
 #include "media/prompt.h"
@@ -23,11 +24,17 @@
 #define SIPD_USER_SIZE 64
 #define SIPD_ADDR_SIZE 64
 
-/* One log line per event: "level sip key=value ..." (DESIGN.md). Never a
- * PIN, never a full caller number. */
-#define sipd_log(level, ...) sipd_logf(level, __VA_ARGS__)
-/* libre's formats: %j an address, %J address and port, %r a struct pl. */
-void sipd_logf(const char *level, const char *fmt, ...);
+/* One log line per event: "level sip key=value ..." through core/log,
+ * level a LOG_* of core/log.h; nothing is formatted when the level is
+ * off. Never a PIN, never a full caller number. */
+#define sipd_log(level, ...)                                            \
+	do {                                                            \
+		if (log_on(level))                                      \
+			sipd_logf((level), __VA_ARGS__);                \
+	} while (0)
+/* Format with libre's re_vsnprintf (%j an address, %J address and port,
+ * %r a struct pl) and hand the line to core/log. */
+void sipd_logf(enum log_level level, const char *fmt, ...);
 
 struct work;
 
@@ -97,7 +104,7 @@ struct sipd_job {
 	/* the guard's and the audit log's view of the call */
 	char source[APP_DIALIN_SOURCE_SIZE];
 	char caller[APP_CALLER_SIZE];
-	char dialed[STORE_NUMBER_SIZE];
+	char dialed[APP_NUMBER_SIZE];
 	char address[SIPD_ADDR_SIZE];
 	struct app_dialin_target target; /* in for PIN, RECHECK; out RESOLVE */
 	/* results */
@@ -110,10 +117,18 @@ struct sipd_job {
 	struct sipd_job *next;
 };
 
-/* server.c: keep a worker's refusal of a new call (kind "src" with the
- * source, 403; "num" with the Request-URI user, 404) for a few seconds. */
-void sipd_deny(struct sipd *s, const char *kind, const char *what,
+/* edge.c: the SIP thread's memory of new calls. edge_rate_ok counts a
+ * new call of source and says whether it is within dialinCallRatePerSource;
+ * edge_deny keeps a worker's refusal (kind "src" with the source, 403;
+ * "num" with the Request-URI user, 404) for a few seconds; edge_denied
+ * gives its status, or 0; edge_expire (once a second) forgets the old. */
+int edge_init(struct sipd *s);
+bool edge_rate_ok(struct sipd *s, const char *source);
+void edge_deny(struct sipd *s, const char *kind, const char *what,
 	       uint16_t scode);
+uint16_t edge_denied(struct sipd *s, const char *kind, const char *what);
+void edge_expire(struct sipd *s, uint64_t now_ms);
+void edge_close(struct sipd *s);
 
 /* work.c: nthreads threads running jobs; each finished job goes back
  * through s->mq as SIPD_MQ_RESULT. submit is any-thread. */

@@ -51,11 +51,11 @@ static void create(struct fx *f, const char *email, const char *name,
 }
 
 struct audits {
-	struct store_audit rec[64];
+	struct app_audit_record rec[64];
 	int n;
 };
 
-static int audit_cb(const struct store_audit *a, void *arg)
+static int audit_cb(const struct app_audit_record *a, void *arg)
 {
 	struct audits *x = arg;
 
@@ -73,7 +73,7 @@ static void audits_get(struct fx *f, struct audits *x)
 }
 
 /* The newest audit record of action, or NULL. */
-static const struct store_audit *audit_find(const struct audits *x,
+static const struct app_audit_record *audit_find(const struct audits *x,
 					    const char *action)
 {
 	int i;
@@ -160,7 +160,7 @@ static void test_reset_conference_id(void **state)
 	struct app_err err = { "" };
 	struct app_reset_result r;
 	struct app_confid_info ci;
-	const struct store_audit *rec;
+	const struct app_audit_record *rec;
 	struct app_user u, g;
 	struct audits x;
 	uint32_t v;
@@ -279,7 +279,7 @@ static void test_reset_pin(void **state)
 	struct app_err err = { "" };
 	char hash[STORE_HASH_SIZE];
 	char pin[APP_PIN_SIZE];
-	const struct store_audit *rec;
+	const struct app_audit_record *rec;
 	struct store *st;
 	struct app_user u;
 	struct audits x;
@@ -382,11 +382,11 @@ static void test_settings_list(void **state)
 }
 
 struct numlist {
-	struct store_number n[8];
+	struct app_number n[8];
 	int count;
 };
 
-static int numlist_cb(const struct store_number *n, void *arg)
+static int numlist_cb(const struct app_number *n, void *arg)
 {
 	struct numlist *l = arg;
 
@@ -395,7 +395,7 @@ static int numlist_cb(const struct store_number *n, void *arg)
 	return 0;
 }
 
-static const struct store_number *num_find(struct fx *f, struct numlist *l,
+static const struct app_number *num_find(struct fx *f, struct numlist *l,
 					   const char *number)
 {
 	struct app_err err = { "" };
@@ -414,7 +414,7 @@ static void num_add(struct fx *f, const char *number, bool toll_free,
 		    const char *cc, bool def, int want)
 {
 	struct app_err err = { "" };
-	struct store_number n;
+	struct app_number n;
 
 	memset(&n, 0, sizeof(n));
 	snprintf(n.number, sizeof(n.number), "%s", number);
@@ -431,7 +431,7 @@ static void test_numbers(void **state)
 {
 	struct fx *f = *state;
 	struct app_err err = { "" };
-	const struct store_number *n;
+	const struct app_number *n;
 	struct numlist l;
 	struct audits x;
 

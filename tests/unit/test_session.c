@@ -64,7 +64,7 @@ static void set(struct fx *f, const char *name, const char *value)
 					  &err), 0);
 }
 
-static int audit_cb(const struct store_audit *a, void *arg)
+static int audit_cb(const struct app_audit_record *a, void *arg)
 {
 	int *n = arg;
 

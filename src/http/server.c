@@ -1,11 +1,11 @@
-/* http: the daemon around the REST API. libmicrohttpd runs a pool of
+/* server: the daemon around the REST API. libmicrohttpd runs a pool of
  * threads; each request gets a struct conn_ctx on the first call of the
  * access handler, where everything that needs no body is decided at once
  * (route, token, announced size), so a client sending 10 MB without a token
  * or over the limit is answered without us reading a byte of it. The body
- * is then gathered into a buffer capped at HTTP_BODY_MAX; data past the cap
- * is read and dropped (a chunked upload announces no size) and answered
- * 413 at the end. */
+ * is then gathered into a buffer capped at HTTP_BODY_MAX (core/buf); data
+ * past the cap is read and dropped (a chunked upload announces no size) and
+ * answered 413 at the end. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,6 +19,9 @@
 
 #include <microhttpd.h>
 
+#define LOG_MODULE "http"
+#include "core/buf.h"
+#include "core/log.h"
 #include "http/http.h"
 #include "http/http_priv.h"
 
@@ -36,27 +39,10 @@ struct conn_ctx {
 	const struct http_route *route;
 	struct http_req req;
 	char allow[64];
-	char *body;
-	size_t len;
-	size_t cap;
+	struct buf *body; /* NULL until the first byte */
 	bool too_big;
 	bool answered;
 };
-
-const char *http_header(const struct http_req *r, const char *name)
-{
-	if (!r->conn)
-		return NULL;
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_query(const struct http_req *r, const char *name)
-{
-	if (!r->conn)
-		return NULL;
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-					   name);
-}
 
 /* Copy path for the log, bounded and with control characters replaced: a
  * decoded path may hold "%0A" and must not forge log lines. */
@@ -81,7 +67,7 @@ static long elapsed_ms(const struct timespec *t0)
 		      (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/* On every answer, API or page (issue 7): the admin center runs only its
+/* On every answer, API or page: the admin center runs only its
  * own scripts and styles (no inline script, so an injected tag does
  * nothing), cannot be framed, and leaks no URL to other sites. */
 static void add_security_headers(struct MHD_Response *resp)
@@ -206,9 +192,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_ctx *x)
 	MHD_destroy_response(resp);
 	http_metrics_count(r->status);
 
-	log_path(path, sizeof(path), r->path);
-	fprintf(stderr, "info http method=%s path=%s status=%d ms=%ld\n",
-		r->method, path, r->status, elapsed_ms(&x->t0));
+	if (log_on(LOG_INFO)) {
+		log_path(path, sizeof(path), r->path);
+		log_info("method=%s path=%s status=%d ms=%ld", r->method,
+			 path, r->status, elapsed_ms(&x->t0));
+	}
 	return ret;
 }
 
@@ -377,34 +365,14 @@ static bool early_answer(struct http *h, struct MHD_Connection *c,
 /* Append data to the body, or mark the request too big and drop it. */
 static void body_append(struct conn_ctx *x, const char *data, size_t size)
 {
-	size_t cap;
-	char *p;
-
 	if (x->too_big)
 		return;
-	if (size > HTTP_BODY_MAX - x->len)
-		goto too_big;
-	if (x->len + size > x->cap) {
-		cap = x->cap ? x->cap : 4096;
-		while (cap < x->len + size)
-			cap *= 2;
-		if (cap > HTTP_BODY_MAX)
-			cap = HTTP_BODY_MAX;
-		p = realloc(x->body, cap);
-		if (!p)
-			goto too_big;
-		x->body = p;
-		x->cap = cap;
+	if ((!x->body && buf_alloc(&x->body, HTTP_BODY_MAX)) ||
+	    buf_append(x->body, data, size)) {
+		buf_free(x->body);
+		x->body = NULL;
+		x->too_big = true;
 	}
-	memcpy(x->body + x->len, data, size);
-	x->len += size;
-	return;
-
- too_big:
-	free(x->body);
-	x->body = NULL;
-	x->len = x->cap = 0;
-	x->too_big = true;
 }
 
 /* Parse the gathered body into r->in: empty is NULL, else an object. */
@@ -413,9 +381,10 @@ static int parse_body(struct conn_ctx *x)
 	struct http_req *r = &x->req;
 	json_error_t e;
 
-	if (x->len == 0)
+	if (buf_len(x->body) == 0)
 		return 0;
-	r->in = json_loadb(x->body, x->len, JSON_REJECT_DUPLICATES, &e);
+	r->in = json_loadb(buf_str(x->body), buf_len(x->body),
+			   JSON_REJECT_DUPLICATES, &e);
 	if (!r->in) {
 		http_problem(r, 400, "malformed JSON: %s (line %d, column %d)",
 			     e.text, e.line, e.column);
@@ -498,7 +467,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
 	free(x->req.text);
 	explicit_bzero(&x->req.session, sizeof(x->req.session));
 	explicit_bzero(x->req.set_cookie, sizeof(x->req.set_cookie));
-	free(x->body);
+	buf_free(x->body);
 	free(x);
 	*ctxp = NULL;
 }
@@ -513,7 +482,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	len = strlen(msg);
 	while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		msg[--len] = '\0';
-	fprintf(stderr, "warn http mhd=\"%s\"\n", msg);
+	log_warn("mhd=\"%s\"", msg);
 }
 
 /* Parse "127.0.0.1:8080" or "[::1]:8080" into ss. 0 or EINVAL. */
