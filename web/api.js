@@ -130,7 +130,7 @@ export async function resume() {
       return true;
     }
   } catch {
-    // 401: not signed in; 404: an older server without GET /session.
+    // 401: not signed in.
   }
   return false;
 }

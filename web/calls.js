@@ -1,7 +1,7 @@
 // calls.js: #/calls — live calls, refreshed every 5 seconds while the page is
-// open. The endpoint comes with issue 5; until then a 404 shows a plain note.
+// open.
 import * as api from './api.js';
-import { h, busy, say, messageBox, pageHeader, table, notAvailable, problemText, timeEl, fmtNumber } from './ui.js';
+import { h, busy, say, messageBox, pageHeader, table, problemText, timeEl, fmtNumber } from './ui.js';
 
 export async function callsPage(ctx) {
   const msg = messageBox();
@@ -33,13 +33,6 @@ export async function callsPage(ctx) {
         ], calls, { empty: 'Nobody is on a call right now.' }));
       } catch (err) {
         if (!ctx.alive()) return;
-        if (err.status === 404) {
-          stopped = true;
-          refresh.hidden = true;
-          status.textContent = '';
-          list.replaceChildren(notAvailable('The list of live calls'));
-          return;
-        }
         say(msg, 'error', problemText(err));
       }
     };

@@ -1,7 +1,7 @@
 // meetings.js: #/meetings — scheduled meetings and their dynamic conference
-// IDs. The endpoint comes with issue 4; until then a 404 shows a plain note.
+// IDs.
 import * as api from './api.js';
-import { h, busy, say, messageBox, pageHeader, table, notAvailable, problemText, timeEl, openDialog } from './ui.js';
+import { h, busy, say, messageBox, pageHeader, table, problemText, timeEl, openDialog } from './ui.js';
 
 const STATE = { scheduled: 'Scheduled', cancelled: 'Cancelled', ended: 'Ended' };
 
@@ -44,11 +44,6 @@ export async function meetingsPage(ctx) {
         ], meetings, { empty: org ? 'This organizer has no meetings.' : 'No meetings yet.' }));
       } catch (err) {
         if (!ctx.alive()) return;
-        if (err.status === 404 && !organizer && !org) {
-          form.hidden = true;
-          list.replaceChildren(notAvailable('The list of meetings'));
-          return;
-        }
         say(msg, 'error', problemText(err));
       }
     };

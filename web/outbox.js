@@ -1,8 +1,7 @@
 // outbox.js: #/outbox?state=STATE — the email outbox, one tab per mail state
-// the server lists (GET /api/v1/meta), with Retry where a state allows it. The endpoint comes with issue 3; until then a
-// 404 shows a plain "not available" note.
+// the server lists (GET /api/v1/meta), with Retry where a state allows it.
 import * as api from './api.js';
-import { h, busy, say, messageBox, pageHeader, table, notAvailable, problemText, timeEl } from './ui.js';
+import { h, busy, say, messageBox, pageHeader, table, problemText, timeEl } from './ui.js';
 
 const KIND = {
   'conference-id-reset': 'Conference ID reset',
@@ -56,12 +55,6 @@ export async function outboxPage(ctx) {
         render(data.emails || []);
       } catch (err) {
         if (!ctx.alive()) return;
-        if (err.status === 404) {
-          panel.replaceChildren(notAvailable('The email outbox'));
-          tablist.hidden = true;
-          refresh.hidden = true;
-          return;
-        }
         say(msg, 'error', problemText(err));
       }
     };

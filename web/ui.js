@@ -194,11 +194,6 @@ export function pageHeader(title, ...extra) {
   return h('div.page-header', h('h1', { tabindex: '-1' }, title), extra);
 }
 
-// A plain "not available yet" note for endpoints whose issue has not landed.
-export function notAvailable(what) {
-  return h('p.message.info', { role: 'status' }, `${what} is not available on this server yet.`);
-}
-
 // Labelled field: field('Label', input, help?)
 export function field(labelText, input, help) {
   if (!input.id) input.id = 'f-' + Math.random().toString(36).slice(2, 9);

@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define LOG_MODULE "store"
+#include "core/log.h"
 #include "store/pg_priv.h"
 #include "store/store_priv.h"
 
@@ -786,8 +788,9 @@ static int pg_open(void **connp, const char *url, const char *datadir)
 	}
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		/* The message may hold the host, never the password. */
-		fprintf(stderr, "store: pg connect: %s",
-			PQerrorMessage(p->conn));
+		log_warn("event=connect-failed error=\"%.*s\"",
+			 (int)strcspn(PQerrorMessage(p->conn), "\r\n"),
+			 PQerrorMessage(p->conn));
 		err = EIO;
 		goto out;
 	}

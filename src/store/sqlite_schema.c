@@ -185,7 +185,7 @@ static const char migration_2[] =
 	" WHERE state = 'pending';"
 	"CREATE INDEX outbox_state ON outbox (state, id);";
 
-/* Admin center sign-in (issue 7). A session is found by the digest of its
+/* Admin center sign-in. A session is found by the digest of its
  * random id, so the table read back from a backup signs nobody in; it ends
  * when idle too long or at expires_at, whichever comes first, and goes with
  * its admin. failed_logins counts wrong passwords since the last success;
@@ -204,7 +204,7 @@ static const char migration_3[] =
 	" CHECK (failed_logins >= 0);"
 	"ALTER TABLE admins ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;";
 
-/* Meetings (issue 4). A meeting's conference IDs live in conference_ids
+/* Meetings. A meeting's conference IDs live in conference_ids
  * (kind 'meeting', meeting_id set), one row per issue, so a reset's new ID
  * and the revoked old one are both history; the meeting row holds what an
  * invitation says: subject, times (UTC unix seconds), the iCalendar UID

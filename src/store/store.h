@@ -141,7 +141,7 @@ struct store_mail {
 	char last_error[STORE_MAIL_ERROR_SIZE];
 };
 
-/* A meeting (issue 4). Times are UTC unix seconds; uid is its iCalendar
+/* A meeting. Times are UTC unix seconds; uid is its iCalendar
  * UID (RFC 5545 §3.8.4.7), fixed for life; sequence its SEQUENCE
  * (RFC 5545 §3.8.7.4). conference_id and confid_live are read only: the
  * meeting's latest ID in conference_ids and whether it is still live.
