@@ -428,7 +428,10 @@ class RawSip:
         self.final = None        # (status, headers) of the last INVITE
 
     def _send(self, text):
-        self.sock.sendto(text.replace("\n", "\r\n").encode(),
+        # Lines end in CRLF; a body that has CRLF already keeps it (its
+        # Content-Length counts it), so normalise before converting.
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        self.sock.sendto(text.encode(),
                          ("127.0.0.1", self.d.sip_port))
 
     def _head(self, method, uri, to_tag=True, cseq=None):

@@ -155,3 +155,61 @@ def test_calls_through_kamailio_reach_the_nodes():
             raise AssertionError("kamailio log:\n%s" % kam.text()[-4000:])
         finally:
             kam.close()
+
+
+class ThroughKamailio(sip.RawSip):
+    """A caller on its own loopback address whose INVITE goes through
+    Kamailio; the dialog's other requests go straight to the node that
+    answered (RawSip does not follow Record-Route; the node matches them by
+    Call-ID and tags, wherever they come from)."""
+
+    def __init__(self, kam, user, ip):
+        super().__init__(Front(kam.port), user, ip=ip)
+        self.front = self.d
+
+    def call(self):
+        self.d = self.front
+        status, _ = self.invite(sip.NUMBER, ack=False)
+        if status == 200:
+            port = int(self.contact.rsplit(":", 1)[1].split(";")[0])
+            self.d = Front(port)
+            self._send(self._head("ACK", self.contact, cseq=1) +
+                       "Content-Length: 0\n\n")
+        return status
+
+
+def test_kamailio_passes_the_source_and_the_node_believes_it():
+    """Behind Kamailio every INVITE comes from Kamailio's address; with
+    that address in sipTrustedProxies the node keys its abuse guard on
+    the caller's own address (X-Dialconf-Source), so an attacker through
+    the proxy is refused and an honest caller through it is not."""
+    with Daemon() as d:
+        sip.org(d)
+        st, _, body = d.api("PATCH", "/api/v1/settings",
+                            {"sipTrustedProxies": "127.0.0.1"})
+        assert st == 200, body
+        time.sleep(1.5)  # the SIP side reads its limits once a second
+        kam = Kamailio([d])
+        bad = ThroughKamailio(kam, "+15550300001", "127.0.0.81")
+        good = ThroughKamailio(kam, "+15550300002", "127.0.0.82")
+        try:
+            for n in range(2):
+                st = bad.call()
+                assert st == 200, "attacker call %d: %d" % (n + 1, st)
+                for _ in range(3):
+                    bad.keys("9999999#")
+                    time.sleep(0.3)
+                assert bad.wait_bye(), "attacker call %d not hung up" % n
+            assert bad.call() == 403, "6 wrong IDs through the proxy"
+            assert good.call() == 200, "an honest caller through the " \
+                "same proxy was refused with the attacker"
+            fails = [a for a in d.audit() if a["action"] == "dialin.failure"]
+            assert len(fails) == 6, fails
+            assert {a["detail"]["source"] for a in fails} == \
+                {"127.0.0.81"}, fails
+        except Exception:
+            raise AssertionError("kamailio log:\n%s" % kam.text()[-4000:])
+        finally:
+            bad.close()
+            good.close()
+            kam.close()
