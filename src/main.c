@@ -231,8 +231,11 @@ static void usage_token(FILE *f)
 		"usage: dialconf admin token [--data DIR] [--db URL] [--name NAME]\n"
 		"\n"
 		"Create an API token on the local database (works without a running\n"
-		"service) and print it on stdout. NAME (default admin) is the actor the\n"
-		"audit log shows for requests made with it.\n");
+		"service) and print it on stdout; stderr says which database it went\n"
+		"to. Give the --data (or --db) the server runs with: a token made in\n"
+		"another database is refused as \"a valid bearer token is required\".\n"
+		"NAME (default admin) is the actor the audit log shows for requests\n"
+		"made with it.\n");
 }
 
 /* mkdir -p with mode 0700 for the parts it creates. 0 or errno. */
@@ -653,10 +656,41 @@ static void admin_fail(const char *verb, const struct app_err *ae, int err)
 		ae->detail[0] ? ae->detail : strerror(err));
 }
 
+/* Where db (a --db URL) keeps its data, for a person to read: the SQLite
+ * file, or a PostgreSQL URL without its user and password. */
+static void db_where(char *out, size_t size, const char *data, const char *db)
+{
+	const char *at, *rest;
+
+	if (!strcmp(db, "sqlite:")) {
+		snprintf(out, size, "%s/dialconf.db", data);
+		return;
+	}
+	if (!strncmp(db, "sqlite:", 7)) {
+		rest = db + 7;
+		if (!strncmp(rest, "//", 2))
+			rest += 2;
+		snprintf(out, size, "%s", rest);
+		return;
+	}
+	rest = strstr(db, "://");
+	if (!rest) {
+		snprintf(out, size, "%s", db);
+		return;
+	}
+	rest += 3;
+	at = strchr(rest, '@');
+	if (at && at < rest + strcspn(rest, "/?"))
+		rest = at + 1;
+	snprintf(out, size, "%.*s://%s", (int)(strstr(db, "://") - db), db,
+		 rest);
+}
+
 static int token_run(const char *data, const char *db, const char *name)
 {
 	struct app_err ae = {{0}};
 	char token[SECRET_TOKEN_SIZE] = "";
+	char where[PATH_SIZE];
 	struct app *a = NULL;
 	int code = 1, err;
 
@@ -668,6 +702,12 @@ static int token_run(const char *data, const char *db, const char *name)
 		goto out;
 	}
 	printf("%s\n", token);
+	/* On stderr, so that $(dialconf admin token) is the token alone: a
+	 * server started on another --data or --db will not know it. */
+	db_where(where, sizeof(where), data, db);
+	fprintf(stderr, "dialconf admin token: token \"%s\" stored in %s "
+		"(data %s); it works against a server using that database\n",
+		name, where, data);
 	code = 0;
  out:
 	explicit_bzero(token, sizeof(token));
