@@ -129,7 +129,7 @@ static void add_answer_headers(struct MHD_Response *resp, struct http_req *r)
 	if (r->set_cookie[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 					r->set_cookie);
-	if (r->status == 429 && r->retry_after > 0) {
+	if ((r->status == 429 || r->status == 503) && r->retry_after > 0) {
 		snprintf(n, sizeof(n), "%lld", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, n);
 	}
@@ -220,6 +220,14 @@ static int check_session(struct http *h, struct MHD_Connection *c,
 	csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 	err = app_session_check(h->app, id, csrf, state_changing(r->method),
 				&r->session);
+	if (err == ENOTCONN) { /* the session may be fine: keep the cookie */
+		http_db_away(r);
+		return err;
+	}
+	if (err && err != EACCES && err != EPERM) {
+		http_problem(r, 500, "cannot check the session");
+		return err;
+	}
 	if (err == EPERM) {
 		http_problem(r, 403, "the X-CSRF-Token header is missing or "
 			     "does not match the session");
@@ -229,9 +237,7 @@ static int check_session(struct http *h, struct MHD_Connection *c,
 		snprintf(r->set_cookie, sizeof(r->set_cookie),
 			 "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 			 HTTP_SESSION_COOKIE, r->https ? "; Secure" : "");
-		http_problem(r, err == EACCES ? 401 : 500, "%s",
-			     err == EACCES ? "the session has ended: sign in "
-			     "again" : "cannot check the session");
+		http_problem(r, 401, "the session has ended: sign in again");
 		return EACCES;
 	}
 	snprintf(r->actor, sizeof(r->actor), "%s", r->session.username);
@@ -241,12 +247,14 @@ static int check_session(struct http *h, struct MHD_Connection *c,
 /* 0 when the request carries a valid bearer token or admin center session
  * (actor filled in), else a 401 (or 403) answer and EACCES. A request with
  * an Authorization header is judged by it alone. Neither the token nor the
- * cookie is ever logged. */
+ * cookie is ever logged. A database that cannot be asked is never a bad
+ * credential: 503 with Retry-After (or 500), and no cookie cleared. */
 static int check_auth(struct http *h, struct MHD_Connection *c,
 		      struct http_req *r)
 {
 	const char *v;
 	size_t len;
+	int err;
 
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
@@ -265,7 +273,18 @@ static int check_auth(struct http *h, struct MHD_Connection *c,
 	len = strlen(v);
 	if (len == 0 || len > HTTP_TOKEN_MAX)
 		goto fail;
-	if (app_token_check(h->app, v, r->actor, sizeof(r->actor)))
+	err = app_token_check(h->app, v, r->actor, sizeof(r->actor));
+	if (err == ENOTCONN) {
+		http_db_away(r);
+		return err;
+	}
+	if (err && err != EACCES) {
+		log_warn("event=token-check-failed error=%d", err);
+		http_problem(r, 500, "cannot check the token: %s",
+			     strerror(err));
+		return err;
+	}
+	if (err)
 		goto fail;
 	return 0;
 
