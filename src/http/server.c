@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -32,6 +34,7 @@
 struct http {
 	struct MHD_Daemon *d;
 	struct app *app;
+	int fd; /* the listening socket; MHD's once d is running */
 };
 
 struct conn_ctx {
@@ -558,58 +561,82 @@ bool http_addr_valid(const char *addr)
 	return addr && parse_addr(addr, &ss, &v6) == 0;
 }
 
-int http_start(struct http **hp, struct app *a, const char *addr, int nthreads)
+/* A listening TCP socket on ss: close-on-exec and non-blocking (the
+ * threads of MHD's pool all accept on it). 0 and *fdp, or an errno. */
+static int listen_socket(const struct sockaddr_storage *ss, bool v6, int *fdp)
+{
+	int fd, one = 1, err = 0;
+	socklen_t len = v6 ? sizeof(struct sockaddr_in6) :
+		sizeof(struct sockaddr_in);
+
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	/* As MHD does with the sockets it makes: a restart finds the port
+	 * free at once, and an IPv6 address is IPv6 only. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			      sizeof(one))) ||
+	    bind(fd, (const struct sockaddr *)ss, len) ||
+	    listen(fd, SOMAXCONN) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))
+		err = errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int http_listen(struct http **hp, const char *addr)
 {
 	struct sockaddr_storage ss;
 	struct http *h = NULL;
-	unsigned int flags;
 	bool v6 = false;
 	int err;
 
-	if (!hp || !a || !addr || nthreads < 1 || nthreads > 256)
+	if (!hp || !addr)
 		return EINVAL;
 	err = parse_addr(addr, &ss, &v6);
 	if (err)
-		goto out;
-
+		return err;
 	h = calloc(1, sizeof(*h));
-	if (!h) {
-		err = ENOMEM;
-		goto out;
+	if (!h)
+		return ENOMEM;
+	err = listen_socket(&ss, v6, &h->fd);
+	if (err) {
+		free(h);
+		return err;
 	}
-	h->app = a;
+	*hp = h;
+	return 0;
+}
 
+int http_start(struct http *h, struct app *a, int nthreads)
+{
+	unsigned int flags;
+
+	if (!h || !a || h->d || h->fd < 0 || nthreads < 1 || nthreads > 256)
+		return EINVAL;
+	h->app = a;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ?
 		MHD_USE_EPOLL : MHD_USE_POLL;
-	if (v6)
-		flags |= MHD_USE_IPv6;
 
-	errno = 0;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 		/* first, so that MHD's own messages use it too */
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)nthreads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_END);
-	if (!h->d) {
-		/* MHD leaves bind()'s errno behind; keep the ones that tell
-		 * an operator what to fix. */
-		err = errno == EADDRINUSE || errno == EACCES ||
-			errno == EADDRNOTAVAIL ? errno : EIO;
-		goto out;
-	}
-
- out:
-	if (err) {
-		free(h);
-		h = NULL;
-	}
-	*hp = h;
-	return err;
+	if (!h->d)
+		return EIO;
+	h->fd = -1; /* MHD's now: MHD_stop_daemon closes it */
+	return 0;
 }
 
 void http_stop(struct http *h)
@@ -618,5 +645,7 @@ void http_stop(struct http *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	else if (h->fd >= 0)
+		close(h->fd);
 	free(h);
 }
