@@ -5,6 +5,9 @@
 #                                         on a free port, print its URL:
 #                                         postgres://postgres@127.0.0.1:PORT/postgres
 #   scripts/pg-test-server.sh stop DIR    stop it and remove DIR
+#   scripts/pg-test-server.sh down DIR    stop it (fast shutdown), keep DIR
+#   scripts/pg-test-server.sh up DIR      start it again, on the same port
+#                                         (tests of a database restart)
 #
 # Trust authentication, no fsync: it holds test data only. As root the
 # server runs as the postgres user (initdb refuses root); otherwise as the
@@ -37,6 +40,15 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# launch DIR PORT: start the server of DIR on PORT.
+launch() {
+  local dir=$1 port=$2
+  as_owner "'$(bindir)/pg_ctl' -D '$dir/data' -l '$dir/log' -w -t 30 \
+      -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off \
+      -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" \
+      start >/dev/null 2>&1"
+}
+
 start() {
   local dir=$1 bin port i
   bin=$(bindir)
@@ -47,10 +59,7 @@ start() {
     { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   for i in 1 2 3 4 5; do
     port=$(free_port)
-    if as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/log' -w -t 30 \
-        -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off \
-        -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" \
-        start >/dev/null 2>&1"; then
+    if launch "$dir" "$port"; then
       echo "$port" > "$dir/port"
       echo "postgres://postgres@127.0.0.1:$port/postgres"
       return 0
@@ -68,8 +77,23 @@ stop() {
   rm -rf "$dir"
 }
 
+down() {
+  local dir=$1
+  [ -d "$dir/data" ] || die "no server in $dir"
+  as_owner "'$(bindir)/pg_ctl' -D '$dir/data' -m fast -w stop >/dev/null 2>&1" ||
+    die "the server did not stop"
+}
+
+up() {
+  local dir=$1
+  [ -f "$dir/port" ] || die "no server in $dir"
+  launch "$dir" "$(cat "$dir/port")" || { tail -n 20 "$dir/log" >&2; die "the server did not start"; }
+}
+
 case "${1:-}" in
   start) [ $# -eq 2 ] || die "usage: $0 start DIR"; start "$2" ;;
   stop)  [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
-  *) die "usage: $0 start|stop DIR" ;;
+  down)  [ $# -eq 2 ] || die "usage: $0 down DIR"; down "$2" ;;
+  up)    [ $# -eq 2 ] || die "usage: $0 up DIR"; up "$2" ;;
+  *) die "usage: $0 start|stop|down|up DIR" ;;
 esac

@@ -231,8 +231,11 @@ static void usage_token(FILE *f)
 		"usage: dialconf admin token [--data DIR] [--db URL] [--name NAME]\n"
 		"\n"
 		"Create an API token on the local database (works without a running\n"
-		"service) and print it on stdout. NAME (default admin) is the actor the\n"
-		"audit log shows for requests made with it.\n");
+		"service) and print it on stdout; stderr says which database it went\n"
+		"to. Give the --data (or --db) the server runs with: a token made in\n"
+		"another database is refused as \"a valid bearer token is required\".\n"
+		"NAME (default admin) is the actor the audit log shows for requests\n"
+		"made with it.\n");
 }
 
 /* mkdir -p with mode 0700 for the parts it creates. 0 or errno. */
@@ -282,25 +285,21 @@ static int open_app(struct app **ap, const char *data, const char *db,
 	return err;
 }
 
-/* First start: create the administrator and show its password once. */
-static int ensure_admin(struct app *a, const char *data)
+/* First start: create the administrator; its password into pw (size
+ * bytes), "" when it existed already. serve shows it once it serves. */
+static int ensure_admin(struct app *a, const char *data, char *pw,
+			size_t size)
 {
 	struct app_err ae = {{0}};
-	char pw[128] = "";
 	bool created = false;
 	int err;
 
-	err = app_admin_ensure(a, data, pw, sizeof(pw), &created, &ae);
-	if (err) {
+	err = app_admin_ensure(a, data, pw, size, &created, &ae);
+	if (err)
 		fprintf(stderr, "dialconf: cannot create the administrator: %s\n",
 			ae.detail[0] ? ae.detail : strerror(err));
-		goto out;
-	}
-	if (created)
-		printf("admin password (shown once, also in "
-		       "%s/initial-admin-password): %s\n", data, pw);
- out:
-	explicit_bzero(pw, sizeof(pw));
+	if (err || !created)
+		pw[0] = '\0';
 	return err;
 }
 
@@ -331,33 +330,46 @@ static void wait_for_stop(const sigset_t *set)
 	}
 }
 
-/* The SIP side (src/sip/): its own thread, stopped by sipd_stop(). */
-static int start_sip(struct sipd **sp, struct app *a,
-		     const struct serve_opts *o)
+/* The SIP side (src/sip/): its own thread, bound here, serving from
+ * start_sip, stopped by sipd_stop(). */
+static int listen_sip(struct sipd **sp, const struct serve_opts *o)
 {
 	struct sipd_opts so = {o->sip, 0, 0, o->prompts};
 	char why[512] = "";
 	int err;
 
 	(void)sipd_ports_parse(o->rtp_ports, &so.rtp_min, &so.rtp_max);
-	err = sipd_start(sp, a, &so, why, sizeof(why));
-	if (err) {
+	err = sipd_listen(sp, &so, why, sizeof(why));
+	if (err)
 		fprintf(stderr, "dialconf: cannot serve sip on %s: %s\n",
 			o->sip, why[0] ? why : strerror(err));
-		return err;
-	}
-	printf("dialconf: serving sip:%s (udp, tcp; rtp %s)\n", o->sip,
-	       o->rtp_ports);
-	return 0;
+	return err;
 }
 
-/* Run the service until a stop signal. Returns the exit code. */
+static int start_sip(struct sipd *s, struct app *a,
+		     const struct serve_opts *o)
+{
+	char why[512] = "";
+	int err;
+
+	err = sipd_start(s, a, why, sizeof(why));
+	if (err)
+		fprintf(stderr, "dialconf: cannot serve sip on %s: %s\n",
+			o->sip, why[0] ? why : strerror(err));
+	return err;
+}
+
+/* Run the service until a stop signal. Returns the exit code. The order
+ * is the point: every port is bound first, so that a taken one fails
+ * before anything is created; then the database (and the first admin);
+ * then the servers start, and only then does serve say so. */
 static int serve_run(const struct serve_opts *o)
 {
 	struct app *a = NULL;
 	struct http *h = NULL;
 	struct sipd *sip = NULL;
 	struct mail_worker *mail = NULL;
+	char pw[128] = "";
 	sigset_t set;
 	int code = 1, err;
 
@@ -369,19 +381,28 @@ static int serve_run(const struct serve_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (open_app(&a, o->data, o->db, SERVE_NCONN) || ensure_admin(a, o->data))
-		goto out;
-	if (o->demo && seed_demo(a))
-		goto out;
-
-	err = http_start(&h, a, o->http, SERVE_NTHREADS);
+	err = http_listen(&h, o->http);
 	if (err) {
 		fprintf(stderr, "dialconf: cannot serve http on %s: %s\n",
 			o->http, strerror(err));
 		goto out;
 	}
-	printf("dialconf: serving http://%s (data %s)\n", o->http, o->data);
-	if (start_sip(&sip, a, o))
+	if (listen_sip(&sip, o))
+		goto out;
+
+	if (open_app(&a, o->data, o->db, SERVE_NCONN) ||
+	    ensure_admin(a, o->data, pw, sizeof(pw)))
+		goto out;
+	if (o->demo && seed_demo(a))
+		goto out;
+
+	err = http_start(h, a, SERVE_NTHREADS);
+	if (err) {
+		fprintf(stderr, "dialconf: cannot serve http on %s: %s\n",
+			o->http, strerror(err));
+		goto out;
+	}
+	if (start_sip(sip, a, o))
 		goto out;
 	err = mail_worker_start(&mail, a, o->mail, o->data);
 	if (err) {
@@ -390,10 +411,19 @@ static int serve_run(const struct serve_opts *o)
 		goto out;
 	}
 
+	if (pw[0])
+		printf("admin password (shown once, also in "
+		       "%s/initial-admin-password): %s\n", o->data, pw);
+	explicit_bzero(pw, sizeof(pw));
+	printf("dialconf: serving http://%s (data %s)\n", o->http, o->data);
+	printf("dialconf: serving sip:%s (udp, tcp; rtp %s)\n", o->sip,
+	       o->rtp_ports);
+
 	wait_for_stop(&set);
 	log_info("event=stopping");
 	code = 0;
  out:
+	explicit_bzero(pw, sizeof(pw));
 	sipd_stop(sip); /* BYE to every caller, before app goes away */
 	http_stop(h);
 	mail_worker_stop(mail); /* what it claimed and did not send stays due */
@@ -653,10 +683,41 @@ static void admin_fail(const char *verb, const struct app_err *ae, int err)
 		ae->detail[0] ? ae->detail : strerror(err));
 }
 
+/* Where db (a --db URL) keeps its data, for a person to read: the SQLite
+ * file, or a PostgreSQL URL without its user and password. */
+static void db_where(char *out, size_t size, const char *data, const char *db)
+{
+	const char *at, *rest;
+
+	if (!strcmp(db, "sqlite:")) {
+		snprintf(out, size, "%s/dialconf.db", data);
+		return;
+	}
+	if (!strncmp(db, "sqlite:", 7)) {
+		rest = db + 7;
+		if (!strncmp(rest, "//", 2))
+			rest += 2;
+		snprintf(out, size, "%s", rest);
+		return;
+	}
+	rest = strstr(db, "://");
+	if (!rest) {
+		snprintf(out, size, "%s", db);
+		return;
+	}
+	rest += 3;
+	at = strchr(rest, '@');
+	if (at && at < rest + strcspn(rest, "/?"))
+		rest = at + 1;
+	snprintf(out, size, "%.*s://%s", (int)(strstr(db, "://") - db), db,
+		 rest);
+}
+
 static int token_run(const char *data, const char *db, const char *name)
 {
 	struct app_err ae = {{0}};
 	char token[SECRET_TOKEN_SIZE] = "";
+	char where[PATH_SIZE];
 	struct app *a = NULL;
 	int code = 1, err;
 
@@ -668,6 +729,12 @@ static int token_run(const char *data, const char *db, const char *name)
 		goto out;
 	}
 	printf("%s\n", token);
+	/* On stderr, so that $(dialconf admin token) is the token alone: a
+	 * server started on another --data or --db will not know it. */
+	db_where(where, sizeof(where), data, db);
+	fprintf(stderr, "dialconf admin token: token \"%s\" stored in %s "
+		"(data %s); it works against a server using that database\n",
+		name, where, data);
 	code = 0;
  out:
 	explicit_bzero(token, sizeof(token));

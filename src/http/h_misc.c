@@ -87,7 +87,7 @@ int h_healthz(struct http_req *r)
 	char value[64];
 
 	if (app_setting_get(r->app, "pinLength", value, sizeof(value)))
-		return http_problem(r, 503, "the database does not answer");
+		return http_db_away(r);
 	return http_reply(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 

@@ -11,14 +11,19 @@
 
 struct http;
 
-/* True when addr is an address http_start can listen on: "IPv4:PORT" or
+/* True when addr is an address http_listen can bind: "IPv4:PORT" or
  * "[IPv6]:PORT", port 1-65535. */
 bool http_addr_valid(const char *addr);
 
-/* Listen on addr ("127.0.0.1:8080") and serve the API from a thread pool of
- * nthreads. Returns 0, EINVAL (bad address), EADDRINUSE, EACCES,
- * EADDRNOTAVAIL (from bind) or EIO. */
-int http_start(struct http **hp, struct app *a, const char *addr, int nthreads);
+/* Bind addr ("127.0.0.1:8080") and listen, serving nothing yet: `serve`
+ * holds every port before it creates anything, and clients that come
+ * early wait in the backlog. Returns 0, EINVAL (bad address), EADDRINUSE,
+ * EACCES, EADDRNOTAVAIL (from bind) or another errno of the socket. */
+int http_listen(struct http **hp, const char *addr);
+/* Serve the API of a on h's socket from a thread pool of nthreads. 0,
+ * EINVAL or EIO. */
+int http_start(struct http *h, struct app *a, int nthreads);
+/* Stop serving and close the socket. NULL is fine. */
 void http_stop(struct http *h);
 
 #endif

@@ -19,6 +19,7 @@
 #define HTTP_ACTOR_SIZE 257
 #define HTTP_TOKEN_MAX 256   /* bytes of a bearer token we look at */
 #define HTTP_COOKIE_SIZE 160 /* bytes of a Set-Cookie value we send */
+#define HTTP_DB_RETRY_AFTER 1 /* seconds: a database restart is quick */
 
 /* One request as handlers see it. */
 struct http_req {
@@ -41,7 +42,7 @@ struct http_req {
 	json_t *out;
 	const char *allow; /* for 405 */
 	char set_cookie[HTTP_COOKIE_SIZE]; /* a Set-Cookie value, or "" */
-	long long retry_after; /* seconds, for 429; 0 = no Retry-After */
+	long long retry_after; /* seconds, for 429, 503; 0 = no Retry-After */
 	/* A static file instead of JSON (out NULL): not owned. */
 	const unsigned char *file;
 	size_t file_len;
@@ -102,8 +103,12 @@ int http_reply(struct http_req *r, int status, json_t *body);
 int http_problem(struct http_req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The problem for an app errno: EINVAL 400, ENOENT 404, EEXIST/EBUSY 409,
- * EACCES 401, ENOSPC 503, anything else 500. */
+ * EACCES 401, ENOSPC 503, ENOTCONN (the database is away) 503 with
+ * Retry-After, anything else 500. */
 int http_app_problem(struct http_req *r, int err, const struct app_err *ae);
+/* 503 with Retry-After: HTTP_DB_RETRY_AFTER: the database does not answer
+ * now (a restart); the next request opens the connection again. */
+int http_db_away(struct http_req *r);
 int http_status_of(int err);
 const char *http_title(int status);
 /* The answer of a list handler after the app filled arr: 200 and

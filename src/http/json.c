@@ -64,6 +64,7 @@ int http_status_of(int err)
 	case EEXIST: return 409;
 	case EBUSY:  return 409;
 	case ENOSPC: return 503;
+	case ENOTCONN: return 503;
 	default:     return 500;
 	}
 }
@@ -100,11 +101,20 @@ int http_problem(struct http_req *r, int status, const char *fmt, ...)
 	return http_reply(r, status, p);
 }
 
+int http_db_away(struct http_req *r)
+{
+	r->retry_after = HTTP_DB_RETRY_AFTER;
+	return http_problem(r, 503, "the database does not answer (it may be "
+			    "restarting): try again");
+}
+
 int http_app_problem(struct http_req *r, int err, const struct app_err *ae)
 {
 	int status = http_status_of(err);
 	const char *detail = ae ? ae->detail : "";
 
+	if (err == ENOTCONN)
+		return http_db_away(r);
 	/* An app that failed without saying why still gets a useful line;
 	 * a 500 never leaks more than the errno text. */
 	if (!detail[0] || status == 500)

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -32,6 +34,7 @@
 struct http {
 	struct MHD_Daemon *d;
 	struct app *app;
+	int fd; /* the listening socket; MHD's once d is running */
 };
 
 struct conn_ctx {
@@ -129,7 +132,7 @@ static void add_answer_headers(struct MHD_Response *resp, struct http_req *r)
 	if (r->set_cookie[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 					r->set_cookie);
-	if (r->status == 429 && r->retry_after > 0) {
+	if ((r->status == 429 || r->status == 503) && r->retry_after > 0) {
 		snprintf(n, sizeof(n), "%lld", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, n);
 	}
@@ -220,6 +223,14 @@ static int check_session(struct http *h, struct MHD_Connection *c,
 	csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 	err = app_session_check(h->app, id, csrf, state_changing(r->method),
 				&r->session);
+	if (err == ENOTCONN) { /* the session may be fine: keep the cookie */
+		http_db_away(r);
+		return err;
+	}
+	if (err && err != EACCES && err != EPERM) {
+		http_problem(r, 500, "cannot check the session");
+		return err;
+	}
 	if (err == EPERM) {
 		http_problem(r, 403, "the X-CSRF-Token header is missing or "
 			     "does not match the session");
@@ -229,9 +240,7 @@ static int check_session(struct http *h, struct MHD_Connection *c,
 		snprintf(r->set_cookie, sizeof(r->set_cookie),
 			 "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 			 HTTP_SESSION_COOKIE, r->https ? "; Secure" : "");
-		http_problem(r, err == EACCES ? 401 : 500, "%s",
-			     err == EACCES ? "the session has ended: sign in "
-			     "again" : "cannot check the session");
+		http_problem(r, 401, "the session has ended: sign in again");
 		return EACCES;
 	}
 	snprintf(r->actor, sizeof(r->actor), "%s", r->session.username);
@@ -241,12 +250,14 @@ static int check_session(struct http *h, struct MHD_Connection *c,
 /* 0 when the request carries a valid bearer token or admin center session
  * (actor filled in), else a 401 (or 403) answer and EACCES. A request with
  * an Authorization header is judged by it alone. Neither the token nor the
- * cookie is ever logged. */
+ * cookie is ever logged. A database that cannot be asked is never a bad
+ * credential: 503 with Retry-After (or 500), and no cookie cleared. */
 static int check_auth(struct http *h, struct MHD_Connection *c,
 		      struct http_req *r)
 {
 	const char *v;
 	size_t len;
+	int err;
 
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
@@ -265,7 +276,18 @@ static int check_auth(struct http *h, struct MHD_Connection *c,
 	len = strlen(v);
 	if (len == 0 || len > HTTP_TOKEN_MAX)
 		goto fail;
-	if (app_token_check(h->app, v, r->actor, sizeof(r->actor)))
+	err = app_token_check(h->app, v, r->actor, sizeof(r->actor));
+	if (err == ENOTCONN) {
+		http_db_away(r);
+		return err;
+	}
+	if (err && err != EACCES) {
+		log_warn("event=token-check-failed error=%d", err);
+		http_problem(r, 500, "cannot check the token: %s",
+			     strerror(err));
+		return err;
+	}
+	if (err)
 		goto fail;
 	return 0;
 
@@ -539,58 +561,82 @@ bool http_addr_valid(const char *addr)
 	return addr && parse_addr(addr, &ss, &v6) == 0;
 }
 
-int http_start(struct http **hp, struct app *a, const char *addr, int nthreads)
+/* A listening TCP socket on ss: close-on-exec and non-blocking (the
+ * threads of MHD's pool all accept on it). 0 and *fdp, or an errno. */
+static int listen_socket(const struct sockaddr_storage *ss, bool v6, int *fdp)
+{
+	int fd, one = 1, err = 0;
+	socklen_t len = v6 ? sizeof(struct sockaddr_in6) :
+		sizeof(struct sockaddr_in);
+
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	/* As MHD does with the sockets it makes: a restart finds the port
+	 * free at once, and an IPv6 address is IPv6 only. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			      sizeof(one))) ||
+	    bind(fd, (const struct sockaddr *)ss, len) ||
+	    listen(fd, SOMAXCONN) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))
+		err = errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int http_listen(struct http **hp, const char *addr)
 {
 	struct sockaddr_storage ss;
 	struct http *h = NULL;
-	unsigned int flags;
 	bool v6 = false;
 	int err;
 
-	if (!hp || !a || !addr || nthreads < 1 || nthreads > 256)
+	if (!hp || !addr)
 		return EINVAL;
 	err = parse_addr(addr, &ss, &v6);
 	if (err)
-		goto out;
-
+		return err;
 	h = calloc(1, sizeof(*h));
-	if (!h) {
-		err = ENOMEM;
-		goto out;
+	if (!h)
+		return ENOMEM;
+	err = listen_socket(&ss, v6, &h->fd);
+	if (err) {
+		free(h);
+		return err;
 	}
-	h->app = a;
+	*hp = h;
+	return 0;
+}
 
+int http_start(struct http *h, struct app *a, int nthreads)
+{
+	unsigned int flags;
+
+	if (!h || !a || h->d || h->fd < 0 || nthreads < 1 || nthreads > 256)
+		return EINVAL;
+	h->app = a;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ?
 		MHD_USE_EPOLL : MHD_USE_POLL;
-	if (v6)
-		flags |= MHD_USE_IPv6;
 
-	errno = 0;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 		/* first, so that MHD's own messages use it too */
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)nthreads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_END);
-	if (!h->d) {
-		/* MHD leaves bind()'s errno behind; keep the ones that tell
-		 * an operator what to fix. */
-		err = errno == EADDRINUSE || errno == EACCES ||
-			errno == EADDRNOTAVAIL ? errno : EIO;
-		goto out;
-	}
-
- out:
-	if (err) {
-		free(h);
-		h = NULL;
-	}
-	*hp = h;
-	return err;
+	if (!h->d)
+		return EIO;
+	h->fd = -1; /* MHD's now: MHD_stop_daemon closes it */
+	return 0;
 }
 
 void http_stop(struct http *h)
@@ -599,5 +645,7 @@ void http_stop(struct http *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	else if (h->fd >= 0)
+		close(h->fd);
 	free(h);
 }

@@ -314,12 +314,15 @@ static int setup(struct sipd *s)
 		err = mqueue_alloc(&s->mq, mq_h, s);
 	if (!err)
 		err = edge_init(s);
-	if (err)
-		return err;
+	return err;
+}
+
+/* The clocks, once there is an app to ask. */
+static void clocks_start(struct sipd *s)
+{
 	s->next_frame_ms = tmr_jiffies() + FRAME_MS;
 	tmr_start(&s->tick, FRAME_MS, tick_h, s);
 	tmr_start(&s->second, 1000, second_h, s);
-	return 0;
 }
 
 static void teardown(struct sipd *s)
@@ -346,8 +349,21 @@ static void started(struct sipd *s, int err)
 	pthread_mutex_lock(&s->mtx);
 	s->start_err = err;
 	s->ready = true;
-	pthread_cond_signal(&s->cond);
+	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mtx);
+}
+
+/* Bound: wait for sipd_start (true) or sipd_stop (false). */
+static bool wait_go(struct sipd *s)
+{
+	bool go;
+
+	pthread_mutex_lock(&s->mtx);
+	while (!s->go && !s->abort)
+		pthread_cond_wait(&s->cond, &s->mtx);
+	go = s->go;
+	pthread_mutex_unlock(&s->mtx);
+	return go;
 }
 
 static void *thread_main(void *arg)
@@ -369,9 +385,12 @@ static void *thread_main(void *arg)
 		return NULL;
 	}
 	started(s, 0);
-	sipd_log(LOG_INFO, "event=listening addr=%J transports=udp,tcp "
-		 "max_fds=%d", &s->laddr, s->max_fds);
-	(void)re_main(NULL); /* signals stay with main (sigwait) */
+	if (wait_go(s)) {
+		clocks_start(s);
+		sipd_log(LOG_INFO, "event=listening addr=%J transports=udp,tcp "
+			 "max_fds=%d", &s->laddr, s->max_fds);
+		(void)re_main(NULL); /* signals stay with main (sigwait) */
+	}
 	teardown(s);
 	libre_close();
 	return NULL;
@@ -413,8 +432,8 @@ static int load_prompts(struct sipd *s, char *why, size_t whysize)
 	return err;
 }
 
-int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
-	       char *why, size_t whysize)
+int sipd_listen(struct sipd **sp, const struct sipd_opts *o, char *why,
+		size_t whysize)
 {
 	struct sipd *s;
 	int err;
@@ -422,10 +441,8 @@ int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return ENOMEM;
-	s->app = a;
 	s->opts = *o;
 	s->max_fds = raise_fd_limit();
-	(void)app_dialin_limits(a, &s->lim); /* defaults where it fails */
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	list_init(&s->calls);
@@ -440,12 +457,6 @@ int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
 	err = load_prompts(s, why, whysize);
 	if (err)
 		goto out;
-	err = work_start(&s->work, s, SIPD_WORKERS);
-	if (err) {
-		snprintf(why, whysize, "cannot start workers: %s",
-			 strerror(err));
-		goto out;
-	}
 	err = pthread_create(&s->thread, NULL, thread_main, s);
 	if (err)
 		goto out;
@@ -460,7 +471,6 @@ int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
 			 strerror(err));
 		goto out;
 	}
-	app_calls_control(a, admit_h, s);
  out:
 	if (err) {
 		sipd_stop(s);
@@ -470,15 +480,48 @@ int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
 	return 0;
 }
 
+int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize)
+{
+	int err;
+
+	if (!s || !a || s->app)
+		return EINVAL;
+	(void)app_dialin_limits(a, &s->lim); /* defaults where it fails */
+	err = work_start(&s->work, s, SIPD_WORKERS);
+	if (err) {
+		snprintf(why, whysize, "cannot start workers: %s",
+			 strerror(err));
+		return err;
+	}
+	s->app = a;
+	/* The thread reads app, lim and work only after it sees go. */
+	pthread_mutex_lock(&s->mtx);
+	s->go = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
+	app_calls_control(a, admit_h, s);
+	return 0;
+}
+
 void sipd_stop(struct sipd *s)
 {
+	bool go;
+
 	if (!s)
 		return;
-	app_calls_control(s->app, NULL, NULL);
+	if (s->app)
+		app_calls_control(s->app, NULL, NULL);
 	/* The SIP thread stops the workers itself (teardown), while the
-	 * mqueue their results go through is still there. */
+	 * mqueue their results go through is still there. A thread still
+	 * waiting for sipd_start ends without serving; one told to go ends
+	 * at STOP (its mqueue keeps it until re_main runs). */
 	if (s->thread_started) {
-		if (s->mq)
+		pthread_mutex_lock(&s->mtx);
+		go = s->go;
+		s->abort = true;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->mtx);
+		if (go && s->mq)
 			(void)mqueue_push(s->mq, SIPD_MQ_STOP, NULL);
 		pthread_join(s->thread, NULL);
 	}

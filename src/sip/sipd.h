@@ -23,10 +23,15 @@ struct sipd;
 /* Parse "LOW-HIGH" (1024-65535, LOW <= HIGH). 0 or EINVAL. */
 int sipd_ports_parse(const char *s, uint16_t *lo, uint16_t *hi);
 
-/* Load the prompts, bind, and start the SIP thread. 0 or an errno, with
- * the reason in why. */
-int sipd_start(struct sipd **sp, struct app *a, const struct sipd_opts *o,
-	       char *why, size_t whysize);
+/* Load the prompts, start the SIP thread and bind UDP and TCP, serving
+ * nothing yet (what comes early waits in the sockets' queues): `serve`
+ * holds every port before it creates anything. 0 or an errno, with the
+ * reason in why. */
+int sipd_listen(struct sipd **sp, const struct sipd_opts *o, char *why,
+		size_t whysize);
+/* Serve calls of a on what sipd_listen bound. 0 or an errno, with the
+ * reason in why. */
+int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize);
 /* Hang up every call (BYE) and stop the thread. NULL is fine. */
 void sipd_stop(struct sipd *s);
 

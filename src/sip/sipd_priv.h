@@ -56,8 +56,10 @@ struct sipd {
 	bool thread_started;
 	pthread_mutex_t mtx;   /* start handshake */
 	pthread_cond_t cond;
-	bool ready;
+	bool ready;     /* the thread has bound (or failed: start_err) */
 	int start_err;
+	bool go;        /* sipd_start: serve calls */
+	bool abort;     /* sipd_stop before sipd_start: end unserved */
 
 	/* libre objects: SIP thread only. */
 	struct dnsc *dnsc;

@@ -154,11 +154,16 @@ static int exec_simple(struct pgstore *p, const char *sql)
 /* A connection lost between transactions (a server restart, a network
  * hiccup) is opened again; inside a transaction the loss is the caller's
  * error, since the transaction's work is gone. Prepared statements die with
- * the old session. */
+ * the old session. A server that restarted closed our idle connection
+ * (FATAL 57P01, then end of stream) without libpq noticing yet: reading
+ * what waits on the socket, without blocking, finds that out before a
+ * statement is lost on it. */
 static int ensure_conn(struct pgstore *p)
 {
-	if (PQstatus(p->conn) == CONNECTION_OK)
+	if (PQstatus(p->conn) == CONNECTION_OK &&
+	    PQconsumeInput(p->conn) && PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
+	log_info("event=reconnect");
 
 	PQreset(p->conn);
 	memset(p->prepared, 0, sizeof(p->prepared));
@@ -812,12 +817,20 @@ static int pg_open(void **connp, const char *url, const char *datadir)
 	return err;
 }
 
+static bool pg_lost(void *conn)
+{
+	struct pgstore *p = conn;
+
+	return PQstatus(p->conn) != CONNECTION_OK;
+}
+
 /* Both URI prefixes libpq takes lead to the same backend. */
 #define PGSTORE_ENTRY(op, params, args, valid) .op = pgstore_##op,
 #define PGSTORE_ENTRY0(op) .op = pgstore_##op,
 #define PG_OPS \
 	.open = pg_open, \
 	.close = pg_close, \
+	.lost = pg_lost, \
 	STORE_OPS(PGSTORE_ENTRY, PGSTORE_ENTRY0)
 
 const struct store_backend store_pg_backend = {

@@ -89,6 +89,16 @@ static bool store_guard_key_ok(const char *key)
 		strnlen(key, STORE_GUARD_KEY_SIZE) < STORE_GUARD_KEY_SIZE;
 }
 
+/* An error of an operation: ENOTCONN when the connection is what failed,
+ * so that the layers above can tell "the database is away, try again" from
+ * a real answer (a missing token is ENOENT, a lost connection never is). */
+static int store_result(const struct store *st, int err)
+{
+	if (err && st->be->lost && st->be->lost(st->conn))
+		return ENOTCONN;
+	return err;
+}
+
 /* One wrapper per operation of STORE_OPS: check the arguments, then call
  * the backend's function through the vtable. */
 #define STORE_WRAP(op, params, args, valid)				\
@@ -96,12 +106,13 @@ static bool store_guard_key_ok(const char *key)
 	{								\
 		if (!(valid))						\
 			return EINVAL;					\
-		return st->be->op(st->conn, STORE_PARAMS args);		\
+		return store_result(st, st->be->op(st->conn,		\
+						   STORE_PARAMS args));	\
 	}
 #define STORE_WRAP0(op)							\
 	int store_##op(struct store *st)				\
 	{								\
-		return st->be->op(st->conn);				\
+		return store_result(st, st->be->op(st->conn));		\
 	}
 
 STORE_OPS(STORE_WRAP, STORE_WRAP0)

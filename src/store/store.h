@@ -24,7 +24,9 @@
  * run it again; PostgreSQL's serialization failure or deadlock), EINVAL (a
  * value the schema's CHECKs refuse: ID out of range, number not E.164,
  * detail not JSON...), ERANGE (a stored text does not fit the caller's
- * buffer), ENOMEM, EIO (anything else from the engine).
+ * buffer), ENOMEM, ENOTCONN (the connection to the database server is
+ * gone, or cannot be opened again: the database restarts or is down; the
+ * next call tries to open it again), EIO (anything else from the engine).
  *
  * Row callbacks may call back into the same store (the running scan keeps
  * its own statement). */
@@ -210,6 +212,9 @@ struct store_backend {
 	const char *scheme; /* URL prefix it answers, "sqlite:" */
 	int (*open)(void **connp, const char *url, const char *datadir);
 	void (*close)(void *conn);
+	/* True when the connection to the server is lost (an operation's
+	 * error then reads ENOTCONN); NULL for an engine without one. */
+	bool (*lost)(void *conn);
 	STORE_OPS(STORE_SLOT, STORE_SLOT0)
 };
 

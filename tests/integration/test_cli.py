@@ -2,7 +2,11 @@
 exit codes (0 ok, 1 operation failed, 2 usage)."""
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 
 from harness import user_of, TOKEN_NAME, assert_confid
 
@@ -115,6 +119,48 @@ def test_cli_help(d):
         assert out.strip(), "dialconf %s prints nothing" % " ".join(args)
     out, _ = run(d, "user", "reset-conference-id", "--help")
     assert "--no-email" in out, out
+
+
+def admin_token(d, *args):
+    """`dialconf admin token ARGS` as $(...) would run it: (stdout, stderr)."""
+    p = subprocess.run([d.bin, "admin", "token"] + list(args),
+                       capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, "admin token %s: exit %d: %s" % (
+        " ".join(args), p.returncode, p.stderr)
+    return p.stdout, p.stderr
+
+
+def test_cli_admin_token_names_its_database(d):
+    """Issue 20 item 4: stdout is the token alone (for $(...)), stderr
+    says which database it went to, so a token made for another --data is
+    not a mystery 401."""
+    args = ["--data", d.data_dir, "--name", "cli-where"]
+    if d.db:
+        args += ["--db", d.db]
+    out, err = admin_token(d, *args)
+    token = out.strip()
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", token) and out == token + "\n", \
+        "stdout is more than the token: %r" % out
+    if d.db:  # PostgreSQL: the database, never its credentials
+        assert d.db.rsplit("/", 1)[1] in err, err
+        assert "postgres://" in err, err
+    else:
+        assert os.path.join(d.data_dir, "dialconf.db") in err, err
+    assert d.data_dir in err, err
+    status, _, me = d.api("GET", "/api/v1/users", token=token)
+    assert status == 200, "the token it printed: %d %r" % (status, me)
+
+    # Another folder: stderr names it, and the server refuses the token.
+    other = tempfile.mkdtemp(prefix="dialconf-itest-other-")
+    try:
+        out, err = admin_token(d, "--data", other)
+        assert os.path.join(other, "dialconf.db") in err, err
+        assert d.data_dir not in err, err
+        status = d.api("GET", "/api/v1/users", token=out.strip())[0]
+        assert status == 401, "a token of another database: %d" % status
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
 
 
 def test_cli_bad_token_and_no_daemon(d):
