@@ -140,6 +140,29 @@ int app_user_update(struct app *a, const char *actor, const char *ref,
 int app_user_delete(struct app *a, const char *actor, const char *ref,
 		    struct app_err *err);
 
+/* One user of an import: as app_user_create takes it, with its numbers
+ * (NULL or "": the organization's defaults). */
+struct app_import_row {
+	const char *email;
+	const char *display_name;
+	bool audio;
+	const char *toll_number;
+	const char *toll_free_number;
+};
+#define APP_IMPORT_MAX 1000 /* users of one import */
+/* A refused user of an import: its index in rows and why. 0 goes on. */
+typedef int (app_import_h)(size_t index, const char *detail, void *arg);
+/* Create the n users of rows all in one transaction, or none: every row is
+ * checked first (the rules of app_user_create, numbers configured and of
+ * their type, no user with the email in the organization or earlier in
+ * rows). When some are refused: EINVAL, each refused row to bad(index,
+ * reason, arg) and nothing written. Their "enabled" emails are queued in
+ * the same transaction, as app_user_create does; *queued counts them. */
+int app_user_import(struct app *a, const char *actor,
+		    const struct app_import_row *rows, size_t n,
+		    bool send_email, app_import_h *bad, void *arg,
+		    size_t *queued, struct app_err *err);
+
 /* SPEC §3: a new personal ID, the old one revoked and quarantined at once.
  * EBUSY when the user is not enabled for audio conferencing. */
 int app_reset_conference_id(struct app *a, const char *actor, const char *ref,

@@ -173,19 +173,26 @@ void app_user_convert(const struct store_user *su,
 int app_user_fill(struct store *st, const struct store_user *su,
 		  struct app_user *out);
 
-/* user.c: shared by the user use cases and the demo seed. insert_tx
- * queues the "enabled" email when pin_hash is given (audio on), send_email
- * is true and automaticallySendEmailsToUsers is on; *queued (may be NULL)
- * tells. */
+/* user.c: shared by the user use cases, the import and the demo seed.
+ * insert_tx gives the user toll and toll_free (E.164 as app_user_number
+ * wrote them; NULL or "": the organization's default) and queues the
+ * "enabled" email when pin_hash is given (audio on), send_email is true and
+ * automaticallySendEmailsToUsers is on; *queued (may be NULL) tells.
+ * app_user_number: a number given for a user into out: "" clears it,
+ * anything else must be a configured dial-in number of the right type
+ * (EINVAL with the reason). */
 int app_pin_prepare(struct store *st, char *pin, size_t size, char *hash,
 		    size_t hsize, struct app_err *err);
 int app_user_insert_tx(struct app_tx *tx, const char *actor,
 		       const char *email, const char *display_name,
+		       const char *toll, const char *toll_free,
 		       const char *pin, const char *pin_hash, bool send_email,
 		       struct store_user *u, bool *queued,
 		       struct app_err *err);
 int app_user_check(const char *email, const char *display_name,
 		   struct app_err *err);
+int app_user_number(struct store *st, const char *in, bool toll_free,
+		    char *out, size_t size, struct app_err *err);
 
 /* number.c: shared with the demo seed. */
 int app_number_insert_tx(struct app_tx *tx, const char *actor,

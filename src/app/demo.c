@@ -99,7 +99,7 @@ static int seed_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	/* Demo addresses are made up: nothing to email them. */
 	for (i = 0; i < NDEMO; i++) {
 		e = app_user_insert_tx(tx, DEMO_ACTOR, demo_users[i].email,
-				       demo_users[i].name, p->pin[i],
+				       demo_users[i].name, NULL, NULL, p->pin[i],
 				       demo_users[i].audio ? p->hash[i] : NULL,
 				       false, &u, NULL, err);
 		if (e)

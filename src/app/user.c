@@ -131,6 +131,7 @@ static json_t *confid_json(uint32_t v)
 
 int app_user_insert_tx(struct app_tx *tx, const char *actor,
 		       const char *email, const char *display_name,
+		       const char *toll, const char *toll_free,
 		       const char *pin, const char *pin_hash, bool send_email,
 		       struct store_user *u, bool *queued,
 		       struct app_err *err)
@@ -140,6 +141,11 @@ int app_user_insert_tx(struct app_tx *tx, const char *actor,
 	memset(u, 0, sizeof(*u));
 	snprintf(u->email, sizeof(u->email), "%s", email);
 	snprintf(u->display_name, sizeof(u->display_name), "%s", display_name);
+	/* Before audio_on: the "enabled" email shows the user's numbers. */
+	snprintf(u->toll_number, sizeof(u->toll_number), "%s",
+		 toll ? toll : "");
+	snprintf(u->toll_free_number, sizeof(u->toll_free_number), "%s",
+		 toll_free ? toll_free : "");
 	u->audio_enabled = pin_hash != NULL;
 	u->created_at = app_now();
 	e = store_user_insert(tx->st, u);
@@ -178,7 +184,7 @@ static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
 
 	c->queued = false;
 	e = app_user_insert_tx(tx, c->actor, c->email, c->display_name,
-			       c->pin, c->hash, c->send_email, &u, &c->queued,
+			       NULL, NULL, c->pin, c->hash, c->send_email, &u, &c->queued,
 			       err);
 	if (!e && c->fill)
 		e = app_user_fill(tx->st, &u, &c->out);
@@ -300,10 +306,8 @@ int app_user_list(struct app *a, const char *search, int limit, int64_t cursor,
 	return e;
 }
 
-/* A number given for a user: "" clears it, anything else must be a
- * configured dial-in number of the right type. */
-static int number_for_user(struct store *st, const char *in, bool toll_free,
-			   char *out, size_t size, struct app_err *err)
+int app_user_number(struct store *st, const char *in, bool toll_free,
+		    char *out, size_t size, struct app_err *err)
 {
 	const char *kind = toll_free ? "tollFreeNumber" : "tollNumber";
 	char e164[E164_SIZE];
@@ -358,7 +362,7 @@ static int patch_fields(struct store *st, const struct app_user_patch *p,
 				    json_string(u->display_name));
 	}
 	if (p->toll_number) {
-		e = number_for_user(st, p->toll_number, false, num,
+		e = app_user_number(st, p->toll_number, false, num,
 				    sizeof(num), err);
 		if (e)
 			return e;
@@ -370,7 +374,7 @@ static int patch_fields(struct store *st, const struct app_user_patch *p,
 		}
 	}
 	if (p->toll_free_number) {
-		e = number_for_user(st, p->toll_free_number, true, num,
+		e = app_user_number(st, p->toll_free_number, true, num,
 				    sizeof(num), err);
 		if (e)
 			return e;

@@ -32,6 +32,8 @@ struct api {
 	/* api_quiet(): a request's failure goes here, not to stderr. */
 	char *quiet;
 	size_t quiet_size;
+	/* The last failing answer's body, for api_problem_take(). */
+	json_t *problem;
 };
 
 /* The answer's body, grown as it arrives, never past API_RESP_MAX. */
@@ -191,6 +193,7 @@ void api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	json_decref(a->problem);
 	if (a->curl != NULL) {
 		curl_easy_cleanup(a->curl);
 		curl_global_cleanup();
@@ -279,7 +282,7 @@ static void api_report(const struct api *a, long status, const json_t *j)
 				"token with 'dialconf admin token'\n");
 }
 
-static int api_decode(const struct api *a, long status,
+static int api_decode(struct api *a, long status,
 		      const struct buf *b, json_t **resp)
 {
 	json_t *j = NULL;
@@ -296,7 +299,8 @@ static int api_decode(const struct api *a, long status,
 	}
 	if (status < 200 || status >= 300) {
 		api_report(a, status, j);
-		json_decref(j);
+		json_decref(a->problem);
+		a->problem = j;
 		return EIO;
 	}
 	*resp = j;
@@ -416,6 +420,14 @@ int api_call(struct api *a, const char *method, const struct api_url *u,
 	free(text);
 	curl_url_cleanup(url);
 	return err;
+}
+
+json_t *api_problem_take(struct api *a)
+{
+	json_t *j = a->problem;
+
+	a->problem = NULL;
+	return j;
 }
 
 const char *api_str(const json_t *o, const char *key)

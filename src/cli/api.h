@@ -50,6 +50,10 @@ void api_quiet(struct api *a, char *buf, size_t size);
 int api_call(struct api *a, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp);
 
+/* The body of the last answer that was not a 2xx (a problem+json), or
+ * NULL; the caller decrefs it. Taken once. */
+json_t *api_problem_take(struct api *a);
+
 /* Member key of o as a string, NULL when o is not an object or the member
  * is missing, null or not a string. */
 const char *api_str(const json_t *o, const char *key);

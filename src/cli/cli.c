@@ -53,14 +53,17 @@ static const struct cli_verb verbs[] = {
 	 "USER [--to ADDRESS] [--json]",
 	 "email the conference ID and dial-in numbers"},
 	{"user", "import", do_user_import, "FILE.csv [--no-email]",
-	 "add users from a CSV file, one POST per row; --no-email: no\n"
+	 "add users from a CSV file, all or nothing; --no-email: no\n"
 	 "      \"enabled\" emails. Header row required: email, displayName,\n"
 	 "      optional audioConferencing (true/false/yes/no, default true),\n"
-	 "      tollNumber, tollFreeNumber. At most 100000 rows of 4096 bytes.\n"
-	 "      The whole file is read and checked before anything is sent: a\n"
-	 "      bad header, an unknown column, unbalanced quotes or a row over\n"
-	 "      the bounds exits 2 with nothing imported. Then one line per\n"
-	 "      row and \"N created, N failed\"; exit 1 when a row failed."},
+	 "      tollNumber, tollFreeNumber. At most 1000 rows of 4096 bytes.\n"
+	 "      The whole file is read and checked before anything is sent\n"
+	 "      (a bad header, an unknown column, unbalanced quotes or a row\n"
+	 "      over the bounds exits 2), then the server checks\n"
+	 "      every row (email, name, numbers configured, email new) and\n"
+	 "      creates them all in one transaction, or none: each refused row\n"
+	 "      is named and the command exits 1 with nothing imported.\n"
+	 "      Prints one line per row and \"N created, N failed\"."},
 	{"number", "list", do_number_list, "[--json]",
 	 "list the dial-in numbers"},
 	{"number", "add", do_number_add,

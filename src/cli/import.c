@@ -4,10 +4,11 @@
  * is read with libcsv (RFC 4180 quoting: commas, quotes and line breaks
  * inside quoted fields, CRLF or LF) and checked: the header, the columns,
  * the quoting and the bounds. Any of these wrong is a usage error (exit 2)
- * before the first request. Then each row becomes POST /api/v1/users, and
- * a PATCH for its numbers when it has any, over one keep-alive connection.
- * The server stays the judge of emails, names and numbers: a row it refuses
- * is reported with the problem's detail and the others go on.
+ * before the first request. Then all rows go in ONE request,
+ * POST /api/v1/users/import, which the server checks whole (emails, names,
+ * numbers configured, emails new) and runs as one transaction: every user
+ * created, or none and every refused row named (issue #20). The server
+ * stays the judge; this file only maps its indexes back to rows.
  *
  * Bounded input (DESIGN): a row is at most IMPORT_ROW_MAX bytes, a file at
  * most IMPORT_ROWS_MAX rows; libcsv is fed IMPORT_CHUNK bytes at a time and
@@ -24,7 +25,8 @@
 #include "cli/cli_priv.h"
 
 #define IMPORT_ROW_MAX 4096     /* bytes of one row, separators counted */
-#define IMPORT_ROWS_MAX 100000  /* data rows of one file */
+#define IMPORT_ROWS_MAX 1000    /* data rows: the API's users per import */
+#define IMPORT_BODY_MAX (1024 * 1024) /* the API's request body cap */
 #define IMPORT_FIELDS_MAX 16    /* fields of one row */
 #define IMPORT_CHUNK 4096       /* bytes handed to libcsv at a time */
 #define IMPORT_WHY_SIZE 512     /* one failure's reason */
@@ -172,7 +174,9 @@ static void row_take(struct import *im)
 		return;
 	}
 	if (im->nrows == IMPORT_ROWS_MAX) {
-		import_fail(im, EFBIG, "more than %d rows", IMPORT_ROWS_MAX);
+		import_fail(im, EFBIG, "more than %d rows (one import is one "
+			    "transaction of at most %d users: split the file)",
+			    IMPORT_ROWS_MAX, IMPORT_ROWS_MAX);
 		return;
 	}
 	if (im->nrows == im->cap) {
@@ -262,114 +266,161 @@ static int import_parse(struct import *im, FILE *f)
 	return im->err;
 }
 
-/* PATCH the row's numbers, when it has any. */
-static int numbers_set(struct api *a, const struct import_row *r)
+/* Put the number field col of r, when not empty, into ac as name. */
+static int number_put(json_t *ac, const struct import_row *r, int col,
+		      const char *name)
 {
-	const char *toll = r->f[COL_TOLL], *tf = r->f[COL_TOLL_FREE];
-	json_t *body, *ac, *resp = NULL;
-	struct api_url u;
-	int err = ENOMEM;
+	const char *v = r->f[col];
 
-	if ((toll == NULL || *toll == '\0') && (tf == NULL || *tf == '\0'))
+	if (v == NULL || *v == '\0')
 		return 0;
-	body = json_object();
-	ac = json_object();
-	if (body == NULL || ac == NULL)
+	return json_object_set_new(ac, name, json_string(v)) ? EINVAL : 0;
+}
+
+/* One row as a user of POST /api/v1/users/import into users; EINVAL when
+ * its text is not UTF-8, ENOMEM. */
+static int row_add(json_t *users, const struct import_row *r)
+{
+	json_t *ac, *o = NULL;
+	int err = EINVAL;
+
+	ac = json_pack("{s:b}", "enabled", r->audio);
+	if (ac == NULL)
+		return ENOMEM;
+	if (number_put(ac, r, COL_TOLL, "tollNumber") ||
+	    number_put(ac, r, COL_TOLL_FREE, "tollFreeNumber"))
 		goto out;
-	if (toll != NULL && *toll != '\0' &&
-	    json_object_set_new(ac, "tollNumber", json_string(toll)))
+	o = json_pack("{s:s, s:s, s:O}", "email", r->f[COL_EMAIL],
+		      "displayName", r->f[COL_NAME], "audioConferencing", ac);
+	if (o == NULL)
 		goto out;
-	if (tf != NULL && *tf != '\0' &&
-	    json_object_set_new(ac, "tollFreeNumber", json_string(tf)))
-		goto out;
-	if (json_object_set(body, "audioConferencing", ac))
-		goto out;
-	api_url_path(&u, "/users/", r->f[COL_EMAIL], NULL);
-	err = api_call(a, "PATCH", &u, body, &resp);
-	json_decref(resp);
+	err = json_array_append(users, o) ? ENOMEM : 0;
 out:
+	json_decref(o);
 	json_decref(ac);
-	json_decref(body);
 	return err;
 }
 
-/* One row: 0 created, EINVAL not sent, ECONNREFUSED the server is gone,
- * another errno refused; the reason in why. */
-static int row_send(struct api *a, const struct import_row *r, bool noemail,
-		    char *why, size_t size)
+/* The request's body: every row, or the count of rows refused here (each
+ * reported) in *nbad and NULL. */
+static json_t *import_body(const struct import *im, bool noemail,
+			   size_t *nbad)
 {
-	json_t *body, *resp = NULL;
-	struct api_url u;
-	int err;
+	json_t *body, *users;
+	size_t i;
+	int err = 0;
 
-	if (r->bad != NULL) {
-		snprintf(why, size, "%s", r->bad);
-		return EINVAL;
-	}
-	body = json_pack("{s:s, s:s, s:{s:b}}", "email", r->f[COL_EMAIL],
-			 "displayName", r->f[COL_NAME], "audioConferencing",
-			 "enabled", r->audio);
-	if (body != NULL && noemail)
-		json_object_set_new(body, "sendEmail", json_false());
+	*nbad = 0;
+	users = json_array();
+	body = json_pack("{s:O}", "users", users);
+	if (body != NULL && noemail &&
+	    json_object_set_new(body, "sendEmail", json_false()))
+		json_decref(body), body = NULL;
 	if (body == NULL) {
-		snprintf(why, size, "the email and the name must be UTF-8 "
-			 "text");
-		return EINVAL;
+		json_decref(users);
+		return NULL;
 	}
-	api_url_path(&u, "/users", NULL, NULL);
-	err = api_call(a, "POST", &u, body, &resp);
-	json_decref(body);
-	json_decref(resp);
-	if (err)
-		return err;
-	err = numbers_set(a, r);
-	if (err) {
-		char detail[IMPORT_WHY_SIZE];
-
-		snprintf(detail, sizeof(detail), "%s", why);
-		snprintf(why, size, "%.254s: created, but its numbers were "
-			 "not set: %.200s", r->f[COL_EMAIL],
-			 err == ENOMEM ? "out of memory" : detail);
-	}
-	return err;
-}
-
-static int import_send(struct import *im, bool noemail)
-{
-	char why[IMPORT_WHY_SIZE];
-	size_t i, created = 0, failed = 0;
-	struct api *a;
-	int err;
-
-	if (api_alloc(&a) != 0)
-		return CLI_FAIL;
-	api_quiet(a, why, sizeof(why));
 	for (i = 0; i < im->nrows; i++) {
 		const struct import_row *r = &im->rows[i];
 
-		why[0] = '\0';
-		err = row_send(a, r, noemail, why, sizeof(why));
-		if (!err) {
-			printf("row %zu: %s: created\n", r->record,
-			       r->f[COL_EMAIL]);
-			created++;
-			continue;
-		}
-		fflush(stdout);
-		fprintf(stderr, "row %zu: error: %s\n", r->record,
-			why[0] ? why : strerror(err));
-		failed++;
-		/* No server, no point in trying the rest one by one. */
-		if (err == ECONNREFUSED && i + 1 < im->nrows) {
-			fprintf(stderr, "dialconf: stopped at row %zu; %zu "
-				"rows not sent\n", r->record,
-				im->nrows - i - 1);
+		err = r->bad ? EINVAL : row_add(users, r);
+		if (err == ENOMEM)
 			break;
+		if (err) {
+			fprintf(stderr, "row %zu: error: %s\n", r->record,
+				r->bad ? r->bad : "the fields must be UTF-8 "
+				"text");
+			(*nbad)++;
 		}
 	}
+	json_decref(users);
+	if (err == ENOMEM || *nbad) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* The server's refusal: each refused row from the problem's "errors",
+ * or its detail. The count of rows named. */
+static size_t refused_print(const struct import *im, json_t *problem,
+			    const char *why)
+{
+	json_t *errors = json_object_get(problem, "errors"), *e;
+	size_t i, n = 0;
+
+	json_array_foreach(errors, i, e) {
+		json_t *idx = json_object_get(e, "index");
+		const char *d = api_str(e, "detail");
+		json_int_t k = json_is_integer(idx) ?
+			json_integer_value(idx) : -1;
+
+		if (k < 0 || (size_t)k >= im->nrows || d == NULL)
+			continue;
+		fprintf(stderr, "row %zu: error: %s\n",
+			im->rows[k].record, d);
+		n++;
+	}
+	if (n == 0)
+		fprintf(stderr, "dialconf: %s\n", why[0] ? why : "refused");
+	return n;
+}
+
+static int import_send(struct import *im, const char *file, bool noemail)
+{
+	char why[IMPORT_WHY_SIZE] = "";
+	json_t *body, *resp = NULL, *problem;
+	struct api_url u;
+	struct api *a;
+	size_t i, nbad, size;
+	int err;
+
+	body = import_body(im, noemail, &nbad);
+	if (body == NULL && nbad == 0)
+		return cli_fail("out of memory");
+	if (body == NULL) {
+		printf("0 created, %zu failed\n", nbad);
+		fprintf(stderr, "dialconf: %s: %zu of %zu rows refused; "
+			"nothing was imported\n", file, nbad, im->nrows);
+		return CLI_FAIL;
+	}
+	size = json_dumpb(body, NULL, 0, JSON_COMPACT);
+	if (size > IMPORT_BODY_MAX) {
+		json_decref(body);
+		return cli_fail("%s: %zu bytes as one request, over the API's "
+				"%d MiB: split the file; nothing was imported",
+				file, size, IMPORT_BODY_MAX >> 20);
+	}
+	if (api_alloc(&a) != 0) {
+		json_decref(body);
+		return CLI_FAIL;
+	}
+	api_quiet(a, why, sizeof(why));
+	api_url_path(&u, "/users/import", NULL, NULL);
+	err = api_call(a, "POST", &u, body, &resp);
+	json_decref(body);
+	json_decref(resp);
+	if (err == ECONNREFUSED || err == ENOMEM || err == ENAMETOOLONG) {
+		/* Nothing sent, or no answer: say no more than is known. */
+		fprintf(stderr, "dialconf: %s\n", why);
+		api_free(a);
+		return CLI_FAIL;
+	}
+	if (err) {
+		problem = api_problem_take(a);
+		nbad = refused_print(im, problem, why);
+		json_decref(problem);
+		api_free(a);
+		printf("0 created, %zu failed\n", nbad);
+		fprintf(stderr, "dialconf: %s: nothing was imported\n", file);
+		return CLI_FAIL;
+	}
 	api_free(a);
-	printf("%zu created, %zu failed\n", created, failed);
-	return failed || created < im->nrows ? CLI_FAIL : CLI_OK;
+	for (i = 0; i < im->nrows; i++)
+		printf("row %zu: %s: created\n", im->rows[i].record,
+		       im->rows[i].f[COL_EMAIL]);
+	printf("%zu created, 0 failed\n", im->nrows);
+	return CLI_OK;
 }
 
 int do_user_import(struct cli *c, int argc, char **argv)
@@ -404,7 +455,7 @@ int do_user_import(struct cli *c, int argc, char **argv)
 			pos.v[0], im->why);
 		rc = err == ENOMEM || err == EIO ? CLI_FAIL : CLI_USAGE;
 	} else {
-		rc = import_send(im, noemail);
+		rc = import_send(im, pos.v[0], noemail);
 	}
 	import_free(im);
 	return rc;

@@ -1,10 +1,13 @@
 /* settings: "dialconf settings show|set" over /api/v1/settings.
  *
- * `set` reads the same table as the server (core/settings.h): a name that is
- * not in it is refused here, each value is checked and turned into the JSON
- * type the API expects (true/false, an integer, a string), and all pairs go
- * in ONE PATCH, so that the server's all-or-nothing rule covers the whole
- * command line. */
+ * `set` judges nothing itself: the server is the one parser, so the CLI
+ * and the API give the same answer in the same words (issue #20). Each
+ * value only takes the JSON shape that its text spells in the setting's
+ * type (core/settings.h): "true"/"false" a boolean, a decimal an integer;
+ * anything else goes as a string, which the server refuses with its own
+ * message ("... must be a boolean", "... must be an integer"), as it
+ * refuses unknown names and bounds. All pairs go in ONE PATCH, so that the
+ * server's all-or-nothing rule covers the whole command line. */
 
 #include <errno.h>
 #include <limits.h>
@@ -97,29 +100,33 @@ int do_settings_show(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-/* The JSON value of a canonical text of type t. */
-static json_t *setting_json(enum setting_type t, const char *canon)
+/* The JSON value that text spells for a setting of type t; a string when
+ * it spells no value of that type, for the server to refuse. */
+static json_t *setting_json(enum setting_type t, const char *text)
 {
 	long n;
 
 	switch (t) {
 	case SETTING_BOOL:
-		return json_boolean(strcmp(canon, "true") == 0);
+		if (!strcmp(text, "true") || !strcmp(text, "false"))
+			return json_boolean(text[0] == 't');
+		break;
 	case SETTING_INT:
-		if (cli_parse_long(canon, LONG_MIN, LONG_MAX, &n) != 0)
-			return NULL;
-		return json_integer(n);
+		if (cli_parse_long(text, LONG_MIN, LONG_MAX, &n) == 0)
+			return json_integer(n);
+		break;
 	default:
-		return json_string(canon);
+		break;
 	}
+	return json_string(text);
 }
 
-/* Check one KEY=VALUE and add it to body. Returns 0, or CLI_USAGE or
- * CLI_FAIL after reporting why. */
+/* Add one KEY=VALUE to body. Returns 0, or CLI_USAGE or CLI_FAIL after
+ * reporting why. */
 static int setting_add(struct cli *c, json_t *body, const char *pair)
 {
 	const char *eq = strchr(pair, '=');
-	char name[SETTING_NAME_MAX], canon[SETTINGS_VALUE_MAX], why[256];
+	char name[SETTING_NAME_MAX];
 	const struct setting_def *d;
 	size_t len = eq ? (size_t)(eq - pair) : 0;
 	json_t *v;
@@ -130,19 +137,14 @@ static int setting_add(struct cli *c, json_t *body, const char *pair)
 		return cli_fail("unknown setting '%.*s'", (int)len, pair);
 	memcpy(name, pair, len);
 	name[len] = '\0';
+	/* An unknown name goes too: the server names it in its words. */
 	d = settings_find(name);
-	if (d == NULL)
-		return cli_fail("unknown setting '%s'", name);
-	if (strlen(eq + 1) >= SETTINGS_VALUE_MAX)
-		return cli_fail("the value of %s is too long", name);
-	why[0] = '\0';
-	if (settings_validate(d, eq + 1, canon, sizeof(canon), why,
-			      sizeof(why)) != 0)
-		return cli_fail("bad value for %s: %s", name,
-				why[0] ? why : "invalid");
-	v = setting_json(d->type, canon);
-	if (v == NULL || json_object_set_new(body, d->name, v) != 0)
-		return cli_fail("bad value for %s", name);
+	v = setting_json(d ? d->type : SETTING_STRING, eq + 1);
+	if (v == NULL) /* not UTF-8: jansson takes no other text */
+		return cli_fail("the value of %s must be UTF-8 text", name);
+	if (json_object_set_new(body, name, v) != 0) /* a name not UTF-8 */
+		return d ? cli_fail("out of memory") :
+			cli_fail("unknown setting '%s'", name);
 	return 0;
 }
 

@@ -528,7 +528,11 @@ int settings_validate(const struct setting_def *d, const char *value,
 		break;
 
 	case SETTING_INT:
-		if (check_long(value, &n) || n < d->min || n > d->max)
+		/* The API's words for the same two faults (h_settings.c). */
+		if (check_long(value, &n))
+			return reason(why, whysize, "%s must be an integer",
+				      d->name);
+		if (n < d->min || n > d->max)
 			return reason(why, whysize,
 				      "%s must be between %ld and %ld",
 				      d->name, d->min, d->max);

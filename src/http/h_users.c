@@ -120,6 +120,119 @@ int h_users_create(struct http_req *r)
 	return user_reply_queued(r, 201, &u, queued);
 }
 
+static const struct http_field import_user_fields[] = {
+	{"email", HTTP_J_STRING, true},
+	{"displayName", HTTP_J_STRING, true},
+	{"audioConferencing", HTTP_J_OBJECT, false},
+};
+
+static const struct http_field import_ac_fields[] = {
+	{"enabled", HTTP_J_BOOL, false},
+	{"tollNumber", HTTP_J_STRING_NULL, false},
+	{"tollFreeNumber", HTTP_J_STRING_NULL, false},
+};
+
+/* A refused user of an import, into the problem's "errors". */
+static int import_bad(size_t index, const char *detail, void *arg)
+{
+	return json_array_append_new(arg, json_pack("{s:I, s:s}", "index",
+						    (json_int_t)index,
+						    "detail", detail)) ?
+		ENOMEM : 0;
+}
+
+/* The users of body into rows (n of them), or a 400 naming the first
+ * user whose shape is wrong. */
+static int import_rows(struct http_req *r, const json_t *users,
+		       struct app_import_row *rows)
+{
+	char what[48];
+	size_t i;
+	json_t *o, *ac;
+
+	json_array_foreach(users, i, o) {
+		snprintf(what, sizeof(what), "users[%zu]", i);
+		if (!json_is_object(o)) {
+			http_problem(r, 400, "%s must be an object", what);
+			return EINVAL;
+		}
+		if (http_check_fields(r, o, what, import_user_fields, 3))
+			return EINVAL;
+		ac = json_object_get(o, "audioConferencing");
+		snprintf(what, sizeof(what), "users[%zu].audioConferencing",
+			 i);
+		if (http_check_fields(r, ac, what, import_ac_fields, 3))
+			return EINVAL;
+		rows[i].email = http_json_str(o, "email");
+		rows[i].display_name = http_json_str(o, "displayName");
+		rows[i].audio = http_json_bool(ac, "enabled", true);
+		rows[i].toll_number = http_json_str(ac, "tollNumber");
+		rows[i].toll_free_number = http_json_str(ac, "tollFreeNumber");
+	}
+	return 0;
+}
+
+int h_users_import(struct http_req *r)
+{
+	struct app_import_row *rows = NULL;
+	struct app_err ae = {{0}};
+	json_t *users, *bad = NULL, *p, *v;
+	size_t n, queued = 0;
+	const char *key;
+	int err;
+
+	if (!r->in)
+		return http_problem(r, 400, "a JSON object body is required");
+	users = json_object_get(r->in, "users");
+	if (!json_is_array(users))
+		return http_problem(r, 400, "users must be an array");
+	n = json_array_size(users);
+	if (n == 0 || n > APP_IMPORT_MAX)
+		return http_problem(r, 400, "users must hold 1 to %d users",
+				    APP_IMPORT_MAX);
+	json_object_foreach(r->in, key, v) {
+		if (!strcmp(key, "users"))
+			continue;
+		if (strcmp(key, "sendEmail"))
+			return http_problem(r, 400, "unknown field '%s'", key);
+		if (!json_is_boolean(v))
+			return http_problem(r, 400, "sendEmail must be a "
+					    "boolean");
+	}
+	rows = calloc(n, sizeof(*rows));
+	bad = json_array();
+	if (!rows || !bad) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = import_rows(r, users, rows);
+	if (err) {
+		err = 0; /* the problem is the answer */
+		goto out;
+	}
+	err = app_user_import(r->app, r->actor, rows, n,
+			      http_json_bool(r->in, "sendEmail", true),
+			      import_bad, bad, &queued, &ae);
+	if (err == EINVAL && json_array_size(bad)) {
+		err = http_problem(r, 400, "%s", ae.detail);
+		p = r->out;
+		if (!err && (!p || json_object_set(p, "errors", bad)))
+			err = ENOMEM;
+		goto out;
+	}
+	if (err) {
+		err = http_app_problem(r, err, &ae);
+		goto out;
+	}
+	err = http_reply(r, 201, json_pack("{s:I, s:I}", "created",
+					   (json_int_t)n, "emailsQueued",
+					   (json_int_t)queued));
+ out:
+	json_decref(bad);
+	free(rows);
+	return err;
+}
+
 int h_user_get(struct http_req *r)
 {
 	struct app_err ae = {{0}};

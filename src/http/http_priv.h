@@ -161,6 +161,7 @@ int http_query_int(struct http_req *r, const char *name, long long min,
 /* Handlers, one per route (h_*.c). */
 int h_users_list(struct http_req *r);
 int h_users_create(struct http_req *r);
+int h_users_import(struct http_req *r);
 int h_user_get(struct http_req *r);
 int h_user_patch(struct http_req *r);
 int h_user_delete(struct http_req *r);

@@ -16,6 +16,7 @@ static const struct http_route routes[] = {
 	{"DELETE", "/api/v1/session", h_session_delete, false},
 	{"GET",    "/api/v1/users", h_users_list, false},
 	{"POST",   "/api/v1/users", h_users_create, false},
+	{"POST",   "/api/v1/users/import", h_users_import, false},
 	{"GET",    "/api/v1/users/{}", h_user_get, false},
 	{"PATCH",  "/api/v1/users/{}", h_user_patch, false},
 	{"DELETE", "/api/v1/users/{}", h_user_delete, false},

@@ -222,3 +222,30 @@ def test_cli_settings(d):
     assert got == 1, "pinLength=13: exit %d" % got
     assert err.strip()
     assert d.settings() == s2
+
+
+def test_cli_settings_same_answer_as_api(d):
+    """One parser, one message (issue #20): for the same bad value the CLI
+    says what the API says, word for word, and nothing changes."""
+    before = d.settings()
+    for name, text, body in (
+            ("maxParticipants", "abc", "abc"),          # text for an integer
+            ("automaticallySendEmailsToUsers", "yes", "yes"),  # not a bool
+            ("maxParticipants", "1", 1),                # out of range
+            ("maxParticipants", "10001", 10001),
+            ("pinLength", "4.5", 4.5),
+            ("noSuchSetting", "1", 1)):
+        status, _, problem = d.api("PATCH", "/api/v1/settings",
+                                   {name: body})
+        assert status == 400, (name, text, status, problem)
+        got, out, err = d.cli("settings", "set", "%s=%s" % (name, text))
+        assert got == 1, (name, text, got, out, err)
+        assert err.strip() == "dialconf: " + problem["detail"], (
+            name, text, err, problem)
+    assert d.settings() == before
+    # The good values still take their JSON types.
+    run(d, "settings", "set", "maxParticipants=30",
+        "automaticallySendEmailsToUsers=false")
+    s = d.settings()
+    assert (s["maxParticipants"], s["automaticallySendEmailsToUsers"]) == (
+        30, False), s

@@ -513,6 +513,91 @@ static void test_user_numbers(void **state)
 	assert_string_equal(u.toll_number, "+14255550100");
 }
 
+struct import_bad {
+	size_t index[8];
+	char detail[8][APP_DETAIL_SIZE];
+	size_t n;
+};
+
+static int import_bad_cb(size_t index, const char *detail, void *arg)
+{
+	struct import_bad *b = arg;
+
+	if (b->n < 8) {
+		b->index[b->n] = index;
+		snprintf(b->detail[b->n], sizeof(b->detail[0]), "%s", detail);
+		b->n++;
+	}
+	return 0;
+}
+
+/* An import with one bad row creates nobody and audits nothing; every
+ * bad row is named by its index; the fixed import creates them all with
+ * their numbers, their emails queued. */
+static void test_import(void **state)
+{
+	struct fx *f = *state;
+	struct app_import_row rows[] = {
+		{ "ada@example.org", "Ada Lovelace", true, "+14255550101",
+		  NULL },
+		{ "bad@example.org", "Bad Number", false, "+14255550199",
+		  NULL },
+		{ "GRACE@example.org", "Grace Again", false, NULL, NULL },
+		{ "ADA@example.org", "Ada Twice", false, NULL, NULL },
+	};
+	struct app_err err = { "" };
+	struct import_bad b;
+	struct audits x, y;
+	struct app_user u;
+	size_t queued = 9;
+
+	num_add(f, "+14255550100", false, "US", false, 0);
+	num_add(f, "+14255550101", false, "US", false, 0);
+	create(f, "grace@example.org", "Grace Hopper", false, &u);
+	audits_get(f, &x);
+
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(app_user_import(f->a, ACTOR, rows, 4, true,
+					 import_bad_cb, &b, &queued, &err),
+			 EINVAL);
+	assert_int_equal(queued, 0);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.index[0], 1);
+	assert_non_null(strstr(b.detail[0], "not a configured"));
+	assert_int_equal(b.index[1], 2);
+	assert_non_null(strstr(b.detail[1], "exists already"));
+	assert_int_equal(b.index[2], 3);
+	assert_non_null(strstr(b.detail[2], "twice"));
+	assert_int_equal(app_user_get(f->a, "ada@example.org", &u, &err),
+			 ENOENT);
+	audits_get(f, &y);
+	assert_int_equal(y.n, x.n);
+
+	/* The bounds. */
+	assert_int_equal(app_user_import(f->a, ACTOR, rows, 0, true, NULL,
+					 NULL, NULL, &err), EINVAL);
+	assert_int_equal(app_user_import(f->a, ACTOR, rows,
+					 APP_IMPORT_MAX + 1, true, NULL,
+					 NULL, NULL, &err), EINVAL);
+
+	/* Fixed: Ada and Bad, Bad without a number. */
+	rows[1].toll_number = "";
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(app_user_import(f->a, ACTOR, rows, 2, true,
+					 import_bad_cb, &b, &queued, &err), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(queued, 1); /* Ada's "enabled" email */
+	assert_int_equal(app_user_get(f->a, "ada@example.org", &u, &err), 0);
+	assert_true(u.audio_enabled);
+	assert_true(u.pin_set);
+	assert_string_equal(u.toll_number, "+14255550101");
+	assert_int_equal(app_user_get(f->a, "bad@example.org", &u, &err), 0);
+	assert_false(u.audio_enabled);
+	assert_string_equal(u.toll_number, "+14255550100");
+	audits_get(f, &y);
+	assert_int_equal(y.n, x.n + 2);
+}
+
 static void test_lookup_errors(void **state)
 {
 	struct fx *f = *state;
@@ -819,6 +904,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_numbers, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),

@@ -108,7 +108,7 @@ static void test_int_bounds(void **state)
 	expect_ok("pinLength", "007", "7");
 	expect_bad("pinLength", "-5", NULL);
 	expect_bad("pinLength", "", NULL);
-	expect_bad("pinLength", "5x", NULL);
+	expect_bad("pinLength", "5x", "pinLength must be an integer");
 	expect_bad("pinLength", " 5", NULL);
 	expect_bad("pinLength", "5 ", NULL);
 	expect_bad("pinLength", "+5", NULL);
