@@ -321,7 +321,7 @@ static int info_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (e)
 		return e;
 	snprintf(c->to_out, sizeof(c->to_out), "%s", to ? to : u.email);
-	return app_audit(tx, c->actor, "mail.conference-info", u.email,
+	return app_audit(tx, c->actor, APP_AUDIT_MAIL_CONFERENCE_INFO, u.email,
 			 json_pack("{s:s}", "to", to ? to : u.email));
 }
 
@@ -733,7 +733,7 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		e = app_tx_on_commit(tx, queued_committed, NULL);
 	if (e)
 		return e;
-	return app_audit(tx, c->actor, "mail.retry", m->to_addr,
+	return app_audit(tx, c->actor, APP_AUDIT_MAIL_RETRY, m->to_addr,
 			 json_pack("{s:I, s:s}", "id", (json_int_t)id,
 				   "kind", m->kind));
 }
