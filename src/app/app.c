@@ -222,11 +222,16 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	return EIO;
 }
 
-#define AUDIT_NAME_(id, name, what) [APP_AUDIT_##id] = name,
-#define AUDIT_HELP_(id, name, what) [APP_AUDIT_##id] = what,
+#define AUDIT_NAME_(id, name, label, what) [APP_AUDIT_##id] = name,
+#define AUDIT_LABEL_(id, name, label, what) [APP_AUDIT_##id] = label,
+#define AUDIT_HELP_(id, name, label, what) [APP_AUDIT_##id] = what,
 
 const char *const app_audit_action_names[APP_AUDIT_COUNT] = {
 	APP_AUDIT_ACTIONS(AUDIT_NAME_)
+};
+
+const char *const app_audit_action_labels[APP_AUDIT_COUNT] = {
+	APP_AUDIT_ACTIONS(AUDIT_LABEL_)
 };
 
 const char *const app_audit_action_help[APP_AUDIT_COUNT] = {
@@ -234,6 +239,7 @@ const char *const app_audit_action_help[APP_AUDIT_COUNT] = {
 };
 
 #undef AUDIT_NAME_
+#undef AUDIT_LABEL_
 #undef AUDIT_HELP_
 
 /* Takes ownership of detail (NULL means it could not be built). */
