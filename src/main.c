@@ -875,6 +875,14 @@ static int cmd_admin_passwd(int argc, char **argv)
 	return passwd_run(o.data, o.db, user);
 }
 
+/* Both subcommands of `dialconf admin`. */
+static void usage_admin(FILE *f)
+{
+	usage_token(f);
+	fprintf(f, "\n");
+	usage_passwd(f);
+}
+
 /* `dialconf admin ...`: token and passwd work offline; the rest is the
  * CLI's. */
 static int cmd_admin(int argc, char **argv)
@@ -884,12 +892,12 @@ static int cmd_admin(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "passwd"))
 		return cmd_admin_passwd(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage_token(stdout);
+		usage_admin(stdout);
 		return 0;
 	}
 	fprintf(stderr, "dialconf admin: unknown subcommand%s%s\n",
 		argc >= 2 ? " " : "", argc >= 2 ? argv[1] : "");
-	usage_token(stderr);
+	usage_admin(stderr);
 	return EXIT_USAGE;
 }
 

@@ -2,23 +2,6 @@
 import * as api from './api.js';
 import { h, say, messageBox, pageHeader, table, field, problemText, timeEl } from './ui.js';
 
-const ACTION = {
-  'user.create': 'User created',
-  'user.update': 'User changed',
-  'user.delete': 'User deleted',
-  'user.audio-enable': 'Audio conferencing enabled',
-  'user.audio-disable': 'Audio conferencing disabled',
-  'confid.reset': 'Conference ID reset',
-  'pin.reset': 'PIN reset',
-  'number.add': 'Dial-in number added',
-  'number.remove': 'Dial-in number removed',
-  'number.default': 'Default dial-in number set',
-  'settings.set': 'Settings changed',
-  'token.create': 'API token created',
-  'admin.create': 'Administrator created',
-  'confid.quarantine-shortened': 'Conference ID quarantine shortened',
-};
-
 function detailText(d) {
   if (!d || typeof d !== 'object') return d ? String(d) : '';
   return Object.entries(d).map(([k, v]) => `${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
@@ -34,13 +17,15 @@ export async function auditPage(ctx) {
   async function load() {
     window.history.replaceState(null, '', '#/audit' + (limit.value !== '100' ? '?limit=' + limit.value : ''));
     try {
-      const data = await api.get('/audit', { query: { limit: limit.value } });
+      // The labels of the actions: the server's own list (GET /meta).
+      const [data, meta] = await Promise.all([api.get('/audit', { query: { limit: limit.value } }), api.meta()]);
       if (!ctx.alive()) return;
+      const label = new Map(meta.auditActions.map((a) => [a.name, a.label]));
       say(msg, '', '');
       list.replaceChildren(table('Audit log', [
         { label: 'When', cell: (e) => timeEl(e.at) },
         { label: 'Who', cell: (e) => e.actor },
-        { label: 'What', cell: (e) => h('span', { title: e.action }, ACTION[e.action] || e.action) },
+        { label: 'What', cell: (e) => h('span', { title: e.action }, label.get(e.action) || e.action) },
         { label: 'Target', cell: (e) => e.target || '—' },
         { label: 'Details', className: 'detail', cell: (e) => detailText(e.detail) },
       ], data.entries || [], { empty: 'Nothing in the audit log yet.' }));

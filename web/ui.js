@@ -169,6 +169,7 @@ export function timeEl(iso) {
 }
 
 // "+14255550100" -> "+1 425 555 0100" for North American numbers; others as is.
+// The emails format numbers the same way: e164_format in src/core/e164.c.
 export function fmtNumber(e164) {
   if (!e164) return '—';
   const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);

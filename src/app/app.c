@@ -222,9 +222,30 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	return EIO;
 }
 
+#define AUDIT_NAME_(id, name, label, what) [APP_AUDIT_##id] = name,
+#define AUDIT_LABEL_(id, name, label, what) [APP_AUDIT_##id] = label,
+#define AUDIT_HELP_(id, name, label, what) [APP_AUDIT_##id] = what,
+
+const char *const app_audit_action_names[APP_AUDIT_COUNT] = {
+	APP_AUDIT_ACTIONS(AUDIT_NAME_)
+};
+
+const char *const app_audit_action_labels[APP_AUDIT_COUNT] = {
+	APP_AUDIT_ACTIONS(AUDIT_LABEL_)
+};
+
+const char *const app_audit_action_help[APP_AUDIT_COUNT] = {
+	APP_AUDIT_ACTIONS(AUDIT_HELP_)
+};
+
+#undef AUDIT_NAME_
+#undef AUDIT_LABEL_
+#undef AUDIT_HELP_
+
 /* Takes ownership of detail (NULL means it could not be built). */
-int app_audit(struct app_tx *tx, const char *actor, const char *action,
-	      const char *target, json_t *detail)
+int app_audit(struct app_tx *tx, const char *actor,
+	      enum app_audit_action action, const char *target,
+	      json_t *detail)
 {
 	struct store_audit rec;
 	char *text = NULL;
@@ -235,7 +256,12 @@ int app_audit(struct app_tx *tx, const char *actor, const char *action,
 	memset(&rec, 0, sizeof(rec));
 	rec.at = app_now();
 	snprintf(rec.actor, sizeof(rec.actor), "%s", actor ? actor : "system");
-	snprintf(rec.action, sizeof(rec.action), "%s", action);
+	if ((unsigned)action >= APP_AUDIT_COUNT) {
+		json_decref(detail);
+		return EINVAL;
+	}
+	snprintf(rec.action, sizeof(rec.action), "%s",
+		 app_audit_action_names[action]);
 	snprintf(rec.target, sizeof(rec.target), "%s", target ? target : "");
 
 	text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);

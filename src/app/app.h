@@ -96,6 +96,123 @@ struct app_number {
 	bool is_default;
 };
 
+/* APP_AUDIT_ACTIONS(X): every action the audit log records, listed once:
+ * X(ID, name, label, who and what); the label is the admin center's
+ * (GET /api/v1/meta, auditActions). A use case names its action by ID
+ * (APP_AUDIT_USER_CREATE); docs/api.md lists them all, as the unit test
+ * test_audit_doc checks. */
+#define APP_AUDIT_ACTIONS(X)						\
+	X(USER_CREATE, "user.create",					\
+	  "User created",						\
+	  "a user was created (target: the email)")			\
+	X(USER_UPDATE, "user.update",					\
+	  "User changed",						\
+	  "a user's name or numbers changed (detail: the changes)")	\
+	X(USER_DELETE, "user.delete",					\
+	  "User deleted",						\
+	  "a user was deleted")						\
+	X(USER_AUDIO_ENABLE, "user.audio-enable",			\
+	  "Audio conferencing enabled",					\
+	  "a user was enabled for audio conferencing")			\
+	X(USER_AUDIO_DISABLE, "user.audio-disable",			\
+	  "Audio conferencing disabled",				\
+	  "a user was disabled for audio conferencing (the "		\
+	  "conference ID goes to quarantine)")				\
+	X(CONFID_RESET, "confid.reset",					\
+	  "Conference ID reset",					\
+	  "a user's conference ID was reset")				\
+	X(CONFID_QUARANTINE_SHORTENED, "confid.quarantine-shortened",	\
+	  "Conference ID quarantine shortened",				\
+	  "free IDs ran low: the oldest quarantined ID was given "	\
+	  "out again early (target: that ID)")				\
+	X(PIN_RESET, "pin.reset",					\
+	  "PIN reset",							\
+	  "a user's organizer PIN was reset (detail: its length, "	\
+	  "never the PIN)")						\
+	X(NUMBER_ADD, "number.add",					\
+	  "Dial-in number added",					\
+	  "a dial-in number was added")					\
+	X(NUMBER_REMOVE, "number.remove",				\
+	  "Dial-in number removed",					\
+	  "a dial-in number was removed (detail: whether it was the"	\
+	  " default, and the new default)")				\
+	X(NUMBER_DEFAULT, "number.default",				\
+	  "Default dial-in number set",					\
+	  "a number became the default of its type")			\
+	X(SETTINGS_SET, "settings.set",					\
+	  "Settings changed",						\
+	  "settings changed (detail: the new values, or only the "	\
+	  "names when they are long)")					\
+	X(TOKEN_CREATE, "token.create",					\
+	  "API token created",						\
+	  "`dialconf admin token` made an API token (target: its "	\
+	  "name)")							\
+	X(ADMIN_CREATE, "admin.create",					\
+	  "Administrator created",					\
+	  "an admin account was made: at the first start (actor "	\
+	  "`system`), or by `dialconf admin passwd` for a new name")	\
+	X(ADMIN_PASSWD, "admin.passwd",					\
+	  "Administrator password set",					\
+	  "`dialconf admin passwd` changed an admin's password (its"	\
+	  " sessions end, its lock is lifted)")				\
+	X(SESSION_CREATE, "session.create",				\
+	  "Signed in",							\
+	  "an admin signed in to the admin center")			\
+	X(SESSION_DELETE, "session.delete",				\
+	  "Signed out",							\
+	  "an admin signed out")					\
+	X(SESSION_FAILURE, "session.failure",				\
+	  "Sign-in failed",						\
+	  "a sign-in to an existing account with a wrong password "	\
+	  "(detail: failed attempts, or the lock it caused)")		\
+	X(MAIL_CONFERENCE_INFO, "mail.conference-info",			\
+	  "Conference info email queued",				\
+	  "a conference info email was queued (detail: to whom)")	\
+	X(MAIL_RETRY, "mail.retry",					\
+	  "Email retried",						\
+	  "a failed email was queued again")				\
+	X(MEETING_SCHEDULE, "meeting.schedule",				\
+	  "Meeting scheduled",						\
+	  "a meeting was scheduled")					\
+	X(MEETING_CANCEL, "meeting.cancel",				\
+	  "Meeting cancelled",						\
+	  "a meeting was cancelled")					\
+	X(MEETING_ID_EXPIRED, "meeting.id-expired",			\
+	  "Meeting ID expired",						\
+	  "a meeting's ID went to quarantine after its grace period"	\
+	  " (actor `system`)")						\
+	X(DIALIN_FAILURE, "dialin.failure",				\
+	  "Wrong conference ID dialled",				\
+	  "a caller dialled a wrong conference ID (actor `sip`, "	\
+	  "target: the masked caller)")					\
+	X(DIALIN_PIN_FAILURE, "dialin.pin-failure",			\
+	  "Wrong organizer PIN",					\
+	  "a caller entered a wrong organizer PIN (never the "		\
+	  "digits)")							\
+	X(DIALIN_ORGANIZER_CLOSED, "dialin.organizer-closed",		\
+	  "Organizer path closed",					\
+	  "too many wrong PINs closed a conference's organizer path"	\
+	  " (target: the conference ID)")				\
+	X(CALL_ADMIT, "call.admit",					\
+	  "Lobby call admitted",					\
+	  "an admin admitted a call waiting in the lobby (target: "	\
+	  "the conference ID)")
+
+#define APP_AUDIT_ENUM_(id, name, label, what) APP_AUDIT_##id,
+
+enum app_audit_action {
+	APP_AUDIT_ACTIONS(APP_AUDIT_ENUM_)
+	APP_AUDIT_COUNT /* keep last */
+};
+
+#undef APP_AUDIT_ENUM_
+
+/* The name, label and description of each action, by enum
+ * app_audit_action. */
+extern const char *const app_audit_action_names[APP_AUDIT_COUNT];
+extern const char *const app_audit_action_labels[APP_AUDIT_COUNT];
+extern const char *const app_audit_action_help[APP_AUDIT_COUNT];
+
 /* One record of the audit log. */
 struct app_audit_record {
 	int64_t id;

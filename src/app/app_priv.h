@@ -137,8 +137,11 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	       struct app_err *err);
 /* Settings were changed through this node: drop what was kept of them. */
 void app_settings_changed(struct app *a);
-int app_audit(struct app_tx *tx, const char *actor, const char *action,
-	      const char *target, json_t *detail);
+/* Write an audit record of action (APP_AUDIT_ACTIONS, app.h) in tx. Takes
+ * ownership of detail. */
+int app_audit(struct app_tx *tx, const char *actor,
+	      enum app_audit_action action, const char *target,
+	      json_t *detail);
 int app_setting_text(struct store *st, const char *name, char *out,
 		     size_t size);
 int app_setting_int(struct store *st, const char *name, long *out);

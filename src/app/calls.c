@@ -165,7 +165,7 @@ static int admit_audit_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	const struct admit_args *x = arg;
 
 	(void)err;
-	return app_audit(tx, x->actor, "call.admit", x->c->conference_id,
+	return app_audit(tx, x->actor, APP_AUDIT_CALL_ADMIT, x->c->conference_id,
 			 json_pack("{s:I, s:s}", "callId", (json_int_t)x->c->id,
 				   "caller", x->c->caller));
 }

@@ -34,7 +34,7 @@ static int token_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		app_errf(err, "a token named '%s' exists already", c->name);
 	if (e)
 		return e;
-	return app_audit(tx, LOCAL_ACTOR, "token.create", c->name,
+	return app_audit(tx, LOCAL_ACTOR, APP_AUDIT_TOKEN_CREATE, c->name,
 			 json_object());
 }
 
@@ -221,7 +221,7 @@ static int admin_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	snprintf(adm.password_hash, sizeof(adm.password_hash), "%s", c->hash);
 	e = store_admin_insert(tx->st, &adm);
 	if (!e)
-		e = app_audit(tx, "system", "admin.create", ADMIN_USER,
+		e = app_audit(tx, "system", APP_AUDIT_ADMIN_CREATE, ADMIN_USER,
 			      json_pack("{s:s}", "passwordFile", path));
 	if (e)
 		return e;

@@ -263,8 +263,8 @@ static int id_failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (!e)
 		e = guard_count_tx(tx, &f->src, now);
 	if (!e)
-		e = app_audit(tx, "sip", "dialin.failure", f->c->caller_masked,
-			      failure_detail(f->c, &f->src));
+		e = app_audit(tx, "sip", APP_AUDIT_DIALIN_FAILURE,
+			      f->c->caller_masked, failure_detail(f->c, &f->src));
 	return e;
 }
 
@@ -429,12 +429,13 @@ static int pin_failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (d)
 		json_object_set_new(d, "conferenceId",
 				    json_string(f->t->conference_id));
-	e = app_audit(tx, "sip", "dialin.pin-failure", f->c->caller_masked, d);
+	e = app_audit(tx, "sip", APP_AUDIT_DIALIN_PIN_FAILURE,
+		      f->c->caller_masked, d);
 	if (e || !f->conf.started)
 		return e;
 	d = json_pack("{s:i, s:I}", "wrongPins", (int)f->conf.lim.limit,
 		      "closedUntil", (json_int_t)f->conf.until);
-	return app_audit(tx, "sip", "dialin.organizer-closed",
+	return app_audit(tx, "sip", APP_AUDIT_DIALIN_ORGANIZER_CLOSED,
 			 f->t->conference_id, d);
 }
 

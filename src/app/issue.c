@@ -340,7 +340,7 @@ static int pool_refill(struct app_tx *tx, const char *actor, int64_t now)
 	if (e)
 		return e;
 	confid_format(c.value, id, sizeof(id));
-	e = app_audit(tx, actor, "confid.quarantine-shortened", id,
+	e = app_audit(tx, actor, APP_AUDIT_CONFID_QUARANTINE_SHORTENED, id,
 		      json_pack("{s:s, s:I, s:I, s:I}", "conferenceId", id,
 				"revokedAt", (json_int_t)c.revoked_at,
 				"quarantineUntil",

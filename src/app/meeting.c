@@ -193,7 +193,7 @@ static int schedule_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		return e;
 	out->nattendees = s->n;
 	confid_format(m.conference_id, id, sizeof(id));
-	return app_audit(tx, actor, "meeting.schedule", u.email,
+	return app_audit(tx, actor, APP_AUDIT_MEETING_SCHEDULE, u.email,
 			 json_pack("{s:I, s:s, s:s, s:I}", "meeting",
 				   (json_int_t)m.id, "subject", m.subject,
 				   "conferenceId", id, "attendees",
@@ -344,7 +344,8 @@ static int cancel_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (e)
 		return e;
 	confid_format(m.conference_id, cid, sizeof(cid));
-	return app_audit(tx, c->actor, "meeting.cancel", out->organizer_email,
+	return app_audit(tx, c->actor, APP_AUDIT_MEETING_CANCEL,
+			 out->organizer_email,
 			 json_pack("{s:I, s:s}", "meeting", (json_int_t)id,
 				   "conferenceId", cid));
 }
@@ -439,7 +440,8 @@ static int expire_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		e = app_confid_revoke(tx, x.v[i]);
 		confid_format(x.v[i], id, sizeof(id));
 		if (!e)
-			e = app_audit(tx, "system", "meeting.id-expired", id,
+			e = app_audit(tx, "system",
+				      APP_AUDIT_MEETING_ID_EXPIRED, id,
 				      json_pack("{s:s, s:i}", "conferenceId",
 						id, "graceHours", (int)grace));
 	}

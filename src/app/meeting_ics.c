@@ -15,6 +15,7 @@
 
 #include "app/app_priv.h"
 #include "core/buf.h"
+#include "core/e164.h"
 #include "core/ical.h"
 
 #define DESC_CAP (16 * 1024)
@@ -26,18 +27,22 @@
 static int description(struct buf *b, const char *confid, const char *toll,
 		       const char *toll_free, bool cancel)
 {
+	char t[E164_FORMAT_SIZE], tf[E164_FORMAT_SIZE];
 	int e = 0;
 
 	if (cancel)
 		return buf_printf(b, "This meeting was cancelled. Its "
 				  "conference ID %s no longer works.\n",
 				  confid);
+	/* The numbers as the emails and the admin center show them. */
+	if (e164_format(toll, t, sizeof(t)) ||
+	    e164_format(toll_free, tf, sizeof(tf)))
+		return EINVAL;
 	e = buf_printf(b, "Join by phone\n\n");
-	if (!e && toll[0])
-		e = buf_printf(b, "%s,,%s#   (toll)\n", toll, confid);
-	if (!e && toll_free[0])
-		e = buf_printf(b, "%s,,%s#   (toll-free)\n", toll_free,
-			       confid);
+	if (!e && t[0])
+		e = buf_printf(b, "%s,,%s#   (toll)\n", t, confid);
+	if (!e && tf[0])
+		e = buf_printf(b, "%s,,%s#   (toll-free)\n", tf, confid);
 	if (!e)
 		e = buf_printf(b, "\nConference ID: %s#\n\nCall a number "
 			       "above and enter the conference ID, followed "

@@ -11,6 +11,7 @@
 
 #include "app/app_priv.h"
 #include "core/confid.h"
+#include "core/e164.h"
 #include "core/ical.h"
 #include "core/isotime.h"
 #include "core/tmpl.h"
@@ -31,14 +32,18 @@ struct other_ctx {
 static int other_add(const struct store_number *n, void *arg)
 {
 	struct other_ctx *c = arg;
+	char shown[E164_FORMAT_SIZE];
 	int w;
 
 	if (!strcmp(n->number, c->au->toll_number) ||
 	    !strcmp(n->number, c->au->toll_free_number) ||
 	    c->n >= OTHER_NUMBERS_MAX)
 		return 0;
+	/* As the admin center shows it (a stored number always fits). */
+	if (e164_format(n->number, shown, sizeof(shown)))
+		return 0;
 	w = snprintf(c->out + c->len, c->size - c->len, "%s    %s%s%s%s (%s)",
-		     c->len ? "\n" : "", n->number,
+		     c->len ? "\n" : "", shown,
 		     n->toll_free ? ", toll-free" : "", n->city[0] ? ", " : "",
 		     n->city, n->country);
 	if (w < 0 || (size_t)w >= c->size - c->len)

@@ -131,7 +131,7 @@ int app_number_insert_tx(struct app_tx *tx, const char *actor,
 	if (e)
 		return e;
 	n->is_default = want_default;
-	return app_audit(tx, actor, "number.add", n->number,
+	return app_audit(tx, actor, APP_AUDIT_NUMBER_ADD, n->number,
 			 json_pack("{s:s, s:s, s:s, s:s, s:b}", "type",
 				   type_name(n->toll_free), "countryCode",
 				   n->country, "city", n->city, "languages",
@@ -292,7 +292,7 @@ static int remove_tx(struct app_tx *tx, const char *actor, const char *number,
 		e = store_number_set_default(tx->st, tc.first);
 	if (e)
 		return e;
-	return app_audit(tx, actor, "number.remove", number,
+	return app_audit(tx, actor, APP_AUDIT_NUMBER_REMOVE, number,
 			 json_pack("{s:s, s:b, s:s?, s:I}", "type",
 				   type_name(n.toll_free), "wasDefault",
 				   n.is_default, "newDefault",
@@ -366,7 +366,7 @@ static int default_tx(struct app_tx *tx, const char *actor,
 	e = store_number_set_default(tx->st, number);
 	if (e)
 		return e;
-	return app_audit(tx, actor, "number.default", number,
+	return app_audit(tx, actor, APP_AUDIT_NUMBER_DEFAULT, number,
 			 json_pack("{s:s}", "type", type_name(n.toll_free)));
 }
 

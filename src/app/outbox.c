@@ -28,6 +28,7 @@
 #include "app/metrics.h"
 #include "core/buf.h"
 #include "core/confid.h"
+#include "core/e164.h"
 #include "core/emailaddr.h"
 #include "core/mime.h"
 #include "core/settings.h"
@@ -160,6 +161,7 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 {
 	char org[SETTINGS_VALUE_MAX], id[APP_CONFID_SIZE] = "";
 	char prev[APP_CONFID_SIZE] = "";
+	char toll[E164_FORMAT_SIZE], toll_free[E164_FORMAT_SIZE];
 	struct tmpl_var v[V_COUNT];
 	struct app_user au;
 	size_t i;
@@ -190,7 +192,18 @@ static int mail_fill(struct app_tx *tx, struct store_mail *m, const char *kind,
 	if (e)
 		return e;
 
+	/* The numbers as people read them, for the subject; the row keeps
+	 * the numbers only, and the worker formats them again (mail). */
+	if (e164_format(v[TMPL_V_TOLL_NUMBER].value, toll, sizeof(toll)) ||
+	    e164_format(v[TMPL_V_TOLL_FREE_NUMBER].value, toll_free,
+			sizeof(toll_free)))
+		return EINVAL;
+	v[TMPL_V_TOLL_NUMBER_DISPLAY].value = toll;
+	v[TMPL_V_TOLL_FREE_NUMBER_DISPLAY].value = toll_free;
+
 	e = subject_render(kind, v, m->subject, sizeof(m->subject));
+	v[TMPL_V_TOLL_NUMBER_DISPLAY].value = NULL;
+	v[TMPL_V_TOLL_FREE_NUMBER_DISPLAY].value = NULL;
 	if (!e)
 		e = vars_json(v, m->vars, sizeof(m->vars));
 	return e;
@@ -308,7 +321,7 @@ static int info_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (e)
 		return e;
 	snprintf(c->to_out, sizeof(c->to_out), "%s", to ? to : u.email);
-	return app_audit(tx, c->actor, "mail.conference-info", u.email,
+	return app_audit(tx, c->actor, APP_AUDIT_MAIL_CONFERENCE_INFO, u.email,
 			 json_pack("{s:s}", "to", to ? to : u.email));
 }
 
@@ -720,7 +733,7 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		e = app_tx_on_commit(tx, queued_committed, NULL);
 	if (e)
 		return e;
-	return app_audit(tx, c->actor, "mail.retry", m->to_addr,
+	return app_audit(tx, c->actor, APP_AUDIT_MAIL_RETRY, m->to_addr,
 			 json_pack("{s:I, s:s}", "id", (json_int_t)id,
 				   "kind", m->kind));
 }

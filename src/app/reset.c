@@ -109,7 +109,7 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		confid_format(old, res->previous_conference_id,
 			      sizeof(res->previous_conference_id));
 	/* Conference IDs are not secrets: both go into the record. */
-	return app_audit(tx, actor, "confid.reset", u.email,
+	return app_audit(tx, actor, APP_AUDIT_CONFID_RESET, u.email,
 			 json_pack("{s:s?, s:s, s:i, s:b}", "previous",
 				   old ? res->previous_conference_id : NULL,
 				   "new", res->conference_id,
@@ -167,7 +167,7 @@ static int reset_pin_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		return e;
 	r->queued = yes;
 	/* The length only: the PIN itself never reaches the audit log. */
-	return app_audit(tx, r->actor, "pin.reset", u.email,
+	return app_audit(tx, r->actor, APP_AUDIT_PIN_RESET, u.email,
 			 json_pack("{s:i, s:b}", "pinLength",
 				   (int)strlen(r->pin), "emailQueued",
 				   r->queued));

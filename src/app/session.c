@@ -135,7 +135,7 @@ static int failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
 			  "locked", 1, "lockedSeconds", (json_int_t)l->lock_s) :
 		json_pack("{s:s, s:i}", "reason", "password",
 			  "failedAttempts", c->failed);
-	return app_audit(tx, c->username, "session.failure", c->username,
+	return app_audit(tx, c->username, APP_AUDIT_SESSION_FAILURE, c->username,
 			 detail);
 }
 
@@ -220,7 +220,8 @@ static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		return e;
 	snprintf(out->username, sizeof(out->username), "%s", adm.username);
 	out->expires_at = ss.expires_at;
-	return app_audit(tx, adm.username, "session.create", adm.username,
+	return app_audit(tx, adm.username, APP_AUDIT_SESSION_CREATE,
+			 adm.username,
 			 json_pack("{s:I}", "expiresAt",
 				   (json_int_t)ss.expires_at));
 }
@@ -418,7 +419,7 @@ static int delete_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	e = store_session_delete(tx->st, digest);
 	if (e)
 		return e;
-	return app_audit(tx, ss.username, "session.delete", ss.username,
+	return app_audit(tx, ss.username, APP_AUDIT_SESSION_DELETE, ss.username,
 			 json_object());
 }
 
@@ -471,8 +472,8 @@ static int passwd_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	}
 	if (e)
 		return e;
-	return app_audit(tx, LOCAL_ACTOR, c->created ? "admin.create" :
-			 "admin.passwd", username, json_object());
+	return app_audit(tx, LOCAL_ACTOR, c->created ? APP_AUDIT_ADMIN_CREATE :
+			 APP_AUDIT_ADMIN_PASSWD, username, json_object());
 }
 
 int app_admin_passwd(struct app *a, const char *username,

@@ -135,7 +135,7 @@ static int set_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		json_decref(detail);
 		return e;
 	}
-	return app_audit(tx, c->actor, "settings.set", "",
+	return app_audit(tx, c->actor, APP_AUDIT_SETTINGS_SET, "",
 			 fit(detail, defs, n));
 }
 

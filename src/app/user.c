@@ -156,7 +156,7 @@ int app_user_insert_tx(struct app_tx *tx, const char *actor,
 			     err);
 	if (e)
 		return e;
-	return app_audit(tx, actor, "user.create", u->email,
+	return app_audit(tx, actor, APP_AUDIT_USER_CREATE, u->email,
 			 json_pack("{s:s, s:b, s:o}", "displayName",
 				   u->display_name, "audioConferencing",
 				   u->audio_enabled, "conferenceId",
@@ -417,7 +417,7 @@ static int audio_off(struct app_tx *tx, const char *actor,
 	e = store_user_update(tx->st, u);
 	if (e)
 		return e;
-	return app_audit(tx, actor, "user.audio-disable", u->email,
+	return app_audit(tx, actor, APP_AUDIT_USER_AUDIO_DISABLE, u->email,
 			 json_pack("{s:o}", "previousConferenceId",
 				   confid_json(old)));
 }
@@ -452,7 +452,7 @@ static int audio_switch(struct app_tx *tx, const char *actor,
 		e = audio_on(tx, actor, u, pin, hash, send_email, queued,
 			     err);
 	if (!e)
-		e = app_audit(tx, actor, "user.audio-enable", u->email,
+		e = app_audit(tx, actor, APP_AUDIT_USER_AUDIO_ENABLE, u->email,
 			      json_pack("{s:o}", "conferenceId",
 					confid_json(u->conference_id)));
  out:
@@ -481,7 +481,7 @@ static int update_tx(struct app_tx *tx, const char *actor, const char *ref,
 	if (json_object_size(changes)) {
 		e = store_user_update(tx->st, &u);
 		if (!e)
-			e = app_audit(tx, actor, "user.update", u.email,
+			e = app_audit(tx, actor, APP_AUDIT_USER_UPDATE, u.email,
 				      json_incref(changes));
 		if (e)
 			goto out;
@@ -613,7 +613,7 @@ static int delete_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		e = store_user_delete(tx->st, u.id);
 	if (e)
 		return e;
-	return app_audit(tx, d->actor, "user.delete", u.email,
+	return app_audit(tx, d->actor, APP_AUDIT_USER_DELETE, u.email,
 			 json_pack("{s:s, s:o}", "displayName", u.display_name,
 				   "previousConferenceId", confid_json(old)));
 }

@@ -118,6 +118,8 @@ static void usage(FILE *f, const char *group, bool lng)
 		fprintf(f, "  dialconf serve ...         (see dialconf serve "
 			   "--help)\n"
 			   "  dialconf admin token ...   (see dialconf admin "
+			   "--help)\n"
+			   "  dialconf admin passwd ...  (see dialconf admin "
 			   "--help)\n");
 	}
 	for (i = 0; i < NVERBS; i++) {

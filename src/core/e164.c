@@ -1,6 +1,7 @@
 /* e164: normalise phone numbers as people write them to E.164 form. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/e164.h"
@@ -113,5 +114,39 @@ int e164_normalize(const char *in, char *out, size_t size)
 	memcpy(out + 1, d, n);
 	out[n + 1] = '\0';
 
+	return 0;
+}
+
+/* "+1" and exactly ten digits: the North American Numbering Plan's area
+ * code, exchange and line, the groups the admin center shows. */
+static bool is_nanp(const char *s)
+{
+	size_t i;
+
+	if (s[0] != '+' || s[1] != '1')
+		return false;
+	for (i = 2; i < 12; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return s[12] == '\0';
+}
+
+int e164_format(const char *e164, char *out, size_t size)
+{
+	int w;
+
+	if (!out || size == 0)
+		return EOVERFLOW;
+	if (!e164)
+		e164 = "";
+	if (is_nanp(e164))
+		w = snprintf(out, size, "+1 %.3s %.3s %.4s", e164 + 2,
+			     e164 + 5, e164 + 8);
+	else
+		w = snprintf(out, size, "%s", e164);
+	if (w < 0 || (size_t)w >= size) {
+		out[0] = '\0';
+		return EOVERFLOW;
+	}
 	return 0;
 }

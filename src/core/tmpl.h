@@ -27,7 +27,10 @@ struct tmpl_var {
 };
 
 /* TMPL_VARS(X): the variables the email templates (templates/) may name,
- * listed once: X(ID, name). The outbox stores a row's values under these
+ * listed once: X(ID, name). tollNumber and tollFreeNumber are E.164
+ * ("+14255550100", for tel: links and dial strings); their ...Display twins
+ * are the same numbers as people read them (e164_format, "+1 425 555
+ * 0100"), made from them when an email is rendered. The outbox stores a row's values under these
  * names (app) and the worker renders with them (mail); a name not listed
  * here fails the rendering. */
 #define TMPL_VARS(X)							\
@@ -37,6 +40,8 @@ struct tmpl_var {
 	X(PREVIOUS_CONFERENCE_ID, "previousConferenceId")		\
 	X(TOLL_NUMBER, "tollNumber")					\
 	X(TOLL_FREE_NUMBER, "tollFreeNumber")				\
+	X(TOLL_NUMBER_DISPLAY, "tollNumberDisplay")			\
+	X(TOLL_FREE_NUMBER_DISPLAY, "tollFreeNumberDisplay")		\
 	X(PIN, "pin")							\
 	X(MEETINGS_LIST, "meetingsList")				\
 	X(INVITATIONS_UPDATED, "invitationsUpdated")			\

@@ -130,13 +130,33 @@ static json_t *call_states_json(void)
 	return a;
 }
 
+/* The audit actions of app/app.h (APP_AUDIT_ACTIONS), in their order. */
+static json_t *audit_actions_json(void)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < APP_AUDIT_COUNT; i++) {
+		if (json_array_append_new(a, json_pack("{s:s, s:s, s:s}",
+			    "name", app_audit_action_names[i],
+			    "label", app_audit_action_labels[i],
+			    "help", app_audit_action_help[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 /* The lists the server is built with, for the admin center: written once
- * in core/, so the pages show what this server knows. */
+ * in core/ (and the audit actions in app/), so the pages show what this
+ * server knows. */
 int h_meta(struct http_req *r)
 {
-	json_t *meta = json_pack("{s:o, s:o}",
+	json_t *meta = json_pack("{s:o, s:o, s:o}",
 				 "mailStates", mail_states_json(),
-				 "callStates", call_states_json());
+				 "callStates", call_states_json(),
+				 "auditActions", audit_actions_json());
 
 	if (!meta || http_settings_meta(meta)) {
 		json_decref(meta);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "core/buf.h"
+#include "core/e164.h"
 #include "core/mime.h"
 #include "core/tmpl.h"
 #include "mail/mail.h"
@@ -43,6 +44,26 @@ static int vars_fill(const json_t *o, const char *kind,
 	if (!kind_shows_pin(kind))
 		v[TMPL_V_PIN].value = NULL;
 	return 0;
+}
+
+/* The ...Display twins of the numbers, as the admin center shows them,
+ * made here from the row's numbers (so rows queued before they existed
+ * show them too) into disp[0] and disp[1]. */
+static void vars_display(struct tmpl_var *v,
+			 char disp[2][E164_FORMAT_SIZE])
+{
+	static const enum tmpl_var_id num[2] = {
+		TMPL_V_TOLL_NUMBER, TMPL_V_TOLL_FREE_NUMBER,
+	};
+	static const enum tmpl_var_id show[2] = {
+		TMPL_V_TOLL_NUMBER_DISPLAY, TMPL_V_TOLL_FREE_NUMBER_DISPLAY,
+	};
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		v[show[i]].value = e164_format(v[num[i]].value, disp[i],
+					       E164_FORMAT_SIZE) ?
+			v[num[i]].value : disp[i];
 }
 
 /* Render template KIND.EXT into *b (a new buffer). */
@@ -131,6 +152,7 @@ static int message_build(const struct app_mail *m, int64_t now,
 int mail_render(const struct app_mail *m, int64_t now, struct buf *out)
 {
 	char subject[APP_MAIL_SUBJECT_SIZE];
+	char disp[2][E164_FORMAT_SIZE];
 	struct buf *text = NULL, *html = NULL;
 	struct tmpl_var v[NVARS];
 	struct mime_part cal;
@@ -143,6 +165,8 @@ int mail_render(const struct app_mail *m, int64_t now, struct buf *out)
 		return EINVAL;
 	o = json_loads(m->vars, 0, NULL);
 	e = vars_fill(o, m->kind, v);
+	if (!e)
+		vars_display(v, disp);
 	if (!e)
 		e = calendar_part(o, &cal, caltype, sizeof(caltype));
 	if (!e)

@@ -119,6 +119,16 @@ def test_cli_help(d):
         assert out.strip(), "dialconf %s prints nothing" % " ".join(args)
     out, _ = run(d, "user", "reset-conference-id", "--help")
     assert "--no-email" in out, out
+    # Every way to the help names both offline admin commands (issue 20).
+    for args in (("--help",), ("admin", "--help"), ("admin", "passwd",
+                                                     "--help")):
+        out, _ = run(d, *args, rc=0)
+        assert "admin passwd" in out, "dialconf %s: %s" % (" ".join(args),
+                                                            out)
+    for args in (("admin",), ("admin", "bogus"), ("bogus",)):
+        _, err = run(d, *args, rc=2)
+        assert "admin token" in err and "admin passwd" in err, \
+            "dialconf %s: %s" % (" ".join(args), err)
 
 
 def admin_token(d, *args):

@@ -40,6 +40,33 @@ def test_config_passes_kamailio_check():
     assert sets == {"1"}, "dispatcher.list uses sets %s, not 1" % sets
 
 
+def test_missing_dispatcher_list_stops_kamailio():
+    # Settings from the environment, as Debian's kamailio.service passes
+    # the lines of /etc/default/kamailio.d/dialconf (docs/operations.md).
+    # `kamailio -c` does not open the list; the start does, and a missing
+    # list must stop Kamailio (so `systemctl restart` fails) rather than
+    # leave a proxy that answers every call with 503.
+    d = tempfile.mkdtemp(prefix="dialconf-kamailio-")
+    try:
+        port = free_sip_port()
+        missing = os.path.join(d, "missing.list")
+        env = dict(os.environ,
+                   DIALCONF_SIP_LISTEN="udp:127.0.0.1:%d" % port,
+                   DIALCONF_SIP_LISTEN_TCP="tcp:127.0.0.1:%d" % port,
+                   DIALCONF_DISPATCHER_LIST=missing)
+        p = subprocess.run([KAMAILIO, "-DD", "-E", "-f", CFG, "-Y", d,
+                            "-w", d, "-m", "64", "-M", "8"],
+                           capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL, env=env)
+        out = p.stdout + p.stderr
+        assert p.returncode != 0, "kamailio started without its list:\n" + out
+        assert "can't open list file [%s]" % missing in out, out
+        assert "127.0.0.1 [127.0.0.1]:%d" % port in out, \
+            "DIALCONF_SIP_LISTEN not taken:\n" + out
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 class Kamailio:
     """deploy/kamailio/kamailio.cfg run in the foreground on 127.0.0.1."""
 

@@ -306,6 +306,31 @@ def test_conference_info_email_api_and_cli():
         assert row_ids(d) == seen, "a refused request queued an email"
 
 
+def test_emails_show_numbers_formatted_and_link_them_exactly():
+    """Issue 20 item 7: an email shows a number as the admin center does
+    (+1 206 555 0111), and its tel: link dials the number itself."""
+    with SmtpServer() as smtp, mail_daemon(smtp) as d:
+        set_up_org(d)
+        add_user(d, ADA, "Ada Lovelace", toll=SEATTLE)
+        confid = d.user(ADA)["audioConferencing"]["conferenceId"]
+        seen = row_ids(d)
+        d.ok("POST", INFO % ADA, expect=(202,))
+        row = new_row(d, seen, "conference-info", ADA)
+        plain, html = mail_parts(wait_mail(smtp, row))
+        for number, shown in ((SEATTLE, "+1 206 555 0111"),
+                              (TOLL_FREE, "+1 800 555 0199")):
+            for part, text in (("text/plain", plain), ("text/html", html)):
+                assert shown in text, "the %s part does not show %s:\n%s" \
+                    % (part, shown, text)
+                raw = [m.start() for m in re.finditer(re.escape(number),
+                                                      text)]
+                assert all(text[i - 4:i] == "tel:" for i in raw), \
+                    "the %s part shows %s outside a tel: link:\n%s" % (
+                        part, number, text)
+            link = 'href="tel:%s,,%s#"' % (number, confid)
+            assert link in html, "no exact link %s in:\n%s" % (link, html)
+
+
 def test_non_ascii_name_in_to_header():
     name = "Zoë Ñúñez"
     zoe = "zoe@example.org"

@@ -19,6 +19,8 @@ MEETINGS = API + "/meetings"
 RESET = API + "/users/%s/audio-conferencing/reset-conference-id"
 TOLL = "+14255550100"
 TOLL_FREE = "+18005550199"
+TOLL_SHOWN = "+1 425 555 0100"
+TOLL_FREE_SHOWN = "+1 800 555 0199"
 ADA = "ada@example.org"
 ATTENDEES = ["grace@example.org", "alan@example.org"]
 WAIT = 30.0
@@ -75,7 +77,11 @@ def mails_for(smtp, uid, to, seq, n=1):
 def assert_dial_in_at_end(msg, confid):
     text, html = mail_parts(msg)
     tail = text.rstrip()[-700:]
-    for want in (TOLL, TOLL_FREE, confid, "tel:%s,,%s#" % (TOLL, confid),
+    # The numbers shown as the admin center shows them, the one-tap links
+    # exact (issue 20 item 7).
+    for want in (TOLL_SHOWN + ",,%s#" % confid,
+                 TOLL_FREE_SHOWN + ",,%s#" % confid, confid,
+                 "tel:%s,,%s#" % (TOLL, confid),
                  "tel:%s,,%s#" % (TOLL_FREE, confid)):
         assert want in tail, "%r not in the text's end: %s" % (want, tail)
     assert text.rstrip().endswith("dial-in numbers.") or \
@@ -111,6 +117,8 @@ def test_invitation_arrives_with_calendar_and_dial_in():
                 sorted("mailto:" + a for a in ATTENDEES)
             assert str(ev["ORGANIZER"]) == "mailto:" + ADA
             assert m["conferenceId"] in str(ev["DESCRIPTION"])
+            assert "%s,,%s#" % (TOLL_SHOWN, m["conferenceId"]) in \
+                str(ev["DESCRIPTION"]), str(ev["DESCRIPTION"])
             assert_dial_in_at_end(msg, m["conferenceId"])
         # The API's calendar object is the same meeting.
         st, headers, _ = d.api("GET", MEETINGS + "/%s/invitation.ics"

@@ -92,6 +92,12 @@ def test_meta_lists_the_states_the_gauges_count(d):
     for name in ("collecting-id", "organizer-pin", "lobby", "in-conference"):
         assert name in calls, calls
     assert all(s["label"] for s in meta["mailStates"] + meta["callStates"])
+    # The audit actions the admin center labels (issue 20 item 8).
+    actions = {a["name"]: a for a in meta["auditActions"]}
+    for name in ("user.create", "confid.reset", "session.failure",
+                 "admin.passwd", "mail.retry", "dialin.failure",
+                 "call.admit"):
+        assert actions[name]["label"] and actions[name]["help"], actions
     s = scrape(d)
     for st in meta["mailStates"]:
         assert ("dialconf_outbox_emails", '{state="%s"}' % st["name"]) in s

@@ -104,12 +104,55 @@ static void test_out_size(void **state)
 	assert_int_equal(e164_normalize("+14255550100", NULL, 13), EINVAL);
 }
 
+static void expect_format(const char *in, const char *want)
+{
+	char out[E164_FORMAT_SIZE];
+
+	assert_int_equal(e164_format(in, out, sizeof(out)), 0);
+	assert_string_equal(out, want);
+}
+
+/* Emails show numbers as the admin center does (web/ui.js fmtNumber). */
+static void test_format(void **state)
+{
+	char out[E164_FORMAT_SIZE];
+
+	(void)state;
+	/* +1: the US and Canada, grouped 3-3-4. */
+	expect_format("+14255550100", "+1 425 555 0100");
+	expect_format("+18005550199", "+1 800 555 0199");
+	expect_format("+16135550123", "+1 613 555 0123");
+	/* Other country codes as they are, as the admin center shows them. */
+	expect_format("+442079460958", "+442079460958");
+	expect_format("+4930123456", "+4930123456");
+	expect_format("+33142685300", "+33142685300");
+	expect_format("+61255550123", "+61255550123");
+	expect_format("+819012345678", "+819012345678");
+	expect_format("+12345678901234", "+12345678901234"); /* +1, 14 */
+	expect_format("+1425555010", "+1425555010");         /* +1, 9 */
+	expect_format("+1425555010x", "+1425555010x");
+	/* Nothing is nothing. */
+	expect_format("", "");
+	expect_format(NULL, "");
+
+	/* The longest output fits E164_FORMAT_SIZE; a short buffer says so
+	 * and holds no half number. */
+	assert_int_equal(e164_format("+14255550100", out, 16), 0);
+	assert_int_equal(e164_format("+14255550100", out, 15), EOVERFLOW);
+	assert_string_equal(out, "");
+	assert_int_equal(e164_format("+123456789012345", out,
+				     sizeof(out)), 0);
+	assert_int_equal(e164_format("+1", out, 0), EOVERFLOW);
+	assert_int_equal(e164_format("+1", NULL, 4), EOVERFLOW);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_out_size),
+		cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

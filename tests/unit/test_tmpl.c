@@ -24,6 +24,8 @@
 #define OLD_ID  "7361925"
 #define TOLL    "+14255550100"
 #define TOLLFREE "+18005550199"
+#define TOLL_SHOWN     "+1 425 555 0100"
+#define TOLLFREE_SHOWN "+1 800 555 0199"
 #define PIN     "36158"
 
 /* Everything the app knows when it renders an email; each template takes
@@ -35,6 +37,8 @@ static const struct tmpl_var full[] = {
 	{ "previousConferenceId", OLD_ID },
 	{ "tollNumber", TOLL },
 	{ "tollFreeNumber", TOLLFREE },
+	{ "tollNumberDisplay", TOLL_SHOWN },
+	{ "tollFreeNumberDisplay", TOLLFREE_SHOWN },
 	{ "pin", PIN },
 	{ "meetingsList", "Weekly sync, Mondays 10:00 (conference ID 5192837)\n"
 			  "Budget review, 3 March 14:00 (conference ID "
@@ -56,6 +60,8 @@ static const struct tmpl_var sparse[] = {
 	{ "previousConferenceId", "" },
 	{ "tollNumber", "" },
 	{ "tollFreeNumber", "" },
+	{ "tollNumberDisplay", "" },
+	{ "tollFreeNumberDisplay", "" },
 	{ "pin", PIN },
 	{ "meetingsList", "" },
 	{ "invitationsUpdated", "" },
@@ -322,7 +328,8 @@ static void check_email(struct buf *b, const char *email,
 static void test_reset_email_content(void **state)
 {
 	static const char *want[] = {
-		ID, OLD_ID, TOLL, TOLLFREE, "Weekly sync", "Budget review",
+		ID, OLD_ID, TOLL_SHOWN, TOLLFREE_SHOWN, "Weekly sync",
+		"Budget review",
 	};
 	static const char *never[] = { PIN };
 
@@ -353,7 +360,7 @@ static void test_reset_email_without_meetings(void **state)
 
 static void test_info_email_content(void **state)
 {
-	static const char *want[] = { ID, TOLL, TOLLFREE };
+	static const char *want[] = { ID, TOLL_SHOWN, TOLLFREE_SHOWN };
 	static const char *never[] = { PIN };
 
 	check_email(*state, "conference-info", want, N(want), never, N(never));
@@ -361,7 +368,7 @@ static void test_info_email_content(void **state)
 
 static void test_pin_email_content(void **state)
 {
-	static const char *want[] = { PIN, TOLL, TOLLFREE, "(*)" };
+	static const char *want[] = { PIN, TOLL_SHOWN, TOLLFREE_SHOWN, "(*)" };
 	static const char *never[] = { ID, OLD_ID };
 
 	check_email(*state, "pin-reset", want, N(want), never, N(never));
@@ -369,9 +376,36 @@ static void test_pin_email_content(void **state)
 
 static void test_enabled_email_content(void **state)
 {
-	static const char *want[] = { ID, TOLL, TOLLFREE, PIN };
+	static const char *want[] = { ID, TOLL_SHOWN, TOLLFREE_SHOWN, PIN };
 
 	check_email(*state, "enabled", want, N(want), NULL, 0);
+}
+
+/* Every email shows the numbers as the admin center does ("+1 425 555
+ * 0100"); the number itself appears only in a tel: link, where it must be
+ * exact. */
+static void test_numbers_shown_formatted(void **state)
+{
+	static const char *raw[] = { TOLL, TOLLFREE };
+	struct buf *b = *state;
+	const char *name, *s, *p;
+	size_t i, k;
+
+	for (i = 0; (name = tmpl_builtin_name(i)); i++) {
+		s = render(b, tmpl_builtin(name), full, N(full),
+			   mode_of(name));
+		for (k = 0; k < N(raw); k++) {
+			for (p = strstr(s, raw[k]); p;
+			     p = strstr(p + 1, raw[k])) {
+				if (p - s < 4 || strncmp(p - 4, "tel:", 4))
+					fail_msg("%s shows %s raw", name,
+						 raw[k]);
+			}
+		}
+		if (strstr(s, "tel:" TOLL_SHOWN) ||
+		    strstr(s, "tel:" TOLLFREE_SHOWN))
+			fail_msg("%s links a formatted number", name);
+	}
 }
 
 /* Template to message, the way the outbox worker will do it. */
@@ -462,6 +496,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pin_email_content, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_enabled_email_content,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_numbers_shown_formatted,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_email_pipeline, setup,
 						teardown),
