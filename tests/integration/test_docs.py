@@ -110,8 +110,16 @@ CAPTURE = [
      [("MEETING_ID", r"Conference ID:\s+(%s)" % CONFID)]),
 ]
 
-# (file, section, command regex) -> [stdout regexes that must match].
+# (file, section, command regex) -> [stdout regexes that must match;
+# "stderr:" first: stderr's].
 CHECK = [
+    # "(give the same --data, or --db, as serve; stderr names the database)"
+    ("README.md", "A first walk-through", r"admin token --data",
+     [r'stderr:token "\w+" stored in \S+']),
+    # "prints ... and whether an email was queued"
+    ("README.md", "A first walk-through",
+     r"^build/dialconf user reset-conference-id ada@example\.org$",
+     [r"(?i)email.*queued"]),
     ("README.md", "A first walk-through", r"user list$",
      [r"ada@example\.org", r"grace@example\.org", r"alan@example\.org",
       r"margaret@example\.org"]),
@@ -141,6 +149,8 @@ CHECK = [
     # "new IDs, invitations re-sent"
     ("README.md", "Meetings", r"reset-conference-id ada@example\.org$",
      [r"1 meeting\(s\) got a new conference ID", r"(?i)invitations"]),
+    ("docs/operations.md", "One node (SQLite)", r"admin token --data",
+     [r'stderr:token "\w+" stored in \S+']),
     ("docs/operations.md", "One node (SQLite)", r"admin passwd",
      [r"password of admin changed"]),
 ]
@@ -266,11 +276,6 @@ class Runner:
         want = next(rule(EXPECT_RC, path, section, cmd), 0)
         if p.returncode != want:
             fail("exit status %d, the doc expects %d" % (p.returncode, want))
-        if assign:
-            if not p.stdout:
-                fail("$%s is empty" % assign.group(2))
-            self.env[assign.group(2)] = p.stdout
-            return
         for caps in rule(CAPTURE, path, section, cmd):
             for name, rx in caps:
                 m = re.search(self.fill(rx), p.stdout)
@@ -280,8 +285,15 @@ class Runner:
                 self.vals[name] = m.group(1)
         for checks in rule(CHECK, path, section, cmd):
             for rx in checks:
-                if not re.search(self.fill(rx), p.stdout):
-                    fail("the output does not show /%s/" % self.fill(rx))
+                stream, name = p.stdout, "output"
+                if rx.startswith("stderr:"):
+                    rx, stream, name = rx[7:], p.stderr, "stderr"
+                if not re.search(self.fill(rx), stream):
+                    fail("the %s does not show /%s/" % (name, self.fill(rx)))
+        if assign:
+            if not p.stdout:
+                fail("$%s is empty" % assign.group(2))
+            self.env[assign.group(2)] = p.stdout
 
 
 # -- hooks: what a reader would have at hand, made for the runner ------------
