@@ -22,7 +22,8 @@ one daemon (`serve --demo`, what `make run` starts), each command in its own
 A shell assignment (`export X=$(...)`, `H=...`) is run once and its value
 kept for the commands after it. Lines that start a server or need a
 browser are skipped (SKIP_LINE). Each command must exit 0 (or EXPECT_RC),
-and some outputs a reader relies on are checked (CHECK). A disagreement
+and some outputs a reader relies on are checked (CHECK), as is the text
+a `# prints "..."` comment right after a command quotes. A disagreement
 fails with the doc file, the line and the command.
 
 Emails go to a local SMTP server (`serve --mail smtp://...`, README
@@ -186,22 +187,31 @@ def blocks(path):
 
 
 def commands(lines):
-    """[(line number, command)]: continuation lines joined, comments and
-    blank lines left out, a trailing `  # ...` comment cut off."""
-    out, acc, first = [], "", None
+    """[(line number, command, comment)]: continuation lines joined, blank
+    lines left out; comment is the command's trailing `  # ...` and the
+    comment lines right after it, joined (where the doc says what the
+    command prints)."""
+    out, acc, first, note = [], "", None, ""
     for no, text in lines:
         if first is None:
-            if not text.strip() or text.lstrip().startswith("#"):
+            if not text.strip():
+                continue
+            if text.lstrip().startswith("#"):
+                if out:
+                    out[-1][2].append(text.lstrip()[1:].strip())
                 continue
             first = no
-        text = re.sub(r"\s{2,}#.*$", "", text) if "#" in text else text
+        m = re.search(r"\s{2,}#(.*)$", text)
+        if m:
+            note += m.group(1).strip() + " "
+            text = text[:m.start()]
         if text.endswith("\\"):
             acc += text[:-1].strip() + " "
             continue
         acc += text.strip()
-        out.append((first, acc.strip()))
-        acc, first = "", None
-    return out
+        out.append((first, acc.strip(), [note.strip()] if note else []))
+        acc, first, note = "", None, ""
+    return [(no, cmd, " ".join(c)) for no, cmd, c in out]
 
 
 def rule(table, path, section, cmd):
@@ -247,7 +257,7 @@ class Runner:
                 c = re.sub(r"(?<![$\w])%s\b" % name, self.vals[name], c)
         return c
 
-    def run(self, path, section, no, cmd):
+    def run(self, path, section, no, cmd, note=""):
         where = "%s:%d (%s)" % (path, no, section)
         for rx, why in SKIP_LINE:
             if rx.search(cmd):
@@ -283,6 +293,15 @@ class Runner:
                     fail("no %s in the output (CAPTURE /%s/)"
                          % (name, self.fill(rx)))
                 self.vals[name] = m.group(1)
+        # `# prints "..."` after a command: that text, with the placeholders
+        # the runner knows, is in the output.
+        for quoted in re.findall(r'prints "([^"]+)"', note):
+            rx = re.escape(quoted)
+            for name in sorted(self.vals, key=len, reverse=True):
+                rx = re.sub(r"(?<![$\w])%s\b" % name, "{%s}" % name, rx)
+            if not re.search(self.fill(rx), p.stdout):
+                fail('the doc says it prints "%s": no /%s/ in the output'
+                     % (quoted, self.fill(rx)))
         for checks in rule(CHECK, path, section, cmd):
             for rx in checks:
                 stream, name = p.stdout, "output"
@@ -380,8 +399,8 @@ def run_docs(backup_dir):
             if d.db and key in SQLITE_ONLY:
                 r.ran.append("skip %s %s: SQLite only" % (path, section))
                 continue
-            for no, cmd in commands(by_key[key]):
-                r.run(path, section, no, cmd)
+            for no, cmd, note in commands(by_key[key]):
+                r.run(path, section, no, cmd, note)
         assert {"OLD", "NEW", "ID"} <= set(r.vals), r.vals
         # The README's promise after the walk-through's reset: OLD is gone.
         look = d.ok("GET", "/api/v1/conference-ids/" + r.vals["OLD"],
