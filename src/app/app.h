@@ -234,6 +234,18 @@ typedef int (app_attendee_h)(const char *email, void *arg);
  * errno value. */
 int app_open(struct app **ap, const char *db_url, const char *datadir,
 	     int nconn, struct app_err *err);
+
+/* The database URL forms app_open takes, for a usage message. */
+#define APP_DB_URL_FORMS "sqlite: (in the data directory), " \
+	"sqlite:/path/file.db or postgres://USER@HOST:PORT/DB"
+
+/* 0 when some backend takes db_url's scheme, else EPROTONOSUPPORT with
+ * err naming the forms taken: a mistyped --db is refused before anything
+ * is created. */
+int app_db_url_check(const char *db_url, struct app_err *err);
+
+/* db_url for a person to read: any password in it replaced by "***". */
+void app_db_url_safe(char *out, size_t size, const char *db_url);
 void app_close(struct app *a);
 
 /* Users. create issues a personal ID and a PIN when audio is true; when
