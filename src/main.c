@@ -799,7 +799,8 @@ static void usage_passwd(FILE *f)
 		"local database, creating the account if it is missing; works without\n"
 		"a running service. The password (8 bytes at least) is read from\n"
 		"stdin, one line; on a terminal it is asked twice, not echoed. The\n"
-		"account's lock is lifted and its sessions end.\n");
+		"account's lock is lifted and its sessions end; for admin,\n"
+		"DIR/initial-admin-password (its first password) is removed.\n");
 }
 
 /* One line of stdin into buf, without its line end. EINVAL when empty, too
