@@ -288,3 +288,13 @@ def test_cli_admin_passwd_removes_the_initial_password_file():
         assert not os.path.exists(path), \
             "initial-admin-password is stale after admin passwd"
         passwd("admin")  # again, with no file: no error
+
+
+def test_cli_malformed_conference_id_says_why(d):
+    """Issue 20 item 8: "not a valid conference ID" says which rule."""
+    for bad, why in (("123", "it has 3 digits; a conference ID has 7"),
+                     ("0582041", "first digit may not be 0"),
+                     ("2222222", "trivial pattern")):
+        _, err = run(d, "conference-id", "show", bad, rc=1)
+        assert "not a valid conference ID" in err and why in err, \
+            "dialconf conference-id show %s: %r" % (bad, err)
