@@ -170,7 +170,8 @@ struct app_number {
 	  "a conference info email was queued (detail: to whom)")	\
 	X(MAIL_RETRY, "mail.retry",					\
 	  "Email retried",						\
-	  "a failed email was queued again")				\
+	  "a failed email was queued again (detail: `id`, `kind`, and the " \
+	  "`attempts` and `lastError` it had before)")			\
 	X(MEETING_SCHEDULE, "meeting.schedule",				\
 	  "Meeting scheduled",						\
 	  "a meeting was scheduled")					\
