@@ -313,8 +313,20 @@ int app_confid_lookup(struct app *a, const char *text,
  * number of a type becomes its default. */
 int app_number_add(struct app *a, const char *actor, struct app_number *n,
 		   struct app_err *err);
+/* What removing a number did: the users who had chosen it (users_moved)
+ * now get the default of its type, now_default ("" when none is left). */
+struct app_number_removal {
+	char number[APP_NUMBER_SIZE]; /* E.164 */
+	bool toll_free;
+	bool was_default;
+	size_t users_moved;
+	char now_default[APP_NUMBER_SIZE];
+};
+
+/* Remove number; out (may be NULL) says who moved where. ENOENT when no
+ * such number. */
 int app_number_remove(struct app *a, const char *actor, const char *number,
-		      struct app_err *err);
+		      struct app_number_removal *out, struct app_err *err);
 int app_number_set_default(struct app *a, const char *actor,
 			   const char *number, struct app_err *err);
 int app_number_list(struct app *a, app_number_h *h, void *arg,
