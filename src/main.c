@@ -279,9 +279,16 @@ static int open_app(struct app **ap, const char *data, const char *db,
 		return err;
 	}
 	err = app_open(ap, db, data, nconn, &ae);
-	if (err)
-		fprintf(stderr, "dialconf: cannot open database %s: %s\n", db,
-			ae.detail[0] ? ae.detail : strerror(err));
+	if (err && ae.detail[0]) {
+		/* The detail names the database already, its password masked. */
+		fprintf(stderr, "dialconf: %s\n", ae.detail);
+	} else if (err) {
+		char safe[256];
+
+		app_db_url_safe(safe, sizeof(safe), db);
+		fprintf(stderr, "dialconf: cannot open database %s: %s\n",
+			safe, strerror(err));
+	}
 	return err;
 }
 
@@ -610,6 +617,19 @@ static int cmd_serve(int argc, char **argv)
 	return rc;
 }
 
+/* A --db URL no backend takes is a usage error: say so once, with the
+ * forms taken, before the data directory is created. */
+static int db_url_usage(const char *verb, const char *db)
+{
+	struct app_err ae = {{0}};
+	int err;
+
+	err = app_db_url_check(db, &ae);
+	if (err)
+		fprintf(stderr, "dialconf %s: --db: %s\n", verb, ae.detail);
+	return err;
+}
+
 /* Check the options, then serve. Usage errors exit 2 before anything opens. */
 static int serve_checked(const struct serve_opts *opts)
 {
@@ -627,6 +647,8 @@ static int serve_checked(const struct serve_opts *opts)
 			"within 1024-65535, not '%s'\n", o.rtp_ports);
 		return EXIT_USAGE;
 	}
+	if (db_url_usage("serve", o.db))
+		return EXIT_USAGE;
 	if (mail_url_check(o.mail)) {
 		fprintf(stderr, "dialconf serve: --mail wants maildir:[DIR], "
 			"smtp://HOST:PORT or smtps://HOST:PORT, not '%s'\n",
@@ -763,6 +785,8 @@ static int cmd_admin_token(int argc, char **argv)
 		usage_token(stderr);
 		return EXIT_USAGE;
 	}
+	if (db_url_usage("admin token", o.db))
+		return EXIT_USAGE;
 	return token_run(o.data, o.db, o.name);
 }
 
@@ -775,7 +799,8 @@ static void usage_passwd(FILE *f)
 		"local database, creating the account if it is missing; works without\n"
 		"a running service. The password (8 bytes at least) is read from\n"
 		"stdin, one line; on a terminal it is asked twice, not echoed. The\n"
-		"account's lock is lifted and its sessions end.\n");
+		"account's lock is lifted and its sessions end; for admin,\n"
+		"DIR/initial-admin-password (its first password) is removed.\n");
 }
 
 /* One line of stdin into buf, without its line end. EINVAL when empty, too
@@ -872,6 +897,8 @@ static int cmd_admin_passwd(int argc, char **argv)
 		usage_passwd(stderr);
 		return EXIT_USAGE;
 	}
+	if (db_url_usage("admin passwd", o.db))
+		return EXIT_USAGE;
 	return passwd_run(o.data, o.db, user);
 }
 

@@ -64,9 +64,18 @@ export async function numbersPage(ctx) {
       buttons: [
         { label: 'Remove', kind: 'danger', action: async (dlg) => {
           try {
-            await api.del(`/dial-in-numbers/${api.enc(n.number)}`);
+            const r = await api.del(`/dial-in-numbers/${api.enc(n.number)}`);
             dlg.close();
-            say(msg, 'ok', `${fmtNumber(n.number)} removed.`);
+            // Users who had chosen it moved to the default: say so.
+            const moved = (r && r.usersMoved) || 0;
+            const kind = n.type === 'tollFree' ? 'toll-free' : 'toll';
+            let text = `${fmtNumber(n.number)} removed.`;
+            if (moved && r.default) {
+              text += ` ${moved} user${moved === 1 ? '' : 's'} moved to the default ${kind} number ${fmtNumber(r.default)}.`;
+            } else if (moved) {
+              text += ` ${moved} user${moved === 1 ? '' : 's'} now ha${moved === 1 ? 's' : 've'} no ${kind} number.`;
+            }
+            say(msg, 'ok', text);
             await load();
             ctx.main.querySelector('h1')?.focus();
           } catch (err) {

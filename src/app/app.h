@@ -170,7 +170,8 @@ struct app_number {
 	  "a conference info email was queued (detail: to whom)")	\
 	X(MAIL_RETRY, "mail.retry",					\
 	  "Email retried",						\
-	  "a failed email was queued again")				\
+	  "a failed email was queued again (detail: `id`, `kind`, and the " \
+	  "`attempts` and `lastError` it had before)")			\
 	X(MEETING_SCHEDULE, "meeting.schedule",				\
 	  "Meeting scheduled",						\
 	  "a meeting was scheduled")					\
@@ -234,6 +235,18 @@ typedef int (app_attendee_h)(const char *email, void *arg);
  * errno value. */
 int app_open(struct app **ap, const char *db_url, const char *datadir,
 	     int nconn, struct app_err *err);
+
+/* The database URL forms app_open takes, for a usage message. */
+#define APP_DB_URL_FORMS "sqlite: (in the data directory), " \
+	"sqlite:/path/file.db or postgres://USER@HOST:PORT/DB"
+
+/* 0 when some backend takes db_url's scheme, else EPROTONOSUPPORT with
+ * err naming the forms taken: a mistyped --db is refused before anything
+ * is created. */
+int app_db_url_check(const char *db_url, struct app_err *err);
+
+/* db_url for a person to read: any password in it replaced by "***". */
+void app_db_url_safe(char *out, size_t size, const char *db_url);
 void app_close(struct app *a);
 
 /* Users. create issues a personal ID and a PIN when audio is true; when
@@ -300,8 +313,20 @@ int app_confid_lookup(struct app *a, const char *text,
  * number of a type becomes its default. */
 int app_number_add(struct app *a, const char *actor, struct app_number *n,
 		   struct app_err *err);
+/* What removing a number did: the users who had chosen it (users_moved)
+ * now get the default of its type, now_default ("" when none is left). */
+struct app_number_removal {
+	char number[APP_NUMBER_SIZE]; /* E.164 */
+	bool toll_free;
+	bool was_default;
+	size_t users_moved;
+	char now_default[APP_NUMBER_SIZE];
+};
+
+/* Remove number; out (may be NULL) says who moved where. ENOENT when no
+ * such number. */
 int app_number_remove(struct app *a, const char *actor, const char *number,
-		      struct app_err *err);
+		      struct app_number_removal *out, struct app_err *err);
 int app_number_set_default(struct app *a, const char *actor,
 			   const char *number, struct app_err *err);
 int app_number_list(struct app *a, app_number_h *h, void *arg,

@@ -111,6 +111,10 @@ static inline void app_err_clear(struct app_err *err)
 }
 int64_t app_now(void);
 int app_datadir_make(const char *datadir);
+/* Once the password of username "admin" is changed, the first one in
+ * DATA/initial-admin-password is stale: remove the file. 0, ENOENT (none,
+ * or another username), or the errno of unlink. */
+int app_admin_password_file_drop(struct app *a, const char *username);
 struct store *app_conn_get(struct app *a);
 void app_conn_put(struct app *a, struct store *st);
 /* Run h(tx->a, arg) after tx commits, or after it rolls back: a module

@@ -179,6 +179,19 @@ static int password_file_write(const char *path, const char *password)
 	return e;
 }
 
+int app_admin_password_file_drop(struct app *a, const char *username)
+{
+	char path[4096];
+
+	/* The file only ever holds the first password of "admin". */
+	if (strcmp(username, ADMIN_USER))
+		return ENOENT;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", a->datadir,
+			     ADMIN_PASSWORD_FILE) >= sizeof(path))
+		return ENAMETOOLONG;
+	return unlink(path) ? errno : 0;
+}
+
 static int admin_count(struct app *a, int64_t *n)
 {
 	struct store *st = app_conn_get(a);

@@ -81,6 +81,7 @@ struct type_count {
 	bool toll_free;
 	int n;
 	char first[STORE_NUMBER_SIZE];
+	char dflt[STORE_NUMBER_SIZE]; /* the type's default, "" when none */
 };
 
 static int type_count_cb(const struct store_number *n, void *arg)
@@ -91,6 +92,8 @@ static int type_count_cb(const struct store_number *n, void *arg)
 		return 0;
 	if (!tc->n++)
 		snprintf(tc->first, sizeof(tc->first), "%s", n->number);
+	if (n->is_default)
+		snprintf(tc->dflt, sizeof(tc->dflt), "%s", n->number);
 	return 0;
 }
 
@@ -271,9 +274,12 @@ static int clear_holders(struct store *st, const char *number, size_t *count)
 	return e;
 }
 
+/* The body of the removal: struct app_number_removal is filled as it goes,
+ * so that the caller can say who moved where. */
 static int remove_tx(struct app_tx *tx, const char *actor, const char *number,
-		     struct app_err *err)
+		     void *arg, struct app_err *err)
 {
+	struct app_number_removal *r = arg;
 	struct store_number n;
 	struct type_count tc;
 	size_t cleared = 0;
@@ -292,11 +298,19 @@ static int remove_tx(struct app_tx *tx, const char *actor, const char *number,
 		e = store_number_set_default(tx->st, tc.first);
 	if (e)
 		return e;
+	/* Where the moved users are now: the first of the type when the
+	 * default went, else the default that was there all along. */
+	snprintf(r->now_default, sizeof(r->now_default), "%s",
+		 n.is_default ? tc.first : tc.dflt);
+	snprintf(r->number, sizeof(r->number), "%s", number);
+	r->toll_free = n.toll_free;
+	r->was_default = n.is_default;
+	r->users_moved = cleared;
 	return app_audit(tx, actor, APP_AUDIT_NUMBER_REMOVE, number,
 			 json_pack("{s:s, s:b, s:s?, s:I}", "type",
 				   type_name(n.toll_free), "wasDefault",
 				   n.is_default, "newDefault",
-				   n.is_default && tc.n ? tc.first : NULL,
+				   r->now_default[0] ? r->now_default : NULL,
 				   "usersCleared", (json_int_t)cleared));
 }
 
@@ -310,11 +324,16 @@ static int normalize_arg(const char *in, char *out, size_t size,
 	return 0;
 }
 
+/* The body of a use case on one number: actor, the number in E.164, and
+ * the use case's own argument. */
+typedef int (number_tx_h)(struct app_tx *tx, const char *actor,
+			  const char *number, void *arg, struct app_err *err);
+
 struct use_case_args {
 	const char *actor;
 	const char *number; /* E.164 */
-	int (*tx_fn)(struct app_tx *, const char *, const char *,
-		     struct app_err *);
+	number_tx_h *tx_fn;
+	void *arg;
 };
 
 /* The body of app_tx_run (struct use_case_args). */
@@ -322,19 +341,17 @@ static int use_case_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
 	const struct use_case_args *c = arg;
 
-	return c->tx_fn(tx, c->actor, c->number, err);
+	return c->tx_fn(tx, c->actor, c->number, c->arg, err);
 }
 
 /* One use case on an existing number: normalise it, then run tx_fn in a
  * transaction of its own. */
 static int number_use_case(struct app *a, const char *actor,
-			   const char *number,
-			   int (*tx_fn)(struct app_tx *, const char *,
-					const char *, struct app_err *),
+			   const char *number, number_tx_h *tx_fn, void *arg,
 			   struct app_err *err)
 {
 	char e164[E164_SIZE];
-	struct use_case_args c = { actor, e164, tx_fn };
+	struct use_case_args c = { actor, e164, tx_fn, arg };
 	int e;
 
 	app_err_clear(err);
@@ -345,16 +362,25 @@ static int number_use_case(struct app *a, const char *actor,
 }
 
 int app_number_remove(struct app *a, const char *actor, const char *number,
-		      struct app_err *err)
+		      struct app_number_removal *out, struct app_err *err)
 {
-	return number_use_case(a, actor, number, remove_tx, err);
+	struct app_number_removal r;
+	int e;
+
+	memset(&r, 0, sizeof(r));
+	e = number_use_case(a, actor, number, remove_tx, &r, err);
+	if (!e && out)
+		*out = r;
+	return e;
 }
 
 static int default_tx(struct app_tx *tx, const char *actor,
-		      const char *number, struct app_err *err)
+		      const char *number, void *arg, struct app_err *err)
 {
 	struct store_number n;
 	int e;
+
+	(void)arg;
 
 	e = store_number_get(tx->st, number, &n);
 	if (e == ENOENT)
@@ -373,7 +399,7 @@ static int default_tx(struct app_tx *tx, const char *actor,
 int app_number_set_default(struct app *a, const char *actor,
 			   const char *number, struct app_err *err)
 {
-	return number_use_case(a, actor, number, default_tx, err);
+	return number_use_case(a, actor, number, default_tx, NULL, err);
 }
 
 struct list_ctx {

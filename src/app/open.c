@@ -35,8 +35,27 @@ static void app_free(struct app *a)
 	free(a);
 }
 
+int app_db_url_check(const char *db_url, struct app_err *err)
+{
+	char safe[256];
+
+	app_err_clear(err);
+	if (!store_url_check(db_url))
+		return 0;
+	app_db_url_safe(safe, sizeof(safe), db_url);
+	app_errf(err, "unknown database URL '%s': use " APP_DB_URL_FORMS,
+		 safe);
+	return EPROTONOSUPPORT;
+}
+
+void app_db_url_safe(char *out, size_t size, const char *db_url)
+{
+	store_url_safe(out, size, db_url);
+}
+
 static int open_conns(struct app *a, int nconn, struct app_err *err)
 {
+	char safe[256];
 	int e;
 
 	a->conns = calloc((size_t)nconn, sizeof(*a->conns));
@@ -46,8 +65,9 @@ static int open_conns(struct app *a, int nconn, struct app_err *err)
 	for (a->nconn = 0; a->nconn < nconn; a->nconn++) {
 		e = store_open(&a->conns[a->nconn], a->db_url, a->datadir);
 		if (e) {
+			app_db_url_safe(safe, sizeof(safe), a->db_url);
 			app_errf(err, "cannot open database '%s': %s",
-				 a->db_url, strerror(e));
+				 safe, strerror(e));
 			return e;
 		}
 	}
@@ -65,6 +85,9 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 		app_errf(err, "no database URL");
 		return EINVAL;
 	}
+	e = app_db_url_check(db_url, err);
+	if (e)
+		return e;
 	if (nconn < 1 || nconn > APP_NCONN_MAX) {
 		app_errf(err, "connections must be between 1 and %d",
 			 APP_NCONN_MAX);

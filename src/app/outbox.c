@@ -713,6 +713,7 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	const struct retry_args *c = arg;
 	struct store_mail *m = c->m;
 	int64_t id = c->id;
+	json_t *detail;
 	int e;
 
 	e = store_outbox_get(tx->st, id, m);
@@ -724,6 +725,12 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		app_errf(err, "email %lld is not failed", (long long)id);
 		return EBUSY;
 	}
+	/* The audit record keeps what happened before: the attempts and
+	 * the last error the retry starts over from. attempts itself goes
+	 * back to 0, as the backoff and the give-up time count from it. */
+	detail = json_pack("{s:I, s:s, s:i, s:s}", "id", (json_int_t)id,
+			   "kind", m->kind, "attempts", m->attempts,
+			   "lastError", m->last_error);
 	m->state = MAILSTATE_PENDING;
 	m->attempts = 0;
 	m->next_attempt_at = app_now();
@@ -731,11 +738,12 @@ static int retry_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	e = store_outbox_update(tx->st, m);
 	if (!e)
 		e = app_tx_on_commit(tx, queued_committed, NULL);
-	if (e)
+	if (e) {
+		json_decref(detail);
 		return e;
+	}
 	return app_audit(tx, c->actor, APP_AUDIT_MAIL_RETRY, m->to_addr,
-			 json_pack("{s:I, s:s}", "id", (json_int_t)id,
-				   "kind", m->kind));
+			 detail);
 }
 
 int app_outbox_retry(struct app *a, const char *actor, int64_t id,

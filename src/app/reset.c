@@ -225,7 +225,10 @@ int app_confid_lookup(struct app *a, const char *text,
 
 	app_err_clear(err);
 	if (!text || confid_parse(text, &v)) {
-		app_errf(err, "not a valid conference ID");
+		char why[128];
+
+		(void)confid_why(text, why, sizeof(why));
+		app_errf(err, "not a valid conference ID: %s", why);
 		return EINVAL;
 	}
 	st = app_conn_get(a);

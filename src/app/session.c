@@ -504,6 +504,16 @@ int app_admin_passwd(struct app *a, const char *username,
 	e = app_tx_run(a, passwd_tx, &c, err);
 	if (!e && created)
 		*created = c.created;
+	if (!e) {
+		/* Left there, the file would show a password that no longer
+		 * works, or tempt someone to use it. The change stands even
+		 * when it cannot go, so only say so. */
+		int d = app_admin_password_file_drop(a, username);
+
+		if (d && d != ENOENT)
+			log_warn("event=password-file-kept error=\"%s\"",
+				 strerror(d));
+	}
  out:
 	explicit_bzero(hash, sizeof(hash));
 	return e;

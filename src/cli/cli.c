@@ -70,8 +70,8 @@ static const struct cli_verb verbs[] = {
 	 "E164 --type toll|tollFree --country CC [--city C] "
 	 "[--language L]... [--default] [--json]",
 	 "add a dial-in number"},
-	{"number", "remove", do_number_remove, "E164",
-	 "remove a dial-in number"},
+	{"number", "remove", do_number_remove, "E164 [--json]",
+	 "remove a dial-in number; says how many users moved to the default"},
 	{"number", "set-default", do_number_set_default, "E164 [--json]",
 	 "make a number the default of its type"},
 	{"settings", "show", do_settings_show, "[--json]",

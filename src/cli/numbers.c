@@ -148,22 +148,47 @@ int do_number_add(struct cli *c, int argc, char **argv)
 			  number_print);
 }
 
+/* What a removal did: the users who had chosen the number now use the
+ * default of its type, which may itself be new. */
+static void removal_print(const json_t *r)
+{
+	const char *type = api_str(r, "type");
+	const char *dflt = api_str(r, "default");
+	json_int_t moved = json_integer_value(json_object_get(r,
+							      "usersMoved"));
+	const char *kind = type && !strcmp(type, "tollFree") ? "toll-free" :
+			   "toll";
+
+	fprintf(stdout, "Removed dial-in number %s.\n", api_str(r, "number"));
+	if (api_bool(r, "wasDefault", false))
+		fprintf(stdout, dflt ? "It was the default %s number; %s is "
+			"the default now.\n" : "It was the default %s number; "
+			"no %s number is left.\n", kind, dflt ? dflt : kind);
+	if (moved > 0 && dflt)
+		fprintf(stdout, "%lld user%s who had chosen it moved to the "
+			"default %s number %s.\n", (long long)moved,
+			moved == 1 ? "" : "s", kind, dflt);
+	else if (moved > 0)
+		fprintf(stdout, "%lld user%s who had chosen it now ha%s no %s "
+			"number.\n", (long long)moved, moved == 1 ? "" : "s",
+			moved == 1 ? "s" : "ve", kind);
+}
+
 int do_number_remove(struct cli *c, int argc, char **argv)
 {
+	bool json = false;
 	struct cli_list pos;
 	struct api_url u;
 	json_t *resp;
 	int err;
 
-	err = cli_parse_json(c, argc, argv, NULL, &pos, 1, 1);
+	err = cli_parse_json(c, argc, argv, &json, &pos, 1, 1);
 	if (err)
 		return cli_parse_exit(err);
 	number_url(&u, pos.v[0]);
 	if (cli_call(c, "DELETE", &u, NULL, &resp) != 0)
 		return CLI_FAIL;
-	json_decref(resp);
-	fprintf(stdout, "Removed dial-in number %s.\n", pos.v[0]);
-	return CLI_OK;
+	return cli_answer(resp, json, NULL, removal_print);
 }
 
 int do_number_set_default(struct cli *c, int argc, char **argv)

@@ -73,6 +73,45 @@ int confid_parse(const char *s, uint32_t *out)
 	return 0;
 }
 
+#define CONFID_WHY_SCAN 64 /* characters of s confid_why looks at */
+
+int confid_why(const char *s, char *why, size_t size)
+{
+	const char *text = NULL;
+	size_t len = 0, digits = 0;
+	uint32_t v;
+
+	if (!why || !size)
+		return EINVAL;
+	why[0] = '\0';
+	if (s) {
+		/* Bounded: a path segment may be long, the answer need not. */
+		while (s[len] && len < CONFID_WHY_SCAN) {
+			if (s[len] >= '0' && s[len] <= '9')
+				digits++;
+			len++;
+		}
+	}
+	if (!s || !s[0])
+		text = "it is empty; a conference ID is 7 digits";
+	else if (digits != len)
+		text = "it may hold only the digits 0-9";
+	else if (len != CONFID_DIGITS) {
+		(void)snprintf(why, size, "it has %s%zu digits; a conference ID "
+			       "has %d", len == CONFID_WHY_SCAN ? "at least " :
+			       "", len, CONFID_DIGITS);
+		return EINVAL;
+	} else if (s[0] == '0')
+		text = "the first digit may not be 0";
+	else if (confid_parse(s, &v))
+		text = "it is a trivial pattern (all one digit, or a straight "
+		       "run such as 1234567 or 9876543), never issued";
+	if (!text)
+		return 0;
+	(void)snprintf(why, size, "%s", text);
+	return EINVAL;
+}
+
 void confid_format(uint32_t v, char *buf, size_t size)
 {
 	if (!buf || !size)

@@ -28,6 +28,12 @@ bool confid_is_trivial(uint32_t v);
  * trivial. Returns 0 and *out, or EINVAL. */
 int confid_parse(const char *s, uint32_t *out);
 
+/* Why s is not a conference ID, for an admin to read: 0 when it is one,
+ * else EINVAL with a sentence in why ("it has 3 digits; a conference ID
+ * has 7", "the first digit may not be 0", "... a trivial pattern ...").
+ * The same rules as confid_parse; the phone side keeps to that one. */
+int confid_why(const char *s, char *why, size_t size);
+
 /* Write the 7 digits of v and a NUL into buf (at least 8 bytes). */
 void confid_format(uint32_t v, char *buf, size_t size);
 

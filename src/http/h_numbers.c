@@ -227,14 +227,22 @@ int h_number_patch(struct http_req *r)
 
 int h_number_delete(struct http_req *r)
 {
+	struct app_number_removal rm;
 	struct app_err ae = {{0}};
 	char number[E164_SIZE];
 	int err;
 
 	if (path_number(r, number, sizeof(number)))
 		return 0;
-	err = app_number_remove(r->app, r->actor, number, &ae);
+	err = app_number_remove(r->app, r->actor, number, &rm, &ae);
 	if (err)
 		return http_app_problem(r, err, &ae);
-	return http_reply(r, 204, NULL);
+	/* Not 204: the users who had chosen the number moved to the default
+	 * of its type, and the admin should not learn that by surprise. */
+	return http_reply(r, 200, json_pack(
+		"{s:s, s:s, s:b, s:I, s:o}", "number", rm.number,
+		"type", rm.toll_free ? "tollFree" : "toll",
+		"wasDefault", rm.was_default,
+		"usersMoved", (json_int_t)rm.users_moved,
+		"default", http_json_str_or_null(rm.now_default)));
 }

@@ -6,6 +6,7 @@
  * too (store_priv.h). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,48 @@ static const struct store_backend *backend_find(const char *url)
 	}
 
 	return NULL;
+}
+
+int store_url_check(const char *url)
+{
+	return url && backend_find(url) ? 0 : EPROTONOSUPPORT;
+}
+
+void store_url_safe(char *out, size_t size, const char *url)
+{
+	const char *auth, *end, *colon, *at, *pw;
+	size_t n = 0;
+
+	if (!size)
+		return;
+	out[0] = '\0';
+	if (!url)
+		return;
+	/* The authority is between "://" and the first '/', '?' or '#'; its
+	 * password, if any, between the first ':' and the last '@'. */
+	auth = strstr(url, "://");
+	auth = auth ? auth + 3 : url;
+	end = auth + strcspn(auth, "/?#");
+	colon = memchr(auth, ':', (size_t)(end - auth));
+	at = NULL;
+	for (pw = auth; pw < end; pw++) {
+		if (*pw == '@')
+			at = pw;
+	}
+	if (at && colon && colon < at) {
+		n = (size_t)snprintf(out, size, "%.*s***",
+				     (int)(colon + 1 - url), url);
+		url = at;
+	}
+	/* libpq also takes the password as a parameter: ?password=... */
+	pw = strstr(url, "password=");
+	if (pw && n < size) {
+		n += (size_t)snprintf(out + n, size - n, "%.*s***",
+				      (int)(pw + 9 - url), url);
+		url = pw + 9 + strcspn(pw + 9, "&");
+	}
+	if (n < size)
+		snprintf(out + n, size - n, "%s", url);
 }
 
 int store_open(struct store **stp, const char *url, const char *datadir)

@@ -226,6 +226,14 @@ struct store_backend {
  * without datadir), the errno of creating datadir, EIO (also: the file
  * has a newer schema than this build knows). */
 int store_open(struct store **stp, const char *url, const char *datadir);
+
+/* Whether some backend answers url's scheme: 0, or EPROTONOSUPPORT. Lets a
+ * caller refuse a mistyped --db before it creates anything. */
+int store_url_check(const char *url);
+
+/* url for a message or a log: the password of a "user:pass@" and of a
+ * "password=" parameter replaced by "***". Never longer than size-1. */
+void store_url_safe(char *out, size_t size, const char *url);
 void store_close(struct store *st);
 const char *store_backend_name(const struct store *st);
 

@@ -195,10 +195,20 @@ def test_conference_id_lookup_malformed_vs_never_issued(d):
     before = seed(d)
     taken = {u["audioConferencing"]["conferenceId"]
              for u in before["users"]}
-    for bad in ("123", "12345678", "0123456", "12a4567", "abcdefg",
-                "+123456"):
-        assert_problem(d.api("GET", "/api/v1/conference-ids/" + bad), 400,
-                       "lookup of malformed %r" % bad)
+    # Each answer says which rule the ID breaks (issue 20 item 8).
+    for bad, why in (("123", "it has 3 digits; a conference ID has 7"),
+                     ("12345678", "it has 8 digits"),
+                     ("0123456", "first digit may not be 0"),
+                     ("12a4567", "only the digits 0-9"),
+                     ("abcdefg", "only the digits 0-9"),
+                     ("+123456", "only the digits 0-9"),
+                     ("1111111", "trivial pattern"),
+                     ("7654321", "trivial pattern")):
+        resp = d.api("GET", "/api/v1/conference-ids/" + bad)
+        assert_problem(resp, 400, "lookup of malformed %r" % bad)
+        detail = resp[2].get("detail", "")
+        assert detail.startswith("not a valid conference ID: ") and \
+            why in detail, "lookup of %r: %r, wanted %r" % (bad, detail, why)
     never = next(v for v in ("5820417", "6931528", "7042639")
                  if v not in taken)
     assert_problem(d.api("GET", "/api/v1/conference-ids/" + never), 404,

@@ -259,3 +259,42 @@ def test_cli_settings_same_answer_as_api(d):
     s = d.settings()
     assert (s["maxParticipants"], s["automaticallySendEmailsToUsers"]) == (
         30, False), s
+
+
+def test_cli_admin_passwd_removes_the_initial_password_file():
+    """Issue 20 item 8: once admin's password is changed, the first one in
+    DATA/initial-admin-password is stale, and the file goes. Its own daemon:
+    the shared one's admin password stays as it was."""
+    from harness import Daemon
+
+    with Daemon(token=False) as d:
+        path = os.path.join(d.data_dir, "initial-admin-password")
+        assert os.path.exists(path), "serve wrote no initial password file"
+
+        def passwd(*user):
+            argv = [d.bin, "admin", "passwd", "--data", d.data_dir]
+            if d.db:
+                argv += ["--db", d.db]
+            p = subprocess.run(argv + list(user), input="a new secret pw\n",
+                               capture_output=True, text=True, timeout=30)
+            assert p.returncode == 0, (user, p.returncode, p.stderr)
+            return p
+
+        # Another account's password: admin's first one still works.
+        passwd("ops")
+        assert os.path.exists(path), \
+            "another user's password removed admin's initial password file"
+        passwd()  # USERNAME defaults to admin
+        assert not os.path.exists(path), \
+            "initial-admin-password is stale after admin passwd"
+        passwd("admin")  # again, with no file: no error
+
+
+def test_cli_malformed_conference_id_says_why(d):
+    """Issue 20 item 8: "not a valid conference ID" says which rule."""
+    for bad, why in (("123", "it has 3 digits; a conference ID has 7"),
+                     ("0582041", "first digit may not be 0"),
+                     ("2222222", "trivial pattern")):
+        _, err = run(d, "conference-id", "show", bad, rc=1)
+        assert "not a valid conference ID" in err and why in err, \
+            "dialconf conference-id show %s: %r" % (bad, err)

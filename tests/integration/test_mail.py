@@ -489,6 +489,15 @@ def test_550_marks_failed_and_retry_sends():
         smtp.fail_off()
         res = d.ok("POST", API + "/outbox/%s/retry" % row["id"])
         assert res["id"] == row["id"] and res["state"] == "pending", res
+        # attempts starts over; the audit record keeps what came before.
+        assert res["attempts"] == 0, res
+        rec = [e for e in d.audit(50) if e["action"] == "mail.retry" and
+               str(e["detail"].get("id")) == str(row["id"])]
+        assert len(rec) == 1, rec
+        assert rec[0]["detail"].get("attempts") == failed["attempts"] >= 1 \
+            and rec[0]["detail"].get("lastError") == failed["lastError"], \
+            "mail.retry keeps attempts %r and lastError %r: %r" % (
+                failed["attempts"], failed["lastError"], rec[0]["detail"])
         msg = wait_mail(smtp, row)
         assert_addressed(msg, "boss@example.net")
         wait_state(d, row["id"], "sent")

@@ -72,16 +72,19 @@ def test_numbers_and_defaults(d):
     assert_unchanged(before, d.snapshot(), "duplicate number")
 
     # Remove a number that is not a default: gone, and 404 the second time.
-    st, _, _ = d.api("DELETE", NUMBERS + "/+14255550100")
-    assert st == 204, "DELETE number: %d" % st
+    st, _, body = d.api("DELETE", NUMBERS + "/+14255550100")
+    assert st == 200, "DELETE number: %d" % st
+    assert body == {"number": "+14255550100", "type": "toll",
+                    "wasDefault": False, "usersMoved": 0,
+                    "default": "+442079460000"}, body
     assert "+14255550100" not in [n["number"] for n in d.numbers()]
     assert d.audit(limit=1)[0]["action"] == "number.remove"
     assert_problem(d.api("DELETE", NUMBERS + "/+14255550100"), 404,
                    "second DELETE")
     # Without the +, and with %2B.
-    assert d.api("DELETE", NUMBERS + "/14255550111")[0] == 204
+    assert d.api("DELETE", NUMBERS + "/14255550111")[0] == 200
     add(d, "+14255550122", "toll")
-    assert d.api("DELETE", NUMBERS + "/%2B14255550122")[0] == 204
+    assert d.api("DELETE", NUMBERS + "/%2B14255550122")[0] == 200
     assert sorted(n["number"] for n in d.numbers()) == \
         ["+18005550199", "+442079460000"]
     actions = [e["action"] for e in d.audit()]
@@ -157,3 +160,42 @@ def test_numbers_cli(d):
     assert "+18005550199" not in [x["number"] for x in d.numbers()]
     rc, _, err = d.cli("number", "remove", "+18005550199")
     assert rc == 1 and err.strip()
+
+
+def test_removing_a_number_says_who_moved(d):
+    """Issue 20 item 8: the users who had chosen a removed number move to
+    the default of its type, and the answer (API and CLI) says how many and
+    to which number."""
+    add(d, "+14255550177", "toll", city="Kirkland")
+    add(d, "+14255550188", "toll", city="Bellevue")
+    toll_default = defaults(d)["toll"]
+    for email, name in (("cathy@example.org", "Cathy"),
+                        ("dan@example.org", "Dan"),
+                        ("eve@example.org", "Eve")):
+        d.create_user(email, name)
+    for email, number in (("cathy@example.org", "+14255550177"),
+                          ("dan@example.org", "+14255550177"),
+                          ("eve@example.org", "+14255550188")):
+        d.ok("PATCH", "/api/v1/users/" + email,
+             {"audioConferencing": {"tollNumber": number}})
+
+    body = d.ok("DELETE", NUMBERS + "/+14255550177")
+    assert body == {"number": "+14255550177", "type": "toll",
+                    "wasDefault": False, "usersMoved": 2,
+                    "default": toll_default}, body
+    for email in ("cathy@example.org", "dan@example.org"):
+        assert d.user(email)["audioConferencing"]["tollNumber"] == \
+            toll_default, email
+
+    # The CLI says the same in a sentence, and --json gives the object.
+    rc, out, err = d.cli("number", "remove", "+14255550188")
+    assert rc == 0, err
+    assert "Removed dial-in number +14255550188." in out and \
+        "1 user who had chosen it moved to the default toll number %s." \
+        % toll_default in out, out
+    assert d.user("eve@example.org")["audioConferencing"]["tollNumber"] == \
+        toll_default
+    add(d, "+14255550199", "toll")
+    rc, out, err = d.cli("number", "remove", "+14255550199", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["usersMoved"] == 0, out

@@ -454,13 +454,14 @@ static void test_numbers(void **state)
 	assert_false(num_find(f, &l, "+14255550100")->is_default);
 
 	/* Removing the default hands the role on. */
-	assert_int_equal(app_number_remove(f->a, ACTOR, "14255550101", &err),
-			 0);
+	assert_int_equal(app_number_remove(f->a, ACTOR, "14255550101", NULL,
+					   &err), 0);
 	assert_null(num_find(f, &l, "+14255550101"));
 	assert_true(num_find(f, &l, "+14255550100")->is_default);
-	assert_int_equal(app_number_remove(f->a, ACTOR, "+14255550101", &err),
-			 ENOENT);
-	assert_int_equal(app_number_remove(f->a, ACTOR, "bad", &err), EINVAL);
+	assert_int_equal(app_number_remove(f->a, ACTOR, "+14255550101", NULL,
+					   &err), ENOENT);
+	assert_int_equal(app_number_remove(f->a, ACTOR, "bad", NULL, &err),
+			 EINVAL);
 	assert_int_equal(app_number_set_default(f->a, ACTOR, "+19995550100",
 						&err), ENOENT);
 
@@ -475,6 +476,7 @@ static void test_user_numbers(void **state)
 	struct fx *f = *state;
 	struct app_user_patch p = { NULL, -1, NULL, NULL };
 	struct app_err err = { "" };
+	struct app_number_removal r;
 	struct app_user u;
 
 	num_add(f, "+14255550100", false, "US", false, 0);
@@ -498,9 +500,15 @@ static void test_user_numbers(void **state)
 					 true, &u, NULL, &err), 0);
 	assert_string_equal(u.toll_number, "+14255550101");
 
-	/* Her number goes away: she falls back to the default. */
-	assert_int_equal(app_number_remove(f->a, ACTOR, "+14255550101", &err),
-			 0);
+	/* Her number goes away: she falls back to the default, and the
+	 * removal says so. */
+	assert_int_equal(app_number_remove(f->a, ACTOR, "+14255550101", &r,
+					   &err), 0);
+	assert_string_equal(r.number, "+14255550101");
+	assert_false(r.toll_free);
+	assert_false(r.was_default);
+	assert_int_equal(r.users_moved, 1);
+	assert_string_equal(r.now_default, "+14255550100");
 	assert_int_equal(app_user_get(f->a, "grace@example.org", &u, &err), 0);
 	assert_string_equal(u.toll_number, "+14255550100");
 

@@ -53,6 +53,56 @@ static void test_parse_bad(void **state)
 	assert_int_equal(v, 42); /* untouched on failure */
 }
 
+/* confid_why agrees with confid_parse on every input, and says which rule
+ * an input breaks. */
+static void test_why(void **state)
+{
+	static const char *const all[] = {
+		"4829173", "1000000", "7890123", "", "0123456", "0000000",
+		"482917", "48291730", " 4829173", "4829173 ", "+4829173",
+		"48a9173", "4829173\n", "１234567", "1111111", "1234567",
+		"9876543", "6543210",
+	};
+	static const struct {
+		const char *in, *says;
+	} cases[] = {
+		{ "", "empty" },
+		{ "123", "it has 3 digits; a conference ID has 7" },
+		{ "48291730", "it has 8 digits" },
+		{ "12a4567", "only the digits 0-9" },
+		{ "+123456", "only the digits 0-9" },
+		{ "0123456", "first digit may not be 0" },
+		{ "0000000", "first digit may not be 0" },
+		{ "1111111", "trivial pattern" },
+		{ "1234567", "trivial pattern" },
+		{ "9876543", "trivial pattern" },
+		{ "1234567890123456789012345678901234567890123456789012345678901"
+		  "23456789", "at least 64 digits" },
+	};
+	char why[128];
+	uint32_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (confid_why(all[i], why, sizeof(why)) !=
+		    confid_parse(all[i], &v))
+			fail_msg("confid_why and confid_parse differ on \"%s\"",
+				 all[i]);
+		if (!confid_parse(all[i], &v) && why[0])
+			fail_msg("a reason for valid \"%s\": %s", all[i], why);
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(confid_why(cases[i].in, why, sizeof(why)),
+				 EINVAL);
+		if (!strstr(why, cases[i].says))
+			fail_msg("\"%s\": \"%s\", wanted \"%s\"", cases[i].in,
+				 why, cases[i].says);
+	}
+	assert_int_equal(confid_why(NULL, why, sizeof(why)), EINVAL);
+	assert_non_null(strstr(why, "empty"));
+}
+
 static void test_trivial(void **state)
 {
 	static const uint32_t fine[] = {
@@ -301,6 +351,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_why),
 		cmocka_unit_test(test_trivial),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_quarantine),

@@ -219,6 +219,44 @@ static void test_open_errors(void **state)
 	assert_null(st);
 }
 
+/* Which URLs a backend takes, and how one is shown without its password. */
+static void test_url_check_and_safe(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "sqlite:", "sqlite:" },
+		{ "sqlite:/var/lib/dialconf.db", "sqlite:/var/lib/dialconf.db" },
+		{ "postgres://db.example.org/dc", "postgres://db.example.org/dc" },
+		{ "postgres://ann@db/dc", "postgres://ann@db/dc" },
+		{ "postgres://ann:s3cret@db:5432/dc",
+		  "postgres://ann:***@db:5432/dc" },
+		{ "postgresql://ann:p@ss@db/dc", "postgresql://ann:***@db/dc" },
+		{ "postgres://db/dc?user=ann&password=s3cret&sslmode=require",
+		  "postgres://db/dc?user=ann&password=***&sslmode=require" },
+		{ "mysql://ann:s3cret@db/dc", "mysql://ann:***@db/dc" },
+	};
+	char out[128];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(store_url_check("sqlite:"), 0);
+	assert_int_equal(store_url_check("sqlite:/x.db"), 0);
+	assert_int_equal(store_url_check("postgres://h/d"), 0);
+	assert_int_equal(store_url_check("postgresql://h/d"), 0);
+	assert_int_equal(store_url_check("mysql://h/d"), EPROTONOSUPPORT);
+	assert_int_equal(store_url_check(""), EPROTONOSUPPORT);
+	assert_int_equal(store_url_check(NULL), EPROTONOSUPPORT);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_url_safe(out, sizeof(out), cases[i].in);
+		assert_string_equal(out, cases[i].out);
+	}
+	/* Cut short, never past the buffer, the password still hidden. */
+	store_url_safe(out, 16, "postgres://ann:s3cret@db/dc");
+	assert_int_equal(strlen(out), 15);
+	assert_null(strstr(out, "s3cret"));
+}
+
 /* "sqlite:" puts dialconf.db in the data folder, creating it 0700. */
 static void test_sqlite_datadir(void **state)
 {
@@ -1460,6 +1498,7 @@ int main(void)
 		T(test_refused_write_keeps_tx),
 		T(test_two_connections),
 		T(test_numbers),
+		T(test_url_check_and_safe),
 		T(test_settings),
 		T(test_audit),
 		T(test_tokens),
