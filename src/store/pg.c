@@ -160,8 +160,12 @@ static int exec_simple(struct pgstore *p, const char *sql)
  * statement is lost on it. */
 static int ensure_conn(struct pgstore *p)
 {
+	/* Twice: one read may stop after the server's FATAL message, and
+	 * only the next one meets the end of the stream behind it. libpq's
+	 * socket is non-blocking, so a read with nothing waiting is cheap. */
 	if (PQstatus(p->conn) == CONNECTION_OK &&
-	    PQconsumeInput(p->conn) && PQstatus(p->conn) == CONNECTION_OK)
+	    PQconsumeInput(p->conn) && PQconsumeInput(p->conn) &&
+	    PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
 	log_info("event=reconnect");
 
