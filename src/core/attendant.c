@@ -17,6 +17,7 @@ struct attendant {
 	bool playing;      /* a prompt was started and not stopped or done */
 	bool bypass;
 	bool closed;       /* the organizer path of this conference */
+	unsigned max_parts; /* the conference's maxParticipants, 0: none */
 	bool organizer;
 	bool muted;
 	bool star;         /* in the conference: '*' typed, command next */
@@ -111,9 +112,22 @@ static void goodbye(struct attendant *a, struct out *o)
 	a->state = ATT_S_ENDING;
 }
 
+/* On the way in: first how many are in already (ATT_EV_ROOM). */
 static void join(struct attendant *a, struct out *o)
 {
 	timer(o, 0);
+	a->state = ATT_S_ENTERING;
+	push(o, ATT_ACT_ROOM);
+}
+
+static void on_room(struct attendant *a, struct out *o, unsigned n)
+{
+	if (a->max_parts && n >= a->max_parts) {
+		timer(o, 0);
+		play(a, o, ATT_PROMPT_FULL);
+		a->state = ATT_S_ENDING;
+		return;
+	}
 	a->state = ATT_S_JOINED;
 	play(a, o, ATT_PROMPT_JOINING);
 	push(o, ATT_ACT_JOIN)->organizer = a->organizer;
@@ -295,6 +309,7 @@ static void on_resolved(struct attendant *a, struct out *o,
 	}
 	a->bypass = ev->bypass;
 	a->closed = ev->closed;
+	a->max_parts = ev->max_parts;
 	a->state = ATT_S_ASK_STAR;
 	play(a, o, ATT_PROMPT_ORGANIZER);
 }
@@ -381,6 +396,10 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		else if (s == ATT_S_ADMITTING)
 			end_with(a, o, ATT_PROMPT_NO_LONGER_VALID);
 		break;
+	case ATT_EV_ROOM:
+		if (s == ATT_S_ENTERING)
+			on_room(a, o, ev->participants);
+		break;
 	case ATT_EV_REVOKED:
 		if (before_join(s))
 			end_with(a, o, ATT_PROMPT_NO_LONGER_VALID);
@@ -437,6 +456,7 @@ const char *attendant_state_name(enum att_state s)
 		return attendant_call_states[ATT_CALL_ORGANIZER_PIN].name;
 	case ATT_S_LOBBY:
 	case ATT_S_ADMITTING:
+	case ATT_S_ENTERING: /* never seen: ATT_EV_ROOM follows at once */
 		return attendant_call_states[ATT_CALL_LOBBY].name;
 	case ATT_S_JOINED:
 		return attendant_call_states[ATT_CALL_IN_CONFERENCE].name;
@@ -462,6 +482,7 @@ const char *attendant_prompt_name(enum att_prompt p)
 		[ATT_PROMPT_NO_LONGER_VALID] = "no-longer-valid",
 		[ATT_PROMPT_LOBBY_TIMEOUT] = "lobby-timeout",
 		[ATT_PROMPT_ORGANIZER_CLOSED] = "organizer-closed",
+		[ATT_PROMPT_FULL] = "conference-full",
 	};
 
 	return (unsigned)p < ATT_PROMPT_COUNT ? names[p] : "unknown";

@@ -14,6 +14,8 @@
  *              no '*' (timeout or '#') -> join at once when the organization
  *                 lets callers bypass the lobby, else the lobby until the
  *                 organizer arrives
+ *   joining: a conference of maxParticipants already is full: "this
+ *     conference is full", goodbye;
  *   in the conference: "*6" mute/unmute, "*1" help.
  *
  * The phone edge is hostile (SPEC §6), so also: a caller whose source the
@@ -44,6 +46,7 @@ enum att_prompt {
 	ATT_PROMPT_NO_LONGER_VALID,
 	ATT_PROMPT_LOBBY_TIMEOUT,
 	ATT_PROMPT_ORGANIZER_CLOSED,
+	ATT_PROMPT_FULL,         /* conference-full */
 	ATT_PROMPT_COUNT,
 };
 
@@ -56,6 +59,7 @@ enum att_state {
 	ATT_S_VERIFYING,   /* waiting for ATT_EV_PIN_RESULT */
 	ATT_S_LOBBY,
 	ATT_S_ADMITTING,   /* leaving the lobby: waiting for ATT_EV_RECHECKED */
+	ATT_S_ENTERING,    /* about to join: waiting for ATT_EV_ROOM */
 	ATT_S_JOINED,
 	ATT_S_ENDING,      /* playing goodbye, then hang up */
 	ATT_S_DONE,
@@ -72,6 +76,7 @@ enum att_event_type {
 	ATT_EV_ADMIT,       /* an admin lets a lobby caller in as the organizer */
 	ATT_EV_RECHECKED,   /* valid: the ID still works at the moment of joining */
 	ATT_EV_REVOKED,     /* the ID stopped working before the caller joined */
+	ATT_EV_ROOM,        /* participants: how many are in the conference now */
 	ATT_EV_HANGUP,
 };
 
@@ -84,6 +89,8 @@ struct att_event {
 	bool closed;  /* RESOLVED, PIN_RESULT: the organizer path is closed */
 	bool blocked; /* RESOLVED, PIN_RESULT: the caller's source is now
 		       * refused by the guard: goodbye at once */
+	unsigned max_parts;    /* RESOLVED: maxParticipants, 0: no limit */
+	unsigned participants; /* ROOM */
 };
 
 enum att_action_type {
@@ -96,6 +103,7 @@ enum att_action_type {
 	ATT_ACT_JOIN,       /* organizer: joined as the organizer */
 	ATT_ACT_MUTE,       /* muted: the new mute state */
 	ATT_ACT_RECHECK,    /* is the resolved ID still valid? */
+	ATT_ACT_ROOM,       /* how many are in the conference? (ATT_EV_ROOM) */
 	ATT_ACT_HANGUP,
 };
 

@@ -16,9 +16,9 @@
  * conference's mixer (room.c): what it hears comes from the mixer's frame
  * handler instead of the attendant's player, its G.711 payloads go into
  * the mixer's jitter buffer, and the attendant's prompts (help, muted,
- * unmuted) are whispered to it over the mix. A caller who would make the
- * conference larger than maxParticipants hears "this conference is full"
- * and is hung up instead of joining.
+ * unmuted) are whispered to it over the mix. Whether the conference is
+ * full is the attendant's decision: asked (ATT_ACT_ROOM), this file tells
+ * it how many are in (ATT_EV_ROOM), and it joins or says goodbye.
  *
  * The phone edge is hostile (SPEC §6). A new call rings (180) while a
  * worker asks the database whether the number is a dial-in number and
@@ -52,7 +52,6 @@
 /* Consecutive RTP send failures (one a frame) before the call is given
  * up: one second of a peer we cannot reach, not one lost datagram. */
 #define TX_FAIL_MAX 50
-#define MAX_PARTS_DEFAULT 250
 
 struct call {
 	struct le le;
@@ -85,8 +84,7 @@ struct call {
 	struct room *conf;        /* in the conference: its mix, and */
 	struct mixer_part *mp;    /* our place in it */
 	bool tones;               /* entry/exit tones (from the ID's look-up) */
-	uint32_t max_parts;       /* maxParticipants (likewise) */
-	bool full;                /* turned away: "conference full", bye */
+	bool room_asked;          /* the attendant asked how many are in */
 	unsigned tx_fail;         /* RTP sends failed in a row */
 	struct tmr att_tmr;
 	struct tmr end_tmr;
@@ -192,7 +190,7 @@ static bool organizer_present(const struct call *c)
 	for (le = c->s->calls.head; le; le = le->next) {
 		const struct call *o = le->data;
 
-		if (o != c && !o->ending && !o->full && same_conf(c, o) &&
+		if (o != c && !o->ending && same_conf(c, o) &&
 		    attendant_state(o->att) == ATT_S_JOINED &&
 		    attendant_organizer(o->att))
 			return true;
@@ -221,9 +219,10 @@ static void registry_sync(struct call *c)
 {
 	enum att_state st = attendant_state(c->att);
 
-	/* A caller turned away from a full conference never was in it. */
+	/* A caller turned away from a full conference never was in it: the
+	 * list keeps what it was before the attendant's goodbye. */
 	if (st != ATT_S_ENDING && st != ATT_S_DONE && st != ATT_S_IDLE &&
-	    !c->full)
+	    st != ATT_S_ENTERING)
 		snprintf(c->reg.state, sizeof(c->reg.state), "%s",
 			 attendant_state_name(st));
 	if (c->target.valid) {
@@ -348,15 +347,15 @@ static int64_t conf_id_of(const struct call *c)
 	return c->target.personal ? c->target.user_id : c->target.meeting_id;
 }
 
-/* maxParticipants reached: the caller hears so and is hung up when the
- * prompt ends (call_tick). */
-static void turn_away(struct call *c, size_t participants)
+/* How many are in the call's conference on this node now: the fact the
+ * attendant decides "full" on (ATT_EV_ROOM). */
+static unsigned room_count(struct call *c)
 {
-	c->full = true;
-	play(c, SIPD_PROMPT_FULL);
-	sipd_log(LOG_INFO, "event=conference-full call=%lld participants=%zu "
-		 "max=%u", (long long)c->reg.id, participants,
-		 (unsigned)c->max_parts);
+	struct room *cf;
+
+	if (room_get(c->s, c->target.personal, conf_id_of(c), false, &cf))
+		return 0;
+	return (unsigned)mixer_count(room_mixer(cf));
 }
 
 /* Into the conference's mix (made if we are the first). */
@@ -377,11 +376,6 @@ static void conf_join(struct call *c)
 		return;
 	}
 	m = room_mixer(cf);
-	if (mixer_count(m) >= c->max_parts) {
-		turn_away(c, mixer_count(m));
-		room_put(cf);
-		return;
-	}
 	err = mixer_part_add(m, c->codec, frame_h, c, &c->mp);
 	if (err) {
 		sipd_log(LOG_WARN, "event=join-failed call=%lld err=%d",
@@ -467,6 +461,9 @@ static void act(struct call *c, const struct att_action *x)
 		sipd_log(LOG_INFO, "event=%s call=%lld",
 			 x->muted ? "mute" : "unmute", (long long)c->reg.id);
 		break;
+	case ATT_ACT_ROOM:
+		c->room_asked = true;
+		break;
 	case ATT_ACT_RECHECK:
 		submit(c, SIPD_JOB_RECHECK, NULL);
 		break;
@@ -484,7 +481,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 	bool joined_org;
 	size_t n = 0, i;
 
-	if ((c->ending || c->full) && ev->type != ATT_EV_HANGUP)
+	if (c->ending && ev->type != ATT_EV_HANGUP)
 		return;
 	if (attendant_handle(c->att, ev, acts, &n))
 		return;
@@ -493,12 +490,23 @@ static void call_event(struct call *c, const struct att_event *ev)
 	explicit_bzero(acts, sizeof(acts)); /* may hold a PIN */
 	registry_sync(c);
 	joined_org = attendant_state(c->att) == ATT_S_JOINED &&
-		     attendant_organizer(c->att) && !c->full;
+		     attendant_organizer(c->att);
 	if (joined_org && !was_joined)
 		lobby_release(c);
 	if (c->arrived) {
 		c->arrived = false;
 		call_event(c, &arrived);
+	}
+	else if (c->room_asked) {
+		struct att_event room = {.type = ATT_EV_ROOM,
+					 .participants = room_count(c)};
+
+		c->room_asked = false;
+		if (room.participants >= c->target.max_parts)
+			sipd_log(LOG_INFO, "event=conference-full call=%lld "
+				 "participants=%u", (long long)c->reg.id,
+				 room.participants);
+		call_event(c, &room);
 	}
 }
 
@@ -509,12 +517,11 @@ static void resolved(struct call *c, const struct sipd_job *job)
 	if (!job->err && job->target.valid) {
 		c->target = job->target;
 		c->tones = job->target.tones;
-		c->max_parts = job->target.max_parts ? job->target.max_parts
-						     : MAX_PARTS_DEFAULT;
 	}
 	ev.valid = !job->err && job->target.valid;
 	ev.bypass = job->target.bypass;
 	ev.closed = job->target.closed;
+	ev.max_parts = job->target.max_parts;
 	ev.blocked = !job->err && job->blocked;
 	sipd_log(LOG_INFO,
 		 "event=resolved call=%lld valid=%d blocked=%d us=%lld",
@@ -611,9 +618,7 @@ void call_tick(struct call *c)
 	ended = player_frame(c->pl, pcm);
 	codec_encode(c->codec, pcm, g711, CODEC_FRAME);
 	(void)send_frame(c, g711, CODEC_FRAME);
-	if (ended && c->full)
-		call_end(c);
-	else if (ended)
+	if (ended)
 		call_event(c, &ev);
 }
 

@@ -423,7 +423,6 @@ static int load_prompts(struct sipd *s, char *why, size_t whysize)
 		names[i] = attendant_prompt_name((enum att_prompt)i);
 	names[SIPD_PROMPT_MUTED] = "muted";
 	names[SIPD_PROMPT_UNMUTED] = "unmuted";
-	names[SIPD_PROMPT_FULL] = "conference-full";
 	err = prompt_set_load(&s->prompts, s->opts.prompts_dir, names,
 			      SIPD_PROMPT_COUNT, path, sizeof(path));
 	if (err)

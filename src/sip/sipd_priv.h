@@ -42,7 +42,6 @@ struct work;
 enum sipd_prompt {
 	SIPD_PROMPT_MUTED = ATT_PROMPT_COUNT,
 	SIPD_PROMPT_UNMUTED,
-	SIPD_PROMPT_FULL, /* conference-full */
 	SIPD_PROMPT_COUNT,
 };
 

@@ -41,6 +41,14 @@ static void type(struct run *r, const char *keys)
 	}
 }
 
+/* The conference has n participants: the answer to ATT_ACT_ROOM. */
+static void room(struct run *r, unsigned n)
+{
+	struct att_event e = {.type = ATT_EV_ROOM, .participants = n};
+
+	assert_int_equal(attendant_handle(r->a, &e, r->acts, &r->n), 0);
+}
+
 /* The action of type t among the last ones, or NULL. */
 static const struct att_action *find(const struct run *r,
 				     enum att_action_type t)
@@ -195,6 +203,9 @@ static void test_organizer_with_pin(void **state)
 	assert_non_null(x);
 	assert_string_equal(x->digits, "13579");
 	ev_res(&r, ATT_EV_PIN_RESULT, true, false);
+	assert_non_null(find(&r, ATT_ACT_ROOM)); /* how many are in? */
+	assert_null(find(&r, ATT_ACT_JOIN));
+	room(&r, 1);
 	x = find(&r, ATT_ACT_JOIN);
 	assert_non_null(x);
 	assert_true(x->organizer);
@@ -254,6 +265,7 @@ static void test_lobby_until_organizer(void **state)
 	assert_string_equal(attendant_state_name(attendant_state(r.a)),
 			    "lobby");
 	ev_res(&r, ATT_EV_RECHECKED, true, false);
+	room(&r, 3);
 	x = find(&r, ATT_ACT_JOIN);
 	assert_non_null(x);
 	assert_false(x->organizer);
@@ -268,8 +280,9 @@ static void test_bypass_joins_at_once(void **state)
 	start(&r);
 	valid_id(&r, true);
 	type(&r, "#"); /* pound: not the organizer, no need to wait */
-	assert_non_null(find(&r, ATT_ACT_JOIN));
 	assert_null(find(&r, ATT_ACT_LOBBY));
+	room(&r, 0);
+	assert_non_null(find(&r, ATT_ACT_JOIN));
 	attendant_free(r.a);
 }
 
@@ -282,6 +295,7 @@ static void test_mute_and_help(void **state)
 	start(&r);
 	valid_id(&r, true);
 	ev(&r, ATT_EV_TIMEOUT);
+	room(&r, 0);
 	type(&r, "*6");
 	x = find(&r, ATT_ACT_MUTE);
 	assert_non_null(x);
@@ -387,6 +401,7 @@ static void test_revoked_after_join_ignored(void **state)
 	assert_int_equal(r.n, 0);
 	valid_id(&r, true);
 	type(&r, "#");
+	room(&r, 0);
 	assert_non_null(find(&r, ATT_ACT_JOIN));
 	ev(&r, ATT_EV_REVOKED);
 	assert_int_equal(r.n, 0);
@@ -422,11 +437,41 @@ static void test_admin_admits_as_organizer(void **state)
 	assert_non_null(find(&r, ATT_ACT_RECHECK));
 	assert_null(find(&r, ATT_ACT_JOIN));
 	ev_res(&r, ATT_EV_RECHECKED, true, false);
+	room(&r, 0);
 	x = find(&r, ATT_ACT_JOIN);
 	assert_non_null(x);
 	assert_true(x->organizer);
 	ev(&r, ATT_EV_ADMIT); /* once in, nothing more to admit */
 	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+}
+
+/* maxParticipants in already: "full", goodbye, never joined. */
+static void test_full_conference_turns_away(void **state)
+{
+	struct run r;
+	struct att_event e = {.type = ATT_EV_RESOLVED, .valid = true,
+			      .bypass = true, .max_parts = 2};
+
+	(void)state;
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	type(&r, "#");
+	room(&r, 2);
+	assert_null(find(&r, ATT_ACT_JOIN));
+	assert_plays(&r, ATT_PROMPT_FULL);
+	assert_int_equal(attendant_state(r.a), ATT_S_ENDING);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+	/* One place left: in. */
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	type(&r, "#");
+	room(&r, 1);
+	assert_non_null(find(&r, ATT_ACT_JOIN));
 	attendant_free(r.a);
 }
 
@@ -514,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_revoked_after_join_ignored),
 		cmocka_unit_test(test_revoked_during_pin),
 		cmocka_unit_test(test_lobby_timeout),
+		cmocka_unit_test(test_full_conference_turns_away),
 		cmocka_unit_test(test_admin_admits_as_organizer),
 		cmocka_unit_test(test_closed_organizer_path),
 		cmocka_unit_test(test_blocked_source_goodbye),
