@@ -28,6 +28,7 @@
 #include "core/guard.h"
 #include "core/log.h"
 #include "core/secret.h"
+#include "core/settings.h"
 
 #define PIN_WINDOW_S 3600 /* dialinPinFailureLimit counts within an hour */
 
@@ -76,13 +77,18 @@ bool app_dialin_source(const struct app_dialin_limits *l, const char *addr,
 	return trusted;
 }
 
-/* An int setting into *out, which keeps its default when the read fails
- * (a broken setting must not open or close the door). */
+/* An int setting into *out: the table's default first (core/settings.c),
+ * then the database's value where it can be read (a broken setting must
+ * not open or close the door). */
 static int setting_uint(struct store *st, const char *name, unsigned *out)
 {
+	const struct setting_def *d = settings_find(name);
 	long v;
-	int e = app_setting_int(st, name, &v);
+	int e;
 
+	if (d)
+		*out = (unsigned)strtoul(d->def, NULL, 10);
+	e = app_setting_int(st, name, &v);
 	if (!e && v >= 0 && v <= (long)UINT32_MAX)
 		*out = (unsigned)v;
 	return e;
@@ -90,31 +96,23 @@ static int setting_uint(struct store *st, const char *name, unsigned *out)
 
 int app_dialin_limits(struct app *a, struct app_dialin_limits *l)
 {
+	const struct { const char *name; unsigned *v; } ints[] = {
+		{"dialinMaxCallsPerSource", &l->calls_per_source},
+		{"dialinCallRatePerSource", &l->rate_per_source},
+		{"dialinMaxCallsPerNode", &l->calls_per_node},
+		{"dialinLobbyTimeoutSeconds", &l->lobby_s},
+		{"dialinRtpTimeoutSeconds", &l->rtp_timeout_s},
+		{"dialinMaxCallSeconds", &l->max_call_s},
+	};
 	struct store *st;
+	size_t i;
 	int e = 0, e2;
 
-	*l = (struct app_dialin_limits){
-		.calls_per_source = 10, .rate_per_source = 5,
-		.calls_per_node = 2000, .lobby_s = 1800,
-		.rtp_timeout_s = 30, .max_call_s = 28800,
-	};
+	memset(l, 0, sizeof(*l));
 	st = app_conn_get(a);
-	if ((e2 = setting_uint(st, "dialinMaxCallsPerSource",
-			       &l->calls_per_source)))
-		e = e2;
-	if ((e2 = setting_uint(st, "dialinCallRatePerSource",
-			       &l->rate_per_source)))
-		e = e2;
-	if ((e2 = setting_uint(st, "dialinMaxCallsPerNode",
-			       &l->calls_per_node)))
-		e = e2;
-	if ((e2 = setting_uint(st, "dialinLobbyTimeoutSeconds", &l->lobby_s)))
-		e = e2;
-	if ((e2 = setting_uint(st, "dialinRtpTimeoutSeconds",
-			       &l->rtp_timeout_s)))
-		e = e2;
-	if ((e2 = setting_uint(st, "dialinMaxCallSeconds", &l->max_call_s)))
-		e = e2;
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if ((e2 = setting_uint(st, ints[i].name, ints[i].v)))
+			e = e2;
 	if ((e2 = app_setting_text(st, "sipTrustedProxies", l->trusted,
 				   sizeof(l->trusted))))
 		e = e2;
@@ -272,12 +270,9 @@ static int id_failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
  * thread never waits on the database. Defaults where a read fails. */
 static void conf_settings(struct store *st, struct app_dialin_target *t)
 {
-	unsigned max = 250;
-
 	t->tones = true;
 	(void)app_setting_bool(st, "enableEntryExitNotifications", &t->tones);
-	(void)setting_uint(st, "maxParticipants", &max);
-	t->max_parts = max ? max : 250;
+	(void)setting_uint(st, "maxParticipants", &t->max_parts);
 }
 
 /* A live meeting ID reaches its meeting only while the meeting is not
