@@ -316,3 +316,22 @@ def notify_reload_and_journal(tmp):
         notified.close()
         log.close()
     return proc
+
+
+def test_debian_build_depends_name_every_build_library():
+    """debian/control's Build-Depends against scripts/deps.sh (the one list):
+    a library added there and forgotten here would break the package build
+    on a fresh machine, which only scripts/deb-check.sh (minutes) sees."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    with open(os.path.join(root, "scripts", "deps.sh")) as f:
+        listed = re.search(r"^PACKAGES=\((.*?)^\)", f.read(), re.M | re.S)
+    # cmocka builds the unit tests, which the package leaves out.
+    libs = {p for p in listed.group(1).split()
+            if re.fullmatch(r"lib.*-dev", p)} - {"libcmocka-dev"}
+    with open(os.path.join(root, "debian", "control")) as f:
+        control = f.read()
+    field = re.search(r"^Build-Depends:(.*?)^(?=\S)", control, re.M | re.S)
+    depends = {d.split()[0] for d in field.group(1).split(",") if d.strip()}
+    assert libs <= depends, "debian/control Build-Depends lacks %s" % sorted(
+        libs - depends)
