@@ -61,14 +61,20 @@ for f in usr/sbin/dialconf etc/dialconf/dialconf.conf \
 done
 if [ -z "$missing" ]; then ok "package files in place"; else not_ok "package lacks:$missing"; fi
 
-# The config is a conffile; postinst creates the user and starts nothing.
+# The config is a conffile; postinst creates the user and starts nothing:
+# it never calls deb-systemd-invoke, and enables the unit only where the
+# admin had (was-enabled, on an upgrade).
+postinst=$TMP/control/postinst
 if grep -qx /etc/dialconf/dialconf.conf "$TMP/control/conffiles" &&
-	grep -q 'systemd-sysusers' "$TMP/control/postinst" &&
-	! grep -Eq 'deb-systemd-invoke .*start|deb-systemd-helper enable' \
-		"$TMP/control/postinst"; then
+	grep -q 'systemd-sysusers.*dialconf' "$postinst" &&
+	! grep -q 'deb-systemd-invoke' "$postinst" &&
+	[ "$(grep -c 'deb-systemd-helper enable' "$postinst")" = \
+		"$(grep -c 'was-enabled' "$postinst")" ] &&
+	grep -q '^Depends:.*sysusers' "$TMP/control/control"; then
 	ok "postinst creates the user, enables and starts nothing"
 else
-	not_ok "maintainer scripts" "$TMP/control/postinst"
+	not_ok "maintainer scripts" "$postinst"
+	sed 's/^/# /' "$TMP/control/control"
 fi
 
 # serve from the unpacked paths, the packaged config adapted to this root.

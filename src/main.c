@@ -613,6 +613,14 @@ static void opts_overlay(struct serve_opts *o, struct serve_opts *f)
 	}
 }
 
+/* The default prompts missing (a build run in place): the source tree's. */
+static void prompts_fallback(struct serve_opts *o)
+{
+	if (!strcmp(o->prompts, DIALCONF_PROMPTS_DIR) &&
+	    access(o->prompts, F_OK) != 0)
+		o->prompts = DIALCONF_SOURCE_PROMPTS_DIR;
+}
+
 /* Every option at its default. */
 static void serve_defaults(struct serve_opts *o)
 {
@@ -657,6 +665,7 @@ static void serve_reload(const struct serve_opts *cur,
 		goto out;
 	}
 	opts_overlay(&o, &fl);
+	prompts_fallback(&o);
 	if (log_level_parse(o.log_level, &level)) {
 		log_error("event=reload_failed option=log-level value=%s",
 			  o.log_level);
@@ -861,9 +870,7 @@ static int serve_checked(struct serve_opts *opts,
 		print_config(stdout, opts);
 		return 0;
 	}
-	if (!strcmp(o.prompts, DIALCONF_PROMPTS_DIR) &&
-	    access(o.prompts, F_OK) != 0)
-		o.prompts = DIALCONF_SOURCE_PROMPTS_DIR;
+	prompts_fallback(&o);
 	log_level_set(level);
 	log_prefix_set(fd_is_journal(STDERR_FILENO));
 	return serve_run(&o, flags);

@@ -290,6 +290,8 @@ def notify_reload_and_journal(tmp):
         assert re.search(r"^<4>warn main event=reload_skipped option=http "
                          r"reason=restart_needed$", read(log_path), re.M), \
             read(log_path)
+        assert read(log_path).count("event=reload_skipped") == 1, \
+            "only http changed:\n" + read(log_path)
         assert healthz(port) == 200, "serve stopped serving after SIGHUP"
         wait_for("GET /healthz not logged at info after the reload",
                  lambda: re.search(r"^<6>info http method=GET "
