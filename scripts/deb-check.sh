@@ -59,6 +59,7 @@ for f in usr/sbin/dialconf etc/dialconf/dialconf.conf \
 	usr/share/dialconf/prompts/welcome-enter-id.ulaw; do
 	[ -e "$ROOT/$f" ] || missing="$missing $f"
 done
+[ -e "$ROOT/var" ] && missing="$missing (and ships var/: StateDirectory makes it)"
 if [ -z "$missing" ]; then ok "package files in place"; else not_ok "package lacks:$missing"; fi
 
 # The config is a conffile; postinst creates the user and starts nothing:
