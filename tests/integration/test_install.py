@@ -88,6 +88,8 @@ class StagedDaemon(Daemon):
                        "http": "127.0.0.1:%d" % self.port,
                        "sip": "127.0.0.1:%d" % self.sip_port,
                        "rtp-ports": self.rtp_ports})
+        if self.db:  # the PostgreSQL run of the suite
+            values["db"] = self.db
         with open(self.sample) as f:
             text = set_keys(f.read(), values)
         with open(self.conf, "w") as f:
