@@ -14,12 +14,13 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import harness
 from harness import Daemon, PgDatabase, free_port, need_pg, psql
 from sipkit import NUMBER, RawSip, calls, mask, wait_call
 
-QUIET = ["ada", "grace", "alan", "edsger"]  # untouched while busy
+QUIET = ["ada", "grace", "alan"]  # untouched while busy
 BUSY = ["ken", "dennis"]                    # reset over and over
 ORG = "@example.org"
 BUSY_SECONDS = 1.5  # the busy thread's run before the backup starts
@@ -50,16 +51,18 @@ def base_world(d):
          {"number": NUMBER, "type": "toll", "countryCode": "US",
           "city": "Redmond", "languages": ["en-US"]}, expect=(201,))
     w = {"pins": {}, "revoked": [], "meetings": []}
-    for name in QUIET + BUSY:
-        d.create_user(name + ORG, name.title())
+    # Each user costs a PIN hash (argon2): made side by side.
+    with ThreadPoolExecutor(3) as ex:
+        list(ex.map(lambda n: d.create_user(n + ORG, n.title()),
+                    QUIET + BUSY))
     for name in QUIET[:2]:
         old = d.user(name + ORG)["audioConferencing"]["conferenceId"]
         d.ok("POST", "/api/v1/users/%s%s/audio-conferencing/"
              "reset-conference-id" % (name, ORG), {"sendEmail": True})
         w["revoked"].append(old)
-        w["pins"][name] = d.ok(
-            "POST", "/api/v1/users/%s%s/audio-conferencing/reset-pin"
-            % (name, ORG), {"sendEmail": True})["pin"]
+    w["pins"]["ada"] = d.ok(
+        "POST", "/api/v1/users/ada%s/audio-conferencing/reset-pin" % ORG,
+        {"sendEmail": True})["pin"]
     start = time.gmtime(time.time() + 86400)
     end = time.gmtime(time.time() + 90000)
     for i, name in enumerate(QUIET[:3]):
