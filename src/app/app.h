@@ -397,7 +397,8 @@ int app_admin_passwd(struct app *a, const char *username,
  * service goes on. restore replaces the whole database by the copy in path
  * and migrates it: EBUSY while another process (a serve) has it open,
  * ENOENT for no file, EINVAL for a file that is no dialconf database,
- * ERANGE for one from a newer dialconf. a must have one connection. */
+ * ERANGE for one from a newer dialconf; both ELOOP when path is the
+ * database itself. a must have one connection. */
 int app_backup(struct app *a, const char *path, struct app_err *err);
 int app_restore(struct app *a, const char *path, struct app_err *err);
 

@@ -25,6 +25,9 @@ int app_backup(struct app *a, const char *path, struct app_err *err)
 	if (e == ENOTSUP)
 		app_errf(err, "a PostgreSQL database is backed up with its own "
 			 "tools: pg_dump -Fc (%s)", PG_DUMP_HINT);
+	else if (e == ELOOP)
+		app_errf(err, "%s is the database itself: name a file apart",
+			 path);
 	else if (e)
 		app_errf(err, "cannot write the backup %s: %s", path,
 			 strerror(e));
@@ -60,6 +63,10 @@ int app_restore(struct app *a, const char *path, struct app_err *err)
 	case EINVAL:
 		app_errf(err, "%s is not a dialconf database (not SQLite, "
 			 "damaged, or no schema version); nothing was changed",
+			 path);
+		break;
+	case ELOOP:
+		app_errf(err, "%s is the database itself; nothing was changed",
 			 path);
 		break;
 	case ERANGE:

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,12 +139,38 @@ static int write_copy(struct sqlstore *s, const char *tmp)
 	return err;
 }
 
+/* Whether path names the database of s itself (or one of its -wal, -shm
+ * and .lock files, which share its name): a backup written there, or a
+ * restore read from there, would destroy it. */
+static bool is_own_file(struct sqlstore *s, const char *path)
+{
+	const char *db = sqlite3_db_filename(s->db, "main");
+	char rdb[PATH_MAX], rpath[PATH_MAX], dir[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	if (!db || !db[0] || !realpath(db, rdb))
+		return false;
+	/* The file itself, or a name beside it (it may not exist yet). */
+	dir_of(path, dir, sizeof(dir));
+	if (!realpath(dir, rpath))
+		return false;
+	n = strlen(rpath);
+	snprintf(rpath + n, sizeof(rpath) - n, "/%s", base ? base + 1 : path);
+	n = strlen(rdb);
+	return !strncmp(rpath, rdb, n) &&
+		(!rpath[n] || !strcmp(rpath + n, "-wal") ||
+		 !strcmp(rpath + n, "-shm") || !strcmp(rpath + n, LOCK_SUFFIX));
+}
+
 int sqlstore_backup(void *conn, const char *path)
 {
 	struct sqlstore *s = conn;
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	int n, err;
 
+	if (is_own_file(s, path))
+		return ELOOP;
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return ENAMETOOLONG;
@@ -215,6 +242,8 @@ int sqlstore_restore(void *conn, const char *path)
 
 	if (s->lock_fd < 0)
 		return ENOTSUP; /* a database in memory */
+	if (is_own_file(s, path))
+		return ELOOP;
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB))
 		return errno == EWOULDBLOCK ? EBUSY : errno;
 	/* The cached statements would hold the old schema's pages. */

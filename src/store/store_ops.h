@@ -222,7 +222,8 @@
 	 * migrates it: EBUSY when another connection (a running serve)	\
 	 * has the database open, ENOENT when path is missing, EINVAL	\
 	 * when it is not a dialconf database, ERANGE when a newer	\
-	 * dialconf wrote it. PostgreSQL answers ENOTSUP to both:	\
+	 * dialconf wrote it; both ELOOP when path is the database	\
+	 * itself. PostgreSQL answers ENOTSUP to both:		\
 	 * pg_dump and pg_restore do it there (docs/operations.md). */	\
 	OP(backup, (const char *path), (path), path && path[0])		\
 	OP(restore, (const char *path), (path), path && path[0])

@@ -23,7 +23,7 @@ from sipkit import NUMBER, RawSip, calls, mask, wait_call
 QUIET = ["ada", "grace", "alan"]  # untouched while busy
 BUSY = ["ken", "dennis"]                    # reset over and over
 ORG = "@example.org"
-BUSY_SECONDS = 1.5  # the busy thread's run before the backup starts
+BUSY_WAIT = 15.0  # at most, for the first writes before the backup
 
 
 def run(argv, timeout=60):
@@ -145,9 +145,9 @@ def busy_backup(d, take):
     bs = [Busy(d, who) for who in BUSY]
     for b in bs:
         b.start()
-    deadline = time.monotonic() + BUSY_SECONDS
+    deadline = time.monotonic() + BUSY_WAIT
     while time.monotonic() < deadline and \
-            sum(len(b.spans) for b in bs) < 6:
+            sum(len(b.spans) for b in bs) < 4:
         time.sleep(0.05)
     t0 = time.monotonic()
     take()
@@ -158,8 +158,7 @@ def busy_backup(d, take):
     spans = [s for b in bs for s in b.spans]
     before = sum(1 for s in spans if s[1] < t0)
     during = sum(1 for s in spans if s[0] < t1 and s[1] > t0)
-    assert before >= 2, "the node was not busy before the backup: %d " \
-        "writes" % before
+    assert before >= 1, "the node was not busy before the backup"
     assert during >= 1, "no write was in flight during the backup"
     return before, during, len(spans)
 
