@@ -195,15 +195,25 @@ static int read_version(void *arg, int ncol, char **vals, char **names)
 	return 0;
 }
 
+/* quick_check answers one row "ok", or a row per problem found. */
+static int read_check(void *arg, int ncol, char **vals, char **names)
+{
+	(void)names;
+	if (ncol != 1 || !vals[0] || strcmp(vals[0], "ok"))
+		*(bool *)arg = false;
+	return 0;
+}
+
 /* Whether src is a dialconf database this build can take: EINVAL when it
  * is not SQLite, is damaged or has no schema_version; ERANGE when newer. */
 static int check_source(sqlite3 *src)
 {
 	int newest = sqlstore_migrations[sqlstore_migration_count - 1].version;
 	int version = 0, rc;
+	bool ok = true;
 
-	rc = sqlite3_exec(src, "PRAGMA quick_check", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	rc = sqlite3_exec(src, "PRAGMA quick_check", read_check, &ok, NULL);
+	if (rc != SQLITE_OK || !ok)
 		return EINVAL;
 	rc = sqlite3_exec(src, "SELECT max(version) FROM schema_version",
 			  read_version, &version, NULL);
@@ -246,7 +256,8 @@ int sqlstore_restore(void *conn, const char *path)
 		return ELOOP;
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB))
 		return errno == EWOULDBLOCK ? EBUSY : errno;
-	/* The cached statements would hold the old schema's pages. */
+	/* Prepared against the database being replaced: they are made
+	 * again on first use. */
 	for (i = 0; i < SQS_COUNT_; i++) {
 		sqlite3_finalize(s->cache[i].stmt);
 		s->cache[i].stmt = NULL;
