@@ -836,6 +836,8 @@ static void test_backup_restore(void **state)
 	fclose(fp);
 	assert_int_equal(store_restore(f->st, junk), EINVAL);
 	assert_int_equal(store_restore(f->st, "/nonexistent/b.db"), ENOENT);
+	assert_int_equal(store_backup(f->st, f->url + 7), ELOOP);
+	assert_int_equal(store_restore(f->st, f->url + 7), ELOOP);
 	assert_int_equal(store_user_count(f->st, &n), 0);
 	assert_int_equal(n, 2);
 
