@@ -133,6 +133,8 @@ static void usage_main(FILE *f)
 		"  serve [--data DIR] [--db URL] [--http ADDR:PORT] ...   run the service\n"
 		"  admin token [--data DIR] [--db URL] [--name NAME]      print a new API token\n"
 		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
+		"  admin backup [--data DIR] [--db URL] FILE              copy the database to FILE\n"
+		"  admin restore [--data DIR] [--db URL] FILE             replace it by a backup\n"
 		"  user | number | meeting | settings | conference-id | outbox | calls | audit\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
@@ -1120,22 +1122,109 @@ static int cmd_admin_passwd(int argc, char **argv)
 	return passwd_run(o.data, o.db, user);
 }
 
-/* Both subcommands of `dialconf admin`. */
+static void usage_backup(FILE *f)
+{
+	fprintf(f,
+		"usage: dialconf admin backup [--data DIR] [--db URL] FILE\n"
+		"\n"
+		"Write a copy of the whole SQLite database to FILE (mode 0600, replaced\n"
+		"at once), consistent while dialconf serve runs and writes. PostgreSQL:\n"
+		"use pg_dump -Fc (docs/operations.md, \"Backups and upgrades\").\n");
+}
+
+static void usage_restore(FILE *f)
+{
+	fprintf(f,
+		"usage: dialconf admin restore [--data DIR] [--db URL] FILE\n"
+		"\n"
+		"Replace the whole SQLite database by the backup FILE, in one\n"
+		"transaction, and bring it to this version's schema. Refused while a\n"
+		"dialconf serve (or any other process of ours) has the database open,\n"
+		"and for a FILE that is no dialconf database. PostgreSQL: use\n"
+		"pg_restore into a new database.\n");
+}
+
+typedef int (copy_run_h)(struct app *a, const char *path,
+			 struct app_err *err);
+
+/* backup and restore: open the database (one connection, so that a
+ * restore finds no other of ours), run, and say what was done. */
+static int copy_run(const char *verb, copy_run_h *run,
+		    const struct admin_opts *o, const char *file)
+{
+	struct app_err ae = {{0}};
+	char where[PATH_SIZE];
+	struct app *a = NULL;
+	int code = 1, err;
+
+	if (open_app(&a, o->data, o->db, 1))
+		goto out;
+	err = run(a, file, &ae);
+	if (err) {
+		admin_fail(verb, &ae, err);
+		goto out;
+	}
+	db_where(where, sizeof(where), o->data, o->db);
+	printf("dialconf admin %s: %s %s %s\n", verb, where,
+	       run == app_backup ? "copied to" : "replaced by", file);
+	code = 0;
+ out:
+	app_close(a);
+	return code;
+}
+
+/* `dialconf admin backup|restore [--data DIR] [--db URL] FILE`. */
+static int cmd_admin_copy(int argc, char **argv, const char *verb,
+			  copy_run_h *run, void (*usage)(FILE *))
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"db", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct admin_opts o = { .data = "./var", .db = "sqlite:" };
+	int code;
+
+	code = admin_opts_parse(argc, argv, verb, lo, usage, &o);
+	if (code >= 0)
+		return code;
+	if (optind != argc - 1 || !argv[optind][0]) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (db_url_usage(!strcmp(verb, "backup") ? "admin backup" :
+			 "admin restore", o.db))
+		return EXIT_USAGE;
+	return copy_run(verb, run, &o, argv[optind]);
+}
+
+/* The subcommands of `dialconf admin`. */
 static void usage_admin(FILE *f)
 {
 	usage_token(f);
 	fprintf(f, "\n");
 	usage_passwd(f);
+	fprintf(f, "\n");
+	usage_backup(f);
+	fprintf(f, "\n");
+	usage_restore(f);
 }
 
-/* `dialconf admin ...`: token and passwd work offline; the rest is the
- * CLI's. */
+/* `dialconf admin ...`: token, passwd, backup and restore work on the
+ * local database; the rest is the CLI's. */
 static int cmd_admin(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "token"))
 		return cmd_admin_token(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "passwd"))
 		return cmd_admin_passwd(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "backup"))
+		return cmd_admin_copy(argc - 1, argv + 1, "backup", app_backup,
+				      usage_backup);
+	if (argc >= 2 && !strcmp(argv[1], "restore"))
+		return cmd_admin_copy(argc - 1, argv + 1, "restore",
+				      app_restore, usage_restore);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage_admin(stdout);
 		return 0;
