@@ -206,7 +206,10 @@ def exercise_outbox(x):
             time.sleep(0.2)
     assert failed, "the refused email did not become failed within 30 s"
     x.call("POST", API + "/outbox/%s/retry" % failed[0]["id"], expect=200)
-    x.call("POST", API + "/outbox/%s/retry" % failed[0]["id"], expect=409)
+    # A sent email is not retried (the failed one may fail again at once).
+    sent = x.call("GET", API + "/outbox?state=sent&limit=1")["emails"]
+    assert sent, "no email was sent"
+    x.call("POST", API + "/outbox/%s/retry" % sent[0]["id"], expect=409)
     x.call("GET", API + "/outbox", expect=200)
     x.call("GET", API + "/outbox?state=nope", expect=400)
 
@@ -229,6 +232,83 @@ def exercise_session(x, d):
     x.call("GET", API + "/users", token=None, expect=401)
     x.call("DELETE", API + "/users/" + GRACE, expect=204)
     x.call("DELETE", API + "/users/" + GRACE, expect=404)
+
+
+# A value of each JSON type.
+VALUES = {"string": "x", "boolean": True, "integer": 1, "array": [{}],
+          "object": {}, "null": None}
+# Placeholder values that exist after the exercise above.
+FILL = {"user": ADA, "e164": "+14255550100", "id": "1"}
+
+
+def resolve(spec, schema):
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][
+            schema["$ref"][len(SCHEMA_REF):]]
+    return schema
+
+
+def types_of(spec, schema):
+    schema = resolve(spec, schema)
+    if "enum" in schema:
+        return {type(v).__name__.replace("str", "string") for v in
+                schema["enum"]}
+    if "oneOf" in schema:
+        return set().union(*(types_of(spec, s) for s in schema["oneOf"]))
+    t = schema.get("type", [])
+    return set(t if isinstance(t, list) else [t])
+
+
+def value_of(spec, schema, wrong):
+    """A value of a type schema allows (wrong: one it does not)."""
+    allowed = types_of(spec, schema)
+    for t, v in VALUES.items():
+        if (t in allowed) != wrong:
+            return v
+    raise AssertionError("no value for %r" % schema)
+
+
+def check_request_fields(x):
+    """The request schemas name the fields the handlers take: a name not in
+    a schema is refused as unknown, and each name it has is known to the
+    server (a value of the wrong type is refused, but not as unknown).
+    Nothing changes: every request here answers 400."""
+    d, spec = x.d, x.spec
+    problems = []
+    for template, item in spec["paths"].items():
+        path = template
+        for name, value in FILL.items():
+            path = path.replace("{%s}" % name, value)
+        for method, op in item.items():
+            body = op.get("requestBody")
+            if not body:
+                continue
+            schema = resolve(spec, body["content"]["application/json"]
+                             ["schema"])
+            props = schema.get("properties", {})
+            # The required fields, of the right types, so that the
+            # handler reaches the field tried.
+            base = {k: value_of(spec, props[k], False)
+                    for k in schema.get("required", [])}
+            tries = [(dict(base, zzNotAField=1), True)]
+            tries += [(dict(base, **{k: value_of(spec, s, True)}), False)
+                      for k, s in props.items()]
+            for k, s in props.items():
+                inner = resolve(spec, s)
+                if inner.get("additionalProperties") is False:
+                    tries.append((dict(base, **{k: {"zzNotAField": 1}}),
+                                  True))
+            for sent, unknown in tries:
+                status, _, problem = d.api(method.upper(), path, sent,
+                                           token=d.token)
+                detail = (problem or {}).get("detail", "")
+                if status != 400 or ("unknown" in detail) != unknown:
+                    problems.append("%s %s %s -> %d %r (%s)" % (
+                        method.upper(), path, json.dumps(sent), status,
+                        detail, "the schema says unknown" if unknown else
+                        "the schema has this field"))
+    assert not problems, "request schemas and handlers disagree:\n" + \
+        "\n".join(problems)
 
 
 def validate(spec, answers):
@@ -263,6 +343,7 @@ def test_openapi_describes_every_live_answer():
         exercise_meetings(x)
         exercise_outbox(x)
         exercise_session(x, d)
+        check_request_fields(x)
 
         ops = {op["operationId"]: "%s %s" % (m.upper(), p)
                for p, item in spec["paths"].items()
