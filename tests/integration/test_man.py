@@ -7,7 +7,8 @@ dialconf.1) naming exactly the options its --help names; the keys of
 of GET /api/v1/meta its SETTINGS, each with its type, bounds and default;
 no page names a command, option, key or setting the binary lacks; and
 scdoc turns each page into a man page. A failure names what is missing or
-extra, and where."""
+extra, and where. DIALCONF_WRITE_DOCS=1 rewrites the SETTINGS entries from
+the table (run.py build/dialconf -k test_man); commands are written by hand."""
 
 import json
 import os
@@ -149,6 +150,29 @@ def setting_line(s):
                                           json.dumps(s["default"]))
 
 
+def settings_text(meta):
+    """The entries of dialconf.conf.5's SETTINGS, from the table."""
+    out = []
+    for group in meta["settingGroups"]:
+        out.append("## %s\n" % group)
+        for s in meta["settings"]:
+            if s["group"] == group:
+                out.append("%s\n\t%s\n" % (setting_line(s), s["help"]))
+    return "\n".join(out) + "\n"
+
+
+def write_settings(meta):
+    """DIALCONF_WRITE_DOCS=1: rewrite the entries of SETTINGS (from its
+    first "## " to the next "# ") from the table."""
+    path = os.path.join(MAN, "dialconf.conf.5.scd")
+    text = page("dialconf.conf.5")
+    m = re.search(r"^# SETTINGS\n.*?(^## .*?)(?=^# )", text, re.M | re.S)
+    assert m, "dialconf.conf.5.scd: no \"## \" under # SETTINGS"
+    text = text[:m.start(1)] + settings_text(meta) + text[m.end(1):]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def test_conf_page_matches_serve_keys_and_settings(d):
     _, _, serve = binary_commands()
     m = re.search(r"\(keys: ([^)]*)\)", serve.replace("\n", " "))
@@ -167,7 +191,11 @@ def test_conf_page_matches_serve_keys_and_settings(d):
                  "%s, which dialconf serve does not take" % k
                  for k in sorted(have - keys)]
 
-    settings = d.ok("GET", "/api/v1/meta")["settings"]
+    meta = d.ok("GET", "/api/v1/meta")
+    if os.environ.get("DIALCONF_WRITE_DOCS") == "1":
+        write_settings(meta)
+        text = page("dialconf.conf.5")
+    settings = meta["settings"]
     sec = section(text, "SETTINGS", "dialconf.conf.5")
     lines = sec.splitlines()
     for s in settings:
