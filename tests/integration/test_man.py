@@ -13,6 +13,7 @@ the table (run.py build/dialconf -k test_man); commands are written by hand."""
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import harness
@@ -53,8 +54,13 @@ def binary_commands():
     top = run_help()
     serve = run_help("serve")
     admin["serve"] = set(OPTION.findall(serve)) - COMMON
-    for line in run_help("admin").splitlines():
-        m = re.match(r"usage: (dialconf admin .*)", line)
+    # The admin subcommands: in `admin --help` ("usage: dialconf admin X
+    # ..." or "  dialconf admin X ...") and in the top help ("  admin X").
+    lines = run_help("admin").splitlines()
+    lines += ["dialconf " + line.strip() for line in top.splitlines()
+              if re.match(r"\s+admin [a-z]", line)]
+    for line in lines:
+        m = re.match(r"\s*(?:usage:\s+)?(dialconf admin [a-z].*)", line)
         if m:
             cmd = command_of(m.group(1))
             admin.setdefault(cmd, set()).update(
@@ -215,6 +221,7 @@ def test_conf_page_matches_serve_keys_and_settings(d):
 
 
 def test_pages_build_with_scdoc():
+    assert shutil.which("scdoc"), "scdoc is not installed: scripts/deps.sh"
     for name in ("dialconf.1", "dialconf.8", "dialconf.conf.5"):
         with open(os.path.join(MAN, name + ".scd"), "rb") as f:
             p = subprocess.run(["scdoc"], stdin=f, capture_output=True,
