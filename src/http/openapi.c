@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/mailstate.h"
 #include "core/settings.h"
 #include "http/http_priv.h"
 
@@ -25,7 +26,8 @@ extern const char openapi_schemas_json[];
 /* What one route takes and answers. The lists are words separated by
  * spaces:
  * params    names of the pattern's "{}" placeholders, in order ("user");
- * query     query arguments as NAME:TYPE ("limit:integer");
+ * query     query arguments as NAME:TYPE ("limit:integer"); TYPE
+ *           "mailstate" is an enum of the outbox states (core/mailstate.h);
  * request   the schema of the JSON body, "?Name" when the body is
  *           optional, NULL for no body;
  * responses STATUS or STATUS:WHAT: WHAT a schema name (a JSON answer) or a
@@ -59,7 +61,7 @@ static const struct openapi_op ops[] = {
 	{h_meta, "getMeta", "The lists this server is built with",
 	 NULL, NULL, NULL, "200:Meta"},
 	{h_users_list, "listUsers", "List users, one page",
-	 NULL, "search:string limit:integer cursor:string", NULL,
+	 NULL, "search:string limit:integer cursor:integer", NULL,
 	 "200:UserList 400"},
 	{h_users_create, "createUser", "Create a user",
 	 NULL, NULL, "UserCreate", "201:User 400 409"},
@@ -81,7 +83,7 @@ static const struct openapi_op ops[] = {
 	 "Email a user's conference info",
 	 "user", NULL, "?SendInfoRequest", "202:SendInfoResult 400 404 409"},
 	{h_outbox_list, "listEmails", "The outbox, newest first",
-	 NULL, "state:string limit:integer", NULL, "200:EmailList 400"},
+	 NULL, "state:mailstate limit:integer", NULL, "200:EmailList 400"},
 	{h_outbox_retry, "retryEmail", "Queue a failed email again",
 	 "id", NULL, NULL, "200:Email 404 409"},
 	{h_numbers_list, "listNumbers", "The dial-in numbers",
@@ -234,6 +236,24 @@ static int path_of(const struct http_route *rt, const struct openapi_op *op,
 	return (n < 0 || (size_t)n >= size - len) ? ENAMETOOLONG : 0;
 }
 
+/* The schema of a query argument of type type ("integer", "mailstate"). */
+static json_t *query_schema(const char *type)
+{
+	json_t *names;
+	size_t i;
+
+	if (strcmp(type, "mailstate"))
+		return json_pack("{s:s}", "type", type);
+	names = json_array();
+	for (i = 0; names && i < MAILSTATE_COUNT; i++)
+		if (json_array_append_new(names,
+					  json_string(mailstate_defs[i].name))) {
+			json_decref(names);
+			return NULL;
+		}
+	return json_pack("{s:s, s:o}", "type", "string", "enum", names);
+}
+
 static int query_params(const struct openapi_op *op, json_t *parameters)
 {
 	const char *q = op->query;
@@ -245,9 +265,9 @@ static int query_params(const struct openapi_op *op, json_t *parameters)
 		if (type)
 			*type++ = '\0';
 		if (json_array_append_new(parameters, json_pack(
-			    "{s:s, s:s, s:b, s:{s:s}}", "name", word, "in",
-			    "query", "required", 0, "schema", "type",
-			    type ? type : "string")))
+			    "{s:s, s:s, s:b, s:o}", "name", word, "in",
+			    "query", "required", 0, "schema",
+			    query_schema(type ? type : "string"))))
 			return ENOMEM;
 	}
 	return 0;

@@ -77,6 +77,7 @@ class Exerciser:
                 where, op["operationId"], template, status,
                 ", ".join(sorted(responses)))
         self.reached.setdefault(op["operationId"], set()).add(status)
+        self.check_query(op, path, where, status)
         content = resp.get("content")
         if not content:
             assert not raw, "%s: a body the description does not have: " \
@@ -96,6 +97,24 @@ class Exerciser:
         else:
             assert schema.get("type") == "string" and raw, where
         return parsed
+
+
+    def check_query(self, op, path, where, status):
+        """Every query argument sent is described; one the server took
+        (a 2xx) is of the described type."""
+        described = {p["name"]: p["schema"] for p in op.get("parameters", [])
+                     if p["in"] == "query"}
+        query = urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query)
+        for name, value in query:
+            assert name in described, "%s: query argument %r is not " \
+                "described (it has %s)" % (where, name, sorted(described))
+            schema = described[name]
+            if status >= 300:
+                continue
+            if "enum" in schema:
+                assert value in schema["enum"], (where, name, schema)
+            if schema.get("type") == "integer":
+                assert value.isdigit(), (where, name, schema)
 
 
 def in_hours(h):
