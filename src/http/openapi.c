@@ -359,6 +359,17 @@ static json_t *request_of(const struct http_route *rt,
 			 schema_ref(schemas, name, rt, w));
 }
 
+/* The tag Swagger-style tools group route rt under: the component after
+ * /api/v1/ ("users", "meetings"), or the first one ("healthz"). */
+static json_t *tags_of(const struct http_route *rt)
+{
+	static const char api[] = "/api/v1/";
+	const char *p = rt->pattern;
+
+	p += strncmp(p, api, strlen(api)) ? 1 : strlen(api);
+	return json_pack("[s#]", p, (int)strcspn(p, "/"));
+}
+
 /* The operation object of route rt, added to paths. */
 static int add_operation(json_t *paths, const struct http_route *rt,
 			 const json_t *schemas, struct openapi_why *w)
@@ -385,8 +396,9 @@ static int add_operation(json_t *paths, const struct http_route *rt,
 	if (err)
 		goto out;
 	err = ENOMEM;
-	o = json_pack("{s:s, s:s, s:o}", "operationId", op->id, "summary",
-		      op->summary, "responses", responses_of(rt, op, schemas, w));
+	o = json_pack("{s:s, s:s, s:o, s:o}", "operationId", op->id,
+		      "summary", op->summary, "tags", tags_of(rt),
+		      "responses", responses_of(rt, op, schemas, w));
 	if (!o)
 		goto out;
 	if (json_array_size(parameters) &&
