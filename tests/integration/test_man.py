@@ -47,9 +47,18 @@ def command_of(usage):
     return " ".join(name)
 
 
+_commands = []
+
+
 def binary_commands():
     """{command: set of options}, in two dicts: (admin page, client page),
-    read from the binary's own --help texts."""
+    and serve's --help, read from the binary's own --help texts (once)."""
+    if not _commands:
+        _commands.append(read_commands())
+    return _commands[0]
+
+
+def read_commands():
     admin, client = {}, {}
     top = run_help()
     serve = run_help("serve")
