@@ -317,9 +317,11 @@ static json_t *responses_of(const struct http_route *rt,
 	json_t *res = json_object();
 	const char *s = op->responses;
 	char word[OPENAPI_WORD_MAX], code[8];
-	int status;
+	int status, err = ENOMEM;
 
-	while (res && next_word(&s, word)) {
+	if (!res)
+		return NULL;
+	while (next_word(&s, word)) {
 		if (sscanf(word, "%3d", &status) != 1 || status < 100 ||
 		    status > 599) {
 			why_add(w, "%s %s: bad response \"%s\" in "
@@ -330,21 +332,22 @@ static json_t *responses_of(const struct http_route *rt,
 		snprintf(code, sizeof(code), "%d", status);
 		if (json_object_set_new(res, code,
 					response_of(word, status, schemas, rt, w)))
-			goto fail;
+			goto out;
 	}
-	if (!res)
-		return NULL;
 	if (!rt->public && !json_object_get(res, "401") &&
 	    json_object_set_new(res, "401", problem_response(
 		    "no or bad token, or no session cookie")))
-		goto fail;
+		goto out;
 	if (json_object_set_new(res, "default", problem_response(
 		    "any other error (see docs/api.md's error table)")))
-		goto fail;
+		goto out;
+	err = 0;
+out:
+	if (err) {
+		json_decref(res);
+		res = NULL;
+	}
 	return res;
-fail:
-	json_decref(res);
-	return NULL;
 }
 
 static json_t *request_of(const struct http_route *rt,
