@@ -11,7 +11,7 @@ PACKAGES=(
   sqlite3 postgresql python3 python3-aiosmtpd python3-icalendar curl
   chromium nodejs
   libre-dev librem-dev baresip-core espeak-ng sox
-  kamailio wrk
+  kamailio wrk scdoc
   debhelper lintian
 )
 # npm: Debian's package, unless the installed nodejs brings its own (NodeSource's
