@@ -1,18 +1,25 @@
 /* worker: the outbox worker thread (SPEC §5, DESIGN "outbox worker").
  *
- * Loop: claim a batch of due rows with a short lease, render and deliver
- * each one outside any transaction, report the verdicts in one transaction,
- * then either go on (the batch was full) or sleep until the next row is due
- * or a commit that queued an email wakes us (app_outbox_nudge).
+ * Loop: claim a batch of due rows under a fresh claim token and a lease of
+ * twice emailSendTimeoutSeconds; for each row, renew the claim (it fails
+ * if another worker has claimed the row since: skip it), render, deliver
+ * outside any transaction, and report that one verdict at once; then
+ * either go on (the batch was full) or sleep until the next row is due or
+ * a commit that queued an email wakes us (app_outbox_nudge).
  *
- * Crash safety: a row is marked sent only after the transport accepted it.
- * A daemon killed after the commit and before delivery finds the row
- * pending at the next start; one killed after delivery and before the
- * report sends it again, with the same Message-ID (at least once, never
- * zero). On start every lease is cleared: with SQLite one node runs one
- * worker, so a lease found at start belongs to a process that is gone and
- * its rows are due at once. Several nodes sharing PostgreSQL would instead
- * wait for those leases to run out (LEASE_S). */
+ * Why per message: the lease is renewed just before a message is handed
+ * to the transport, which gives up on it after emailSendTimeoutSeconds, so
+ * the lease cannot run out while the server has the message; and each
+ * accepted message is marked sent before the next is tried. So an email is
+ * handed over at most once per lease, however slow the server, and a
+ * daemon killed mid-batch sends again at most the one message it had in
+ * flight (with the same Message-ID: at least once, never zero). A verdict
+ * that comes too late (the row claimed again meanwhile) is dropped.
+ *
+ * On start every lease is cleared: with SQLite one node runs one worker,
+ * so a lease found at start belongs to a process that is gone and its rows
+ * are due at once. Several nodes sharing PostgreSQL instead wait for those
+ * leases to run out. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -29,8 +36,7 @@
 #include "mail/mail.h"
 #include "mail/mail_priv.h"
 
-#define BATCH_MAX 50
-#define LEASE_S 60            /* longer than a batch takes, short after a crash */
+#define BATCH_MAX 20          /* rows of one claim; each leased while it waits */
 #define IDLE_MS 5000          /* look again even without a nudge */
 #define MESSAGE_CAP (1024 * 1024)
 #define DATADIR_MAILDIR "maildir"
@@ -55,8 +61,8 @@ struct mail_worker {
 
 	struct job jobs[BATCH_MAX];
 	int njobs;
-	struct app_mail_verdict v[BATCH_MAX];
-	char reason[BATCH_MAX][MAIL_REASON_SIZE];
+	struct app_mail_claim claim;
+	char reason[MAIL_REASON_SIZE];
 	struct buf *msg;
 };
 
@@ -68,10 +74,10 @@ enum app_mail_result mail_transport_send(struct mail_transport *t,
 	return t->send(t, m, msg, len, reason, size);
 }
 
-void mail_transport_batch(struct mail_transport *t)
+void mail_transport_batch(struct mail_transport *t, int timeout_s)
 {
 	if (t && t->batch)
-		t->batch(t);
+		t->batch(t, timeout_s);
 }
 
 void mail_transport_close(struct mail_transport *t)
@@ -86,10 +92,31 @@ int mail_url_check(const char *url)
 		return EINVAL;
 	if (!strncmp(url, "maildir:", 8))
 		return 0;
-	if ((!strncmp(url, "smtp://", 7) && url[7]) ||
-	    (!strncmp(url, "smtps://", 8) && url[8]))
-		return 0;
-	return EINVAL;
+	return mail_smtp_check(url);
+}
+
+void mail_url_redact(const char *url, char *out, size_t size)
+{
+	const char *auth, *end, *at = NULL, *p;
+
+	if (!size)
+		return;
+	auth = url ? strstr(url, "://") : NULL;
+	if (!auth) {
+		snprintf(out, size, "%s", url ? url : "");
+		return;
+	}
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	/* The user information ends at the last '@' of the authority. */
+	for (p = auth; p < end; p++) {
+		if (*p == '@')
+			at = p;
+	}
+	if (!at)
+		snprintf(out, size, "%s", url);
+	else
+		snprintf(out, size, "%.*s***%s", (int)(auth - url), url, at);
 }
 
 static int claim_cb(const struct app_mail *m, void *arg)
@@ -131,54 +158,79 @@ static void log_verdict(const struct job *j, const struct app_mail_verdict *v)
 		 v->error);
 }
 
-/* Render and deliver job i; the verdict into w->v[i]. */
-static void deliver_one(struct mail_worker *w, int i, int64_t now)
+/* Render job j and hand it to the transport: the verdict into v. */
+static void deliver(struct mail_worker *w, const struct job *j,
+		    struct app_mail_verdict *v)
 {
-	struct app_mail_verdict *v = &w->v[i];
-	struct job *j = &w->jobs[i];
-	char *reason = w->reason[i];
 	int e;
 
 	v->id = j->m.id;
-	v->error = reason;
-	reason[0] = '\0';
+	v->error = w->reason;
+	w->reason[0] = '\0';
 	buf_reset(w->msg);
-	e = mail_render(&j->m, now, w->msg);
+	e = mail_render(&j->m, now_s(), w->msg);
 	if (e) {
 		/* A row that cannot be rendered never will be. */
-		snprintf(reason, MAIL_REASON_SIZE, "cannot render: %s",
+		snprintf(w->reason, sizeof(w->reason), "cannot render: %s",
 			 strerror(e));
 		v->result = APP_MAIL_PERMANENT;
 	}
 	else {
 		v->result = mail_transport_send(w->t, &j->m, buf_str(w->msg),
-						buf_len(w->msg), reason,
-						MAIL_REASON_SIZE);
+						buf_len(w->msg), w->reason,
+						sizeof(w->reason));
 	}
 	/* The rendered message may show a PIN. */
 	explicit_bzero((char *)buf_str(w->msg), buf_len(w->msg));
 	log_verdict(j, v);
 }
 
-/* One batch: 0 and the number claimed in *n, or an errno. */
+/* Job i, if the claim still holds it: delivered, and its verdict
+ * recorded before the next one is tried. */
+static void job_run(struct mail_worker *w, int i)
+{
+	const struct job *j = &w->jobs[i];
+	struct app_mail_verdict v;
+	int e;
+
+	e = app_outbox_renew(w->a, &w->claim, j->m.id, now_s());
+	if (e == ESTALE) {
+		log_warn("event=lease-lost id=%lld", (long long)j->m.id);
+		return;
+	}
+	if (e) {
+		/* Not sure it is ours: leave it to its lease. */
+		log_error("event=renew-failed id=%lld err=\"%s\"",
+			  (long long)j->m.id, strerror(e));
+		return;
+	}
+	deliver(w, j, &v);
+	e = app_outbox_report(w->a, &w->claim, &v, now_s());
+	if (e == ESTALE)
+		log_warn("event=report-dropped id=%lld result=%s",
+			 (long long)j->m.id,
+			 v.result == APP_MAIL_DELIVERED ? "sent" : "not-sent");
+	else if (e)
+		/* Sent again when its lease ends. */
+		log_error("event=report-failed id=%lld err=\"%s\"",
+			  (long long)j->m.id, strerror(e));
+}
+
+/* One batch: 0 and the number claimed in *n, or an errno. A stop between
+ * two messages leaves the rest leased: due again when the lease ends (at
+ * once after a restart with SQLite). */
 static int batch_run(struct mail_worker *w, int *n)
 {
-	int64_t now = now_s();
 	int e, i;
 
 	w->njobs = 0;
-	e = app_outbox_claim(w->a, now, BATCH_MAX, LEASE_S, claim_cb, w);
+	e = app_outbox_claim(w->a, now_s(), BATCH_MAX, &w->claim, claim_cb, w);
 	*n = w->njobs;
 	if (e || !w->njobs)
 		goto out;
-	mail_transport_batch(w->t);
-	for (i = 0; i < w->njobs; i++)
-		deliver_one(w, i, now_s());
-	e = app_outbox_report(w->a, w->v, (size_t)w->njobs, now_s());
-	/* Unreported rows are sent again when their lease ends. */
-	if (e)
-		log_error("event=report-failed err=\"%s\" rows=%d",
-			  strerror(e), w->njobs);
+	mail_transport_batch(w->t, w->claim.timeout_s);
+	for (i = 0; i < w->njobs && !atomic_load(&w->stop); i++)
+		job_run(w, i);
  out:
 	jobs_clear(w);
 	return e;
