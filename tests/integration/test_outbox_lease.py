@@ -71,14 +71,15 @@ def test_slow_server_two_nodes_no_duplicate():
     does not send it again (the lease is renewed before each message)."""
     pg = PgDatabase()
     try:
-        with SmtpServer(delay=1.0, quiet=True) as smtp, \
+        with SmtpServer(delay=0.6, quiet=True) as smtp, \
                 Daemon(["--mail", smtp.url], db=pg.url) as a, \
                 Daemon(["--mail", smtp.url], db=pg.url) as b:
-            # A lease of 2 x 3 s; 8 messages of about 1 s each.
-            a.ok("PATCH", API + "/settings", {"emailSendTimeoutSeconds": 3})
-            invite(a, 7)
-            rows = wait_all_sent(b, 8)
-            time.sleep(1.5)  # time for a second copy to show
+            # A lease of 2 x 2 s; 10 messages of 0.6 s each, claimed at
+            # once: the batch takes half as long again as the lease.
+            a.ok("PATCH", API + "/settings", {"emailSendTimeoutSeconds": 2})
+            invite(a, 9)
+            rows = wait_all_sent(b, 10)
+            time.sleep(1.0)  # time for a second copy to show
             got = copies(smtp)
             assert set(got) == {r["messageId"] for r in rows}, \
                 describe_mails(smtp.messages())
@@ -93,7 +94,7 @@ def test_kill_mid_batch_resends_at_most_the_one_in_flight():
     """SIGKILL while a batch of 11 goes out one by one: after the restart
     every email arrives, and only the message in flight may arrive twice
     (with the same Message-ID)."""
-    with SmtpServer(delay=0.4, quiet=True) as smtp, \
+    with SmtpServer(delay=0.25, quiet=True) as smtp, \
             Daemon(["--mail", smtp.url], db="sqlite:") as d:
         invite(d, 10)
         deadline = time.monotonic() + WAIT
