@@ -69,21 +69,19 @@ static int query_option(struct smtp_url *su, const char *opt, size_t len)
 	return EINVAL;
 }
 
+/* "a=b&c=d": every option known, none empty. */
 static int query_parse(struct smtp_url *su, const char *q)
 {
 	size_t len;
 	int e;
 
-	while (q && *q) {
+	for (;;) {
 		len = strcspn(q, "&");
 		e = query_option(su, q, len);
-		if (e)
+		if (e || !q[len])
 			return e;
-		q += len;
-		if (*q == '&')
-			q++;
+		q += len + 1;
 	}
-	return 0;
 }
 
 /* url into su: 0, EINVAL (not smtp:// or smtps:// with a host, an unknown
@@ -106,7 +104,7 @@ static int smtp_url_parse(struct smtp_url *su, const char *url)
 	    !host || !host[0] || curl_url_get(u, CURLUPART_FRAGMENT, &q, 0) !=
 	    CURLUE_NO_FRAGMENT)
 		goto out;
-	if (curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK) {
+	if (curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK && q) {
 		e = query_parse(su, q);
 		if (e)
 			goto out;
