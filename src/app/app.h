@@ -471,16 +471,17 @@ struct app_mail_verdict {
 	int64_t id;
 	enum app_mail_result result;
 	const char *error; /* reply text or reason; NULL when delivered */
+	bool dropped;      /* out: the claim no longer held the row */
 };
 
-/* Record one verdict, in its own transaction, if claim still holds the
- * row: ESTALE otherwise (the verdict is dropped and counted in
+/* Record n verdicts in one transaction, each only if claim still holds
+ * its row: one it does not is left alone and marked dropped (counted in
  * dialconf_email_reports_dropped_total). A delivered row loses the PIN
  * from its variables. A temporary failure is retried after
  * emailRetryInitialSeconds, doubling up to emailRetryMaxSeconds, and
  * marked failed once the waits would pass emailGiveUpHours. */
 int app_outbox_report(struct app *a, const struct app_mail_claim *claim,
-		      const struct app_mail_verdict *v, int64_t now);
+		      struct app_mail_verdict *v, size_t n, int64_t now);
 
 /* Rows in the state called state (core/mailstate.h; NULL: all), newest
  * first, at most limit (1-1000). EINVAL for another state or limit. */

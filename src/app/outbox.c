@@ -604,56 +604,71 @@ static int report_one(struct store *st, struct store_mail *m,
 }
 
 /* Counted once committed: a verdict rolled back is reported again. */
-static void report_count(const struct app_mail_verdict *v)
+static void report_count(const struct app_mail_verdict *v, size_t n)
 {
 	static const enum metrics_counter by_result[] = {
 		[APP_MAIL_DELIVERED] = METRICS_EMAILS_SENT,
 		[APP_MAIL_TEMPORARY] = METRICS_EMAIL_TEMPFAIL,
 		[APP_MAIL_PERMANENT] = METRICS_EMAIL_PERMFAIL,
 	};
+	size_t i;
 
-	if ((unsigned)v->result < sizeof(by_result) / sizeof(by_result[0]))
-		metrics_inc(by_result[v->result]);
+	for (i = 0; i < n; i++) {
+		if (v[i].dropped)
+			metrics_inc(METRICS_EMAIL_STALE);
+		else if ((unsigned)v[i].result <
+			 sizeof(by_result) / sizeof(by_result[0]))
+			metrics_inc(by_result[v[i].result]);
+	}
 }
 
 struct report_args {
 	const struct app_mail_claim *claim;
-	const struct app_mail_verdict *v;
+	struct app_mail_verdict *v;
+	size_t n;
 	int64_t now;
 	struct store_mail *m; /* room for one row */
 };
 
-/* The body of app_tx_run (struct report_args). */
+/* The body of app_tx_run (struct report_args). A verdict on a row the
+ * claim no longer holds changes nothing and is marked dropped; the
+ * others are recorded all the same. */
 static int report_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
 	const struct report_args *c = arg;
 	struct backoff b;
+	size_t i;
 	int e;
 
 	(void)err;
+	for (i = 0; i < c->n; i++)
+		c->v[i].dropped = false;
 	e = backoff_get(tx->st, &b);
-	if (!e)
-		e = report_one(tx->st, c->m, &b, c->claim->token, c->v,
+	for (i = 0; i < c->n && !e; i++) {
+		e = report_one(tx->st, c->m, &b, c->claim->token, &c->v[i],
 			       c->now);
+		if (e == ESTALE) {
+			c->v[i].dropped = true;
+			e = 0;
+		}
+	}
 	return e;
 }
 
 int app_outbox_report(struct app *a, const struct app_mail_claim *claim,
-		      const struct app_mail_verdict *v, int64_t now)
+		      struct app_mail_verdict *v, size_t n, int64_t now)
 {
-	struct report_args c = { claim, v, now, NULL };
+	struct report_args c = { claim, v, n, now, NULL };
 	int e;
 
-	if (!a || !claim || !claim->token[0] || !v)
+	if (!a || !claim || !claim->token[0] || (!v && n))
 		return EINVAL;
 	c.m = malloc(sizeof(*c.m));
 	if (!c.m)
 		return ENOMEM;
 	e = app_tx_run(a, report_tx, &c, NULL);
 	if (!e)
-		report_count(v);
-	else if (e == ESTALE)
-		metrics_inc(METRICS_EMAIL_STALE);
+		report_count(v, n);
 	explicit_bzero(c.m, sizeof(*c.m));
 	free(c.m);
 	return e;

@@ -1,20 +1,25 @@
 /* worker: the outbox worker thread (SPEC §5, DESIGN "outbox worker").
  *
  * Loop: claim a batch of due rows under a fresh claim token and a lease of
- * twice emailSendTimeoutSeconds; for each row, renew the claim (it fails
- * if another worker has claimed the row since: skip it), render, deliver
- * outside any transaction, and report that one verdict at once; then
- * either go on (the batch was full) or sleep until the next row is due or
- * a commit that queued an email wakes us (app_outbox_nudge).
+ * twice emailSendTimeoutSeconds; for each row, make sure the lease holds
+ * for one more delivery (renewing it when it gets short: that fails if
+ * another worker has claimed the row since, and the row is skipped),
+ * render, deliver outside any transaction, and record an accepted message
+ * as sent at once; the verdicts on the others are recorded together at
+ * the end of the batch. Then either go on (the batch was full) or sleep
+ * until the next row is due or a commit that queued an email wakes us
+ * (app_outbox_nudge).
  *
- * Why per message: the lease is renewed just before a message is handed
- * to the transport, which gives up on it after emailSendTimeoutSeconds, so
- * the lease cannot run out while the server has the message; and each
- * accepted message is marked sent before the next is tried. So an email is
- * handed over at most once per lease, however slow the server, and a
- * daemon killed mid-batch sends again at most the one message it had in
- * flight (with the same Message-ID: at least once, never zero). A verdict
- * that comes too late (the row claimed again meanwhile) is dropped.
+ * Why: the transport gives up on a message after emailSendTimeoutSeconds
+ * and a message is only handed over with at least one and a half of those
+ * left on the lease, so the lease cannot run out while the server has the
+ * message; and each accepted message is marked sent before the next is
+ * tried. So an email is handed over at most once per lease, however slow
+ * the server, and a daemon killed mid-batch sends again at most the one
+ * message it had in flight (with the same Message-ID: at least once, never
+ * zero). A message the server refused or never got may go again, which is
+ * no duplicate. A verdict that comes too late (the row claimed again
+ * meanwhile) is dropped.
  *
  * On start every lease is cleared: with SQLite one node runs one worker,
  * so a lease found at start belongs to a process that is gone and its rows
@@ -62,7 +67,12 @@ struct mail_worker {
 	struct job jobs[BATCH_MAX];
 	int njobs;
 	struct app_mail_claim claim;
-	char reason[MAIL_REASON_SIZE];
+	int64_t lease_until; /* of the claim's rows, as last set */
+	/* Verdicts of messages the server did not take, recorded together
+	 * at the end of the batch: sending one again is no duplicate. */
+	struct app_mail_verdict later[BATCH_MAX];
+	char reason[BATCH_MAX][MAIL_REASON_SIZE];
+	int nlater;
 	struct buf *msg;
 };
 
@@ -158,62 +168,97 @@ static void log_verdict(const struct job *j, const struct app_mail_verdict *v)
 		 v->error);
 }
 
-/* Render job j and hand it to the transport: the verdict into v. */
+/* Render job j and hand it to the transport: the verdict into v, its
+ * reason into reason. */
 static void deliver(struct mail_worker *w, const struct job *j,
-		    struct app_mail_verdict *v)
+		    struct app_mail_verdict *v, char *reason)
 {
 	int e;
 
 	v->id = j->m.id;
-	v->error = w->reason;
-	w->reason[0] = '\0';
+	v->error = reason;
+	reason[0] = '\0';
 	buf_reset(w->msg);
 	e = mail_render(&j->m, now_s(), w->msg);
 	if (e) {
 		/* A row that cannot be rendered never will be. */
-		snprintf(w->reason, sizeof(w->reason), "cannot render: %s",
+		snprintf(reason, MAIL_REASON_SIZE, "cannot render: %s",
 			 strerror(e));
 		v->result = APP_MAIL_PERMANENT;
 	}
 	else {
 		v->result = mail_transport_send(w->t, &j->m, buf_str(w->msg),
-						buf_len(w->msg), w->reason,
-						sizeof(w->reason));
+						buf_len(w->msg), reason,
+						MAIL_REASON_SIZE);
 	}
 	/* The rendered message may show a PIN. */
 	explicit_bzero((char *)buf_str(w->msg), buf_len(w->msg));
 	log_verdict(j, v);
 }
 
-/* Job i, if the claim still holds it: delivered, and its verdict
- * recorded before the next one is tried. */
-static void job_run(struct mail_worker *w, int i)
+static void report(struct mail_worker *w, struct app_mail_verdict *v,
+		   int n)
 {
-	const struct job *j = &w->jobs[i];
-	struct app_mail_verdict v;
+	int e, i;
+
+	if (!n)
+		return;
+	e = app_outbox_report(w->a, &w->claim, v, (size_t)n, now_s());
+	if (e) {
+		/* Sent again when the lease ends. */
+		log_error("event=report-failed rows=%d err=\"%s\"", n,
+			  strerror(e));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].dropped)
+			log_warn("event=report-dropped id=%lld result=%s",
+				 (long long)v[i].id,
+				 v[i].result == APP_MAIL_DELIVERED ? "sent" :
+				 "not-sent");
+	}
+}
+
+/* Whether row id is still ours for one more delivery: while the lease
+ * has more than one and a half deliveries to run nobody else can have
+ * claimed it; closer to its end, renew it (the claim's other rows with
+ * it), which fails if another worker has claimed the row since. */
+static bool lease_hold(struct mail_worker *w, int64_t id)
+{
+	int64_t now = now_s();
 	int e;
 
-	e = app_outbox_renew(w->a, &w->claim, j->m.id, now_s());
+	if (w->lease_until - now > w->claim.timeout_s * 3 / 2)
+		return true;
+	e = app_outbox_renew(w->a, &w->claim, id, now);
 	if (e == ESTALE) {
-		log_warn("event=lease-lost id=%lld", (long long)j->m.id);
-		return;
+		log_warn("event=lease-lost id=%lld", (long long)id);
+		return false;
 	}
 	if (e) {
 		/* Not sure it is ours: leave it to its lease. */
 		log_error("event=renew-failed id=%lld err=\"%s\"",
-			  (long long)j->m.id, strerror(e));
-		return;
+			  (long long)id, strerror(e));
+		return false;
 	}
-	deliver(w, j, &v);
-	e = app_outbox_report(w->a, &w->claim, &v, now_s());
-	if (e == ESTALE)
-		log_warn("event=report-dropped id=%lld result=%s",
-			 (long long)j->m.id,
-			 v.result == APP_MAIL_DELIVERED ? "sent" : "not-sent");
-	else if (e)
-		/* Sent again when its lease ends. */
-		log_error("event=report-failed id=%lld err=\"%s\"",
-			  (long long)j->m.id, strerror(e));
+	w->lease_until = now + w->claim.lease_s;
+	return true;
+}
+
+/* Job i, if the claim still holds it, handed to the transport; an
+ * accepted message is recorded as sent before the next one is tried. */
+static void job_run(struct mail_worker *w, int i)
+{
+	const struct job *j = &w->jobs[i];
+	struct app_mail_verdict *v = &w->later[w->nlater];
+
+	if (!lease_hold(w, j->m.id))
+		return;
+	deliver(w, j, v, w->reason[w->nlater]);
+	if (v->result == APP_MAIL_DELIVERED)
+		report(w, v, 1);
+	else
+		w->nlater++;
 }
 
 /* One batch: 0 and the number claimed in *n, or an errno. A stop between
@@ -221,16 +266,20 @@ static void job_run(struct mail_worker *w, int i)
  * once after a restart with SQLite). */
 static int batch_run(struct mail_worker *w, int *n)
 {
+	int64_t now = now_s();
 	int e, i;
 
 	w->njobs = 0;
-	e = app_outbox_claim(w->a, now_s(), BATCH_MAX, &w->claim, claim_cb, w);
+	w->nlater = 0;
+	e = app_outbox_claim(w->a, now, BATCH_MAX, &w->claim, claim_cb, w);
 	*n = w->njobs;
 	if (e || !w->njobs)
 		goto out;
+	w->lease_until = now + w->claim.lease_s;
 	mail_transport_batch(w->t, w->claim.timeout_s);
 	for (i = 0; i < w->njobs && !atomic_load(&w->stop); i++)
 		job_run(w, i);
+	report(w, w->later, w->nlater);
  out:
 	jobs_clear(w);
 	return e;
