@@ -95,7 +95,8 @@ static const struct serve_option serve_options[] = {
 	 "source tree's prompts/ (a build run in place)", false},
 	{"mail", "URL", SERVE_FIELD(mail), "maildir:", false,
 	 "where emails go: maildir: (DIR/maildir), maildir:PATH, "
-	 "smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT; "
+	 "smtp://HOST:PORT (STARTTLS required; ?tls=none for a local "
+	 "relay, ?cafile=/PATH for a private CA) or smtps://HOST:PORT; "
 	 "credentials in the URL or in DIALCONF_SMTP_USER, "
 	 "DIALCONF_SMTP_PASSWORD", false},
 	{"log-level", "LEVEL", SERVE_FIELD(log_level), "info", false,
@@ -470,8 +471,11 @@ static int serve_run(const struct serve_opts *o,
 		goto out;
 	err = mail_worker_start(&mail, a, o->mail, o->data);
 	if (err) {
+		char shown[512];
+
+		mail_url_redact(o->mail, shown, sizeof(shown));
 		fprintf(stderr, "dialconf: cannot deliver email to %s: %s\n",
-			o->mail, strerror(err));
+			shown, strerror(err));
 		goto out;
 	}
 
@@ -863,9 +867,12 @@ static int serve_checked(struct serve_opts *opts,
 	if (db_url_usage("serve", o.db))
 		return EXIT_USAGE;
 	if (mail_url_check(o.mail)) {
+		char shown[512];
+
+		mail_url_redact(o.mail, shown, sizeof(shown));
 		fprintf(stderr, "dialconf serve: --mail wants maildir:[DIR], "
-			"smtp://HOST:PORT or smtps://HOST:PORT, not '%s'\n",
-			o.mail);
+			"smtp://HOST:PORT or smtps://HOST:PORT (options "
+			"?tls=none, ?cafile=/PATH), not '%s'\n", shown);
 		return EXIT_USAGE;
 	}
 	if (o.print_config) {
