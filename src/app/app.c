@@ -90,7 +90,8 @@ void app_conn_put(struct app *a, struct store *st)
 
 /* The store waits out its own busy timeout first; a few more tries cover a
  * burst of writers without giving the caller a spurious 500. */
-static int tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
+static int tx_begin(struct app *a, struct app_tx *tx, bool relaxed,
+		    struct app_err *err)
 {
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int e = EBUSY;
@@ -100,7 +101,8 @@ static int tx_begin(struct app *a, struct app_tx *tx, struct app_err *err)
 	tx->a = a;
 	tx->st = app_conn_get(a);
 	for (i = 0; i < APP_BEGIN_TRIES && e == EBUSY; i++) {
-		e = store_begin(tx->st);
+		e = relaxed ? store_begin_relaxed(tx->st) :
+			      store_begin(tx->st);
 		if (e == EBUSY)
 			nanosleep(&pause, NULL);
 	}
@@ -195,8 +197,8 @@ static void tx_pause(int tried)
 		;
 }
 
-int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
-	       struct app_err *err)
+static int tx_run(struct app *a, bool relaxed, app_tx_body_h *body,
+		  void *arg, struct app_err *err)
 {
 	struct app_tx tx;
 	int tried;
@@ -207,7 +209,7 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 			tx_pause(tried);
 			app_err_clear(err); /* the lost run's reason */
 		}
-		e = tx_begin(a, &tx, err);
+		e = tx_begin(a, &tx, relaxed, err);
 		if (e)
 			return e;
 		e = body(&tx, arg, err);
@@ -220,6 +222,18 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	app_errf(err, "the database kept reporting conflicting transactions: "
 		 "try again");
 	return EIO;
+}
+
+int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
+	       struct app_err *err)
+{
+	return tx_run(a, false, body, arg, err);
+}
+
+int app_tx_run_relaxed(struct app *a, app_tx_body_h *body, void *arg,
+		       struct app_err *err)
+{
+	return tx_run(a, true, body, arg, err);
 }
 
 #define AUDIT_NAME_(id, name, label, what) [APP_AUDIT_##id] = name,

@@ -139,6 +139,11 @@ typedef int (app_tx_body_h)(struct app_tx *tx, void *arg,
  * hooks. The caller copies results out of arg only on 0. */
 int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	       struct app_err *err);
+/* app_tx_run for a record whose loss costs only a repeat: its commit does
+ * not wait for the disk (store_begin_relaxed), so a crash of this process
+ * loses nothing, a power cut may lose it whole. */
+int app_tx_run_relaxed(struct app *a, app_tx_body_h *body, void *arg,
+		       struct app_err *err);
 /* Settings were changed through this node: drop what was kept of them. */
 void app_settings_changed(struct app *a);
 /* Write an audit record of action (APP_AUDIT_ACTIONS, app.h) in tx. Takes

@@ -637,6 +637,26 @@ int pgstore_begin(void *conn)
 	return 0;
 }
 
+/* Not pipelined like pgstore_begin: SET LOCAL must come after BEGIN and
+ * before COMMIT, and one round trip here saves the wait for the WAL flush
+ * at COMMIT. */
+int pgstore_begin_relaxed(void *conn)
+{
+	struct pgstore *p = conn;
+	int err;
+
+	if (pgstore_in_tx(p))
+		return EBUSY; /* a transaction is open already: a bug above */
+	err = ensure_conn(p);
+	if (err)
+		return err;
+	err = exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED;"
+			  " SET LOCAL synchronous_commit TO off");
+	if (err && pgstore_in_tx(p))
+		(void)exec_simple(p, "ROLLBACK");
+	return err;
+}
+
 /* COMMIT of a transaction that already failed answers "ROLLBACK" without
  * an error: the caller must not believe its writes are in. */
 int pgstore_commit(void *conn)

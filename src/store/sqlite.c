@@ -329,9 +329,42 @@ int sqlstore_begin(void *conn)
 	return exec_cached(conn, SQS_OP(begin), "BEGIN IMMEDIATE");
 }
 
+/* Back to synchronous=FULL after a relaxed transaction. */
+static void unrelax(struct sqlstore *s)
+{
+	if (!s->relaxed)
+		return;
+	(void)sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL,
+			   NULL);
+	s->relaxed = false;
+}
+
+/* SQLite will not change synchronous inside a transaction: it is lowered
+ * before BEGIN and raised again when the transaction ends. */
+int sqlstore_begin_relaxed(void *conn)
+{
+	struct sqlstore *s = conn;
+	int err;
+
+	err = sqlstore_err(sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL",
+					NULL, NULL, NULL));
+	if (!err)
+		err = sqlstore_begin(s);
+	s->relaxed = true;
+	if (err)
+		unrelax(s);
+	return err;
+}
+
 int sqlstore_commit(void *conn)
 {
-	return exec_cached(conn, SQS_OP(commit), "COMMIT");
+	struct sqlstore *s = conn;
+	int err = exec_cached(s, SQS_OP(commit), "COMMIT");
+
+	/* A COMMIT that failed busy leaves the transaction open. */
+	if (sqlite3_get_autocommit(s->db))
+		unrelax(s);
+	return err;
 }
 
 /* Rolling back with no transaction open is not an error: SQLite may have
@@ -340,11 +373,12 @@ int sqlstore_commit(void *conn)
 int sqlstore_rollback(void *conn)
 {
 	struct sqlstore *s = conn;
+	int err = 0;
 
-	if (sqlite3_get_autocommit(s->db))
-		return 0;
-
-	return exec_cached(s, SQS_OP(rollback), "ROLLBACK");
+	if (!sqlite3_get_autocommit(s->db))
+		err = exec_cached(s, SQS_OP(rollback), "ROLLBACK");
+	unrelax(s);
+	return err;
 }
 
 /* mkdir -p with mode 0700: the data folder holds PIN and password hashes. */

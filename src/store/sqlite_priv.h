@@ -51,6 +51,7 @@ struct sqlstore_cached {
 struct sqlstore {
 	sqlite3 *db;
 	int lock_fd;
+	bool relaxed; /* synchronous=NORMAL until this transaction ends */
 	struct sqlstore_cached cache[SQS_COUNT_];
 };
 

@@ -22,8 +22,14 @@
 
 #define STORE_OPS(OP, OP0)						\
 	/* BEGIN IMMEDIATE (SQLite) / BEGIN (PostgreSQL); commit;	\
-	 * rollback. */							\
+	 * rollback. begin_relaxed: a transaction whose commit need not	\
+	 * wait for the disk (SQLite synchronous=NORMAL in WAL mode,	\
+	 * PostgreSQL synchronous_commit off): a crash of our process	\
+	 * loses nothing, a power cut or a database server crash may	\
+	 * lose it whole, never half. Only for records whose loss costs	\
+	 * a repeat (an email marked sent: at worst sent again). */	\
 	OP0(begin)							\
+	OP0(begin_relaxed)						\
 	OP0(commit)							\
 	OP0(rollback)							\
 									\

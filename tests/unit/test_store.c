@@ -762,6 +762,33 @@ static void test_rollback(void **state)
 	assert_int_equal(store_rollback(st), 0);
 }
 
+/* A relaxed transaction is a transaction like any other for what it
+ * writes: rolled back, nothing; committed, all of it; and the next ones,
+ * relaxed or not, work as before. */
+static void test_relaxed_transaction(void **state)
+{
+	struct store *st = st_of(state);
+	char v[16];
+
+	assert_int_equal(store_begin_relaxed(st), 0);
+	assert_int_equal(store_setting_set(st, "pinLength", "6"), 0);
+	assert_int_equal(store_rollback(st), 0);
+	assert_int_equal(store_setting_get(st, "pinLength", v, sizeof(v)),
+			 ENOENT);
+
+	assert_int_equal(store_begin_relaxed(st), 0);
+	assert_int_equal(store_setting_set(st, "pinLength", "7"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_setting_get(st, "pinLength", v, sizeof(v)), 0);
+	assert_string_equal(v, "7");
+
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_setting_set(st, "pinLength", "8"), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_setting_get(st, "pinLength", v, sizeof(v)), 0);
+	assert_string_equal(v, "8");
+}
+
 /* A refused write inside a transaction undoes only itself: the issue loop
  * draws another value and goes on (PostgreSQL needs a savepoint for that,
  * which the backend takes, not the caller). */
@@ -1623,6 +1650,7 @@ int main(void)
 		T(test_confid_scans),
 		T(test_confid_oldest_quarantined),
 		T(test_rollback),
+		T(test_relaxed_transaction),
 		T(test_refused_write_keeps_tx),
 		T(test_two_connections),
 		T(test_backup_restore),
