@@ -5,7 +5,10 @@ caller who keys a room's ID being sent on to a stand-in Jigasi."""
 
 import datetime
 import json
-import urllib.request
+import math
+import socket
+import threading
+import time
 
 import sipkit
 from harness import Daemon
@@ -166,3 +169,200 @@ def test_rate_limited_per_address(d):
     assert body["message"], body
     configure(d)  # the limit is the setting's, read at each request
     assert jitsi(d, MAPPER + "?id=1000003")[0] == 404
+
+
+# -- a caller sent on to a stand-in Jigasi -----------------------------------
+
+def ulaw_decode(b):
+    """G.711 µ-law byte to a linear sample (ITU-T G.711)."""
+    b = ~b & 0xFF
+    mag = (((b & 0x0F) << 3) + 0x84) << ((b >> 4) & 0x07)
+    return (0x84 - mag) if b & 0x80 else (mag - 0x84)
+
+
+def tone_level(payload, hz):
+    """Amplitude of the hz component of µ-law audio (the last second of
+    it), by one DFT bin: ~9800 for sipkit's tones, near 0 without."""
+    x = [ulaw_decode(b) for b in payload[-8000:]]
+    n = len(x)
+    if n < 1600:
+        return 0.0
+    w = 2 * math.pi * hz / 8000
+    re_ = sum(v * math.cos(w * i) for i, v in enumerate(x))
+    im = sum(v * math.sin(w * i) for i, v in enumerate(x))
+    return 2 * math.hypot(re_, im) / n
+
+
+class RtpSink:
+    """Collects the PCMU payloads arriving on a socket, on a thread."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.payload = bytearray()
+        self.quit = False
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        self.sock.settimeout(0.2)
+        while not self.quit:
+            try:
+                data, _ = self.sock.recvfrom(2048)
+            except (socket.timeout, OSError):
+                continue
+            if len(data) > 12 and data[1] & 0x7F == 0:
+                with self.lock:
+                    self.payload += data[12:]
+
+    def take(self):
+        with self.lock:
+            out = bytes(self.payload)
+            self.payload.clear()
+        return out
+
+    def stop(self):
+        self.quit = True
+        self.thread.join(timeout=2)
+
+
+class StandInJigasi:
+    """Just enough of a SIP gateway: answers one INVITE with 200 and an SDP
+    answer of PCMU, keeps its headers, then streams a tone to the offer's
+    address and records what comes back; answers BYE."""
+
+    def __init__(self, hz):
+        self.hz = hz
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtp.bind(("127.0.0.1", 0))
+        self.invite = None   # (request line, headers, body)
+        self.got_bye = False
+        self.media = None
+        self.sink = RtpSink(self.rtp)
+        self.quit = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def uri(self):
+        return "sip:jigasi@127.0.0.1:%d" % self.port
+
+    def _reply(self, hdrs, addr, status, extra="", body=""):
+        text = ("SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\n"
+                "Call-ID: %s\r\nCSeq: %s\r\n%sContent-Length: %d\r\n\r\n%s"
+                % (status, hdrs["via"], hdrs["from"], hdrs["to"],
+                   hdrs["call-id"], hdrs["cseq"], extra, len(body), body))
+        self.sock.sendto(text.encode(), addr)
+
+    def _run(self):
+        self.sock.settimeout(0.2)
+        while not self.quit:
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except (socket.timeout, OSError):
+                continue
+            line, hdrs, body = sipkit.parse_msg(data)
+            method = line.split()[0]
+            if method == "INVITE" and self.invite is None:
+                self.invite = (line, hdrs, body)
+                hdrs = dict(hdrs, to=hdrs["to"] + ";tag=jigasi1")
+                sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+                       "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                       "m=audio %d RTP/AVP 0\r\n"
+                       "a=rtpmap:0 PCMU/8000\r\n"
+                       % self.rtp.getsockname()[1])
+                self._reply(hdrs, addr, "200 OK",
+                            "Contact: <sip:jigasi@127.0.0.1:%d>\r\n"
+                            "Content-Type: application/sdp\r\n" % self.port,
+                            sdp)
+                target = sipkit.sdp_media(body)
+                self.media = sipkit.RtpStream(self.rtp, target)
+                self.media.tone(self.hz)
+            elif method == "BYE":
+                self.got_bye = True
+                self._reply(hdrs, addr, "200 OK")
+            elif method not in ("ACK", "SIP/2.0"):
+                self._reply(hdrs, addr, "200 OK")
+
+    def header(self, name):
+        return self.invite[1].get(name.lower()) if self.invite else None
+
+    def close(self):
+        self.quit = True
+        self.thread.join(timeout=2)
+        if self.media:
+            self.media.stop()
+        self.sink.stop()
+        self.sock.close()
+        self.rtp.close()
+
+
+def wait_for(pred, what, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def test_caller_forwarded_to_jigasi(d):
+    jigasi = StandInJigasi(1000)
+    caller = sipkit.RawSip(d, "+14255557788", ip="127.0.0.61")
+    try:
+        configure(d, jigasi=jigasi.uri())
+        if not any(n["number"] == sipkit.NUMBER for n in d.numbers()):
+            d.ok("POST", "/api/v1/dial-in-numbers", {
+                "number": sipkit.NUMBER, "type": "toll",
+                "countryCode": "US"}, expect=(201,))
+        rid = jitsi(d, MAPPER + "?conference=" + ROOM)[2]["id"]
+        before = next(r for r in d.ok("GET", "/api/v1/jitsi/rooms")["rooms"]
+                      if r["conferenceId"] == str(rid))["lastUsedAt"]
+
+        status, _ = caller.invite(sipkit.NUMBER)
+        assert status == 200, status
+        heard = RtpSink(caller.rtp)
+        caller.start_media()  # silence first: our media address is proven
+        caller.keys("%d#" % rid)
+
+        wait_for(lambda: jigasi.invite is not None, "the INVITE to Jigasi")
+        assert jigasi.header("Jitsi-Conference-Room") == ROOM.lower(), \
+            jigasi.invite
+        assert "+1425555****" in jigasi.header("from"), jigasi.invite
+        call = sipkit.wait_call(d, sipkit.mask("+14255557788"),
+                                lambda c: c["state"] == "in-conference",
+                                "forwarded")
+        assert call["conferenceId"] == str(rid), call
+
+        # Tones both ways: 440 Hz from the caller, 1 kHz from Jigasi.
+        caller.media.tone(440)
+        jigasi.sink.take()
+        heard.take()
+        time.sleep(1.5)
+        at_jigasi = jigasi.sink.take()
+        at_caller = heard.take()
+        assert tone_level(at_jigasi, 440) > 3000, \
+            "the caller's tone did not reach Jigasi (%d bytes, level %.0f)" \
+            % (len(at_jigasi), tone_level(at_jigasi, 440))
+        assert tone_level(at_caller, 1000) > 3000, \
+            "Jigasi's tone did not reach the caller (%d bytes, level %.0f)" \
+            % (len(at_caller), tone_level(at_caller, 1000))
+        # Relayed, not mixed: nobody hears their own tone back.
+        assert tone_level(at_caller, 440) < 1000
+        assert tone_level(at_jigasi, 1000) < 1000
+
+        # The call counts as use of the room.
+        rooms = d.ok("GET", "/api/v1/jitsi/rooms")["rooms"]
+        assert next(r for r in rooms if r["conferenceId"] == str(rid))[
+            "lastUsedAt"] >= before
+
+        # The caller hangs up: Jigasi gets its BYE.
+        caller.bye()
+        wait_for(lambda: jigasi.got_bye, "the BYE to Jigasi")
+        sipkit.wait_gone(d, sipkit.mask("+14255557788"))
+        heard.stop()
+    finally:
+        caller.close()
+        jigasi.close()
