@@ -27,6 +27,8 @@
 #define APP_PIN_SIZE 13
 #define APP_CONFID_SIZE 8
 #define APP_DETAIL_SIZE 256
+#define APP_JITSI_ROOM_SIZE 256 /* "room@muc.domain", NUL included */
+#define APP_JITSI_URI_SIZE 256  /* jitsiJigasiUri */
 
 /* Sizes of the text fields that cross to the layers above, NUL included;
  * the same as the database's (app_priv.h checks that they stay so). */
@@ -78,7 +80,9 @@ struct app_reset_result {
 struct app_confid_info {
 	char conference_id[APP_CONFID_SIZE];
 	bool live;
-	bool personal; /* false: a meeting ID */
+	bool personal; /* false: a meeting ID, or a Jitsi room's */
+	bool jitsi;    /* a Jitsi Meet room's ID (jitsi.c) */
+	char jitsi_room[APP_JITSI_ROOM_SIZE]; /* its room while live, or "" */
 	int64_t user_id;
 	char user_email[APP_EMAIL_SIZE];
 	int64_t meeting_id;
@@ -507,9 +511,6 @@ void app_outbox_nudge(struct app *a);
 #define APP_CALLER_SIZE 64
 #define APP_CALL_STATE_SIZE 16
 #define APP_DIALIN_TRUSTED_SIZE 512 /* sipTrustedProxies, canonical */
-
-#define APP_JITSI_ROOM_SIZE 256 /* "room@muc.domain", NUL included */
-#define APP_JITSI_URI_SIZE 256  /* jitsiJigasiUri */
 
 /* What a typed conference ID reaches. valid is false for a malformed,
  * unknown or revoked ID. user_id: the owner (personal) or the organizer

@@ -76,7 +76,9 @@ def test_mapper_shapes_and_namespace(d):
     assert len(ids) == 11, "an ID was given twice: %r" % ids
     # It is a conference ID like any other.
     info = d.lookup(str(rid))
-    assert info["state"] == "live", info
+    assert (info["state"], info["kind"], info["jitsiRoom"]) == \
+        ("live", "jitsi", conference), info
+    assert d.lookup(personal)["jitsiRoom"] is None
 
     # Back by ID.
     status, _, body = jitsi(d, MAPPER + "?id=%d" % rid, ORIGIN)
