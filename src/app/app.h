@@ -739,7 +739,7 @@ int app_jitsi_config(struct app *a, struct app_jitsi_config *c);
 /* The ID of room conference (lowercased first), issued and audited
  * (jitsi.map) on the first look-up, its use recorded on each. EINVAL for
  * a name that is not room@domain (err says why), EBUSY while Jitsi is not
- * configured, ENOSPC when no ID is free. */
+ * configured, ENOSPC when no ID is free or jitsiMaxRooms rooms have one. */
 int app_jitsi_map(struct app *a, const char *conference,
 		  struct app_jitsi_room *out, struct app_err *err);
 

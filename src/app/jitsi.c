@@ -104,6 +104,7 @@ struct map_args {
 	const char *conference;   /* checked and lowercased */
 	struct store_jitsi_room r; /* out */
 	bool disabled;             /* out: no Jigasi configured */
+	bool full;                 /* out: jitsiMaxRooms reached */
 };
 
 /* Is the room's ID still live? (A room's ID is only revoked by the expiry
@@ -119,14 +120,24 @@ static int room_live(struct store *st, const struct store_jitsi_room *r,
 	return e == ENOENT ? 0 : e;
 }
 
-/* A new ID for the room, and the room row pointing at it. */
+/* A new ID for the room, and the room row pointing at it: ENOSPC past
+ * jitsiMaxRooms, since anyone may ask. */
 static int map_new(struct app_tx *tx, struct map_args *m, int64_t now)
 {
 	struct store_confid c;
 	char id[APP_CONFID_SIZE];
+	int64_t rooms = 0;
+	long max = 10000;
 	uint32_t v;
 	int e;
 
+	e = app_setting_int(tx->st, "jitsiMaxRooms", &max);
+	if (!e)
+		e = store_jitsi_room_count(tx->st, &rooms);
+	if (!e && rooms >= max)
+		m->full = true;
+	if (e || m->full)
+		return e ? e : ENOSPC;
 	e = app_confid_issue(tx, JITSI_ACTOR, STORE_CONFID_MEETING, 0, 0, &v);
 	if (!e)
 		e = store_confid_lookup(tx->st, v, &c);
@@ -190,6 +201,9 @@ int app_jitsi_map(struct app *a, const char *conference,
 		if (e != EEXIST)
 			break;
 	}
+	if (e == ENOSPC && m.full)
+		app_errf(err, "no new Jitsi room can be mapped now "
+			 "(jitsiMaxRooms)");
 	if (e)
 		return e;
 	if (m.disabled) {

@@ -343,6 +343,17 @@ static const struct setting_def table[] = {
 			"a new ID when it is used again.",
 	},
 	{
+		.name = "jitsiMaxRooms",
+		.type = SETTING_INT, .min = 1, .max = 1000000,
+		.def = "10000",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Most Jitsi rooms with an ID",
+		.help = "Jitsi rooms that may hold a conference ID at once; a "
+			"new room past it is answered 503 until idle rooms are "
+			"forgotten. Bounds what the unauthenticated mapper can "
+			"take from the ID namespace.",
+	},
+	{
 		.name = "jitsiRequestsPerMinute",
 		.type = SETTING_INT, .min = 1, .max = 100000,
 		.def = "60",

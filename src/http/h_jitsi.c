@@ -191,8 +191,9 @@ int h_jitsi_mapper(struct http_req *r)
 			     mapping_reply(r, &m);
 	}
 	err = app_jitsi_map(r->app, conf, &m, &ae);
-	if (err == EINVAL || err == EBUSY)
-		return jitsi_error(r, err == EINVAL ? 400 : 404, ae.detail);
+	if (err == EINVAL || err == EBUSY || err == ENOSPC)
+		return jitsi_error(r, err == EINVAL ? 400 : err == EBUSY ?
+				   404 : 503, ae.detail);
 	return err ? http_app_problem(r, err, &ae) : mapping_reply(r, &m);
 }
 

@@ -714,7 +714,8 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 	c->last_rx_ms = tmr_jiffies();
 	if (hdr->pt == codec_pt(c->codec)) {
 		if (c->relaying)
-			fwd_send(c->fwd, mbuf_buf(mb), mbuf_get_left(mb));
+			fwd_send(c->fwd, c->codec, mbuf_buf(mb),
+				 mbuf_get_left(mb));
 		else if (c->mp)
 			(void)mixer_part_put(c->mp, hdr->seq, mbuf_buf(mb),
 					     mbuf_get_left(mb));

@@ -75,11 +75,14 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 	f->audioh(mbuf_buf(mb), mbuf_get_left(mb), f->arg);
 }
 
-void fwd_send(struct fwd *f, const uint8_t *g711, size_t len)
+void fwd_send(struct fwd *f, enum codec_type codec, const uint8_t *g711,
+	      size_t len)
 {
 	int err;
 
-	if (!f->answered || f->ended)
+	/* Relayed as it is, so only in the codec offered to the gateway (a
+	 * caller's re-INVITE may have changed its own). */
+	if (!f->answered || f->ended || codec != f->codec)
 		return;
 	f->mb->pos = f->mb->end = RTP_HEADER_SIZE;
 	if (mbuf_write_mem(f->mb, g711, len))

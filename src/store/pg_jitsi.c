@@ -90,6 +90,12 @@ int pgstore_jitsi_room_delete(void *conn, const char *conference)
 			       &pp);
 }
 
+int pgstore_jitsi_room_count(void *conn, int64_t *n)
+{
+	return pgstore_count(conn, PGS_OP(jitsi_room_count),
+			     "SELECT count(*) FROM jitsi_rooms", n);
+}
+
 int pgstore_jitsi_room_list(void *conn, int64_t used_before,
 			    store_jitsi_room_h *h, void *arg)
 {

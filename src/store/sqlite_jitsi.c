@@ -112,6 +112,12 @@ int sqlstore_jitsi_room_delete(void *conn, const char *conference)
 			     conference, 0, false);
 }
 
+int sqlstore_jitsi_room_count(void *conn, int64_t *n)
+{
+	return sqlstore_count(conn, SQS_OP(jitsi_room_count),
+			      "SELECT count(*) FROM jitsi_rooms", n);
+}
+
 struct room_scan {
 	store_jitsi_room_h *h;
 	void *arg;

@@ -217,7 +217,8 @@
 	 * (ENOENT when none); touch moves last_used_at forward (never	\
 	 * back; ENOENT when the room is gone); delete forgets the	\
 	 * mapping (its ID is revoked by the caller); list gives the	\
-	 * rooms last used before used_before, by conference. */	\
+	 * rooms last used before used_before, by conference; count	\
+	 * counts them all. */						\
 	OP(jitsi_room_insert, (const struct store_jitsi_room *r), (r),	\
 	   r && r->conference[0])					\
 	OP(jitsi_room_get, (const char *conference,			\
@@ -233,6 +234,7 @@
 	OP(jitsi_room_list, (int64_t used_before,			\
 			     store_jitsi_room_h *h, void *arg),		\
 	   (used_before, h, arg), h)					\
+	OP(jitsi_room_count, (int64_t *n), (n), n)			\
 									\
 	/* Users, live conference IDs and outbox rows by state		\
 	 * (struct store_stats). */					\

@@ -948,6 +948,17 @@ static void test_jitsi_rooms(void **state)
 	assert_int_equal(app_jitsi_map(f->a, "daily@conference.example.org",
 				       &again, &err), 0);
 	assert_string_not_equal(again.conference_id, m.conference_id);
+
+	/* Anyone may ask: jitsiMaxRooms bounds what they take. */
+	names[0] = "jitsiMaxRooms";
+	values[0] = "1";
+	assert_int_equal(app_settings_set(f->a, ACTOR, names, values, 1, &err),
+			 0);
+	assert_int_equal(app_jitsi_map(f->a, "other@conference.example.org",
+				       &m, &err), ENOSPC);
+	assert_non_null(strstr(err.detail, "jitsiMaxRooms"));
+	assert_int_equal(app_jitsi_map(f->a, "daily@conference.example.org",
+				       &m, &err), 0);
 }
 
 int main(void)

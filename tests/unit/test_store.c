@@ -1507,9 +1507,11 @@ static void test_jitsi_rooms(void **state)
 	struct store *st = st_of(state);
 	struct store_jitsi_room r;
 	struct rows rows = { .n = 0 };
-	int64_t ada;
+	int64_t ada, n = -1;
 
 	ada = add_user(st, "ada@example.org", true);
+	assert_int_equal(store_jitsi_room_count(st, &n), 0);
+	assert_int_equal(n, 0);
 	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
 	assert_int_equal(map_room(st, "daily@conference.meet.example.org",
 				  5930284, T0), 0);
@@ -1554,6 +1556,8 @@ static void test_jitsi_rooms(void **state)
 					       &rows), 0);
 	assert_int_equal(rows.n, 2);
 	assert_int_equal(rows.v[0], 7152406); /* by conference name */
+	assert_int_equal(store_jitsi_room_count(st, &n), 0);
+	assert_int_equal(n, 2);
 
 	/* A revoked ID no longer maps by value; delete forgets the room. */
 	assert_int_equal(store_confid_revoke(st, 7152406, T0, T0 + DAY), 0);
