@@ -6,6 +6,8 @@ caller who keys a room's ID being sent on to a stand-in Jigasi."""
 import datetime
 import json
 import math
+import random
+import re
 import socket
 import threading
 import time
@@ -233,8 +235,9 @@ class StandInJigasi:
     answer of PCMU, keeps its headers, then streams a tone to the offer's
     address and records what comes back; answers BYE."""
 
-    def __init__(self, hz):
+    def __init__(self, hz, refuse=None):
         self.hz = hz
+        self.refuse = refuse  # "486 Busy Here": refuse the INVITE
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
@@ -267,8 +270,13 @@ class StandInJigasi:
                 continue
             line, hdrs, body = sipkit.parse_msg(data)
             method = line.split()[0]
-            if method == "INVITE" and self.invite is None:
+            if method == "INVITE" and self.invite is None and self.refuse:
                 self.invite = (line, hdrs, body)
+                hdrs = dict(hdrs, to=hdrs["to"] + ";tag=jigasi1")
+                self._reply(hdrs, addr, self.refuse)
+            elif method == "INVITE" and self.invite is None:
+                self.invite = (line, hdrs, body)
+                self.peer = addr
                 hdrs = dict(hdrs, to=hdrs["to"] + ";tag=jigasi1")
                 sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
                        "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -287,6 +295,18 @@ class StandInJigasi:
                 self._reply(hdrs, addr, "200 OK")
             elif method not in ("ACK", "SIP/2.0"):
                 self._reply(hdrs, addr, "200 OK")
+
+    def hang_up(self):
+        """BYE of our own in the dialog (RFC 3261 §15.1.1)."""
+        _, hdrs, _ = self.invite
+        contact = re.search(r"<([^>]+)>", hdrs["contact"]).group(1)
+        text = ("BYE %s SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKjb%x\r\n"
+                "Max-Forwards: 70\r\nFrom: %s;tag=jigasi1\r\nTo: %s\r\n"
+                "Call-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
+                % (contact, self.port, random.getrandbits(32), hdrs["to"],
+                   hdrs["from"], hdrs["call-id"]))
+        self.sock.sendto(text.encode(), self.peer)
 
     def header(self, name):
         return self.invite[1].get(name.lower()) if self.invite else None
@@ -365,6 +385,43 @@ def test_caller_forwarded_to_jigasi(d):
         wait_for(lambda: jigasi.got_bye, "the BYE to Jigasi")
         sipkit.wait_gone(d, sipkit.mask("+14255557788"))
         heard.stop()
+    finally:
+        caller.close()
+        jigasi.close()
+
+
+def forwarded_call(d, jigasi, caller):
+    """caller dials in and keys the room's ID; configured for jigasi."""
+    configure(d, jigasi=jigasi.uri())
+    rid = jitsi(d, MAPPER + "?conference=" + ROOM)[2]["id"]
+    status, _ = caller.invite(sipkit.NUMBER)
+    assert status == 200, status
+    caller.start_media()
+    caller.keys("%d#" % rid)
+    wait_for(lambda: jigasi.invite is not None, "the INVITE to Jigasi")
+
+
+def test_jigasi_refuses_or_hangs_up(d):
+    # Jigasi refuses: the caller hears goodbye and is hung up.
+    jigasi = StandInJigasi(1000, refuse="486 Busy Here")
+    caller = sipkit.RawSip(d, "+14255557789", ip="127.0.0.62")
+    try:
+        forwarded_call(d, jigasi, caller)
+        assert caller.wait_bye(timeout=10), "the caller was not hung up"
+    finally:
+        caller.close()
+        jigasi.close()
+    # Jigasi answers, later hangs up: so is the caller.
+    jigasi = StandInJigasi(1000)
+    caller = sipkit.RawSip(d, "+14255557790", ip="127.0.0.63")
+    try:
+        forwarded_call(d, jigasi, caller)
+        sipkit.wait_call(d, sipkit.mask("+14255557790"),
+                         lambda c: c["state"] == "in-conference",
+                         "forwarded")
+        jigasi.hang_up()
+        assert caller.wait_bye(timeout=5), "the caller stayed on the line"
+        sipkit.wait_gone(d, sipkit.mask("+14255557790"))
     finally:
         caller.close()
         jigasi.close()
