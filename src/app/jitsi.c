@@ -94,6 +94,9 @@ int app_jitsi_config(struct app *a, struct app_jitsi_config *c)
 	e = app_setting_text(st, "jitsiAllowedOrigins", c->origins,
 			     sizeof(c->origins));
 	if (!e)
+		e = app_setting_text(st, "jitsiTrustedProxies", c->trusted,
+				     sizeof(c->trusted));
+	if (!e)
 		e = app_setting_int(st, "jitsiRequestsPerMinute", &n);
 	app_conn_put(a, st);
 	c->per_minute = n > 0 ? (unsigned)n : 1;

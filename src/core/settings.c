@@ -354,6 +354,19 @@ static const struct setting_def table[] = {
 			"take from the ID namespace.",
 	},
 	{
+		.name = "jitsiTrustedProxies",
+		.type = SETTING_STRING, .min = 0, .max = 500,
+		.def = "",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Trusted HTTP proxies",
+		.check = check_addrlist,
+		.help = "IP addresses of the load balancers and proxies in "
+			"front of dialconf, comma-separated: for a Jitsi request "
+			"from one of them the client is the last address of its "
+			"X-Forwarded-For; from any other address the client is "
+			"the address.",
+	},
+	{
 		.name = "jitsiRequestsPerMinute",
 		.type = SETTING_INT, .min = 1, .max = 100000,
 		.def = "60",
