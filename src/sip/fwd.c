@@ -214,7 +214,8 @@ int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 		mem_deref(f);
 		return err;
 	}
-	sipd_log(LOG_INFO, "event=forward uri=%s room=%s", t->uri, t->room);
+	/* Not the URI: an old-style one may carry a password. */
+	sipd_log(LOG_INFO, "event=forward room=%s", t->room);
 	*fp = f;
 	return 0;
 }
