@@ -143,11 +143,11 @@ static bool jitsi_begin(struct http_req *r)
 	char addr[ADDR_SIZE];
 	int64_t retry;
 
-	r->plain_json = true;
 	if (app_jitsi_config(r->app, &c)) {
 		(void)http_db_away(r);
 		return true;
 	}
+	r->plain_json = true; /* Jitsi's shapes from here on */
 	cors_allow(r, &c);
 	if (!client_of(r, &c, addr, sizeof(addr)) &&
 	    !rate_ok(addr, c.per_minute, &retry)) {
@@ -163,7 +163,7 @@ static bool jitsi_begin(struct http_req *r)
 	return false;
 }
 
-int h_jitsi_preflight(struct http_req *r)
+static int preflight(struct http_req *r)
 {
 	struct app_jitsi_config c;
 
@@ -175,6 +175,17 @@ int h_jitsi_preflight(struct http_req *r)
 				    "Jitsi endpoints (jitsiAllowedOrigins)");
 	r->cors_preflight = true;
 	return http_reply(r, 204, NULL);
+}
+
+/* One handler per route, so that each is its own OpenAPI operation. */
+int h_jitsi_mapper_preflight(struct http_req *r)
+{
+	return preflight(r);
+}
+
+int h_jitsi_numbers_preflight(struct http_req *r)
+{
+	return preflight(r);
 }
 
 static int mapping_reply(struct http_req *r, const struct app_jitsi_room *m)
@@ -217,13 +228,14 @@ int h_jitsi_mapper(struct http_req *r)
 		err = app_jitsi_room_of(r->app, id, &m);
 		if (err == ENOENT)
 			return no_mapping(r, id);
+		r->plain_json = !err;
 		return err ? http_app_problem(r, err, NULL) :
 			     mapping_reply(r, &m);
 	}
 	err = app_jitsi_map(r->app, conf, &m, &ae);
-	if (err == EINVAL || err == EBUSY || err == ENOSPC)
-		return jitsi_error(r, err == EINVAL ? 400 : err == EBUSY ?
-				   404 : 503, ae.detail);
+	if (err == EINVAL || err == EBUSY)
+		return jitsi_error(r, err == EINVAL ? 400 : 404, ae.detail);
+	r->plain_json = !err; /* 503 and the rest: a problem */
 	return err ? http_app_problem(r, err, &ae) : mapping_reply(r, &m);
 }
 
@@ -280,6 +292,7 @@ int h_jitsi_numbers(struct http_req *r)
 	if (x.by_country && x.list)
 		err = app_number_list(r->app, number_one, &x, &ae);
 	if (err) {
+		r->plain_json = false;
 		err = http_app_problem(r, err, &ae);
 		goto out;
 	}

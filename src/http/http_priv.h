@@ -213,7 +213,8 @@ int h_metrics(struct http_req *r);
  * admin's list of mapped rooms. */
 int h_jitsi_mapper(struct http_req *r);
 int h_jitsi_numbers(struct http_req *r);
-int h_jitsi_preflight(struct http_req *r);
+int h_jitsi_mapper_preflight(struct http_req *r);
+int h_jitsi_numbers_preflight(struct http_req *r);
 int h_jitsi_rooms(struct http_req *r);
 void http_metrics_count(int status);
 /* openapi.c: GET /api/v1/openapi.json, and the document itself, built
