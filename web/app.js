@@ -7,6 +7,7 @@ import { numbersPage } from './numbers.js';
 import { settingsPage } from './settings.js';
 import { outboxPage } from './outbox.js';
 import { callsPage } from './calls.js';
+import { jitsiPage } from './jitsi.js';
 import { meetingsPage } from './meetings.js';
 import { auditPage } from './audit.js';
 
@@ -18,6 +19,7 @@ const routes = [
   { re: /^\/settings$/, section: 'settings', page: settingsPage },
   { re: /^\/outbox$/, section: 'outbox', page: outboxPage },
   { re: /^\/calls$/, section: 'calls', page: callsPage },
+  { re: /^\/jitsi$/, section: 'jitsi', page: jitsiPage },
   { re: /^\/audit$/, section: 'audit', page: auditPage },
 ];
 

@@ -27,6 +27,8 @@
 #define APP_PIN_SIZE 13
 #define APP_CONFID_SIZE 8
 #define APP_DETAIL_SIZE 256
+#define APP_JITSI_ROOM_SIZE 256 /* "room@muc.domain", NUL included */
+#define APP_JITSI_URI_SIZE 256  /* jitsiJigasiUri */
 
 /* Sizes of the text fields that cross to the layers above, NUL included;
  * the same as the database's (app_priv.h checks that they stay so). */
@@ -78,7 +80,9 @@ struct app_reset_result {
 struct app_confid_info {
 	char conference_id[APP_CONFID_SIZE];
 	bool live;
-	bool personal; /* false: a meeting ID */
+	bool personal; /* false: a meeting ID, or a Jitsi room's */
+	bool jitsi;    /* a Jitsi Meet room's ID (jitsi.c) */
+	char jitsi_room[APP_JITSI_ROOM_SIZE]; /* its room while live, or "" */
 	int64_t user_id;
 	char user_email[APP_EMAIL_SIZE];
 	int64_t meeting_id;
@@ -194,6 +198,14 @@ struct app_number {
 	  "Organizer path closed",					\
 	  "too many wrong PINs closed a conference's organizer path"	\
 	  " (target: the conference ID)")				\
+	X(JITSI_MAP, "jitsi.map",					\
+	  "Jitsi room mapped",						\
+	  "a Jitsi Meet room got a conference ID at its first "	\
+	  "look-up (actor `jitsi`, target: the ID, detail: the room)")	\
+	X(JITSI_EXPIRE, "jitsi.expire",					\
+	  "Jitsi room forgotten",					\
+	  "an idle Jitsi Meet room's ID went to quarantine (actor "	\
+	  "`system`)")							\
 	X(CALL_ADMIT, "call.admit",					\
 	  "Lobby call admitted",					\
 	  "an admin admitted a call waiting in the lobby (target: "	\
@@ -539,6 +551,10 @@ struct app_dialin_target {
 	bool closed;        /* the organizer path is closed (PIN guessing) */
 	bool tones;         /* enableEntryExitNotifications */
 	uint32_t max_parts; /* maxParticipants */
+	/* A Jitsi Meet room's ID: the room, and the gateway its callers are
+	 * sent on to (jitsiJigasiUri); "" for every other ID. */
+	char jitsi_room[APP_JITSI_ROOM_SIZE];
+	char jigasi_uri[APP_JITSI_URI_SIZE];
 };
 
 /* One call as the abuse guard and the audit log see it. */
@@ -718,5 +734,57 @@ int app_meeting_ics(struct app *a, int64_t id, char **text,
 /* End of life: revoke (into quarantine) the IDs of meetings that ended
  * more than meetingIdGraceHours before now; *n (may be NULL) counts them. */
 int app_meeting_expire(struct app *a, int64_t now, int *n);
+
+/* ---- Jitsi Meet dial-in (SPEC §7) ----
+ * A Jitsi Meet room ("room@conference.meet.example.org") is given a
+ * conference ID at its first look-up: the same namespace, rules and
+ * quarantine as every other ID. Its callers are not mixed here but sent
+ * on to the Jigasi gateway (jitsiJigasiUri). A room unused (no look-up, no
+ * call) for jitsiRoomIdleDays loses its ID to quarantine. Nothing here
+ * works while jitsiJigasiUri is empty. */
+
+struct app_jitsi_room {
+	char conference[APP_JITSI_ROOM_SIZE];
+	char conference_id[APP_CONFID_SIZE];
+	int64_t created_at;
+	int64_t last_used_at;
+};
+
+typedef int (app_jitsi_room_h)(const struct app_jitsi_room *r, void *arg);
+
+/* The settings the Jitsi endpoints apply themselves. */
+struct app_jitsi_config {
+	bool enabled;            /* jitsiJigasiUri is set */
+	char origins[512];       /* jitsiAllowedOrigins */
+	unsigned per_minute;     /* jitsiRequestsPerMinute */
+	char trusted[512];       /* jitsiTrustedProxies */
+};
+
+/* The current settings (defaults for what cannot be read). */
+int app_jitsi_config(struct app *a, struct app_jitsi_config *c);
+
+/* The ID of room conference (lowercased first), issued and audited
+ * (jitsi.map) on the first look-up, its use recorded on each. EINVAL for
+ * a name that is not room@domain (err says why), EBUSY while Jitsi is not
+ * configured, ENOSPC when no ID is free or jitsiMaxRooms rooms have one. */
+int app_jitsi_map(struct app *a, const char *conference,
+		  struct app_jitsi_room *out, struct app_err *err);
+
+/* The room whose live ID is the text id: ENOENT when it is malformed,
+ * unknown, or the ID of anything but a Jitsi room (one answer for all,
+ * so that the question tells nothing the phone side would not). */
+int app_jitsi_room_of(struct app *a, const char *id,
+		      struct app_jitsi_room *out);
+
+/* Every mapped room, by name. */
+int app_jitsi_rooms(struct app *a, app_jitsi_room_h *h, void *arg,
+		    struct app_err *err);
+
+/* A call reached the room of t: it counts as use. */
+int app_jitsi_used(struct app *a, const struct app_dialin_target *t);
+
+/* Revoke (into quarantine) the IDs of rooms unused for jitsiRoomIdleDays
+ * before now and forget them; *n (may be NULL) counts them. */
+int app_jitsi_expire(struct app *a, int64_t now, int *n);
 
 #endif

@@ -297,6 +297,27 @@ static int meeting_open(struct store *st, int64_t id, bool *open)
 	return e;
 }
 
+/* A meeting-kind ID without a meeting is a Jitsi Meet room's (jitsi.c):
+ * valid while the room is mapped to it and a Jigasi is configured. */
+static int jitsi_target(struct store *st, const struct store_confid *c,
+			struct app_dialin_target *t)
+{
+	struct store_jitsi_room r;
+	int e;
+
+	e = store_jitsi_room_by_value(st, c->value, &r);
+	if (e)
+		return e == ENOENT ? 0 : e;
+	e = app_setting_text(st, "jitsiJigasiUri", t->jigasi_uri,
+			     sizeof(t->jigasi_uri));
+	if (e || !t->jigasi_uri[0])
+		return e;
+	snprintf(t->jitsi_room, sizeof(t->jitsi_room), "%s", r.conference);
+	t->valid = true;
+	confid_format(c->value, t->conference_id, sizeof(t->conference_id));
+	return 0;
+}
+
 /* What value reaches now: t->valid false when nothing (no error). */
 static int lookup(struct store *st, uint32_t v, struct app_dialin_target *t)
 {
@@ -309,6 +330,8 @@ static int lookup(struct store *st, uint32_t v, struct app_dialin_target *t)
 		return 0;
 	if (e || c.revoked_at != 0)
 		return e;
+	if (c.kind == STORE_CONFID_MEETING && c.meeting_id == 0)
+		return jitsi_target(st, &c, t);
 	if (c.kind == STORE_CONFID_MEETING) {
 		e = meeting_open(st, c.meeting_id, &t->valid);
 		if (e || !t->valid)
@@ -363,6 +386,8 @@ int app_dialin_resolve(struct app *a, const struct app_dialin_call *c,
 	app_conn_put(a, st);
 	if (!e && !*blocked)
 		e = app_confid_resolve(a, digits, t);
+	if (!e && !*blocked && t->valid && t->jitsi_room[0])
+		(void)app_jitsi_used(a, t); /* keeps the room's ID alive */
 	if (e || *blocked || t->valid)
 		return e;
 	/* Unknown, revoked, closed or malformed: a wrong ID, counted now. */

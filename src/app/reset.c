@@ -243,6 +243,15 @@ int app_confid_lookup(struct app *a, const char *text,
 		      sizeof(out->conference_id));
 	out->live = c.revoked_at == 0;
 	out->personal = c.kind == STORE_CONFID_PERSONAL;
+	/* Only a Jitsi room's ID is of kind meeting without a meeting. */
+	out->jitsi = c.kind == STORE_CONFID_MEETING && c.meeting_id == 0;
+	if (out->jitsi && out->live) {
+		struct store_jitsi_room r;
+
+		if (!store_jitsi_room_by_value(st, v, &r))
+			snprintf(out->jitsi_room, sizeof(out->jitsi_room),
+				 "%s", r.conference);
+	}
 	out->user_id = c.user_id;
 	out->meeting_id = c.meeting_id;
 	out->issued_at = c.issued_at;

@@ -97,6 +97,8 @@ static const struct cli_verb verbs[] = {
 	{"outbox", "retry", do_outbox_retry, "ID [--json]",
 	 "send a failed email again"},
 	{"calls", NULL, do_calls, "[--json]", "list live calls"},
+	{"jitsi", "rooms", do_jitsi_rooms, "[--json]",
+	 "list the Jitsi Meet rooms mapped to conference IDs"},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

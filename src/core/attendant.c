@@ -348,6 +348,13 @@ static void on_resolved(struct attendant *a, struct out *o,
 		id_invalid(a, o);
 		return;
 	}
+	if (ev->forward) { /* the Jitsi room has its own lobby */
+		timer(o, 0);
+		a->state = ATT_S_FORWARDED;
+		play(a, o, ATT_PROMPT_JOINING);
+		push(o, ATT_ACT_FORWARD);
+		return;
+	}
 	a->bypass = ev->bypass;
 	a->closed = ev->closed;
 	a->max_parts = ev->max_parts;
@@ -441,6 +448,10 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		if (s == ATT_S_ENTERING)
 			on_room(a, o, ev->participants);
 		break;
+	case ATT_EV_FORWARD_FAILED:
+		if (s == ATT_S_FORWARDED)
+			end_with(a, o, ATT_PROMPT_GOODBYE);
+		break;
 	case ATT_EV_REVOKED:
 		if (before_join(s))
 			end_with(a, o, ATT_PROMPT_NO_LONGER_VALID);
@@ -503,6 +514,7 @@ const char *attendant_state_name(enum att_state s)
 	case ATT_S_ENTERING: /* never seen: ATT_EV_ROOM follows at once */
 		return attendant_call_states[ATT_CALL_LOBBY].name;
 	case ATT_S_JOINED:
+	case ATT_S_FORWARDED:
 		return attendant_call_states[ATT_CALL_IN_CONFERENCE].name;
 	case ATT_S_ENDING:
 	case ATT_S_DONE:

@@ -17,6 +17,9 @@
  *   joining: a conference of maxParticipants already is full: "this
  *     conference is full", goodbye;
  *   in the conference: "*6" mute/unmute, "*1" help.
+ *   a Jitsi Meet room's ID (SPEC §7): "joining", and the call is sent on
+ *     to the room's gateway (no organizer question, no lobby, no PIN: the
+ *     room has its own); the gateway refusing it ends it with goodbye.
  *
  * The phone edge is hostile (SPEC §6), so also: a caller whose source the
  * guard blocks hears goodbye at once; a conference whose organizer path
@@ -63,6 +66,7 @@ enum att_state {
 	ATT_S_ADMITTING,   /* leaving the lobby: waiting for ATT_EV_RECHECKED */
 	ATT_S_ENTERING,    /* about to join: waiting for ATT_EV_ROOM */
 	ATT_S_JOINED,
+	ATT_S_FORWARDED,   /* sent on to a Jitsi room's gateway */
 	ATT_S_ENDING,      /* playing goodbye, then hang up */
 	ATT_S_DONE,
 };
@@ -79,6 +83,7 @@ enum att_event_type {
 	ATT_EV_RECHECKED,   /* valid: the ID still works at the moment of joining */
 	ATT_EV_REVOKED,     /* the ID stopped working before the caller joined */
 	ATT_EV_ROOM,        /* participants: how many are in the conference now */
+	ATT_EV_FORWARD_FAILED, /* the gateway refused or could not be reached */
 	ATT_EV_HANGUP,
 };
 
@@ -88,6 +93,7 @@ struct att_event {
 	bool valid;   /* RESOLVED: a live ID; PIN_RESULT: the PIN is right;
 		       * RECHECKED: still live */
 	bool bypass;  /* RESOLVED: callers may skip the lobby */
+	bool forward; /* RESOLVED: a Jitsi room's ID: send the call on */
 	bool closed;  /* RESOLVED, PIN_RESULT: the organizer path is closed */
 	bool blocked; /* RESOLVED, PIN_RESULT: the caller's source is now
 		       * refused by the guard: goodbye at once */
@@ -106,6 +112,7 @@ enum att_action_type {
 	ATT_ACT_MUTE,       /* muted: the new mute state */
 	ATT_ACT_RECHECK,    /* is the resolved ID still valid? */
 	ATT_ACT_ROOM,       /* how many are in the conference? (ATT_EV_ROOM) */
+	ATT_ACT_FORWARD,    /* send the call on to the Jitsi room's gateway */
 	ATT_ACT_HANGUP,
 };
 

@@ -16,6 +16,8 @@
 #include "core/settings.h"
 
 static int check_addrlist(const char *v, char *why, size_t whysize);
+static int check_sip_uri(const char *v, char *why, size_t whysize);
+static int check_origins(const char *v, char *why, size_t whysize);
 
 static const struct setting_def table[] = {
 	{
@@ -317,6 +319,74 @@ static const struct setting_def table[] = {
 		.help = "Hours after sign-in at which an admin center session "
 			"ends, however active.",
 	},
+	{
+		.name = "jitsiJigasiUri",
+		.type = SETTING_STRING, .min = 0, .max = 255,
+		.def = "",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Jigasi SIP URI",
+		.check = check_sip_uri,
+		.help = "SIP URI of the Jitsi Meet SIP gateway (Jigasi) that "
+			"callers of a Jitsi room are sent on to, such as "
+			"sip:jigasi@meet.example.org:5060. Empty: the Jitsi "
+			"endpoints answer 404 and no room gets an ID.",
+	},
+	{
+		.name = "jitsiAllowedOrigins",
+		.type = SETTING_STRING, .min = 0, .max = 500,
+		.def = "",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Jitsi Meet origins",
+		.check = check_origins,
+		.help = "Origins of the Jitsi Meet web app, comma-separated "
+			"(https://meet.example.org), whose browsers may read "
+			"the Jitsi endpoints (CORS); other origins get no "
+			"CORS headers.",
+	},
+	{
+		.name = "jitsiRoomIdleDays",
+		.type = SETTING_INT, .min = 1, .max = 3650,
+		.def = "30",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Forget an idle Jitsi room after",
+		.unit = "days",
+		.help = "Days without a look-up or a call after which a Jitsi "
+			"room's ID is revoked (and quarantined); the room gets "
+			"a new ID when it is used again.",
+	},
+	{
+		.name = "jitsiMaxRooms",
+		.type = SETTING_INT, .min = 1, .max = 1000000,
+		.def = "10000",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Most Jitsi rooms with an ID",
+		.help = "Jitsi rooms that may hold a conference ID at once; a "
+			"new room past it is answered 503 until idle rooms are "
+			"forgotten. Bounds what the unauthenticated mapper can "
+			"take from the ID namespace.",
+	},
+	{
+		.name = "jitsiTrustedProxies",
+		.type = SETTING_STRING, .min = 0, .max = 500,
+		.def = "",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Trusted HTTP proxies",
+		.check = check_addrlist,
+		.help = "IP addresses of the load balancers and proxies in "
+			"front of dialconf, comma-separated: for a Jitsi request "
+			"from one of them the client is the last address of its "
+			"X-Forwarded-For; from any other address the client is "
+			"the address.",
+	},
+	{
+		.name = "jitsiRequestsPerMinute",
+		.type = SETTING_INT, .min = 1, .max = 100000,
+		.def = "60",
+		.group = SETTING_GROUP_JITSI,
+		.label = "Jitsi requests per minute per address",
+		.help = "Requests to the Jitsi endpoints one client address may "
+			"make in a minute on a node; more are answered 429.",
+	},
 };
 
 const struct setting_def *settings_table(size_t *n)
@@ -334,6 +404,7 @@ const char *settings_group_name(enum setting_group g)
 		[SETTING_GROUP_EMAIL] = "Emails to users",
 		[SETTING_GROUP_DIALIN] = "Dial-in",
 		[SETTING_GROUP_ADMIN] = "Admin center",
+		[SETTING_GROUP_JITSI] = "Jitsi Meet",
 	};
 
 	return (unsigned)g < SETTING_GROUP_COUNT ? names[g] : NULL;
@@ -507,6 +578,46 @@ static int check_addrlist(const char *v, char *why, size_t whysize)
 		    inet_pton(AF_INET6, item, bin) != 1)
 			return reason(why, whysize, "'%s' is not an IP address",
 				      item);
+		p += len;
+		if (*p == ',' && !*++p)
+			return reason(why, whysize, "a list must not end in ','");
+	}
+	return 0;
+}
+
+/* "" or sip:/sips: with something after it and no blank. */
+static int check_sip_uri(const char *v, char *why, size_t whysize)
+{
+	size_t skip;
+
+	if (!*v)
+		return 0;
+	skip = !strncasecmp(v, "sip:", 4) ? 4 :
+	       !strncasecmp(v, "sips:", 5) ? 5 : 0;
+	if (!skip || !v[skip])
+		return reason(why, whysize, "'%s' is not a sip: URI", v);
+	if (strpbrk(v, " \t<>\"\r\n"))
+		return reason(why, whysize, "a SIP URI has no blanks, <, > "
+			      "or quotes");
+	return 0;
+}
+
+/* A comma-separated list of web origins: http(s)://host[:port], no path
+ * (RFC 6454 §6.2, what a browser sends in Origin). */
+static int check_origins(const char *v, char *why, size_t whysize)
+{
+	const char *p = v, *host;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, ",");
+		host = !strncmp(p, "https://", 8) ? p + 8 :
+		       !strncmp(p, "http://", 7) ? p + 7 : NULL;
+		if (!host || host >= p + len || memchr(host, '/', len -
+		    (size_t)(host - p)) || memchr(p, ' ', len))
+			return reason(why, whysize, "'%.*s' is not an origin "
+				      "such as https://meet.example.org",
+				      (int)(len < 100 ? len : 100), p);
 		p += len;
 		if (*p == ',' && !*++p)
 			return reason(why, whysize, "a list must not end in ','");

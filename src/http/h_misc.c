@@ -30,11 +30,13 @@ int h_confid_get(struct http_req *r)
 		json_pack("{s:o}", "id", http_json_id(ci.meeting_id)) :
 		json_null();
 
-	return http_reply(r, 200, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
+	return http_reply(r, 200, json_pack(
+		"{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 		"conferenceId", ci.conference_id,
 		"state", ci.live ? "live" : "revoked",
-		"kind", ci.personal ? "personal" : "meeting",
+		"kind", ci.personal ? "personal" : ci.jitsi ? "jitsi" : "meeting",
 		"user", user, "meeting", meeting,
+		"jitsiRoom", http_json_str_or_null(ci.jitsi_room),
 		"issuedAt", http_json_time(ci.issued_at),
 		"revokedAt", ci.live ? json_null() :
 			http_json_time(ci.revoked_at)));

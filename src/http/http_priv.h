@@ -19,6 +19,7 @@
 #define HTTP_ACTOR_SIZE 257
 #define HTTP_TOKEN_MAX 256   /* bytes of a bearer token we look at */
 #define HTTP_COOKIE_SIZE 160 /* bytes of a Set-Cookie value we send */
+#define HTTP_ORIGIN_SIZE 256 /* bytes of an Origin we answer to */
 #define HTTP_DB_RETRY_AFTER 1 /* seconds: a database restart is quick */
 
 /* One request as handlers see it. */
@@ -47,6 +48,13 @@ struct http_req {
 	const unsigned char *file;
 	size_t file_len;
 	const char *file_type;
+	/* CORS (h_jitsi.c): the Origin allowed to read the answer, "" for
+	 * none; preflight: the answer to an OPTIONS preflight, with the
+	 * methods and headers allowed. plain_json: an error answer is
+	 * application/json too (Jitsi's shapes), not a problem. */
+	char cors_origin[HTTP_ORIGIN_SIZE];
+	bool cors_preflight;
+	bool plain_json;
 	/* A text answer of file_type instead of JSON (out NULL): owned,
 	 * freed with the request (the calendar object of a meeting). */
 	char *text;
@@ -154,6 +162,8 @@ json_t *http_json_time(int64_t t);
 
 /* A request header, or NULL. */
 const char *http_header(const struct http_req *r, const char *name);
+/* The client's IP address as text: 0, or an errno. */
+int http_client_addr(const struct http_req *r, char *out, size_t size);
 /* A query argument of the request, or NULL. */
 const char *http_query(const struct http_req *r, const char *name);
 /* Parse the integer query argument name into *v: def when absent, 400 and
@@ -199,6 +209,13 @@ int h_meeting_ics(struct http_req *r);
 /* h_metrics.c: GET /metrics, and the count of answers by status class
  * (server.c calls it for every answer it queues). */
 int h_metrics(struct http_req *r);
+/* h_jitsi.c: Jitsi Meet's two endpoints, their CORS preflight, and the
+ * admin's list of mapped rooms. */
+int h_jitsi_mapper(struct http_req *r);
+int h_jitsi_numbers(struct http_req *r);
+int h_jitsi_mapper_preflight(struct http_req *r);
+int h_jitsi_numbers_preflight(struct http_req *r);
+int h_jitsi_rooms(struct http_req *r);
 void http_metrics_count(int status);
 /* openapi.c: GET /api/v1/openapi.json, and the document itself, built
  * from the route table and ops[] of openapi.c. EINVAL when a route has no

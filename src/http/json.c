@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <microhttpd.h>
 
 #include "core/isotime.h"
@@ -27,6 +30,28 @@ const char *http_query(const struct http_req *r, const char *name)
 		return NULL;
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 					   name);
+}
+
+int http_client_addr(const struct http_req *r, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	const void *bin;
+
+	if (!r->conn || !size)
+		return EINVAL;
+	ci = MHD_get_connection_info(r->conn,
+				     MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sa = ci ? ci->client_addr : NULL;
+	if (!sa)
+		return ENOENT;
+	if (sa->sa_family == AF_INET)
+		bin = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		bin = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		return ENOENT;
+	return inet_ntop(sa->sa_family, bin, out, (socklen_t)size) ? 0 : ENOSPC;
 }
 
 int http_reply(struct http_req *r, int status, json_t *body)

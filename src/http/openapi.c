@@ -119,6 +119,24 @@ static const struct openapi_op ops[] = {
 	{h_meeting_ics, "getMeetingInvitation",
 	 "A meeting's current calendar object",
 	 "id", NULL, NULL, "200:text/calendar 404"},
+	{h_jitsi_rooms, "listJitsiRooms",
+	 "Jitsi Meet rooms mapped to conference IDs",
+	 NULL, NULL, NULL, "200:JitsiRoomList"},
+	{h_jitsi_mapper, "jitsiConferenceMapper",
+	 "Jitsi Meet's conference mapper (dialInConfCodeUrl)",
+	 NULL, "conference:string id:string", NULL,
+	 "200:JitsiMapping 400:JitsiMessage 404:JitsiMapping "
+	 "429:JitsiMessage 503"},
+	{h_jitsi_mapper_preflight, "jitsiConferenceMapperPreflight",
+	 "CORS preflight of the conference mapper",
+	 NULL, NULL, NULL, "204 403"},
+	{h_jitsi_numbers, "jitsiDialInNumbers",
+	 "Jitsi Meet's dial-in numbers (dialInNumbersUrl)",
+	 NULL, "conference:string format:string", NULL,
+	 "200:JitsiNumbers 404:JitsiMessage 429:JitsiMessage 503"},
+	{h_jitsi_numbers_preflight, "jitsiDialInNumbersPreflight",
+	 "CORS preflight of the dial-in numbers",
+	 NULL, NULL, NULL, "204 403"},
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))

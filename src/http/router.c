@@ -47,6 +47,11 @@ static const struct http_route routes[] = {
 	{"GET",    "/api/v1/meetings/{}", h_meeting_get, false},
 	{"DELETE", "/api/v1/meetings/{}", h_meeting_delete, false},
 	{"GET",    "/api/v1/meetings/{}/invitation.ics", h_meeting_ics, false},
+	{"GET",    "/api/v1/jitsi/rooms", h_jitsi_rooms, false},
+	{"GET",    "/jitsi/conference-mapper", h_jitsi_mapper, true},
+	{"OPTIONS", "/jitsi/conference-mapper", h_jitsi_mapper_preflight, true},
+	{"GET",    "/jitsi/dial-in-numbers", h_jitsi_numbers, true},
+	{"OPTIONS", "/jitsi/dial-in-numbers", h_jitsi_numbers_preflight, true},
 };
 
 const struct http_route *http_routes(size_t *n)

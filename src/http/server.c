@@ -132,6 +132,19 @@ static void add_answer_headers(struct MHD_Response *resp, struct http_req *r)
 	if (r->set_cookie[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 					r->set_cookie);
+	if (r->cors_origin[0]) {
+		/* Fetch standard §3.2 (CORS): this origin may read it. */
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+					r->cors_origin);
+		MHD_add_response_header(resp, "Vary", "Origin");
+	}
+	if (r->cors_origin[0] && r->cors_preflight) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+					"GET, OPTIONS");
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+					"Accept, Content-Type");
+		MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+	}
 	if ((r->status == 429 || r->status == 503) && r->retry_after > 0) {
 		snprintf(n, sizeof(n), "%lld", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, n);
@@ -161,8 +174,8 @@ static struct MHD_Response *build_response(struct http_req *r)
 		return NULL;
 	}
 
-	type = r->status >= 400 ? "application/problem+json" :
-		"application/json";
+	type = r->status >= 400 && !r->plain_json ?
+		"application/problem+json" : "application/json";
 	if (text)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	/* Answers may carry a one-time PIN: keep them out of every cache. */

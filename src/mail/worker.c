@@ -312,6 +312,11 @@ static void *worker_main(void *arg)
 		if (e)
 			log_error("event=meeting-expiry-failed err=\"%s\"",
 				  strerror(e));
+		/* Idle Jitsi rooms lose their IDs (days, not minutes). */
+		e = app_jitsi_expire(w->a, now_s(), NULL);
+		if (e)
+			log_error("event=jitsi-expiry-failed err=\"%s\"",
+				  strerror(e));
 		e = batch_run(w, &n);
 		if (e)
 			log_error("event=batch-failed err=\"%s\"",

@@ -34,6 +34,12 @@
  * a caller who has not joined yet has its ID checked again, so a reset,
  * a disable or a cancelled meeting on any node reaches it.
  *
+ * A caller who keys a Jitsi Meet room's ID is not mixed here: the
+ * attendant asks for a forward (ATT_ACT_FORWARD) and the call gets a leg
+ * to the room's gateway (fwd.c); once it answers, the caller's payloads
+ * go out on that leg as they come, and the gateway's come back as this
+ * call's frames (relaying), in place of the attendant's player.
+ *
  * A call is ended by destroying it from a zero timer, never inside the
  * libre handler that decided it, so no handler sees its call freed, and
  * never inside a mixer tick, so a conference never loses a participant
@@ -81,6 +87,9 @@ struct call {
 	bool arrived;        /* organizer present when we entered the lobby */
 	struct attendant *att;
 	struct player *pl;
+	struct sa laddr;          /* our media address toward the caller */
+	struct fwd *fwd;          /* sent on to a Jitsi room's gateway */
+	bool relaying;            /* the gateway answered: audio flows */
 	struct room *conf;        /* in the conference: its mix, and */
 	struct mixer_part *mp;    /* our place in it */
 	bool tones;               /* entry/exit tones (from the ID's look-up) */
@@ -138,6 +147,7 @@ static void destructor(void *arg)
 	tmr_cancel(&c->end_tmr);
 	if (c->reg.id)
 		app_call_remove(c->s->app, c->reg.id);
+	mem_deref(c->fwd); /* BYE (or CANCEL) to the gateway first */
 	mem_deref(c->sess); /* sends BYE unless the peer ended it */
 	mem_deref(c->rtp);
 	mem_deref(c->sdp);
@@ -418,6 +428,55 @@ static void conf_recodec(struct call *c)
 	mixer_part_set_muted(c->mp, muted);
 }
 
+/* The gateway's audio, relayed to the caller as our own frames. */
+static void fwd_audio(const uint8_t *g711, size_t len, void *arg)
+{
+	struct call *c = arg;
+
+	if (c->established && !c->ending)
+		(void)send_frame(c, g711, len);
+}
+
+/* The gateway answered (0): audio flows both ways from now on. Refused
+ * before that: the attendant says goodbye. Ended after: so is the call. */
+static void fwd_state(int err, void *arg)
+{
+	struct att_event failed = {.type = ATT_EV_FORWARD_FAILED};
+	struct call *c = arg;
+	bool was = c->relaying;
+
+	c->relaying = !err;
+	if (!err) {
+		player_stop(c->pl);
+		c->marker = true;
+		return;
+	}
+	sipd_log(LOG_INFO, "event=forward-ended call=%lld answered=%d err=%d",
+		 (long long)c->reg.id, was, err);
+	if (was)
+		call_end(c);
+	else
+		call_event(c, &failed);
+}
+
+static void forward_start(struct call *c)
+{
+	struct fwd_target t = {
+		.uri = c->target.jigasi_uri, .room = c->target.jitsi_room,
+		.caller = c->reg.caller, .laddr = &c->laddr,
+		.codec = c->codec,
+	};
+	struct att_event failed = {.type = ATT_EV_FORWARD_FAILED};
+	int err;
+
+	err = fwd_start(&c->fwd, c->s, &t, fwd_audio, fwd_state, c);
+	if (!err)
+		return;
+	sipd_log(LOG_WARN, "event=forward-failed call=%lld err=%d",
+		 (long long)c->reg.id, err);
+	call_event(c, &failed);
+}
+
 static void act(struct call *c, const struct att_action *x)
 {
 	switch (x->type) {
@@ -466,6 +525,9 @@ static void act(struct call *c, const struct att_action *x)
 		break;
 	case ATT_ACT_RECHECK:
 		submit(c, SIPD_JOB_RECHECK, NULL);
+		break;
+	case ATT_ACT_FORWARD:
+		forward_start(c);
 		break;
 	case ATT_ACT_HANGUP:
 		call_end(c);
@@ -520,6 +582,7 @@ static void resolved(struct call *c, const struct sipd_job *job)
 	}
 	ev.valid = !job->err && job->target.valid;
 	ev.bypass = job->target.bypass;
+	ev.forward = ev.valid && job->target.jitsi_room[0];
 	ev.closed = job->target.closed;
 	ev.max_parts = job->target.max_parts;
 	ev.blocked = !job->err && job->blocked;
@@ -613,7 +676,7 @@ void call_tick(struct call *c)
 	uint8_t g711[CODEC_FRAME];
 	bool ended;
 
-	if (!c->established || c->ending || c->mp)
+	if (!c->established || c->ending || c->mp || c->relaying)
 		return;
 	ended = player_frame(c->pl, pcm);
 	codec_encode(c->codec, pcm, g711, CODEC_FRAME);
@@ -650,7 +713,10 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 		return;
 	c->last_rx_ms = tmr_jiffies();
 	if (hdr->pt == codec_pt(c->codec)) {
-		if (c->mp)
+		if (c->relaying)
+			fwd_send(c->fwd, c->codec, mbuf_buf(mb),
+				 mbuf_get_left(mb));
+		else if (c->mp)
 			(void)mixer_part_put(c->mp, hdr->seq, mbuf_buf(mb),
 					     mbuf_get_left(mb));
 		return;
@@ -801,6 +867,7 @@ static int media_setup(struct call *c, const struct sip_msg *msg)
 		return ENOTSUP;
 	if (sa_is_any(&laddr))
 		(void)sip_transp_laddr(s->sip, &laddr, msg->tp, &msg->src);
+	c->laddr = laddr;
 	err = rtp_listen(&c->rtp, IPPROTO_UDP, &laddr, s->opts.rtp_min,
 			 s->opts.rtp_max, false, rtp_h, NULL, c);
 	if (err)

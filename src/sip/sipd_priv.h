@@ -152,6 +152,27 @@ void room_tick_all(struct sipd *s);
 /* Free every conference (the SIP thread is stopping, calls are gone). */
 void room_flush(struct sipd *s);
 
+/* fwd.c: a call's leg to a Jitsi room's gateway (Jigasi). audio_h gets
+ * the gateway's G.711 payloads for the caller; state_h says once that it
+ * answered (0), and once that it is over (an errno: refused, ended,
+ * unreachable). fwd_send relays the caller's payloads once answered,
+ * when they are in the codec the leg offered.
+ * mem_deref ends the leg (BYE or CANCEL), without a state_h. */
+struct fwd;
+struct fwd_target {
+	const char *uri;      /* jitsiJigasiUri */
+	const char *room;     /* for the Jitsi-Conference-Room header */
+	const char *caller;   /* masked: Jitsi's display name for us */
+	const struct sa *laddr; /* our media address toward the caller */
+	enum codec_type codec;  /* the caller's: relayed as it is */
+};
+typedef void (fwd_audio_h)(const uint8_t *g711, size_t len, void *arg);
+typedef void (fwd_state_h)(int err, void *arg);
+int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
+	      fwd_audio_h *audioh, fwd_state_h *stateh, void *arg);
+void fwd_send(struct fwd *f, enum codec_type codec, const uint8_t *g711,
+	      size_t len);
+
 /* call.c */
 struct call;
 /* Who a new call is, as server.c found it. */

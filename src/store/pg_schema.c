@@ -345,6 +345,19 @@ static const char migration_8[] =
 	"ALTER TABLE outbox ADD COLUMN claim_token TEXT"
 	" CHECK (claim_token IS NULL OR length(claim_token) BETWEEN 16 AND 32);";
 
+/* Jitsi Meet rooms mapped to conference IDs (sqlite_schema.c
+ * migration 9). */
+static const char migration_9[] =
+	"CREATE TABLE jitsi_rooms ("
+	" conference TEXT NOT NULL PRIMARY KEY"
+	"  CHECK (octet_length(conference) BETWEEN 3 AND 255),"
+	" confid_row BIGINT NOT NULL UNIQUE"
+	"  REFERENCES conference_ids (\"row\"),"
+	" created_at BIGINT NOT NULL,"
+	" last_used_at BIGINT NOT NULL CHECK (last_used_at >= created_at)"
+	");"
+	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
+
 const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -353,6 +366,7 @@ const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 5, .sql = migration_5 },
 	{ .version = 6, .sql = migration_6 },
 	{ .version = 8, .sql = migration_8 },
+	{ .version = 9, .sql = migration_9 },
 };
 
 const size_t pgstore_migration_count =

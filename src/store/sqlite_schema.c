@@ -269,6 +269,25 @@ static const char migration_8[] =
 	"ALTER TABLE outbox ADD COLUMN claim_token TEXT"
 	" CHECK (claim_token IS NULL OR length(claim_token) BETWEEN 16 AND 32);";
 
+/* Jitsi Meet rooms mapped to conference IDs (app/jitsi.c). A room's ID is
+ * a conference_ids row like any other, so the namespace, the live-unique
+ * index and the quarantine hold for it too; its kind is 'meeting' with no
+ * meeting and no user (step 1's CHECK on kind cannot change in SQLite
+ * without rebuilding the table), and this table says which room it is.
+ * A mapping is deleted when the room has been idle too long, after its
+ * row in conference_ids was revoked (and so quarantined). The name is
+ * bounded in bytes, as its C buffer is (STORE_JITSI_ROOM_SIZE). */
+static const char migration_9[] =
+	"CREATE TABLE jitsi_rooms ("
+	" conference TEXT NOT NULL PRIMARY KEY"
+	"  CHECK (length(CAST(conference AS BLOB)) BETWEEN 3 AND 255),"
+	" confid_row INTEGER NOT NULL UNIQUE"
+	"  REFERENCES conference_ids (row),"
+	" created_at INTEGER NOT NULL,"
+	" last_used_at INTEGER NOT NULL CHECK (last_used_at >= created_at)"
+	");"
+	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
+
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -277,6 +296,7 @@ const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 5, .sql = migration_5 },
 	{ .version = 6, .sql = migration_6 },
 	{ .version = 8, .sql = migration_8 },
+	{ .version = 9, .sql = migration_9 },
 };
 
 const size_t sqlstore_migration_count =

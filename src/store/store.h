@@ -190,6 +190,21 @@ struct store_stats {
 	int64_t mail[MAILSTATE_COUNT]; /* outbox rows by enum mailstate */
 };
 
+/* A Jitsi Meet room mapped to a conference ID (SPEC §7, app/jitsi.c).
+ * conference is "room@muc.domain" as Jitsi names it, lowercased; the ID is
+ * a conference_ids row (kind meeting, no meeting, no user) that this row
+ * points to, so it shares the namespace, the rules and the quarantine of
+ * every conference ID. value is read only: the ID of confid_row. */
+#define STORE_JITSI_ROOM_SIZE 256
+
+struct store_jitsi_room {
+	char conference[STORE_JITSI_ROOM_SIZE];
+	int64_t confid_row;
+	uint32_t value;        /* read only */
+	int64_t created_at;
+	int64_t last_used_at;  /* the last mapper request or forwarded call */
+};
+
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);
@@ -199,6 +214,7 @@ typedef int (store_setting_h)(const char *name, const char *value, void *arg);
 typedef int (store_mail_h)(const struct store_mail *m, void *arg);
 typedef int (store_meeting_h)(const struct store_meeting *m, void *arg);
 typedef int (store_attendee_h)(const char *email, void *arg);
+typedef int (store_jitsi_room_h)(const struct store_jitsi_room *r, void *arg);
 
 struct store;
 

@@ -230,6 +230,31 @@
 	OP(guard_purge, (int64_t before, int *n),			\
 	   (before, n ? n : &(int){ 0 }), 1)				\
 									\
+	/* Jitsi Meet rooms (struct store_jitsi_room). insert: EEXIST	\
+	 * for a conference mapped already or a confid_row in use;	\
+	 * get by conference, by_value by the room's live ID value	\
+	 * (ENOENT when none); touch moves last_used_at forward (never	\
+	 * back; ENOENT when the room is gone); delete forgets the	\
+	 * mapping (its ID is revoked by the caller); list gives the	\
+	 * rooms last used before used_before, by conference; count	\
+	 * counts them all. */						\
+	OP(jitsi_room_insert, (const struct store_jitsi_room *r), (r),	\
+	   r && r->conference[0])					\
+	OP(jitsi_room_get, (const char *conference,			\
+			    struct store_jitsi_room *r),		\
+	   (conference, r), conference && r)				\
+	OP(jitsi_room_by_value, (uint32_t value,			\
+				 struct store_jitsi_room *r),		\
+	   (value, r), r)						\
+	OP(jitsi_room_touch, (const char *conference, int64_t at),	\
+	   (conference, at), conference)				\
+	OP(jitsi_room_delete, (const char *conference), (conference),	\
+	   conference)							\
+	OP(jitsi_room_list, (int64_t used_before,			\
+			     store_jitsi_room_h *h, void *arg),		\
+	   (used_before, h, arg), h)					\
+	OP(jitsi_room_count, (int64_t *n), (n), n)			\
+									\
 	/* Users, live conference IDs and outbox rows by state		\
 	 * (struct store_stats). */					\
 	OP(stats, (struct store_stats *s), (s), s)			\

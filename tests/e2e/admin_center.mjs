@@ -491,7 +491,8 @@ await test('phone width: navigation behind Menu, no horizontal scrolling', async
 
 await test('every page of the navigation opens without an error', async () => {
   for (const [hash, title] of [['#/meetings', 'Meetings'], ['#/numbers', 'Dial-in numbers'], ['#/settings', 'Settings'],
-    ['#/outbox', 'Email outbox'], ['#/calls', 'Live calls'], ['#/audit', 'Audit log'], ['#/users', 'Users']]) {
+    ['#/outbox', 'Email outbox'], ['#/calls', 'Live calls'], ['#/jitsi', 'Jitsi rooms'], ['#/audit', 'Audit log'],
+    ['#/users', 'Users']]) {
     await page.click(`#nav a[href="${hash}"]`);
     await until(async () => (await page.locator('#main h1').textContent()) === title, title);
     await until(async () => !(await page.locator('#main').getAttribute('aria-busy')), title + ' loaded');
@@ -538,6 +539,18 @@ await test('a new tab of the same browser is signed in already (GET /session)', 
   } finally {
     await tab.close();
   }
+});
+
+await test('Jitsi rooms: a room the mapper gave an ID shows with it', async () => {
+  const set = await apiCall('PATCH', '/settings', { jitsiJigasiUri: 'sip:jigasi@127.0.0.1:5099' });
+  eq(set.status, 200, 'Jigasi configured');
+  const r = await fetch(base + '/jitsi/conference-mapper?conference=e2e-room@conference.meet.example.org');
+  eq(r.status, 200, 'the mapper answers');
+  const id = String((await r.json()).id);
+  await page.click('#nav a[href="#/jitsi"]');
+  const row = page.locator('#main tr', { hasText: 'e2e-room@conference.meet.example.org' });
+  await until(async () => (await row.count()) === 1, 'the room in the list');
+  assert((await row.textContent()).includes(id), 'with its conference ID ' + id);
 });
 
 await test('a state-changing request with the cookie but without the CSRF header gets 403', async () => {

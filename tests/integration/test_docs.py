@@ -82,6 +82,7 @@ RUN = [
     ("README.md", "Meetings", 1),
     ("docs/operations.md", "One node (SQLite)", 2),
     ("docs/operations.md", "Backups and upgrades", 1),
+    ("docs/operations.md", "Jitsi Meet dial-in", 1),
 ]
 
 # Blocks that only make sense on SQLite (skipped on the PostgreSQL run).

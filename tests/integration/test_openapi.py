@@ -348,6 +348,36 @@ def validate(spec, answers):
     assert "# %d answers checked" % len(answers) in p.stdout, p.stdout
 
 
+def exercise_jitsi(x):
+    """Jitsi Meet's endpoints (docs/api.md "Jitsi Meet"), off, then on."""
+    room = "standup@conference.meet.example.org"
+    x.call("GET", "/jitsi/dial-in-numbers", token=None, expect=404)
+    x.call("PATCH", API + "/settings", {
+        "jitsiJigasiUri": "sip:jigasi@127.0.0.1:5099",
+        "jitsiAllowedOrigins": "https://meet.example.org"}, expect=200)
+    m = x.call("GET", "/jitsi/conference-mapper?conference=" + room,
+               token=None, expect=200)
+    x.call("GET", "/jitsi/conference-mapper?id=%d" % m["id"], token=None,
+           expect=200)
+    x.call("GET", "/jitsi/conference-mapper?id=1000003", token=None,
+           expect=404)
+    x.call("GET", "/jitsi/conference-mapper?conference=no-domain",
+           token=None, expect=400)
+    x.call("GET", "/jitsi/dial-in-numbers?conference=" + room, token=None,
+           expect=200)
+    x.call("GET", "/jitsi/dial-in-numbers?format=array&conference=" + room,
+           token=None, expect=200)
+    for path in ("/jitsi/conference-mapper", "/jitsi/dial-in-numbers"):
+        x.call("OPTIONS", path, token=None, expect=204, headers={
+            "Origin": "https://meet.example.org",
+            "Access-Control-Request-Method": "GET"})
+        x.call("OPTIONS", path, token=None, expect=403, headers={
+            "Origin": "https://evil.example.org",
+            "Access-Control-Request-Method": "GET"})
+    x.call("GET", API + "/jitsi/rooms", expect=200)
+    x.call("GET", API + "/conference-ids/%d" % m["id"], expect=200)
+
+
 def test_openapi_describes_every_live_answer():
     with SmtpServer() as smtp, Daemon(["--mail", smtp.url]) as d:
         status, h, spec = d.api("GET", API + "/openapi.json", token=None)
@@ -362,6 +392,7 @@ def test_openapi_describes_every_live_answer():
         exercise_meetings(x)
         exercise_outbox(x)
         exercise_session(x, d)
+        exercise_jitsi(x)
         check_request_fields(x)
 
         ops = {op["operationId"]: "%s %s" % (m.upper(), p)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -890,6 +891,76 @@ static void test_demo_seed(void **state)
 	assert_string_equal(x.rec[0].actor, "demo");
 }
 
+/* Jitsi rooms (app/jitsi.c): nothing while no Jigasi is set; a room's
+ * name is checked and lowercased; its ID is a conference ID that resolves
+ * to the room; an idle room loses its ID to quarantine and gets a new one
+ * when it is used again. */
+static void test_jitsi_rooms(void **state)
+{
+	struct fx *f = *state;
+	struct app_err err = { "" };
+	const char *names[] = { "jitsiJigasiUri" };
+	const char *values[] = { "sip:jigasi@127.0.0.1:5099" };
+	struct app_jitsi_room m, again, back;
+	struct app_dialin_target t;
+	struct app_confid_info ci;
+	int n = -1;
+
+	assert_int_equal(app_jitsi_map(f->a, "daily@conference.example.org",
+				       &m, &err), EBUSY);
+	assert_int_equal(app_settings_set(f->a, ACTOR, names, values, 1, &err),
+			 0);
+	assert_int_equal(app_jitsi_map(f->a, "no-domain", &m, &err), EINVAL);
+	assert_int_equal(app_jitsi_map(f->a, "a b@conference.example.org", &m,
+				       &err), EINVAL);
+	assert_int_equal(app_jitsi_map(f->a, "a@conf_x.example.org", &m, &err),
+			 EINVAL);
+	assert_int_equal(app_jitsi_map(f->a, "Daily@Conference.Example.ORG",
+				       &m, &err), 0);
+	assert_string_equal(m.conference, "daily@conference.example.org");
+	assert_int_equal(app_jitsi_map(f->a, "daily@conference.example.org",
+				       &again, &err), 0);
+	assert_string_equal(again.conference_id, m.conference_id);
+	assert_int_equal(app_jitsi_room_of(f->a, m.conference_id, &back), 0);
+	assert_string_equal(back.conference, m.conference);
+	assert_int_equal(app_jitsi_room_of(f->a, "12", &back), ENOENT);
+
+	assert_int_equal(app_confid_resolve(f->a, m.conference_id, &t), 0);
+	assert_true(t.valid);
+	assert_string_equal(t.jitsi_room, "daily@conference.example.org");
+	assert_string_equal(t.jigasi_uri, values[0]);
+
+	/* Used just now: not idle. Thirty-one days on: gone. */
+	assert_int_equal(app_jitsi_expire(f->a, time(NULL), &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(app_jitsi_expire(f->a, time(NULL) + 31 * 86400, &n),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(app_jitsi_room_of(f->a, m.conference_id, &back),
+			 ENOENT);
+	assert_int_equal(app_confid_lookup(f->a, m.conference_id, &ci, &err),
+			 0);
+	assert_false(ci.live);
+	assert_true(ci.jitsi);
+	assert_int_equal(app_confid_resolve(f->a, m.conference_id, &t), 0);
+	assert_false(t.valid);
+	/* Used again: a new ID (the old one is in quarantine). */
+	assert_int_equal(app_jitsi_map(f->a, "daily@conference.example.org",
+				       &again, &err), 0);
+	assert_string_not_equal(again.conference_id, m.conference_id);
+
+	/* Anyone may ask: jitsiMaxRooms bounds what they take. */
+	names[0] = "jitsiMaxRooms";
+	values[0] = "1";
+	assert_int_equal(app_settings_set(f->a, ACTOR, names, values, 1, &err),
+			 0);
+	assert_int_equal(app_jitsi_map(f->a, "other@conference.example.org",
+				       &m, &err), ENOSPC);
+	assert_non_null(strstr(err.detail, "jitsiMaxRooms"));
+	assert_int_equal(app_jitsi_map(f->a, "daily@conference.example.org",
+				       &m, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,6 +998,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_demo_seed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_jitsi_rooms, setup,
 						teardown),
 	};
 

@@ -579,6 +579,38 @@ static void test_names(void **state)
 			    "collecting-id");
 }
 
+/* A Jitsi room's ID (SPEC §7): "joining" and on to the gateway, with no
+ * organizer question and no lobby; digits change nothing there; the
+ * gateway refusing it ends the call with goodbye. */
+static void test_jitsi_forward(void **state)
+{
+	struct att_event e = {.type = ATT_EV_RESOLVED, .valid = true,
+			      .forward = true};
+	struct run r;
+
+	(void)state;
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	assert_plays(&r, ATT_PROMPT_JOINING);
+	assert_non_null(find(&r, ATT_ACT_FORWARD));
+	assert_null(find(&r, ATT_ACT_ROOM));
+	assert_int_equal(attendant_state(r.a), ATT_S_FORWARDED);
+	assert_string_equal(attendant_state_name(ATT_S_FORWARDED),
+			    "in-conference");
+	type(&r, "*6");
+	assert_int_equal(r.n, 0);
+	ev(&r, ATT_EV_TIMEOUT);
+	assert_int_equal(r.n, 0);
+	ev(&r, ATT_EV_REVOKED); /* in the room already: stays */
+	assert_int_equal(attendant_state(r.a), ATT_S_FORWARDED);
+	ev(&r, ATT_EV_FORWARD_FAILED);
+	assert_plays(&r, ATT_PROMPT_GOODBYE);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_blocked_source_goodbye),
 		cmocka_unit_test(test_type_ahead_while_checking),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_jitsi_forward),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1628,6 +1628,103 @@ static void test_guard_concurrent_first_failure(void **state)
 	assert_int_equal(g.state.fails, 2);
 }
 
+/* Jitsi rooms: a mapping points at a conference_ids row, whose value is
+ * read back with it; the ID shares the namespace of every conference ID
+ * (a personal or meeting ID cannot take it, nor it theirs). */
+static int map_room(struct store *st, const char *conf, uint32_t value,
+		    int64_t at)
+{
+	struct store_confid c = {
+		.value = value, .kind = STORE_CONFID_MEETING, .issued_at = at,
+	};
+	struct store_jitsi_room r = { .created_at = at, .last_used_at = at };
+	int err;
+
+	err = store_confid_insert(st, &c);
+	if (err)
+		return err;
+	snprintf(r.conference, sizeof(r.conference), "%s", conf);
+	r.confid_row = c.row;
+	return store_jitsi_room_insert(st, &r);
+}
+
+static int collect_room(const struct store_jitsi_room *r, void *arg)
+{
+	struct rows *rows = arg;
+
+	assert_true(rows->n < 32);
+	rows->v[rows->n++] = r->value;
+	return 0;
+}
+
+static void test_jitsi_rooms(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_jitsi_room r;
+	struct rows rows = { .n = 0 };
+	int64_t ada, n = -1;
+
+	ada = add_user(st, "ada@example.org", true);
+	assert_int_equal(store_jitsi_room_count(st, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(issue(st, 4829173, STORE_CONFID_PERSONAL, ada, 0, T0), 0);
+	assert_int_equal(map_room(st, "daily@conference.meet.example.org",
+				  5930284, T0), 0);
+	/* Same namespace both ways. */
+	assert_int_equal(map_room(st, "other@conference.meet.example.org",
+				  4829173, T0), EEXIST);
+	assert_int_equal(issue(st, 5930284, STORE_CONFID_MEETING, ada, 7, T0),
+			 EEXIST);
+	/* One mapping per room (the ID row of the refused mapping stays
+	 * here, as a use case's transaction would roll it back). */
+	assert_int_equal(map_room(st, "daily@conference.meet.example.org",
+				  6041395, T0), EEXIST);
+
+	assert_int_equal(store_jitsi_room_get(st,
+		"daily@conference.meet.example.org", &r), 0);
+	assert_int_equal(r.value, 5930284);
+	assert_int_equal(r.last_used_at, T0);
+	assert_int_equal(store_jitsi_room_by_value(st, 5930284, &r), 0);
+	assert_string_equal(r.conference, "daily@conference.meet.example.org");
+	assert_int_equal(store_jitsi_room_by_value(st, 4829173, &r), ENOENT);
+	assert_int_equal(store_jitsi_room_get(st, "nope@x.org", &r), ENOENT);
+
+	/* touch moves forward only. */
+	assert_int_equal(store_jitsi_room_touch(st,
+		"daily@conference.meet.example.org", T0 + 100), 0);
+	assert_int_equal(store_jitsi_room_touch(st,
+		"daily@conference.meet.example.org", T0 + 50), 0);
+	assert_int_equal(store_jitsi_room_get(st,
+		"daily@conference.meet.example.org", &r), 0);
+	assert_int_equal(r.last_used_at, T0 + 100);
+	assert_int_equal(store_jitsi_room_touch(st, "nope@x.org", T0), ENOENT);
+
+	/* list: idle before a time. */
+	assert_int_equal(map_room(st, "aaa@conference.meet.example.org",
+				  7152406, T0), 0);
+	assert_int_equal(store_jitsi_room_list(st, T0 + 1, collect_room,
+					       &rows), 0);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal(rows.v[0], 7152406);
+	rows.n = 0;
+	assert_int_equal(store_jitsi_room_list(st, INT64_MAX, collect_room,
+					       &rows), 0);
+	assert_int_equal(rows.n, 2);
+	assert_int_equal(rows.v[0], 7152406); /* by conference name */
+	assert_int_equal(store_jitsi_room_count(st, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* A revoked ID no longer maps by value; delete forgets the room. */
+	assert_int_equal(store_confid_revoke(st, 7152406, T0, T0 + DAY), 0);
+	assert_int_equal(store_jitsi_room_by_value(st, 7152406, &r), ENOENT);
+	assert_int_equal(store_jitsi_room_delete(st,
+		"aaa@conference.meet.example.org"), 0);
+	assert_int_equal(store_jitsi_room_delete(st,
+		"aaa@conference.meet.example.org"), ENOENT);
+	assert_int_equal(store_jitsi_room_get(st,
+		"aaa@conference.meet.example.org", &r), ENOENT);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1672,6 +1769,7 @@ int main(void)
 		T(test_guard_purge),
 		T(test_guard_bad_input),
 		T(test_guard_concurrent_first_failure),
+		T(test_jitsi_rooms),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
