@@ -372,12 +372,16 @@ struct app_session {
 	int64_t expires_at; /* absolute end, unix seconds */
 };
 
-/* Sign in. 0 with out filled; EACCES for a wrong username or password
- * (one answer for both, given after a delay that grows with each wrong
- * password); EAGAIN while the account is locked, *retry_after seconds
- * from now. Audited as session.create / session.failure. */
+/* Sign in from peer (the client's address; forwarded: its
+ * X-Forwarded-For header or NULL, believed only from httpTrustedProxies).
+ * 0 with out filled; EACCES for a wrong username or password (one answer
+ * for both, at once); EAGAIN while this address is throttled (for this
+ * account or for all), *retry_after seconds from now; EBUSY when too many
+ * password checks run at once (try again in a second). Audited as
+ * session.create / session.failure. */
 int app_session_create(struct app *a, const char *username,
-		       const char *password, struct app_session *out,
+		       const char *password, const char *peer,
+		       const char *forwarded, struct app_session *out,
 		       int64_t *retry_after, struct app_err *err);
 /* The session of id: 0 with out filled (the admin's username is the
  * actor); EACCES when unknown, signed out, idle or expired; EPERM when
@@ -387,7 +391,7 @@ int app_session_check(struct app *a, const char *id, const char *csrf,
 /* Sign out: the session is gone. ENOENT when there was none. */
 int app_session_delete(struct app *a, const char *id);
 /* Set username's password (a new argon2id hash), creating the account
- * when missing (*created); lifts a lock and ends its sessions. EINVAL for
+ * when missing (*created); ends its sessions. EINVAL for
  * a password under 8 bytes. */
 int app_admin_passwd(struct app *a, const char *username,
 		     const char *password, bool *created, struct app_err *err);

@@ -3,9 +3,11 @@
  * access handler, where everything that needs no body is decided at once
  * (route, token, announced size), so a client sending 10 MB without a token
  * or over the limit is answered without us reading a byte of it. The body
- * is then gathered into a buffer capped at HTTP_BODY_MAX (core/buf); data
- * past the cap is read and dropped (a chunked upload announces no size) and
- * answered 413 at the end. */
+ * is then gathered into a buffer capped at HTTP_BODY_MAX (core/buf), or at
+ * HTTP_PUBLIC_BODY_MAX for a request nobody has authenticated (sign-in);
+ * a body that grows past its cap (a chunked upload announces no size) is
+ * answered 413 at once and the rest dropped. A client address holds at
+ * most HTTP_CONN_PER_ADDRESS connections. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -43,6 +45,7 @@ struct conn_ctx {
 	struct http_req req;
 	char allow[64];
 	struct buf *body; /* NULL until the first byte */
+	size_t body_max;  /* the cap of this request's body */
 	bool too_big;
 	bool answered;
 };
@@ -376,9 +379,10 @@ static bool early_answer(struct http *h, struct MHD_Connection *c,
 		return true;
 	}
 
-	if (announced_size(c) > HTTP_BODY_MAX) {
-		http_problem(r, 413, "the request body is over %d bytes",
-			     HTTP_BODY_MAX);
+	x->body_max = x->route->public ? HTTP_PUBLIC_BODY_MAX : HTTP_BODY_MAX;
+	if (announced_size(c) > x->body_max) {
+		http_problem(r, 413, "the request body is over %zu bytes",
+			     x->body_max);
 		return true;
 	}
 	return false;
@@ -389,7 +393,7 @@ static void body_append(struct conn_ctx *x, const char *data, size_t size)
 {
 	if (x->too_big)
 		return;
-	if ((!x->body && buf_alloc(&x->body, HTTP_BODY_MAX)) ||
+	if ((!x->body && buf_alloc(&x->body, x->body_max)) ||
 	    buf_append(x->body, data, size)) {
 		buf_free(x->body);
 		x->body = NULL;
@@ -419,16 +423,20 @@ static int parse_body(struct conn_ctx *x)
 	return 0;
 }
 
+static enum MHD_Result too_big(struct MHD_Connection *c, struct conn_ctx *x)
+{
+	http_problem(&x->req, 413, "the request body is over %zu bytes",
+		     x->body_max);
+	return respond(c, x);
+}
+
 static enum MHD_Result finish(struct MHD_Connection *c, struct conn_ctx *x)
 {
 	struct http_req *r = &x->req;
 	int err;
 
-	if (x->too_big) {
-		http_problem(r, 413, "the request body is over %d bytes",
-			     HTTP_BODY_MAX);
-		return respond(c, x);
-	}
+	if (x->too_big)
+		return too_big(c, x);
 	if (parse_body(x))
 		return respond(c, x);
 
@@ -436,6 +444,26 @@ static enum MHD_Result finish(struct MHD_Connection *c, struct conn_ctx *x)
 	if (err && (!r->status || r->status < 400))
 		http_problem(r, 500, "%s", strerror(err));
 	return respond(c, x);
+}
+
+/* The client's address as text, "" when libmicrohttpd cannot say. */
+static void peer_of(struct MHD_Connection *c, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	out[0] = '\0';
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)size);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -456,6 +484,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		x->req.method = method;
 		x->req.path = url;
 		x->req.conn = c;
+		peer_of(c, x->req.peer, sizeof(x->req.peer));
 		*ctxp = x;
 		if (early_answer(h, c, x))
 			return respond(c, x);
@@ -469,7 +498,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (*size) {
 		body_append(x, data, *size);
 		*size = 0;
-		return MHD_YES;
+		/* Answered now: reading on would only feed a stranger's upload
+		 * (libmicrohttpd closes the connection after this answer). */
+		return x->too_big ? too_big(c, x) : MHD_YES;
 	}
 	return finish(c, x);
 }
@@ -631,6 +662,8 @@ int http_start(struct http *h, struct app *a, int nthreads)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)nthreads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)HTTP_CONN_PER_ADDRESS,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_END);
 	if (!h->d)
