@@ -145,8 +145,12 @@ struct app_number {
 	  "names when they are long)")					\
 	X(TOKEN_CREATE, "token.create",					\
 	  "API token created",						\
-	  "`dialconf admin token` made an API token (target: its "	\
-	  "name)")							\
+	  "an API token was made, by `dialconf admin token` (actor "	\
+	  "`local`) or the API (target: its name; detail: its id and "	\
+	  "expiry)")							\
+	X(TOKEN_REVOKE, "token.revoke",					\
+	  "API token revoked",						\
+	  "an API token was revoked (target: its name; detail: its id)") \
 	X(ADMIN_CREATE, "admin.create",					\
 	  "Administrator created",					\
 	  "an admin account was made: at the first start (actor "	\
@@ -343,11 +347,31 @@ int app_settings_set(struct app *a, const char *actor, const char *const *names,
 int app_audit_list(struct app *a, int limit, app_audit_h *h, void *arg,
 		   struct app_err *err);
 
-/* Credentials. token_create makes and stores (hashed) a new API token named
- * name and writes it to token (SECRET_TOKEN_SIZE bytes). token_check puts the
- * token's name in actor, or returns EACCES. */
-int app_token_create(struct app *a, const char *name, char *token, size_t size,
+/* Credentials: API tokens, stored as digests. A token is shown once, when
+ * made; lists give everything but the secret. */
+struct app_token {
+	int64_t id;
+	char name[APP_NAME_SIZE];
+	int64_t created_at;
+	int64_t expires_at;   /* 0: never */
+	int64_t last_used_at; /* 0: never; updated at most once a minute */
+};
+typedef int (app_token_h)(const struct app_token *t, void *arg);
+
+/* Make a token named name for actor ("local" for the CLI), expiring at
+ * expires_at (unix seconds, in the future; 0 never); the secret goes to
+ * token (SECRET_TOKEN_SIZE bytes), the record to out (may be NULL).
+ * EINVAL for a bad name or expiry. Audited as token.create. */
+int app_token_create(struct app *a, const char *actor, const char *name,
+		     int64_t expires_at, char *token, size_t size,
+		     struct app_token *out, struct app_err *err);
+/* Every token, oldest first. */
+int app_token_list(struct app *a, app_token_h *h, void *arg,
+		   struct app_err *err);
+/* Revoke (delete) token id; ENOENT when there is none. Audited. */
+int app_token_revoke(struct app *a, const char *actor, int64_t id,
 		     struct app_err *err);
+/* The token's name into actor, or EACCES: unknown, revoked or expired. */
 int app_token_check(struct app *a, const char *token, char *actor, size_t size);
 
 /* First start: when there is no admin account, create "admin" with a random

@@ -41,6 +41,7 @@ struct app_token_seen {
 	char digest[SECRET_DIGEST_SIZE];
 	char actor[STORE_NAME_SIZE];
 	int64_t at; /* app_now() of the lookup; 0: empty slot */
+	int64_t expires_at; /* the token's, 0: never */
 };
 
 struct app {
