@@ -237,7 +237,7 @@ static void usage_token(FILE *f)
 		"another database is refused as \"a valid bearer token is required\".\n"
 		"NAME (default admin) is the actor the audit log shows for requests\n"
 		"made with it. With --expires-days (1 to 3650) it stops working that\n"
-		"many days from now; without, it works until revoked (dialconf tokens\n"
+		"many days from now; without, it works until revoked (dialconf token\n"
 		"revoke ID, or DELETE /api/v1/tokens/ID).\n");
 }
 

@@ -97,6 +97,13 @@ static const struct cli_verb verbs[] = {
 	{"outbox", "retry", do_outbox_retry, "ID [--json]",
 	 "send a failed email again"},
 	{"calls", NULL, do_calls, "[--json]", "list live calls"},
+	{"token", "list", do_token_list, "[--json]",
+	 "list API tokens (never their secrets)"},
+	{"token", "create", do_token_create,
+	 "NAME [--expires-days DAYS] [--json]",
+	 "make an API token and print it (shown this once)"},
+	{"token", "revoke", do_token_revoke, "ID",
+	 "revoke an API token: it gets 401 from now on"},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

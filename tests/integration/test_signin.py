@@ -289,3 +289,91 @@ def test_connections_per_address_are_capped(d):
             pass
         assert time.monotonic() < deadline, "the address stays refused"
         time.sleep(0.05)
+
+
+# -- API tokens ----------------------------------------------------------
+
+
+def iso_in(seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                         time.gmtime(time.time() + seconds))
+
+
+def tokens(d):
+    return {t["id"]: t for t in d.ok("GET", "/api/v1/tokens")["tokens"]}
+
+
+def works(d, token):
+    return d.api("GET", "/api/v1/users", token=token)[0] == 200
+
+
+def test_tokens_listed_revoked_and_expired_through_the_api(d):
+    made = d.ok("POST", "/api/v1/tokens", {"name": "ci-bot"}, expect=(201,))
+    secret = made.pop("token")
+    assert secret.startswith("dct_") and made["expiresAt"] is None, made
+    assert works(d, secret)
+    listed = tokens(d)[made["id"]]
+    assert listed["name"] == "ci-bot" and "token" not in listed, listed
+    assert listed["lastUsedAt"], listed  # the request just made
+    assert secret not in json.dumps(d.ok("GET", "/api/v1/tokens"))
+    assert secret not in json.dumps(d.audit(20))
+    # Revoked: 401 at once, gone from the list, audited; once only.
+    status, _, _ = d.api("DELETE", "/api/v1/tokens/%s" % made["id"])
+    assert status == 204
+    resp = d.api("GET", "/api/v1/users", token=secret)
+    assert_problem(resp, 401, "revoked token")
+    assert made["id"] not in tokens(d)
+    assert_problem(d.api("DELETE", "/api/v1/tokens/%s" % made["id"]), 404,
+                   "revoked twice")
+    assert any(e["action"] == "token.revoke" and e["target"] == "ci-bot"
+               for e in d.audit(20))
+    # Expiry: works until then, 401 after.
+    short = d.ok("POST", "/api/v1/tokens",
+                 {"name": "short", "expiresAt": iso_in(3)}, expect=(201,))
+    assert short["expiresAt"], short
+    assert works(d, short["token"])
+    deadline = time.monotonic() + 20
+    while works(d, short["token"]):
+        assert time.monotonic() < deadline, "the token never expired"
+        time.sleep(0.2)
+    assert_problem(d.api("GET", "/api/v1/users", token=short["token"]), 401,
+                   "expired token")
+    assert tokens(d)[short["id"]]["expiresAt"] == short["expiresAt"]
+    for bad in ({"name": "x", "expiresAt": iso_in(-60)},
+                {"name": "x", "expiresAt": "tomorrow"}, {"name": ""},
+                {"expiresAt": None}, {"name": "x", "secret": "y"}):
+        assert_problem(d.api("POST", "/api/v1/tokens", bad), 400, repr(bad))
+
+
+def test_tokens_from_the_cli(d):
+    code, out, err = d.cli("token", "create", "cli-made", "--expires-days",
+                           "7")
+    assert code == 0, err
+    secret = out.strip()
+    assert works(d, secret)
+    made = [t for t in tokens(d).values() if t["name"] == "cli-made"]
+    assert len(made) == 1 and made[0]["expiresAt"], made
+    code, out, err = d.cli("token", "list")
+    assert code == 0 and "cli-made" in out and secret not in out, (out, err)
+    code, out, err = d.cli("token", "revoke", made[0]["id"])
+    assert code == 0, err
+    assert not works(d, secret)
+    code, out, err = d.cli("token", "revoke", made[0]["id"])
+    assert code != 0 and "no token" in err, (code, err)
+    # Offline, on the data directory the server runs with.
+    argv = [d.bin, "admin", "token", "--data", d.data_dir, "--name",
+            "offline", "--expires-days", "2"]
+    if d.db:
+        argv += ["--db", d.db]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert works(d, p.stdout.strip())
+    off = [t for t in tokens(d).values() if t["name"] == "offline"]
+    assert len(off) == 1, off
+    left = time.mktime(time.strptime(off[0]["expiresAt"],
+                                     "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(
+        time.gmtime())
+    assert 2 * 86400 - 120 < left <= 2 * 86400 + 5, left
+    p = subprocess.run(argv[:-2] + ["--expires-days", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
