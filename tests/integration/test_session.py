@@ -256,6 +256,10 @@ def test_admin_passwd_offline(d):
     p = passwd(d, None, "a new admin password")
     assert p.returncode == 0, p.stderr
     assert "a new admin password" not in p.stdout + p.stderr
+    # The first password's file goes with it (the API has no password
+    # change: `admin passwd` is the one path, app_admin_passwd() the code).
+    assert not os.path.exists(os.path.join(d.data_dir,
+                                           "initial-admin-password"))
     assert sign_in(d, "admin", old)[0] == 401
     assert sign_in(d, "admin", "a new admin password")[0] == 200
     # The sessions of the old password have ended.
