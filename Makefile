@@ -3,13 +3,18 @@
 #   make            build build/dialconf
 #   make run        build and serve the embedded defaults with a demo organization
 #   make check      every test: unit, unit under ASan+UBSan, integration
+#   make install    meson install: PREFIX (/usr/local) and DESTDIR (a staging
+#                   root, empty for the live system), e.g.
+#                   make install PREFIX=/usr DESTDIR=/tmp/root
 # WERROR=1 (CI) turns warnings into errors.
 
 BUILD      := build
 ASAN_BUILD := build-asan
 MESON_OPTS := $(if $(WERROR),-Dwerror=true,)
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps build run check clean
+.PHONY: all deps build run check install clean
 
 all: build
 
@@ -32,6 +37,12 @@ run: deps build
 check: deps build $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	tests/run-all $(BUILD) $(ASAN_BUILD)
+
+# A new prefix rebuilds only main.c (the installed prompts' path is in it).
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
+	ninja -C $(BUILD)
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-bench

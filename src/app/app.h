@@ -420,6 +420,16 @@ int app_session_delete(struct app *a, const char *id);
 int app_admin_passwd(struct app *a, const char *username,
 		     const char *password, bool *created, struct app_err *err);
 
+/* Backups (SQLite; on PostgreSQL both answer ENOTSUP and point to pg_dump).
+ * backup writes a consistent copy of the whole database to path while the
+ * service goes on. restore replaces the whole database by the copy in path
+ * and migrates it: EBUSY while another process (a serve) has it open,
+ * ENOENT for no file, EINVAL for a file that is no dialconf database,
+ * ERANGE for one from a newer dialconf; both ELOOP when path is the
+ * database itself. a must have one connection. */
+int app_backup(struct app *a, const char *path, struct app_err *err);
+int app_restore(struct app *a, const char *path, struct app_err *err);
+
 /* ---- Email outbox (SPEC §5) ----
  * Rows are written by the use cases in the same transaction as the change
  * that causes them (unless automaticallySendEmailsToUsers is off or the

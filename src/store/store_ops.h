@@ -219,6 +219,19 @@
 									\
 	/* Users, live conference IDs and outbox rows by state		\
 	 * (struct store_stats). */					\
-	OP(stats, (struct store_stats *s), (s), s)
+	OP(stats, (struct store_stats *s), (s), s)			\
+									\
+	/* Backups. backup writes a consistent copy of the whole	\
+	 * database to the file path (replaced atomically, mode 0600)	\
+	 * while other connections go on writing. restore replaces the	\
+	 * whole database, in one transaction, by the copy in path and	\
+	 * migrates it: EBUSY when another connection (a running serve)	\
+	 * has the database open, ENOENT when path is missing, EINVAL	\
+	 * when it is not a dialconf database, ERANGE when a newer	\
+	 * dialconf wrote it; both ELOOP when path is the database	\
+	 * itself. PostgreSQL answers ENOTSUP to both:		\
+	 * pg_dump and pg_restore do it there (docs/operations.md). */	\
+	OP(backup, (const char *path), (path), path && path[0])		\
+	OP(restore, (const char *path), (path), path && path[0])
 
 #endif

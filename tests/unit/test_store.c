@@ -44,6 +44,8 @@ static void remove_sqlite_files(const char *path)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s.lock", path);
+	unlink(p);
 }
 
 /* PostgreSQL: drop everything dialconf made (tables, functions, the
@@ -800,6 +802,58 @@ static void test_two_connections(void **state)
 	store_close(other);
 }
 
+/* ---- backups ---- */
+
+/* SQLite: a backup is the database as it was; a restore brings it back
+ * whole, but not under another connection, and not from a file that is
+ * no dialconf database. PostgreSQL leaves both to pg_dump/pg_restore. */
+static void test_backup_restore(void **state)
+{
+	struct fixture *f = *state;
+	struct store *other = NULL;
+	char bak[PATH_MAX + 16], junk[PATH_MAX + 16];
+	struct store_user u;
+	int64_t n = 0, ada, bob;
+	FILE *fp;
+
+	if (strcmp(store_backend_name(f->st), "sqlite")) {
+		assert_int_equal(store_backup(f->st, "/tmp/x.db"), ENOTSUP);
+		assert_int_equal(store_restore(f->st, "/tmp/x.db"), ENOTSUP);
+		return;
+	}
+	snprintf(bak, sizeof(bak), "%s/backup.db", f->dir);
+	snprintf(junk, sizeof(junk), "%s/junk.db", f->dir);
+	ada = add_user(f->st, "ada@example.org", false);
+	assert_int_equal(store_backup(f->st, bak), 0);
+	bob = add_user(f->st, "bob@example.org", false);
+
+	assert_int_equal(store_open(&other, f->url, f->dir), 0);
+	assert_int_equal(store_restore(f->st, bak), EBUSY);
+	store_close(other);
+	fp = fopen(junk, "w");
+	assert_non_null(fp);
+	fputs("not a database\n", fp);
+	fclose(fp);
+	assert_int_equal(store_restore(f->st, junk), EINVAL);
+	assert_int_equal(store_restore(f->st, "/nonexistent/b.db"), ENOENT);
+	assert_int_equal(store_backup(f->st, f->url + 7), ELOOP);
+	assert_int_equal(store_restore(f->st, f->url + 7), ELOOP);
+	assert_int_equal(store_user_count(f->st, &n), 0);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(store_restore(f->st, bak), 0);
+	assert_int_equal(store_user_get(f->st, ada, &u), 0);
+	assert_int_equal(store_user_get(f->st, bob, &u), ENOENT);
+	/* The connection goes on writing, and others open it again. */
+	add_user(f->st, "carol@example.org", false);
+	assert_int_equal(store_open(&other, f->url, f->dir), 0);
+	assert_int_equal(store_user_count(other, &n), 0);
+	assert_int_equal(n, 2);
+	store_close(other);
+	unlink(bak);
+	unlink(junk);
+}
+
 /* ---- dial-in numbers ---- */
 
 static void number(struct store_number *n, const char *e164, bool toll_free,
@@ -1545,6 +1599,7 @@ int main(void)
 		T(test_rollback),
 		T(test_refused_write_keeps_tx),
 		T(test_two_connections),
+		T(test_backup_restore),
 		T(test_numbers),
 		T(test_url_check_and_safe),
 		T(test_settings),
