@@ -132,11 +132,12 @@ static void usage_main(FILE *f)
 		"usage: dialconf COMMAND [ARGS]\n"
 		"\n"
 		"  serve [--data DIR] [--db URL] [--http ADDR:PORT] ...   run the service\n"
-		"  admin token [--data DIR] [--db URL] [--name NAME]      print a new API token\n"
+		"  admin token [--data DIR] [--db URL] [--name NAME] [--expires-days DAYS]\n"
+		"                                                         print a new API token\n"
 		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
 		"  admin backup [--data DIR] [--db URL] FILE              copy the database to FILE\n"
 		"  admin restore [--data DIR] [--db URL] FILE             replace it by a backup\n"
-		"  user | number | meeting | settings | conference-id | outbox | calls | jitsi | audit\n"
+		"  user | number | meeting | settings | conference-id | outbox | calls | jitsi | audit | token\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
 		"\n"
@@ -250,13 +251,16 @@ static void usage_token(FILE *f)
 {
 	fprintf(f,
 		"usage: dialconf admin token [--data DIR] [--db URL] [--name NAME]\n"
+		"                            [--expires-days DAYS]\n"
 		"\n"
 		"Create an API token on the local database (works without a running\n"
 		"service) and print it on stdout; stderr says which database it went\n"
 		"to. Give the --data (or --db) the server runs with: a token made in\n"
 		"another database is refused as \"a valid bearer token is required\".\n"
 		"NAME (default admin) is the actor the audit log shows for requests\n"
-		"made with it.\n");
+		"made with it. With --expires-days (1 to 3650) it stops working that\n"
+		"many days from now; without, it works until revoked (dialconf token\n"
+		"revoke ID, or DELETE /api/v1/tokens/ID).\n");
 }
 
 /* mkdir -p with mode 0700 for the parts it creates. 0 or errno. */
@@ -890,6 +894,7 @@ struct admin_opts {
 	const char *data;
 	const char *db;
 	const char *name; /* --name; NULL where the verb has none */
+	const char *expires; /* --expires-days; NULL when not given */
 };
 
 /* Parse the options of `dialconf admin VERB` per lo into o; the words
@@ -907,6 +912,7 @@ static int admin_opts_parse(int argc, char **argv, const char *verb,
 		case 'd': o->data = optarg; break;
 		case 'b': o->db = optarg; break;
 		case 'n': o->name = optarg; break;
+		case 'e': o->expires = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case ':':
 			if (o->name) {
@@ -962,7 +968,8 @@ static void db_where(char *out, size_t size, const char *data, const char *db)
 		 rest);
 }
 
-static int token_run(const char *data, const char *db, const char *name)
+static int token_run(const char *data, const char *db, const char *name,
+		     int64_t expires_at)
 {
 	struct app_err ae = {{0}};
 	char token[SECRET_TOKEN_SIZE] = "";
@@ -972,7 +979,8 @@ static int token_run(const char *data, const char *db, const char *name)
 
 	if (open_app(&a, data, db, 1))
 		goto out;
-	err = app_token_create(a, name, token, sizeof(token), &ae);
+	err = app_token_create(a, NULL, name, expires_at, token, sizeof(token),
+			       NULL, &ae);
 	if (err) {
 		admin_fail("token", &ae, err);
 		goto out;
@@ -997,12 +1005,16 @@ static int cmd_admin_token(int argc, char **argv)
 		{"data", required_argument, NULL, 'd'},
 		{"db", required_argument, NULL, 'b'},
 		{"name", required_argument, NULL, 'n'},
+		{"expires-days", required_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct admin_opts o = {
 		.data = "./var", .db = "sqlite:", .name = "admin",
 	};
+	int64_t expires_at = 0;
+	char *end = NULL;
+	long days;
 	int code;
 
 	code = admin_opts_parse(argc, argv, "token", lo, usage_token, &o);
@@ -1014,7 +1026,18 @@ static int cmd_admin_token(int argc, char **argv)
 	}
 	if (db_url_usage("admin token", o.db))
 		return EXIT_USAGE;
-	return token_run(o.data, o.db, o.name);
+	if (o.expires) {
+		errno = 0;
+		days = strtol(o.expires, &end, 10);
+		if (errno || end == o.expires || *end || days < 1 ||
+		    days > 3650) {
+			fprintf(stderr, "dialconf admin token: --expires-days "
+				"must be a whole number of days, 1 to 3650\n");
+			return EXIT_USAGE;
+		}
+		expires_at = (int64_t)time(NULL) + days * 86400;
+	}
+	return token_run(o.data, o.db, o.name, expires_at);
 }
 
 static void usage_passwd(FILE *f)

@@ -10,6 +10,7 @@ import { callsPage } from './calls.js';
 import { jitsiPage } from './jitsi.js';
 import { meetingsPage } from './meetings.js';
 import { auditPage } from './audit.js';
+import { tokensPage } from './tokens.js';
 
 const routes = [
   { re: /^\/users\/([^/]+)$/, section: 'users', page: userPage },
@@ -21,6 +22,7 @@ const routes = [
   { re: /^\/calls$/, section: 'calls', page: callsPage },
   { re: /^\/jitsi$/, section: 'jitsi', page: jitsiPage },
   { re: /^\/audit$/, section: 'audit', page: auditPage },
+  { re: /^\/tokens$/, section: 'tokens', page: tokensPage },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -138,7 +140,9 @@ function init() {
           const when = Number.isFinite(wait) && wait > 0
             ? (wait >= 120 ? `in ${Math.ceil(wait / 60)} minutes` : `in ${Math.ceil(wait)} seconds`)
             : 'later';
-          text = `Too many failed sign-ins: the account is locked for a while. Try again ${when}.`;
+          text = `Too many failed sign-ins from this address. Try again ${when}.`;
+        } else if (err.status === 503 && err.retryAfter) {
+          text = 'The server is busy checking other sign-ins. Try again in a moment.';
         } else if (err.status === 401) {
           text = err.problem && err.problem.detail ? `${err.problem.detail}` : 'Wrong username or password.';
         } else {

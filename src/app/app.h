@@ -149,8 +149,12 @@ struct app_number {
 	  "names when they are long)")					\
 	X(TOKEN_CREATE, "token.create",					\
 	  "API token created",						\
-	  "`dialconf admin token` made an API token (target: its "	\
-	  "name)")							\
+	  "an API token was made, by `dialconf admin token` (actor "	\
+	  "`local`) or the API (target: its name; detail: its id and "	\
+	  "expiry)")							\
+	X(TOKEN_REVOKE, "token.revoke",					\
+	  "API token revoked",						\
+	  "an API token was revoked (target: its name; detail: its id)") \
 	X(ADMIN_CREATE, "admin.create",					\
 	  "Administrator created",					\
 	  "an admin account was made: at the first start (actor "	\
@@ -355,11 +359,31 @@ int app_settings_set(struct app *a, const char *actor, const char *const *names,
 int app_audit_list(struct app *a, int limit, app_audit_h *h, void *arg,
 		   struct app_err *err);
 
-/* Credentials. token_create makes and stores (hashed) a new API token named
- * name and writes it to token (SECRET_TOKEN_SIZE bytes). token_check puts the
- * token's name in actor, or returns EACCES. */
-int app_token_create(struct app *a, const char *name, char *token, size_t size,
+/* Credentials: API tokens, stored as digests. A token is shown once, when
+ * made; lists give everything but the secret. */
+struct app_token {
+	int64_t id;
+	char name[APP_NAME_SIZE];
+	int64_t created_at;
+	int64_t expires_at;   /* 0: never */
+	int64_t last_used_at; /* 0: never; updated at most once a minute */
+};
+typedef int (app_token_h)(const struct app_token *t, void *arg);
+
+/* Make a token named name for actor ("local" for the CLI), expiring at
+ * expires_at (unix seconds, in the future; 0 never); the secret goes to
+ * token (SECRET_TOKEN_SIZE bytes), the record to out (may be NULL).
+ * EINVAL for a bad name or expiry. Audited as token.create. */
+int app_token_create(struct app *a, const char *actor, const char *name,
+		     int64_t expires_at, char *token, size_t size,
+		     struct app_token *out, struct app_err *err);
+/* Every token, oldest first. */
+int app_token_list(struct app *a, app_token_h *h, void *arg,
+		   struct app_err *err);
+/* Revoke (delete) token id; ENOENT when there is none. Audited. */
+int app_token_revoke(struct app *a, const char *actor, int64_t id,
 		     struct app_err *err);
+/* The token's name into actor, or EACCES: unknown, revoked or expired. */
 int app_token_check(struct app *a, const char *token, char *actor, size_t size);
 
 /* First start: when there is no admin account, create "admin" with a random
@@ -384,12 +408,16 @@ struct app_session {
 	int64_t expires_at; /* absolute end, unix seconds */
 };
 
-/* Sign in. 0 with out filled; EACCES for a wrong username or password
- * (one answer for both, given after a delay that grows with each wrong
- * password); EAGAIN while the account is locked, *retry_after seconds
- * from now. Audited as session.create / session.failure. */
+/* Sign in from peer (the client's address; forwarded: its
+ * X-Forwarded-For header or NULL, believed only from httpTrustedProxies).
+ * 0 with out filled; EACCES for a wrong username or password (one answer
+ * for both, at once); EAGAIN while this address is throttled (for this
+ * account or for all), *retry_after seconds from now; EBUSY when too many
+ * password checks run at once (try again in a second). Audited as
+ * session.create / session.failure. */
 int app_session_create(struct app *a, const char *username,
-		       const char *password, struct app_session *out,
+		       const char *password, const char *peer,
+		       const char *forwarded, struct app_session *out,
 		       int64_t *retry_after, struct app_err *err);
 /* The session of id: 0 with out filled (the admin's username is the
  * actor); EACCES when unknown, signed out, idle or expired; EPERM when
@@ -399,7 +427,7 @@ int app_session_check(struct app *a, const char *id, const char *csrf,
 /* Sign out: the session is gone. ENOENT when there was none. */
 int app_session_delete(struct app *a, const char *id);
 /* Set username's password (a new argon2id hash), creating the account
- * when missing (*created); lifts a lock and ends its sessions. EINVAL for
+ * when missing (*created); ends its sessions. EINVAL for
  * a password under 8 bytes. */
 int app_admin_passwd(struct app *a, const char *username,
 		     const char *password, bool *created, struct app_err *err);

@@ -41,6 +41,7 @@ struct app_token_seen {
 	char digest[SECRET_DIGEST_SIZE];
 	char actor[STORE_NAME_SIZE];
 	int64_t at; /* app_now() of the lookup; 0: empty slot */
+	int64_t expires_at; /* the token's, 0: never */
 };
 
 struct app {
@@ -255,16 +256,14 @@ int app_meeting_ics_tx(struct store *st, const struct store_meeting *m,
 		       const char *toll, const char *toll_free, int64_t stamp,
 		       char **text);
 
-/* session.c: the sign-in rules at a given time, for tests; *failed is the
- * account's count of wrong passwords after this one (0 if none). */
+/* session.c: the sign-in rules at a given time, for tests. */
 int app_session_create_at(struct app *a, const char *username,
-			  const char *password, int64_t now,
+			  const char *password, const char *peer,
+			  const char *forwarded, int64_t now,
 			  struct app_session *out, int64_t *retry_after,
-			  int *failed, struct app_err *err);
+			  struct app_err *err);
 int app_session_check_at(struct app *a, const char *id, const char *csrf,
 			 bool state_changing, int64_t now,
 			 struct app_session *out);
-/* How long a wrong password's answer waits, after failed of them. */
-unsigned int app_session_delay_ms(int failed);
 
 #endif

@@ -18,32 +18,51 @@
 /* Who made a token: `dialconf admin token` runs offline, on the machine. */
 #define LOCAL_ACTOR "local"
 
+/* A token's last use is written at most this often: a script calling the
+ * API in a loop should not turn every request into a database write. */
+#define TOKEN_TOUCH_EVERY_S 60
+
+static void token_out(const struct store_token *t, struct app_token *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = t->id;
+	snprintf(out->name, sizeof(out->name), "%s", t->name);
+	out->created_at = t->created_at;
+	out->expires_at = t->expires_at;
+	out->last_used_at = t->last_used_at;
+}
+
 struct token_args {
-	const char *name;
-	const char *digest;
+	const char *actor;
+	struct store_token t;
 };
 
 /* The body of app_tx_run (struct token_args). */
 static int token_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
-	const struct token_args *c = arg;
+	struct token_args *c = arg;
+	json_t *detail;
 	int e;
 
-	e = store_token_insert(tx->st, c->digest, c->name, app_now());
-	if (e == EEXIST)
-		app_errf(err, "a token named '%s' exists already", c->name);
+	(void)err;
+	e = store_token_insert(tx->st, &c->t);
 	if (e)
 		return e;
-	return app_audit(tx, LOCAL_ACTOR, APP_AUDIT_TOKEN_CREATE, c->name,
-			 json_object());
+	detail = json_pack("{s:I}", "id", (json_int_t)c->t.id);
+	if (detail && c->t.expires_at)
+		json_object_set_new(detail, "expiresAt",
+				    json_integer(c->t.expires_at));
+	return app_audit(tx, c->actor, APP_AUDIT_TOKEN_CREATE, c->t.name,
+			 detail);
 }
 
-int app_token_create(struct app *a, const char *name, char *token, size_t size,
-		     struct app_err *err)
+int app_token_create(struct app *a, const char *actor, const char *name,
+		     int64_t expires_at, char *token, size_t size,
+		     struct app_token *out, struct app_err *err)
 {
 	char tok[SECRET_TOKEN_SIZE] = "";
-	char digest[SECRET_DIGEST_SIZE];
-	struct token_args c = { name, digest };
+	struct token_args c = { .actor = actor ? actor : LOCAL_ACTOR };
+	int64_t now = app_now();
 	int e;
 
 	app_err_clear(err);
@@ -52,30 +71,139 @@ int app_token_create(struct app *a, const char *name, char *token, size_t size,
 			 "without control characters", TOKEN_NAME_MAX);
 		return EINVAL;
 	}
+	if (expires_at != 0 && expires_at <= now) {
+		app_errf(err, "a token's expiry must lie in the future");
+		return EINVAL;
+	}
 	if (!token || size < SECRET_TOKEN_SIZE) {
 		app_errf(err, "token buffer too small");
 		return EINVAL;
 	}
 	e = secret_token_new(tok, sizeof(tok));
 	if (!e)
-		e = secret_token_digest(tok, digest, sizeof(digest));
+		e = secret_token_digest(tok, c.t.digest, sizeof(c.t.digest));
 	if (e) {
 		app_errf(err, "cannot make a token");
 		goto out;
 	}
+	snprintf(c.t.name, sizeof(c.t.name), "%s", name);
+	c.t.created_at = now;
+	c.t.expires_at = expires_at;
 	e = app_tx_run(a, token_tx, &c, err);
-	if (!e)
+	if (!e) {
 		snprintf(token, size, "%s", tok);
+		if (out)
+			token_out(&c.t, out);
+	}
  out:
 	explicit_bzero(tok, sizeof(tok));
+	explicit_bzero(&c.t, sizeof(c.t));
 	return e;
 }
 
-/* The actor of a token seen this second (APP_TOKENS_SEEN), into name. Tokens
- * are never changed once made, and none is revoked through dialconf; one
- * deleted from the database by hand stops working within a second. */
+struct list_args {
+	app_token_h *h;
+	void *arg;
+};
+
+static int list_one(const struct store_token *t, void *arg)
+{
+	const struct list_args *c = arg;
+	struct app_token out;
+
+	token_out(t, &out);
+	return c->h(&out, c->arg);
+}
+
+int app_token_list(struct app *a, app_token_h *h, void *arg,
+		   struct app_err *err)
+{
+	struct list_args c = { h, arg };
+	struct store *st;
+	int e;
+
+	app_err_clear(err);
+	st = app_conn_get(a);
+	e = store_token_list(st, list_one, &c);
+	app_conn_put(a, st);
+	return e;
+}
+
+struct revoke_args {
+	const char *actor;
+	int64_t id;
+};
+
+/* Find one token by id in a list (store_token_h). */
+struct token_pick {
+	int64_t id;
+	struct store_token *t;
+	bool *found;
+};
+
+static int token_pick(const struct store_token *t, void *arg)
+{
+	const struct token_pick *p = arg;
+
+	if (t->id == p->id) {
+		*p->t = *t;
+		*p->found = true;
+	}
+	return 0;
+}
+
+/* The body of app_tx_run (struct revoke_args). */
+static int revoke_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	const struct revoke_args *c = arg;
+	struct store_token t;
+	bool found = false;
+	int e;
+
+	/* No lookup by id: the list is short (tokens are made by hand). */
+	(void)err;
+	memset(&t, 0, sizeof(t));
+	e = store_token_list(tx->st, token_pick, &(struct token_pick){
+				     c->id, &t, &found });
+	if (!e && !found)
+		e = ENOENT;
+	if (!e)
+		e = store_token_delete(tx->st, c->id);
+	if (!e)
+		e = app_audit(tx, c->actor, APP_AUDIT_TOKEN_REVOKE, t.name,
+			      json_pack("{s:I}", "id", (json_int_t)c->id));
+	explicit_bzero(&t, sizeof(t));
+	return e;
+}
+
+/* A revocation on this node takes effect at once, not within a second. */
+static void token_forget_all(struct app *a)
+{
+	pthread_mutex_lock(&a->token_mtx);
+	memset(a->tokens_seen, 0, sizeof(a->tokens_seen));
+	pthread_mutex_unlock(&a->token_mtx);
+}
+
+int app_token_revoke(struct app *a, const char *actor, int64_t id,
+		     struct app_err *err)
+{
+	struct revoke_args c = { actor ? actor : LOCAL_ACTOR, id };
+	int e;
+
+	app_err_clear(err);
+	e = app_tx_run(a, revoke_tx, &c, err);
+	if (e == ENOENT)
+		app_errf(err, "no token has id %lld", (long long)id);
+	if (!e)
+		token_forget_all(a);
+	return e;
+}
+
+/* The actor of a token seen this second (APP_TOKENS_SEEN), into name;
+ * expired ones count as seen (the caller checks expires_at). A token
+ * revoked on another node stops working here within a second. */
 static bool token_seen(struct app *a, const char *digest, int64_t now,
-		       char *name, size_t size)
+		       char *name, size_t size, int64_t *expires_at)
 {
 	const struct app_token_seen *t;
 	bool hit = false;
@@ -85,8 +213,10 @@ static bool token_seen(struct app *a, const char *digest, int64_t now,
 	for (i = 0; i < APP_TOKENS_SEEN && !hit; i++) {
 		t = &a->tokens_seen[i];
 		hit = t->at == now && !strcmp(t->digest, digest);
-		if (hit)
+		if (hit) {
 			snprintf(name, size, "%s", t->actor);
+			*expires_at = t->expires_at;
+		}
 	}
 	pthread_mutex_unlock(&a->token_mtx);
 	return hit;
@@ -94,7 +224,7 @@ static bool token_seen(struct app *a, const char *digest, int64_t now,
 
 /* Remember a token found in the database, in the slot seen longest ago. */
 static void token_remember(struct app *a, const char *digest, int64_t now,
-			   const char *name)
+			   const char *name, int64_t expires_at)
 {
 	struct app_token_seen *t, *oldest;
 	int i;
@@ -109,15 +239,33 @@ static void token_remember(struct app *a, const char *digest, int64_t now,
 	snprintf(oldest->digest, sizeof(oldest->digest), "%s", digest);
 	snprintf(oldest->actor, sizeof(oldest->actor), "%s", name);
 	oldest->at = now;
+	oldest->expires_at = expires_at;
 	pthread_mutex_unlock(&a->token_mtx);
+}
+
+/* Look digest up; its last use written when older than a minute (a
+ * failed write costs the request nothing: the use is only a hint). */
+static int token_lookup(struct app *a, const char *digest, int64_t now,
+			struct store_token *t)
+{
+	struct store *st;
+	int e;
+
+	st = app_conn_get(a);
+	e = store_token_find(st, digest, t);
+	if (!e && (!t->expires_at || now < t->expires_at) &&
+	    now - t->last_used_at >= TOKEN_TOUCH_EVERY_S)
+		(void)store_token_touch(st, t->id, now);
+	app_conn_put(a, st);
+	return e;
 }
 
 int app_token_check(struct app *a, const char *token, char *actor, size_t size)
 {
 	char digest[SECRET_DIGEST_SIZE];
 	char name[STORE_NAME_SIZE];
-	int64_t now = app_now();
-	struct store *st;
+	int64_t now = app_now(), expires_at = 0;
+	struct store_token t;
 	int e = 0;
 
 	/* Anything not shaped like one of ours is refused unhashed. */
@@ -128,17 +276,20 @@ int app_token_check(struct app *a, const char *token, char *actor, size_t size)
 		return EINVAL;
 	if (secret_token_digest(token, digest, sizeof(digest)))
 		return EACCES;
-	if (!token_seen(a, digest, now, name, sizeof(name))) {
-		st = app_conn_get(a);
-		e = store_token_find(st, digest, name, sizeof(name));
-		app_conn_put(a, st);
-		if (!e)
-			token_remember(a, digest, now, name);
+	if (!token_seen(a, digest, now, name, sizeof(name), &expires_at)) {
+		e = token_lookup(a, digest, now, &t);
+		if (!e) {
+			snprintf(name, sizeof(name), "%s", t.name);
+			expires_at = t.expires_at;
+			token_remember(a, digest, now, name, expires_at);
+		}
 	}
 	if (e == ENOENT)
 		return EACCES;
 	if (e)
 		return e;
+	if (expires_at && now >= expires_at)
+		return EACCES;
 	if ((size_t)snprintf(actor, size, "%s", name) >= size)
 		return ERANGE;
 	return 0;

@@ -6,24 +6,37 @@
  * without a request or adminSessionMaxHours after sign-in, whichever comes
  * first, or at sign-out.
  *
- * Guessing passwords is made slow twice over: each wrong password for an
- * account makes the answer wait longer (250 ms, doubling, at most 4 s),
- * and adminLockoutAttempts wrong ones in a row lock the account for
- * adminLockoutMinutes, during which even the right password is refused.
- * A wrong username and a wrong password get the same answer, and an
- * unknown username still costs one argon2id verification, so neither the
- * answer nor its time says which accounts exist (a lockout does, by
- * nature: it only happens to real accounts).
+ * Guessing passwords is throttled, never by locking an account (which
+ * would let anyone lock the administrator out) and never by sleeping in
+ * an HTTP thread (which would let a few clients stall the API). Two abuse
+ * guard counters (core/guard.h), kept in the database so that every node
+ * sees them, count failed sign-ins within SIGNIN_WINDOW_S:
+ *   "signin:pair:ADDRESS:USERNAME"  one address guessing one account;
+ *                                   over adminSigninFailureLimit;
+ *   "signin:addr:ADDRESS"           one address guessing any accounts;
+ *                                   over adminSigninAddressFailureLimit.
+ * A blocked key is answered 429 with Retry-After at once, before any
+ * password is checked: the right password from another address still
+ * works. Keys name the username as typed, whether or not it exists, and
+ * an unknown username costs one argon2id check like a wrong password, so
+ * neither answers, times nor throttling say which accounts exist.
+ *
+ * Each check takes 64 MiB and 0.1 s of a core: at most
+ * adminSigninConcurrentChecks run at once per process; beyond them the
+ * answer is EBUSY at once (503 with Retry-After).
  *
  * Never logged or audited: passwords, session ids, CSRF tokens. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define LOG_MODULE "app"
 #include "app/app_priv.h"
+#include "core/guard.h"
 #include "core/log.h"
 #include "core/secret.h"
 
@@ -37,31 +50,136 @@ _Static_assert(STORE_CSRF_SIZE >= SECRET_ID_SIZE, "csrf size");
 /* last_seen_at is written at most this often: a page polling every few
  * seconds should not turn every read into a database write. */
 #define TOUCH_EVERY_S 60
-#define DELAY_BASE_MS 250
-#define DELAY_MAX_MS 4000
+#define SIGNIN_WINDOW_S (15 * 60)
+#define SIGNIN_COOLOFF_MAX_S (15 * 60)
 #define LOCAL_ACTOR "local"
 #define BAD_LOGIN "wrong username or password"
+#define SOURCE_SIZE 64
 
 struct limits {
-	long attempts; /* wrong passwords in a row before the lock */
-	long lock_s;
+	struct guard_limits pair; /* one address, one account */
+	struct guard_limits addr; /* one address, any accounts */
+	long checks;              /* password checks at once */
 	long idle_s;
 	long max_s;
+	char trusted[512];        /* httpTrustedProxies */
 };
+
+static void guard_limits_of(struct guard_limits *g, long limit, long cooloff)
+{
+	g->limit = limit > 0 ? (unsigned)limit : 1;
+	g->window_s = SIGNIN_WINDOW_S;
+	g->cooloff_s = cooloff > 0 ? cooloff : 1;
+	g->cooloff_max_s = SIGNIN_COOLOFF_MAX_S > g->cooloff_s ?
+		SIGNIN_COOLOFF_MAX_S : g->cooloff_s;
+}
 
 static int limits_read(struct store *st, struct limits *l)
 {
+	long pair, addr, cooloff;
 	int e;
 
-	if ((e = app_setting_int(st, "adminLockoutAttempts", &l->attempts)) ||
-	    (e = app_setting_int(st, "adminLockoutMinutes", &l->lock_s)) ||
+	if ((e = app_setting_int(st, "adminSigninFailureLimit", &pair)) ||
+	    (e = app_setting_int(st, "adminSigninAddressFailureLimit",
+				 &addr)) ||
+	    (e = app_setting_int(st, "adminSigninCooloffSeconds",
+				 &cooloff)) ||
+	    (e = app_setting_int(st, "adminSigninConcurrentChecks",
+				 &l->checks)) ||
+	    (e = app_setting_text(st, "httpTrustedProxies", l->trusted,
+				  sizeof(l->trusted))) ||
 	    (e = app_setting_int(st, "adminSessionIdleMinutes", &l->idle_s)) ||
 	    (e = app_setting_int(st, "adminSessionMaxHours", &l->max_s)))
 		return e;
-	l->lock_s *= 60;
+	guard_limits_of(&l->pair, pair, cooloff);
+	guard_limits_of(&l->addr, addr, cooloff);
 	l->idle_s *= 60;
 	l->max_s *= 3600;
 	return 0;
+}
+
+/* Is addr one of the comma-separated list (spaces allowed after commas)? */
+static bool listed(const char *list, const char *addr)
+{
+	size_t n = strlen(addr);
+	const char *p = list;
+
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		if (n && !strncmp(p, addr, n) &&
+		    (p[n] == ',' || p[n] == ' ' || !p[n]))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+static bool is_ip(const char *s)
+{
+	unsigned char bin[16];
+
+	return inet_pton(AF_INET, s, bin) == 1 ||
+		inet_pton(AF_INET6, s, bin) == 1;
+}
+
+/* The client's address: the peer's, or, from a trusted proxy, the last
+ * address of X-Forwarded-For (the one that proxy added; the ones before
+ * it are whatever the client claimed). */
+static void source_of(const struct limits *l, const char *peer,
+		      const char *forwarded, char *out, size_t size)
+{
+	char last[SOURCE_SIZE];
+	const char *p;
+	size_t n;
+
+	snprintf(out, size, "%s", peer && peer[0] ? peer : "unknown");
+	if (!forwarded || !peer || !listed(l->trusted, peer))
+		return;
+	p = strrchr(forwarded, ',');
+	p = p ? p + 1 : forwarded;
+	while (*p == ' ')
+		p++;
+	n = strcspn(p, " ");
+	if (n == 0 || n >= sizeof(last))
+		return;
+	memcpy(last, p, n);
+	last[n] = '\0';
+	if (is_ip(last))
+		snprintf(out, size, "%s", last);
+}
+
+/* The two guard keys of a sign-in (the comment on top). */
+struct signin_keys {
+	char pair[STORE_GUARD_KEY_SIZE];
+	char addr[STORE_GUARD_KEY_SIZE];
+};
+
+static void keys_of(const char *source, const char *username,
+		    struct signin_keys *k)
+{
+	snprintf(k->pair, sizeof(k->pair), "signin:pair:%s:%s", source,
+		 username);
+	snprintf(k->addr, sizeof(k->addr), "signin:addr:%s", source);
+}
+
+/* Seconds key stays blocked after now (0: not blocked) into *wait, the
+ * longer of the two. */
+static int blocked_for(struct store *st, const char *key, int64_t now,
+		       int64_t *wait)
+{
+	struct store_guard g;
+	int e;
+
+	e = store_guard_get(st, key, &g);
+	if (e == ENOENT)
+		return 0;
+	if (!e && guard_blocked(&g.state, now) &&
+	    g.state.blocked_until - now > *wait)
+		*wait = g.state.blocked_until - now;
+	return e;
 }
 
 /* An argon2id hash no password matches, verified against when the
@@ -79,105 +197,90 @@ static void dummy_make(void)
 	explicit_bzero(pw, sizeof(pw));
 }
 
-unsigned int app_session_delay_ms(int failed)
-{
-	unsigned int ms = DELAY_BASE_MS;
+/* Password checks running now in this process (the comment on top). */
+static atomic_int checks_running;
 
-	while (--failed > 0 && ms < DELAY_MAX_MS)
-		ms *= 2;
-	return ms < DELAY_MAX_MS ? ms : DELAY_MAX_MS;
+static bool check_slot_take(long max)
+{
+	int n = atomic_fetch_add(&checks_running, 1);
+
+	if (n < max)
+		return true;
+	atomic_fetch_sub(&checks_running, 1);
+	return false;
 }
 
-static void sleep_ms(unsigned int ms)
+static void check_slot_put(void)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	atomic_fetch_sub(&checks_running, 1);
+}
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+/* One guard key counted, inside the caller's tx. */
+static int count_tx(struct app_tx *tx, const char *key,
+		    const struct guard_limits *l, int64_t now,
+		    struct guard_state *out)
+{
+	struct store_guard g;
+	int e;
+
+	e = store_guard_get(tx->st, key, &g);
+	if (e == ENOENT) {
+		memset(&g, 0, sizeof(g));
+		snprintf(g.key, sizeof(g.key), "%s", key);
+		e = 0;
+	}
+	if (e)
+		return e;
+	(void)guard_fail(&g.state, l, now);
+	g.updated_at = now;
+	*out = g.state;
+	return store_guard_put(tx->st, &g);
 }
 
 struct failure_args {
 	const char *username;
+	const char *source;
+	const struct signin_keys *k;
 	const struct limits *l;
 	int64_t now;
-	int failed; /* out */
 };
 
-/* In tx: count one wrong password, lock the account at the limit. The
+/* In tx: one failed sign-in counted against both keys and audited. The
  * body of app_tx_run (struct failure_args). */
 static int failure_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
 	struct failure_args *c = arg;
-	const struct limits *l = c->l;
-	int64_t now = c->now;
-	struct store_admin adm;
+	struct guard_state pair, addr;
+	int64_t until;
 	json_t *detail;
 	int e;
 
 	(void)err; /* the caller answers "wrong username or password" */
-	c->failed = 0;
-	e = store_admin_get(tx->st, c->username, &adm);
-	if (e)
+	if ((e = count_tx(tx, c->k->pair, &c->l->pair, c->now, &pair)) ||
+	    (e = count_tx(tx, c->k->addr, &c->l->addr, c->now, &addr)))
 		return e;
-	if (adm.locked_until > now)
-		return 0; /* a parallel attempt locked it meanwhile */
-	adm.failed_logins++;
-	c->failed = adm.failed_logins;
-	if (adm.failed_logins >= l->attempts) {
-		adm.failed_logins = 0;
-		adm.locked_until = now + l->lock_s;
-	}
-	e = store_admin_update(tx->st, &adm);
-	if (e)
-		return e;
-	detail = adm.locked_until > now ?
-		json_pack("{s:s, s:b, s:I}", "reason", "password",
-			  "locked", 1, "lockedSeconds", (json_int_t)l->lock_s) :
-		json_pack("{s:s, s:i}", "reason", "password",
-			  "failedAttempts", c->failed);
-	return app_audit(tx, c->username, APP_AUDIT_SESSION_FAILURE, c->username,
-			 detail);
+	until = pair.blocked_until > addr.blocked_until ?
+		pair.blocked_until : addr.blocked_until;
+	detail = json_pack("{s:s, s:s, s:i, s:i}", "reason", "password",
+			   "source", c->source, "failuresForAccount",
+			   pair.fails, "failuresFromAddress", addr.fails);
+	if (detail && until > c->now)
+		json_object_set_new(detail, "refusedUntil",
+				    json_integer(until));
+	return app_audit(tx, c->username, APP_AUDIT_SESSION_FAILURE,
+			 c->username, detail);
 }
-
-static int record_failure(struct app *a, const char *username,
-			  const struct limits *l, int64_t now, int *failed)
-{
-	struct failure_args c = { username, l, now, 0 };
-	int e;
-
-	e = app_tx_run(a, failure_tx, &c, NULL);
-	if (!e)
-		*failed = c.failed;
-	return e;
-}
-
-/* The locked answer, from the account's row as read. */
-static bool locked(const struct store_admin *adm, int64_t now,
-		   int64_t *retry_after, struct app_err *err)
-{
-	if (adm->locked_until <= now)
-		return false;
-	*retry_after = adm->locked_until - now;
-	app_errf(err, "too many wrong passwords: try again in %lld minutes",
-		 (long long)((*retry_after + 59) / 60));
-	return true;
-}
-
-/* What create_tx returns for a locked account, which the caller turns into
- * EAGAIN: a body returns EAGAIN for the store's conflicts only, which
- * app_tx_run runs again. Negative, so never an errno value. */
-#define LOCKED (-1)
 
 struct create_args {
 	const char *username;
+	const struct signin_keys *k;
 	const struct limits *l;
 	int64_t now;
 	struct app_session out; /* out */
-	int64_t retry_after;    /* out, with LOCKED */
 };
 
-/* In tx: the session row, the counter back to 0, housekeeping, audit. The
- * body of app_tx_run (struct create_args). */
+/* In tx: the session row, the pair's counter forgiven, housekeeping,
+ * audit. The body of app_tx_run (struct create_args). */
 static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
 	struct create_args *c = arg;
@@ -185,22 +288,25 @@ static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	int64_t now = c->now;
 	struct store_session ss;
 	struct store_admin adm;
+	struct store_guard g;
 	int e;
 
+	(void)err;
 	memset(out, 0, sizeof(*out));
-	c->retry_after = 0;
 	e = store_admin_get(tx->st, c->username, &adm);
 	if (e)
 		return e == ENOENT ? EACCES : e;
-	/* A parallel attempt locked it since verify(). */
-	if (locked(&adm, now, &c->retry_after, err))
-		return LOCKED;
-	if (adm.failed_logins) {
-		adm.failed_logins = 0;
-		e = store_admin_update(tx->st, &adm);
-		if (e)
-			return e;
+	/* The one who knows the password is forgiven their typos; the
+	 * address's own counter stays (it may be guessing other names). */
+	e = store_guard_get(tx->st, c->k->pair, &g);
+	if (!e && g.state.fails && !guard_blocked(&g.state, now)) {
+		g.state.fails = 0;
+		g.state.window_start = 0;
+		g.updated_at = now;
+		e = store_guard_put(tx->st, &g);
 	}
+	if (e && e != ENOENT)
+		return e;
 	/* Sessions nobody signs out of would pile up otherwise. */
 	e = store_session_purge(tx->st, now, now - c->l->idle_s);
 	if (e)
@@ -226,46 +332,81 @@ static int create_tx(struct app_tx *tx, void *arg, struct app_err *err)
 				   (json_int_t)ss.expires_at));
 }
 
-/* Look the account up and check its password, outside any transaction
- * (argon2id takes 0.1 s: no write lock is held meanwhile). */
-static int verify(struct app *a, const char *username, const char *password,
-		  struct limits *l, int64_t now, int64_t *retry_after,
-		  struct app_err *err)
+/* Settings, the throttle's verdict and the stored hash, in one
+ * connection; EAGAIN with *retry_after while a key is blocked. hash is ""
+ * for an unknown username. */
+static int look_up(struct app *a, const char *username, const char *peer,
+		   const char *forwarded, int64_t now, struct limits *l,
+		   char *source, struct signin_keys *k, char *hash,
+		   int64_t *retry_after)
 {
 	struct store_admin adm;
 	struct store *st;
+	int64_t wait = 0;
 	int e;
 
+	hash[0] = '\0';
 	st = app_conn_get(a);
 	e = limits_read(st, l);
-	if (!e)
-		e = store_admin_get(st, username, &adm);
-	app_conn_put(a, st);
-	if (e == ENOENT) {
-		pthread_once(&dummy_once, dummy_make);
-		(void)secret_verify(dummy_hash, password);
-		return EACCES;
+	if (!e) {
+		source_of(l, peer, forwarded, source, SOURCE_SIZE);
+		keys_of(source, username, k);
+		e = blocked_for(st, k->pair, now, &wait);
 	}
-	if (e)
-		return e;
-	if (locked(&adm, now, retry_after, err))
-		return EAGAIN;
-	e = secret_verify(adm.password_hash, password) ? 0 : EPERM;
-	explicit_bzero(&adm, sizeof(adm));
+	if (!e)
+		e = blocked_for(st, k->addr, now, &wait);
+	if (!e && wait > 0) {
+		*retry_after = wait;
+		e = EAGAIN;
+	}
+	if (!e) {
+		e = store_admin_get(st, username, &adm);
+		if (!e)
+			snprintf(hash, SECRET_HASH_SIZE, "%s",
+				 adm.password_hash);
+		if (e == ENOENT)
+			e = 0;
+		explicit_bzero(&adm, sizeof(adm));
+	}
+	app_conn_put(a, st);
 	return e;
 }
 
-int app_session_create_at(struct app *a, const char *username,
-			  const char *password, int64_t now,
-			  struct app_session *out, int64_t *retry_after,
-			  int *failed, struct app_err *err)
+/* Check password against hash (the dummy for ""), within the bound on
+ * checks at once: 0 right, EPERM wrong, EBUSY no slot free. */
+static int verify(const char *hash, const char *password, long max)
 {
+	bool ok;
+
+	if (!check_slot_take(max))
+		return EBUSY;
+	if (!hash[0]) {
+		pthread_once(&dummy_once, dummy_make);
+		(void)secret_verify(dummy_hash, password);
+		ok = false;
+	}
+	else {
+		ok = secret_verify(hash, password);
+	}
+	check_slot_put();
+	return ok ? 0 : EPERM;
+}
+
+int app_session_create_at(struct app *a, const char *username,
+			  const char *password, const char *peer,
+			  const char *forwarded, int64_t now,
+			  struct app_session *out, int64_t *retry_after,
+			  struct app_err *err)
+{
+	char hash[SECRET_HASH_SIZE], source[SOURCE_SIZE];
+	struct signin_keys k;
 	struct limits l;
-	struct create_args c = { .username = username, .l = &l, .now = now };
+	struct create_args c = { .username = username, .k = &k, .l = &l,
+				 .now = now };
+	struct failure_args f = { username, source, &k, &l, now };
 	int e;
 
 	app_err_clear(err);
-	*failed = 0;
 	*retry_after = 0;
 	memset(out, 0, sizeof(*out));
 	if (!app_text_ok(username, USERNAME_MAX) || !password ||
@@ -273,26 +414,29 @@ int app_session_create_at(struct app *a, const char *username,
 		app_errf(err, BAD_LOGIN);
 		return EACCES;
 	}
-	e = verify(a, username, password, &l, now, retry_after, err);
+	e = look_up(a, username, peer, forwarded, now, &l, source, &k, hash,
+		    retry_after);
+	if (!e)
+		e = verify(hash, password, l.checks);
+	explicit_bzero(hash, sizeof(hash));
 	if (e == EPERM) {
-		e = record_failure(a, username, &l, now, failed);
-		if (!e || e == ENOENT)
+		e = app_tx_run(a, failure_tx, &f, NULL);
+		if (!e)
 			e = EACCES;
 	}
-	if (e)
-		goto out;
-	e = app_tx_run(a, create_tx, &c, err);
-	if (e == LOCKED) {
-		*retry_after = c.retry_after;
-		e = EAGAIN;
+	if (!e) {
+		e = app_tx_run(a, create_tx, &c, err);
+		if (!e)
+			*out = c.out;
 	}
-	if (!e)
-		*out = c.out;
- out:
 	if (e == EACCES)
 		app_errf(err, BAD_LOGIN);
-	else if (e == EAGAIN && err && !err->detail[0])
-		app_errf(err, "too many wrong passwords: try again later");
+	else if (e == EAGAIN)
+		app_errf(err, "too many failed sign-ins from this address: "
+			 "try again in %lld seconds", (long long)*retry_after);
+	else if (e == EBUSY)
+		app_errf(err, "too many sign-ins at once: try again in a "
+			 "second");
 	if (e)
 		explicit_bzero(out, sizeof(*out));
 	explicit_bzero(&c.out, sizeof(c.out));
@@ -300,19 +444,18 @@ int app_session_create_at(struct app *a, const char *username,
 }
 
 int app_session_create(struct app *a, const char *username,
-		       const char *password, struct app_session *out,
+		       const char *password, const char *peer,
+		       const char *forwarded, struct app_session *out,
 		       int64_t *retry_after, struct app_err *err)
 {
-	int failed = 0;
 	int e;
 
-	e = app_session_create_at(a, username, password, app_now(), out,
-				  retry_after, &failed, err);
-	if (e == EACCES)
-		sleep_ms(app_session_delay_ms(failed));
-	if (e == EACCES || e == EAGAIN)
+	e = app_session_create_at(a, username, password, peer, forwarded,
+				  app_now(), out, retry_after, err);
+	if (e == EACCES || e == EAGAIN || e == EBUSY)
 		log_info("event=session.failure reason=%s",
-			 e == EAGAIN ? "locked" : "credentials");
+			 e == EAGAIN ? "throttled" : e == EBUSY ? "busy" :
+			 "credentials");
 	return e;
 }
 
@@ -439,8 +582,7 @@ struct passwd_args {
 	bool created; /* out */
 };
 
-/* In tx: the new hash, the lock lifted, every session of the account
- * ended (whoever knew the old password is out). The body of app_tx_run
+/* In tx: the new hash, every session of the account ended (whoever knew the old password is out). The body of app_tx_run
  * (struct passwd_args). */
 static int passwd_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {

@@ -99,6 +99,13 @@ static const struct cli_verb verbs[] = {
 	{"calls", NULL, do_calls, "[--json]", "list live calls"},
 	{"jitsi", "rooms", do_jitsi_rooms, "[--json]",
 	 "list the Jitsi Meet rooms mapped to conference IDs"},
+	{"token", "list", do_token_list, "[--json]",
+	 "list API tokens (never their secrets)"},
+	{"token", "create", do_token_create,
+	 "NAME [--expires-days DAYS] [--json]",
+	 "make an API token and print it (shown this once)"},
+	{"token", "revoke", do_token_revoke, "ID",
+	 "revoke an API token: it gets 401 from now on"},
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

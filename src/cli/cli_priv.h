@@ -113,6 +113,7 @@ cli_verb_h do_confid_show, do_audit;
 cli_verb_h do_user_send_info, do_outbox_list, do_outbox_retry;
 cli_verb_h do_calls;
 cli_verb_h do_jitsi_rooms;
+cli_verb_h do_token_list, do_token_create, do_token_revoke;
 cli_verb_h do_user_import;
 cli_verb_h do_meeting_schedule, do_meeting_list, do_meeting_show,
 	do_meeting_cancel;

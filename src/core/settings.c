@@ -281,23 +281,58 @@ static const struct setting_def table[] = {
 			"call; from any other address the source is the address.",
 	},
 	{
-		.name = "adminLockoutAttempts",
+		.name = "adminSigninFailureLimit",
 		.type = SETTING_INT, .min = 1, .max = 100,
 		.def = "5",
 		.group = SETTING_GROUP_ADMIN,
-		.label = "Wrong passwords before lockout",
-		.help = "Wrong passwords in a row after which an administrator "
-			"account is locked.",
+		.label = "Wrong passwords per account and address",
+		.help = "Failed sign-ins to one account from one address within "
+			"15 minutes after which that address is refused for "
+			"that account for a while; the account stays open to "
+			"every other address.",
 	},
 	{
-		.name = "adminLockoutMinutes",
-		.type = SETTING_INT, .min = 1, .max = 1440,
-		.def = "15",
+		.name = "adminSigninAddressFailureLimit",
+		.type = SETTING_INT, .min = 1, .max = 10000,
+		.def = "20",
 		.group = SETTING_GROUP_ADMIN,
-		.label = "Lockout",
-		.unit = "minutes",
-		.help = "Minutes a locked administrator account refuses every "
-			"sign-in, even with the right password.",
+		.label = "Failed sign-ins per address",
+		.help = "Failed sign-ins from one address, to any accounts, "
+			"within 15 minutes after which that address is "
+			"refused every sign-in for a while.",
+	},
+	{
+		.name = "adminSigninCooloffSeconds",
+		.type = SETTING_INT, .min = 1, .max = 900,
+		.def = "30",
+		.group = SETTING_GROUP_ADMIN,
+		.label = "Refused for",
+		.unit = "seconds",
+		.help = "Seconds an address over one of the limits is refused "
+			"(answer 429 with Retry-After) the first time; each "
+			"repeat doubles it, up to 15 minutes.",
+	},
+	{
+		.name = "adminSigninConcurrentChecks",
+		.type = SETTING_INT, .min = 1, .max = 64,
+		.def = "2",
+		.group = SETTING_GROUP_ADMIN,
+		.label = "Password checks at once",
+		.help = "Password checks (64 MiB of memory each) one node runs "
+			"at once; a sign-in beyond them is answered 503 with "
+			"Retry-After at once.",
+	},
+	{
+		.name = "httpTrustedProxies",
+		.type = SETTING_STRING, .min = 0, .max = 500,
+		.def = "",
+		.group = SETTING_GROUP_ADMIN,
+		.label = "Trusted HTTP proxies",
+		.check = check_addrlist,
+		.help = "IP addresses of reverse proxies, comma-separated, "
+			"whose X-Forwarded-For header (its last address) names "
+			"the client for sign-in throttling; from any other "
+			"address the client is the address.",
 	},
 	{
 		.name = "adminSessionIdleMinutes",

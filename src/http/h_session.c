@@ -69,11 +69,13 @@ int h_session_create(struct http_req *r)
 		return 0;
 
 	err = app_session_create(r->app, http_json_str(r->in, "username"),
-				 http_json_str(r->in, "password"), &s, &retry,
-				 &ae);
-	if (err == EAGAIN) {
+				 http_json_str(r->in, "password"), r->peer,
+				 http_header(r, "X-Forwarded-For"), &s,
+				 &retry, &ae);
+	if (err == EAGAIN || err == EBUSY) {
 		r->retry_after = retry > 0 ? retry : 1;
-		return http_problem(r, 429, "%s", ae.detail);
+		return http_problem(r, err == EAGAIN ? 429 : 503, "%s",
+				    ae.detail);
 	}
 	if (err)
 		return http_app_problem(r, err, &ae);

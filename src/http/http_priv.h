@@ -20,6 +20,13 @@
 #define HTTP_TOKEN_MAX 256   /* bytes of a bearer token we look at */
 #define HTTP_COOKIE_SIZE 160 /* bytes of a Set-Cookie value we send */
 #define HTTP_ORIGIN_SIZE 256 /* bytes of an Origin we answer to */
+#define HTTP_PEER_SIZE 48   /* an IPv6 address as text */
+/* Bodies of requests not (yet) authenticated (sign-in): a few KiB are
+ * plenty, and a stranger gets no more of our memory. */
+#define HTTP_PUBLIC_BODY_MAX (4 * 1024)
+/* Connections one client address may hold at once. Behind a reverse proxy
+ * every client shares the proxy's address: see docs/operations.md. */
+#define HTTP_CONN_PER_ADDRESS 32
 #define HTTP_DB_RETRY_AFTER 1 /* seconds: a database restart is quick */
 
 /* One request as handlers see it. */
@@ -29,6 +36,7 @@ struct http_req {
 	const char *path;
 	void *conn; /* the MHD connection, for http_query() only */
 	char actor[HTTP_ACTOR_SIZE];
+	char peer[HTTP_PEER_SIZE]; /* the client's address, "" if unknown */
 	char param[HTTP_PARAM_MAX][HTTP_PARAM_SIZE];
 	json_t *in;  /* the body as a JSON object, or NULL when empty */
 
@@ -201,6 +209,9 @@ int http_settings_meta(json_t *meta);
 int h_session_create(struct http_req *r);
 int h_session_get(struct http_req *r);
 int h_session_delete(struct http_req *r);
+int h_tokens_list(struct http_req *r);
+int h_tokens_create(struct http_req *r);
+int h_token_delete(struct http_req *r);
 int h_meetings_list(struct http_req *r);
 int h_meetings_create(struct http_req *r);
 int h_meeting_get(struct http_req *r);

@@ -3,9 +3,20 @@
  * access handler, where everything that needs no body is decided at once
  * (route, token, announced size), so a client sending 10 MB without a token
  * or over the limit is answered without us reading a byte of it. The body
- * is then gathered into a buffer capped at HTTP_BODY_MAX (core/buf); data
- * past the cap is read and dropped (a chunked upload announces no size) and
- * answered 413 at the end. */
+ * is then gathered into a buffer capped at HTTP_BODY_MAX (core/buf), or at
+ * HTTP_PUBLIC_BODY_MAX for a request nobody has authenticated (sign-in);
+ * a body that grows past its cap (a chunked upload announces no size) is
+ * read on and dropped, and answered 413 at its end (libmicrohttpd cannot
+ * queue an answer in the middle of an upload). A client address holds at
+ * most HTTP_CONN_PER_ADDRESS connections.
+ *
+ * A handler that burns CPU for a stranger (sign-in: an argon2id check)
+ * does not run in the pool's threads, each of which serves many
+ * connections and would stall them all (/healthz included): its
+ * connection is suspended and the handler runs on one of
+ * HTTP_SLOW_WORKERS threads of our own, at most HTTP_SLOW_QUEUE waiting;
+ * beyond them the answer is 503 with Retry-After at once. */
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -15,7 +26,9 @@
 #include <string.h>
 #include <strings.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,10 +44,28 @@
 #define HTTP_CONN_TIMEOUT 30         /* seconds a silent client may hold on */
 #define HTTP_LOG_PATH_MAX 200
 
+#define HTTP_SLOW_WORKERS 4
+#define HTTP_SLOW_QUEUE 4
+#define HTTP_SLOW_NICE 10
+
+struct conn_ctx;
+
+/* The threads that run slow handlers, and their queue. */
+struct slow_pool {
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	pthread_t threads[HTTP_SLOW_WORKERS];
+	int nthreads;
+	struct conn_ctx *head, *tail;
+	int queued;
+	bool stopping;
+};
+
 struct http {
 	struct MHD_Daemon *d;
 	struct app *app;
 	int fd; /* the listening socket; MHD's once d is running */
+	struct slow_pool slow;
 };
 
 struct conn_ctx {
@@ -43,8 +74,12 @@ struct conn_ctx {
 	struct http_req req;
 	char allow[64];
 	struct buf *body; /* NULL until the first byte */
+	size_t body_max;  /* the cap of this request's body */
 	bool too_big;
 	bool answered;
+	bool ran;              /* its slow handler has run (slow_pool) */
+	struct conn_ctx *next; /* in the slow queue */
+	struct MHD_Connection *c;
 };
 
 /* Copy path for the log, bounded and with control characters replaced: a
@@ -389,9 +424,10 @@ static bool early_answer(struct http *h, struct MHD_Connection *c,
 		return true;
 	}
 
-	if (announced_size(c) > HTTP_BODY_MAX) {
-		http_problem(r, 413, "the request body is over %d bytes",
-			     HTTP_BODY_MAX);
+	x->body_max = x->route->public ? HTTP_PUBLIC_BODY_MAX : HTTP_BODY_MAX;
+	if (announced_size(c) > x->body_max) {
+		http_problem(r, 413, "the request body is over %zu bytes",
+			     x->body_max);
 		return true;
 	}
 	return false;
@@ -402,7 +438,7 @@ static void body_append(struct conn_ctx *x, const char *data, size_t size)
 {
 	if (x->too_big)
 		return;
-	if ((!x->body && buf_alloc(&x->body, HTTP_BODY_MAX)) ||
+	if ((!x->body && buf_alloc(&x->body, x->body_max)) ||
 	    buf_append(x->body, data, size)) {
 		buf_free(x->body);
 		x->body = NULL;
@@ -432,23 +468,160 @@ static int parse_body(struct conn_ctx *x)
 	return 0;
 }
 
-static enum MHD_Result finish(struct MHD_Connection *c, struct conn_ctx *x)
+static enum MHD_Result too_big(struct MHD_Connection *c, struct conn_ctx *x)
+{
+	http_problem(&x->req, 413, "the request body is over %zu bytes",
+		     x->body_max);
+	return respond(c, x);
+}
+
+static void run_handler(struct conn_ctx *x)
 {
 	struct http_req *r = &x->req;
 	int err;
 
-	if (x->too_big) {
-		http_problem(r, 413, "the request body is over %d bytes",
-			     HTTP_BODY_MAX);
-		return respond(c, x);
-	}
-	if (parse_body(x))
-		return respond(c, x);
-
 	err = x->route->h(r);
 	if (err && (!r->status || r->status < 400))
 		http_problem(r, 500, "%s", strerror(err));
+}
+
+/* Handlers that may take a core for a while for anyone (the top). */
+static bool is_slow(const struct http_route *rt)
+{
+	static http_handler_h *const slow[] = { h_session_create };
+	size_t i;
+
+	for (i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
+		if (rt->h == slow[i])
+			return true;
+	return false;
+}
+
+/* Queue x for the slow pool and suspend its connection; false when the
+ * queue is full (or the server stops). */
+static bool slow_defer(struct http *h, struct MHD_Connection *c,
+		       struct conn_ctx *x)
+{
+	struct slow_pool *p = &h->slow;
+	bool ok;
+
+	pthread_mutex_lock(&p->mtx);
+	ok = !p->stopping && p->nthreads > 0 && p->queued < HTTP_SLOW_QUEUE;
+	if (ok) {
+		/* Suspended before a worker can resume it. */
+		MHD_suspend_connection(c);
+		x->c = c;
+		x->next = NULL;
+		if (p->tail)
+			p->tail->next = x;
+		else
+			p->head = x;
+		p->tail = x;
+		p->queued++;
+		pthread_cond_signal(&p->cond);
+	}
+	pthread_mutex_unlock(&p->mtx);
+	return ok;
+}
+
+static void *slow_worker(void *arg)
+{
+	struct slow_pool *p = arg;
+	struct conn_ctx *x;
+
+	/* Below the pool's threads: on a busy machine the CPU goes to
+	 * answering requests first, to strangers' password checks after
+	 * (on Linux a thread has a nice value of its own). */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+			  HTTP_SLOW_NICE);
+	for (;;) {
+		pthread_mutex_lock(&p->mtx);
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->cond, &p->mtx);
+		x = p->head;
+		if (x) {
+			p->head = x->next;
+			if (!p->head)
+				p->tail = NULL;
+			p->queued--;
+		}
+		pthread_mutex_unlock(&p->mtx);
+		if (!x)
+			return NULL; /* stopping, queue empty */
+		run_handler(x);
+		x->ran = true;
+		MHD_resume_connection(x->c);
+	}
+}
+
+static int slow_start(struct slow_pool *p)
+{
+	int i, e = 0;
+
+	for (i = 0; i < HTTP_SLOW_WORKERS && !e; i++) {
+		e = pthread_create(&p->threads[i], NULL, slow_worker, p);
+		if (!e)
+			p->nthreads++;
+	}
+	return p->nthreads ? 0 : e;
+}
+
+/* Let the workers finish what is queued (its connections resumed, as
+ * MHD_stop_daemon wants none suspended) and end. */
+static void slow_stop(struct slow_pool *p)
+{
+	int i;
+
+	pthread_mutex_lock(&p->mtx);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->mtx);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->nthreads = 0;
+}
+
+static enum MHD_Result finish(struct http *h, struct MHD_Connection *c,
+			      struct conn_ctx *x)
+{
+	struct http_req *r = &x->req;
+
+	if (x->ran)
+		return respond(c, x);
+	if (x->too_big)
+		return too_big(c, x);
+	if (parse_body(x))
+		return respond(c, x);
+	if (is_slow(x->route)) {
+		if (slow_defer(h, c, x))
+			return MHD_YES;
+		r->retry_after = 1;
+		http_problem(r, 503, "too many requests of this kind at once: "
+			     "try again in a second");
+		return respond(c, x);
+	}
+	run_handler(x);
 	return respond(c, x);
+}
+
+/* The client's address as text, "" when libmicrohttpd cannot say. */
+static void peer_of(struct MHD_Connection *c, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	out[0] = '\0';
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)size);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -469,6 +642,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		x->req.method = method;
 		x->req.path = url;
 		x->req.conn = c;
+		peer_of(c, x->req.peer, sizeof(x->req.peer));
 		*ctxp = x;
 		if (early_answer(h, c, x))
 			return respond(c, x);
@@ -484,7 +658,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
-	return finish(c, x);
+	return finish(h, c, x);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
@@ -602,6 +776,13 @@ static int listen_socket(const struct sockaddr_storage *ss, bool v6, int *fdp)
 	return 0;
 }
 
+static void http_free(struct http *h)
+{
+	pthread_mutex_destroy(&h->slow.mtx);
+	pthread_cond_destroy(&h->slow.cond);
+	free(h);
+}
+
 int http_listen(struct http **hp, const char *addr)
 {
 	struct sockaddr_storage ss;
@@ -617,9 +798,11 @@ int http_listen(struct http **hp, const char *addr)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return ENOMEM;
+	pthread_mutex_init(&h->slow.mtx, NULL);
+	pthread_cond_init(&h->slow.cond, NULL);
 	err = listen_socket(&ss, v6, &h->fd);
 	if (err) {
-		free(h);
+		http_free(h);
 		return err;
 	}
 	*hp = h;
@@ -633,7 +816,8 @@ int http_start(struct http *h, struct app *a, int nthreads)
 	if (!h || !a || h->d || h->fd < 0 || nthreads < 1 || nthreads > 256)
 		return EINVAL;
 	h->app = a;
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+		MHD_ALLOW_SUSPEND_RESUME;
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ?
 		MHD_USE_EPOLL : MHD_USE_POLL;
 
@@ -644,11 +828,15 @@ int http_start(struct http *h, struct app *a, int nthreads)
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)nthreads,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)HTTP_CONN_PER_ADDRESS,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_END);
 	if (!h->d)
 		return EIO;
 	h->fd = -1; /* MHD's now: MHD_stop_daemon closes it */
+	if (slow_start(&h->slow))
+		log_warn("event=slow-pool-failed"); /* sign-in answers 503 */
 	return 0;
 }
 
@@ -656,9 +844,10 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	slow_stop(&h->slow);
 	if (h->d)
 		MHD_stop_daemon(h->d);
 	else if (h->fd >= 0)
 		close(h->fd);
-	free(h);
+	http_free(h);
 }

@@ -249,24 +249,48 @@ int pgstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg)
 	return err;
 }
 
-int pgstore_token_insert(void *conn, const char *digest, const char *name,
-			 int64_t at)
+int pgstore_token_insert(void *conn, struct store_token *t)
 {
 	static const char sql[] =
-		"INSERT INTO api_tokens (digest, name, created_at)"
-		" VALUES ($1, $2, $3)";
+		"INSERT INTO api_tokens (digest, name, created_at, expires_at,"
+		" last_used_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
 	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
 
-	pgp_text(&pp, digest, strlen(digest) + 1);
-	pgp_text(&pp, name, strlen(name) + 1);
-	pgp_int(&pp, at);
-	return pgstore_changes(conn, PGS_OP(token_insert), sql, &pp);
+	pgp_text(&pp, t->digest, sizeof(t->digest));
+	pgp_text(&pp, t->name, sizeof(t->name));
+	pgp_int(&pp, t->created_at);
+	pgp_int(&pp, t->expires_at);
+	pgp_int(&pp, t->last_used_at);
+	err = pgstore_run(conn, PGS_OP(token_insert), sql, &pp, &res);
+	if (!err)
+		t->id = pgstore_int(res, 0, 0);
+	PQclear(res);
+	return err;
 }
 
-int pgstore_token_find(void *conn, const char *digest, char *name,
-		       size_t size)
+#define TOKEN_COLUMNS "id, digest, name, created_at, expires_at, last_used_at"
+
+static int read_token(const PGresult *res, int row, struct store_token *t)
 {
-	static const char sql[] = "SELECT name FROM api_tokens WHERE digest = $1";
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->id = pgstore_int(res, row, 0);
+	t->created_at = pgstore_int(res, row, 3);
+	t->expires_at = pgstore_int(res, row, 4);
+	t->last_used_at = pgstore_int(res, row, 5);
+	if ((err = pgstore_text(res, row, 1, t->digest, sizeof(t->digest))) ||
+	    (err = pgstore_text(res, row, 2, t->name, sizeof(t->name))))
+		return err;
+	return 0;
+}
+
+int pgstore_token_find(void *conn, const char *digest, struct store_token *t)
+{
+	static const char sql[] =
+		"SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE digest = $1";
 	struct pgparams pp = { .n = 0 };
 	PGresult *res = NULL;
 	int err;
@@ -274,9 +298,48 @@ int pgstore_token_find(void *conn, const char *digest, char *name,
 	pgp_text(&pp, digest, strlen(digest) + 1);
 	err = pgstore_one(conn, PGS_OP(token_find), sql, &pp, &res);
 	if (!err)
-		err = pgstore_text(res, 0, 0, name, size);
+		err = read_token(res, 0, t);
 	PQclear(res);
 	return err;
+}
+
+int pgstore_token_list(void *conn, store_token_h *h, void *arg)
+{
+	static const char sql[] =
+		"SELECT " TOKEN_COLUMNS " FROM api_tokens ORDER BY id";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	struct store_token t;
+	int i, err;
+
+	err = pgstore_run(conn, PGS_OP(token_list), sql, &pp, &res);
+	for (i = 0; !err && i < PQntuples(res); i++) {
+		err = read_token(res, i, &t);
+		if (!err)
+			err = h(&t, arg);
+	}
+	PQclear(res);
+	return err;
+}
+
+int pgstore_token_delete(void *conn, int64_t id)
+{
+	static const char sql[] = "DELETE FROM api_tokens WHERE id = $1";
+	struct pgparams pp = { .n = 0 };
+
+	pgp_int(&pp, id);
+	return pgstore_changes(conn, PGS_OP(token_delete), sql, &pp);
+}
+
+int pgstore_token_touch(void *conn, int64_t id, int64_t at)
+{
+	static const char sql[] =
+		"UPDATE api_tokens SET last_used_at = $2 WHERE id = $1";
+	struct pgparams pp = { .n = 0 };
+
+	pgp_int(&pp, id);
+	pgp_int(&pp, at);
+	return pgstore_changes(conn, PGS_OP(token_touch), sql, &pp);
 }
 
 int pgstore_admin_insert(void *conn, struct store_admin *a)

@@ -340,6 +340,13 @@ static const char migration_6[] =
 	");"
 	"CREATE INDEX dialin_guard_updated ON dialin_guard (updated_at);";
 
+/* API tokens: id, expiry and last use (sqlite_schema.c migration 7). */
+static const char migration_7[] =
+	"ALTER TABLE api_tokens"
+	" ADD COLUMN id BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,"
+	" ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0,"
+	" ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;";
+
 /* The claim holding a row's lease (sqlite_schema.c migration 8). */
 static const char migration_8[] =
 	"ALTER TABLE outbox ADD COLUMN claim_token TEXT"
@@ -365,6 +372,7 @@ const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 4, .sql = migration_4 },
 	{ .version = 5, .sql = migration_5 },
 	{ .version = 6, .sql = migration_6 },
+	{ .version = 7, .sql = migration_7 },
 	{ .version = 8, .sql = migration_8 },
 	{ .version = 9, .sql = migration_9 },
 };

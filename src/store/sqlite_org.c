@@ -342,12 +342,11 @@ int sqlstore_audit_list(void *conn, int limit, store_audit_h *h, void *arg)
 			       &sc);
 }
 
-int sqlstore_token_insert(void *conn, const char *digest, const char *name,
-			  int64_t at)
+int sqlstore_token_insert(void *conn, struct store_token *t)
 {
 	static const char sql[] =
-		"INSERT INTO api_tokens (digest, name, created_at)"
-		" VALUES (?1, ?2, ?3)";
+		"INSERT INTO api_tokens (digest, name, created_at, expires_at,"
+		" last_used_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
@@ -356,22 +355,46 @@ int sqlstore_token_insert(void *conn, const char *digest, const char *name,
 	if (err)
 		return err;
 
-	if ((err = sqlstore_bind_text(stmt, 1, digest, strlen(digest) + 1)) ||
-	    (err = sqlstore_bind_text(stmt, 2, name, strlen(name) + 1)) ||
-	    (err = sqlstore_bind_int64(stmt, 3, at)))
+	if ((err = sqlstore_bind_text(stmt, 1, t->digest,
+				      sizeof(t->digest))) ||
+	    (err = sqlstore_bind_text(stmt, 2, t->name, sizeof(t->name))) ||
+	    (err = sqlstore_bind_int64(stmt, 3, t->created_at)) ||
+	    (err = sqlstore_bind_int64(stmt, 4, t->expires_at)) ||
+	    (err = sqlstore_bind_int64(stmt, 5, t->last_used_at)))
 		goto out;
 
 	err = sqlstore_exec_changes(stmt);
+	if (!err)
+		t->id = sqlite3_last_insert_rowid(s->db);
 
  out:
 	sqlstore_release(s, SQS_OP(token_insert), stmt);
 	return err;
 }
 
-int sqlstore_token_find(void *conn, const char *digest, char *name,
-			size_t size)
+#define TOKEN_COLUMNS "id, digest, name, created_at, expires_at, last_used_at"
+
+static int read_token(sqlite3_stmt *stmt, void *arg)
 {
-	static const char sql[] = "SELECT name FROM api_tokens WHERE digest = ?1";
+	struct store_token *t = arg;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(stmt, 0);
+	t->created_at = sqlite3_column_int64(stmt, 3);
+	t->expires_at = sqlite3_column_int64(stmt, 4);
+	t->last_used_at = sqlite3_column_int64(stmt, 5);
+	if ((err = sqlstore_column_text(stmt, 1, t->digest,
+					sizeof(t->digest))) ||
+	    (err = sqlstore_column_text(stmt, 2, t->name, sizeof(t->name))))
+		return err;
+	return 0;
+}
+
+int sqlstore_token_find(void *conn, const char *digest, struct store_token *t)
+{
+	static const char sql[] =
+		"SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE digest = ?1";
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
@@ -381,16 +404,55 @@ int sqlstore_token_find(void *conn, const char *digest, char *name,
 		return err;
 
 	err = sqlstore_bind_text(stmt, 1, digest, strlen(digest) + 1);
-	if (err)
-		goto out;
-
-	err = sqlstore_step_row(stmt);
 	if (!err)
-		err = sqlstore_column_text(stmt, 0, name, size);
+		err = sqlstore_step_row(stmt);
+	if (!err)
+		err = read_token(stmt, t);
 
- out:
 	sqlstore_release(s, SQS_OP(token_find), stmt);
 	return err;
+}
+
+struct token_scan {
+	store_token_h *h;
+	void *arg;
+};
+
+static int token_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct token_scan *sc = arg;
+	struct store_token t;
+	int err;
+
+	err = read_token(stmt, &t);
+	return err ? err : sc->h(&t, sc->arg);
+}
+
+int sqlstore_token_list(void *conn, store_token_h *h, void *arg)
+{
+	static const char sql[] =
+		"SELECT " TOKEN_COLUMNS " FROM api_tokens ORDER BY id";
+	struct token_scan sc = { .h = h, .arg = arg };
+
+	return sqlstore_select(conn, SQS_OP(token_list), sql, NULL, 0,
+			       token_row, &sc);
+}
+
+int sqlstore_token_delete(void *conn, int64_t id)
+{
+	static const char sql[] = "DELETE FROM api_tokens WHERE id = ?1";
+	const int64_t v[] = { id };
+
+	return sqlstore_exec_ints(conn, SQS_OP(token_delete), sql, v, 1);
+}
+
+int sqlstore_token_touch(void *conn, int64_t id, int64_t at)
+{
+	static const char sql[] =
+		"UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1";
+	const int64_t v[] = { id, at };
+
+	return sqlstore_exec_ints(conn, SQS_OP(token_touch), sql, v, 2);
 }
 
 int sqlstore_admin_insert(void *conn, struct store_admin *a)

@@ -261,6 +261,24 @@ static const char migration_6[] =
 	");"
 	"CREATE INDEX dialin_guard_updated ON dialin_guard (updated_at);";
 
+/* API tokens (issue 14): an id to list and revoke them by, an expiry (0:
+ * never) and the last use (0: never). SQLite cannot add a primary key to
+ * a table, so the table is made anew and the tokens copied over. */
+static const char migration_7[] =
+	"CREATE TABLE api_tokens_new ("
+	" id INTEGER PRIMARY KEY,"
+	" digest TEXT NOT NULL UNIQUE CHECK (digest <> ''),"
+	" name TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL DEFAULT 0,"
+	" last_used_at INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO api_tokens_new (digest, name, created_at)"
+	" SELECT digest, name, created_at FROM api_tokens"
+	" ORDER BY created_at, digest;"
+	"DROP TABLE api_tokens;"
+	"ALTER TABLE api_tokens_new RENAME TO api_tokens;";
+
 /* Outbox leases that hold (issue 14): the random token of the claim that
  * holds a row's lease. A verdict or a renewal counts only under the token
  * the row still carries, so a worker whose lease ran out and was claimed
@@ -295,6 +313,7 @@ const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 4, .sql = migration_4 },
 	{ .version = 5, .sql = migration_5 },
 	{ .version = 6, .sql = migration_6 },
+	{ .version = 7, .sql = migration_7 },
 	{ .version = 8, .sql = migration_8 },
 	{ .version = 9, .sql = migration_9 },
 };

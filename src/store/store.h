@@ -115,6 +115,17 @@ struct store_session {
 	int64_t expires_at; /* absolute end */
 };
 
+/* An API token, stored as the digest of its secret. expires_at 0: never;
+ * last_used_at 0: never used (written at most once a minute, app/). */
+struct store_token {
+	int64_t id;
+	char digest[STORE_DIGEST_SIZE];
+	char name[STORE_NAME_SIZE];
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t last_used_at;
+};
+
 /* An outbox row (SPEC §5): an email waiting, sent or failed. vars is the
  * JSON object text of its template variables; it may hold a PIN until the
  * row is sent, so it is never logged. Times are unix seconds, 0 = none. */
@@ -210,6 +221,7 @@ typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);
 typedef int (store_number_h)(const struct store_number *n, void *arg);
 typedef int (store_audit_h)(const struct store_audit *a, void *arg);
+typedef int (store_token_h)(const struct store_token *t, void *arg);
 typedef int (store_setting_h)(const char *name, const char *value, void *arg);
 typedef int (store_mail_h)(const struct store_mail *m, void *arg);
 typedef int (store_meeting_h)(const struct store_meeting *m, void *arg);

@@ -115,12 +115,18 @@
 	OP(audit_list, (int limit, store_audit_h *h, void *arg),	\
 	   (limit, h, arg), h)						\
 									\
-	/* API tokens by digest; token_find gives the token's name (the	\
-	 * actor). */							\
-	OP(token_insert, (const char *digest, const char *name,		\
-			  int64_t at), (digest, name, at), digest && name) \
-	OP(token_find, (const char *digest, char *name, size_t size),	\
-	   (digest, name, size), digest && name && size)		\
+	/* API tokens. insert sets t->id (digest, name and the three	\
+	 * times as given); EEXIST for a digest in use. find: the token \
+	 * of digest, ENOENT when none (expired ones too: the caller	\
+	 * judges). list: every token, by id. delete: ENOENT when none. \
+	 * touch sets last_used_at to at (ENOENT when the token is	\
+	 * gone). */							\
+	OP(token_insert, (struct store_token *t), (t), t)		\
+	OP(token_find, (const char *digest, struct store_token *t),	\
+	   (digest, t), digest && t)					\
+	OP(token_list, (store_token_h *h, void *arg), (h, arg), h)	\
+	OP(token_delete, (int64_t id), (id), 1)				\
+	OP(token_touch, (int64_t id, int64_t at), (id, at), 1)		\
 									\
 	/* Admin accounts (the admin center signs in with these).	\
 	 * admin_update writes password_hash, failed_logins and		\

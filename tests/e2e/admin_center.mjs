@@ -491,7 +491,7 @@ await test('phone width: navigation behind Menu, no horizontal scrolling', async
 
 await test('every page of the navigation opens without an error', async () => {
   for (const [hash, title] of [['#/meetings', 'Meetings'], ['#/numbers', 'Dial-in numbers'], ['#/settings', 'Settings'],
-    ['#/outbox', 'Email outbox'], ['#/calls', 'Live calls'], ['#/jitsi', 'Jitsi rooms'], ['#/audit', 'Audit log'],
+    ['#/outbox', 'Email outbox'], ['#/calls', 'Live calls'], ['#/jitsi', 'Jitsi rooms'], ['#/audit', 'Audit log'], ['#/tokens', 'API tokens'],
     ['#/users', 'Users']]) {
     await page.click(`#nav a[href="${hash}"]`);
     await until(async () => (await page.locator('#main h1').textContent()) === title, title);
@@ -499,6 +499,37 @@ await test('every page of the navigation opens without an error', async () => {
     const errors = await page.locator('#main .message.error:visible').allTextContents();
     eq(errors.length, 0, `${title}: error messages ${JSON.stringify(errors)}`);
   }
+});
+
+await test('API tokens: create shows the secret once, it works, the list shows it, revoke ends it', async () => {
+  await page.click('#nav a[href="#/tokens"]');
+  await page.locator('#token-create').waitFor();
+  await page.click('#token-create');
+  await page.fill('#token-name', 'e2e-bot');
+  await page.fill('#token-days', '30');
+  await page.click('#token-create-confirm');
+  const secret = (await page.locator('#new-token').textContent()).trim();
+  assert(/^dct_/.test(secret), 'the secret is shown: ' + secret);
+  await page.click('#token-done');
+  const row = page.locator('#main tr', { hasText: 'e2e-bot' });
+  await row.waitFor();
+  eq(await page.locator('#main', { hasText: secret }).count(), 0, 'the list never shows the secret');
+  const list = (await apiCall('GET', '/tokens')).json.tokens;
+  const made = list.find((t) => t.name === 'e2e-bot');
+  assert(made && made.expiresAt, 'made with an expiry: ' + JSON.stringify(list));
+  const days = (new Date(made.expiresAt) - Date.now()) / 86400000;
+  assert(days > 29.9 && days <= 30, 'it expires in 30 days: ' + days);
+  const withIt = await apiCall('GET', '/users?limit=1', undefined, { Authorization: 'Bearer ' + secret, Cookie: '' });
+  eq(withIt.status, 200, 'the new token works');
+  await page.reload();
+  await row.waitFor();
+  await until(async () => !/Never/.test(await row.locator('td[data-label="Last used"]').textContent()),
+    'the last use shows after a reload');
+  await row.locator('button', { hasText: 'Revoke' }).click();
+  await page.click('#token-revoke-confirm');
+  await until(async () => (await page.locator('#main tr', { hasText: 'e2e-bot' }).count()) === 0, 'the row is gone');
+  const after = await apiCall('GET', '/users?limit=1', undefined, { Authorization: 'Bearer ' + secret, Cookie: '' });
+  eq(after.status, 401, 'the revoked token is refused');
 });
 
 await test('Settings: typed inputs, a value out of bounds shows the API problem', async () => {
@@ -597,10 +628,10 @@ await test('a session ended on the server sends the page back to sign-in', async
   assert(/session has ended/.test(await signinMessage.textContent()), 'the page says the session ended');
 });
 
-await test('repeated wrong passwords lock the account: the 429 shows as a plain message', async () => {
-  eq((await apiCall('PATCH', '/settings', { adminLockoutAttempts: 2 })).status, 200, 'lower the lockout to 2 attempts');
+await test('repeated wrong passwords throttle this address: the 429 shows as a plain message', async () => {
+  eq((await apiCall('PATCH', '/settings', { adminSigninFailureLimit: 2 })).status, 200, 'lower the limit to 2');
   let text = '';
-  for (let i = 0; i < 4 && !/locked/i.test(text); i++) {
+  for (let i = 0; i < 4 && !/Too many/i.test(text); i++) {
     await page.fill('#signin-password', 'wrong-password-' + i);
     const [resp] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST'),
@@ -610,9 +641,9 @@ await test('repeated wrong passwords lock the account: the 429 shows as a plain 
     text = await signinMessage.textContent();
     if (resp.status() === 429) break;
   }
-  assert(/locked/i.test(text), 'the page says the account is locked: ' + text);
+  assert(/Too many failed sign-ins from this address/i.test(text), 'the page says this address is throttled: ' + text);
   assert(/Try again in \d+ (seconds|minutes)/.test(text), 'and when to try again: ' + text);
-  // Even the right password is refused now.
+  // Even the right password is refused from here now.
   await page.fill('#signin-password', password);
   await page.click('#signin-submit');
   await until(async () => !(await page.locator('#signin-submit').isDisabled()), 'answered');

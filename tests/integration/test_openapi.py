@@ -233,6 +233,16 @@ def exercise_outbox(x):
     x.call("GET", API + "/outbox?state=nope", expect=400)
 
 
+def exercise_tokens(x):
+    made = x.call("POST", API + "/tokens",
+                  {"name": "openapi", "expiresAt": in_hours(1)}, expect=201)
+    x.call("POST", API + "/tokens", {"name": "forever"}, expect=201)
+    x.call("POST", API + "/tokens", {"name": ""}, expect=400)
+    x.call("GET", API + "/tokens", expect=200)
+    x.call("DELETE", API + "/tokens/" + made["id"], expect=204)
+    x.call("DELETE", API + "/tokens/" + made["id"], expect=404)
+
+
 def exercise_session(x, d):
     with open(os.path.join(d.data_dir, "initial-admin-password")) as f:
         password = f.read().strip()
@@ -391,6 +401,7 @@ def test_openapi_describes_every_live_answer():
         exercise_ids_and_settings(x)
         exercise_meetings(x)
         exercise_outbox(x)
+        exercise_tokens(x)
         exercise_session(x, d)
         exercise_jitsi(x)
         check_request_fields(x)

@@ -1,6 +1,6 @@
 """The admin center's sign-in (issue 7, docs/api.md "Admin center
-session"): the session cookie and its CSRF token, wrong passwords and the
-lockout, sign-out, `dialconf admin passwd`, the security headers, and the
+session"): the session cookie and its CSRF token, wrong passwords (throttling:
+test_signin.py), sign-out, `dialconf admin passwd`, the security headers, and the
 embedded web/ files.
 
 Tests run in file order on one shared daemon; the one that changes the
@@ -189,35 +189,6 @@ def test_sign_out(d):
     assert "session.delete" in [e["action"] for e in d.audit(20)]
 
 
-def test_lockout(d):
-    """Repeated wrong passwords lock the account, right password or not;
-    `dialconf admin passwd` lifts the lock."""
-    p = passwd(d, "locktest", "first password")
-    assert p.returncode == 0, p.stderr
-    d.ok("PATCH", "/api/v1/settings", {"adminLockoutAttempts": 3})
-    try:
-        assert sign_in(d, "locktest", "first password")[0] == 200
-        for i in range(3):
-            resp = sign_in(d, "locktest", "wrong %d" % i)[:3]
-            assert_problem(resp, 401, "wrong password %d" % (i + 1))
-        for pw in ("first password", "wrong again"):
-            status, h, body, cookie = sign_in(d, "locktest", pw)
-            assert_problem((status, h, body), 429, "locked, %r" % pw)
-            assert cookie is None
-            retry = int(h["Retry-After"])
-            assert 0 < retry <= 15 * 60, retry
-        # Another account is not locked with it.
-        assert sign_in(d, "admin", initial_password(d))[0] == 200
-        entries = [e for e in d.audit(50) if e["target"] == "locktest"]
-        assert any(e["action"] == "session.failure" and
-                   e["detail"].get("locked") for e in entries), entries
-    finally:
-        d.ok("PATCH", "/api/v1/settings", {"adminLockoutAttempts": 5})
-    p = passwd(d, "locktest", "second password")
-    assert p.returncode == 0, p.stderr
-    assert sign_in(d, "locktest", "second password")[0] == 200
-
-
 def test_security_headers(d):
     cookie, _ = session(d)
     for what, resp in (
@@ -285,6 +256,10 @@ def test_admin_passwd_offline(d):
     p = passwd(d, None, "a new admin password")
     assert p.returncode == 0, p.stderr
     assert "a new admin password" not in p.stdout + p.stderr
+    # The first password's file goes with it (the API has no password
+    # change: `admin passwd` is the one path, app_admin_passwd() the code).
+    assert not os.path.exists(os.path.join(d.data_dir,
+                                           "initial-admin-password"))
     assert sign_in(d, "admin", old)[0] == 401
     assert sign_in(d, "admin", "a new admin password")[0] == 200
     # The sessions of the old password have ended.

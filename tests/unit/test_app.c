@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "app/app.h"
+#include "app/app_priv.h" /* app_now, app_conn_get: a token made directly */
 #include "core/confid.h"
 #include "core/secret.h"
 #include "core/settings.h"
@@ -648,16 +649,34 @@ static void test_delete(void **state)
 	create(f, "ada@example.org", "Ada Lovelace", false, &u);
 }
 
+static int collect_app_token(const struct app_token *t, void *arg)
+{
+	struct app_token *out = arg;
+	int i;
+
+	for (i = 0; i < 4 && out[i].id; i++)
+		;
+	if (i < 4)
+		out[i] = *t;
+	return 0;
+}
+
 static void test_tokens(void **state)
 {
 	struct fx *f = *state;
 	struct app_err err = { "" };
-	char token[SECRET_TOKEN_SIZE];
+	char token[SECRET_TOKEN_SIZE], token2[SECRET_TOKEN_SIZE];
 	char actor[64];
+	struct app_token made, list[4];
+	struct store_token old;
+	struct store *st;
 	struct audits x;
+	int64_t now = app_now();
 
-	assert_int_equal(app_token_create(f->a, "ci-bot", token, sizeof(token),
-					  &err), 0);
+	assert_int_equal(app_token_create(f->a, NULL, "ci-bot", 0, token,
+					  sizeof(token), &made, &err), 0);
+	assert_true(made.id > 0);
+	assert_int_equal(made.expires_at, 0);
 	assert_int_equal(app_token_check(f->a, token, actor, sizeof(actor)),
 			 0);
 	assert_string_equal(actor, "ci-bot");
@@ -667,15 +686,53 @@ static void test_tokens(void **state)
 			 EACCES);
 	assert_int_equal(app_token_check(f->a, NULL, actor, sizeof(actor)),
 			 EACCES);
-	token[5] = token[5] == 'A' ? 'B' : 'A';
-	assert_int_equal(app_token_check(f->a, token, actor, sizeof(actor)),
+	token2[0] = '\0';
+	snprintf(token2, sizeof(token2), "%s", token);
+	token2[5] = token2[5] == 'A' ? 'B' : 'A';
+	assert_int_equal(app_token_check(f->a, token2, actor, sizeof(actor)),
 			 EACCES);
 	audits_get(f, &x);
 	assert_int_equal(x.n, 1);
 	assert_string_equal(x.rec[0].action, "token.create");
 	assert_string_equal(x.rec[0].target, "ci-bot");
-	assert_int_equal(app_token_create(f->a, "", token, sizeof(token),
-					  &err), EINVAL);
+	assert_int_equal(app_token_create(f->a, NULL, "", 0, token2,
+					  sizeof(token2), NULL, &err), EINVAL);
+	/* An expiry in the past is refused. */
+	assert_int_equal(app_token_create(f->a, "admin", "late", now - 1,
+					  token2, sizeof(token2), NULL, &err),
+			 EINVAL);
+
+	/* Listed (never the secret), with its last use recorded. */
+	memset(list, 0, sizeof(list));
+	assert_int_equal(app_token_list(f->a, collect_app_token, list, &err),
+			 0);
+	assert_int_equal(list[0].id, made.id);
+	assert_string_equal(list[0].name, "ci-bot");
+	assert_true(list[0].last_used_at >= now);
+	assert_int_equal(list[1].id, 0);
+
+	/* An expired token is refused (made directly: no waiting). */
+	memset(&old, 0, sizeof(old));
+	assert_int_equal(secret_token_digest("dct_expired", old.digest,
+					     sizeof(old.digest)), 0);
+	snprintf(old.name, sizeof(old.name), "old");
+	old.created_at = now - 7200;
+	old.expires_at = now - 1;
+	st = app_conn_get(f->a);
+	assert_int_equal(store_token_insert(st, &old), 0);
+	app_conn_put(f->a, st);
+	assert_int_equal(app_token_check(f->a, "dct_expired", actor,
+					 sizeof(actor)), EACCES);
+
+	/* Revoked: refused at once, gone from the list, audited. */
+	assert_int_equal(app_token_revoke(f->a, "admin", made.id, &err), 0);
+	assert_int_equal(app_token_check(f->a, token, actor, sizeof(actor)),
+			 EACCES);
+	assert_int_equal(app_token_revoke(f->a, "admin", made.id, &err),
+			 ENOENT);
+	audits_get(f, &x);
+	assert_string_equal(x.rec[0].action, "token.revoke");
+	assert_string_equal(x.rec[0].target, "ci-bot");
 }
 
 static void test_admin_ensure(void **state)

@@ -1,6 +1,6 @@
 /* test_session: the admin center's sign-in rules (src/app/session.c)
  * against a real SQLite database in a temporary data directory: who gets a
- * session, what a wrong password costs, when the account locks, when a
+ * session, when an address is throttled (never the account), when a
  * session ends, and what the CSRF token guards. Times are given, not
  * waited for (app_session_*_at). */
 #include <errno.h>
@@ -44,14 +44,22 @@ static int setup_admin(void **state)
 	return 0;
 }
 
+#define ATTACKER "192.0.2.66"
+#define OWNER "198.51.100.7"
+
+static int sign_in_from(struct fx *f, const char *peer, const char *user,
+			const char *pw, int64_t now, struct app_session *s,
+			int64_t *retry, struct app_err *err)
+{
+	return app_session_create_at(f->a, user, pw, peer, NULL, now, s, retry,
+				     err);
+}
+
 static int sign_in(struct fx *f, const char *user, const char *pw,
 		   int64_t now, struct app_session *s, int64_t *retry,
 		   struct app_err *err)
 {
-	int failed = 0;
-
-	return app_session_create_at(f->a, user, pw, now, s, retry, &failed,
-				     err);
+	return sign_in_from(f, OWNER, user, pw, now, s, retry, err);
 }
 
 static void set(struct fx *f, const char *name, const char *value)
@@ -158,59 +166,120 @@ static void test_wrong_password_same_answer(void **state)
 				 &retry, &e1), EACCES);
 }
 
-static void test_delay_grows(void **state)
-{
-	(void)state;
-	assert_int_equal(app_session_delay_ms(0), 250);
-	assert_int_equal(app_session_delay_ms(1), 250);
-	assert_int_equal(app_session_delay_ms(2), 500);
-	assert_int_equal(app_session_delay_ms(3), 1000);
-	assert_int_equal(app_session_delay_ms(4), 2000);
-	assert_int_equal(app_session_delay_ms(5), 4000);
-	assert_int_equal(app_session_delay_ms(50), 4000);
-}
-
-static void test_lockout(void **state)
+/* An attacker hammering the account from one address is refused at once
+ * (429), with backoff that doubles; the owner, from another address, signs
+ * in throughout with the right password. */
+static void test_throttle_not_lockout(void **state)
 {
 	struct fx *f = *state;
 	struct app_err err = { "" };
 	struct app_session s;
 	int64_t retry = 0;
-	int failed = 0, i;
+	int i;
 
-	set(f, "adminLockoutAttempts", "3");
-	set(f, "adminLockoutMinutes", "10");
-	for (i = 1; i <= 3; i++) {
-		assert_int_equal(app_session_create_at(f->a, USER, "nope",
-			T0 + i, &s, &retry, &failed, &err), EACCES);
-		/* the counter the delay grows with; back to 0 at the lock */
-		assert_int_equal(failed, i);
-	}
-	/* Locked: even the right password, for 10 minutes from the 3rd. */
-	assert_int_equal(sign_in(f, USER, PASS, T0 + 4, &s, &retry, &err),
-			 EAGAIN);
-	assert_int_equal(retry, 600 - 1);
+	set(f, "adminSigninFailureLimit", "3");
+	set(f, "adminSigninCooloffSeconds", "60");
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(sign_in_from(f, ATTACKER, USER, "nope", T0 + i,
+					      &s, &retry, &err), EACCES);
+	/* Refused, even the right password, from the attacker's address. */
+	assert_int_equal(sign_in_from(f, ATTACKER, USER, PASS, T0 + 4, &s,
+				      &retry, &err), EAGAIN);
+	assert_int_equal(retry, 60 - 1);
 	assert_non_null(strstr(err.detail, "try again"));
-	assert_int_equal(sign_in(f, USER, "nope", T0 + 5, &s, &retry, &err),
-			 EAGAIN);
-	assert_int_equal(sign_in(f, USER, PASS, T0 + 3 + 599, &s, &retry,
-				 &err), EAGAIN);
-	assert_int_equal(retry, 1);
-	/* Over: the right password works, and the count starts afresh. */
-	assert_int_equal(sign_in(f, USER, PASS, T0 + 3 + 600, &s, &retry,
-				 &err), 0);
-	for (i = 1; i <= 2; i++)
+	/* Never the account: the owner gets in from elsewhere. */
+	assert_int_equal(sign_in(f, USER, PASS, T0 + 5, &s, &retry, &err), 0);
+	/* The block ends; the next offence doubles it. */
+	assert_int_equal(sign_in_from(f, ATTACKER, USER, "nope", T0 + 3 + 60,
+				      &s, &retry, &err), EACCES);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(sign_in_from(f, ATTACKER, USER, "nope",
+					      T0 + 70 + i, &s, &retry, &err),
+				 EACCES);
+	assert_int_equal(sign_in_from(f, ATTACKER, USER, "nope", T0 + 80, &s,
+				      &retry, &err), EAGAIN);
+	assert_int_equal(retry, 71 + 120 - 80);
+	assert_int_equal(sign_in(f, USER, PASS, T0 + 81, &s, &retry, &err), 0);
+}
+
+/* One address guessing many names is refused for all of them, unknown or
+ * not, with the same answers. */
+static void test_throttle_address(void **state)
+{
+	struct fx *f = *state;
+	struct app_err e1 = { "" }, e2 = { "" };
+	struct app_session s;
+	int64_t r1 = 0, r2 = 0;
+	char name[32];
+	int i;
+
+	set(f, "adminSigninAddressFailureLimit", "4");
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "guess%d", i);
+		assert_int_equal(sign_in_from(f, ATTACKER, name, "nope", T0, &s,
+					      &r1, &e1), EACCES);
+	}
+	assert_int_equal(sign_in_from(f, ATTACKER, USER, PASS, T0 + 1, &s,
+				      &r1, &e1), EAGAIN);
+	assert_int_equal(sign_in_from(f, ATTACKER, "nobody", "nope", T0 + 1,
+				      &s, &r2, &e2), EAGAIN);
+	assert_int_equal(r1, r2);
+	assert_string_equal(e1.detail, e2.detail);
+	assert_int_equal(sign_in(f, USER, PASS, T0 + 2, &s, &r1, &e1), 0);
+}
+
+/* An unknown account is throttled exactly like a real one. */
+static void test_unknown_same_as_known(void **state)
+{
+	struct fx *f = *state;
+	struct app_err e1 = { "" }, e2 = { "" };
+	struct app_session s;
+	int64_t r1 = 0, r2 = 0;
+	int i;
+
+	set(f, "adminSigninFailureLimit", "2");
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(sign_in_from(f, ATTACKER, USER, "nope", T0, &s,
+					      &r1, &e1), EACCES);
+		assert_int_equal(sign_in_from(f, ATTACKER, "nobody", "nope", T0,
+					      &s, &r2, &e2), EACCES);
+		assert_string_equal(e1.detail, e2.detail);
+	}
+	assert_int_equal(sign_in_from(f, ATTACKER, USER, "nope", T0 + 1, &s,
+				      &r1, &e1), EAGAIN);
+	assert_int_equal(sign_in_from(f, ATTACKER, "nobody", "nope", T0 + 1,
+				      &s, &r2, &e2), EAGAIN);
+	assert_int_equal(r1, r2);
+	assert_string_equal(e1.detail, e2.detail);
+}
+
+/* Behind a trusted proxy the client is X-Forwarded-For's last address;
+ * from anyone else the header is ignored. */
+static void test_forwarded_source(void **state)
+{
+	struct fx *f = *state;
+	struct app_err err = { "" };
+	struct app_session s;
+	int64_t retry = 0;
+	int i;
+
+	set(f, "adminSigninFailureLimit", "2");
+	set(f, "httpTrustedProxies", "10.0.0.1,10.0.0.2");
+	for (i = 0; i < 2; i++)
 		assert_int_equal(app_session_create_at(f->a, USER, "nope",
-			T0 + 700, &s, &retry, &failed, &err), EACCES);
-	assert_int_equal(sign_in(f, USER, PASS, T0 + 701, &s, &retry, &err),
-			 0);
-	/* A success clears the count: two more wrong ones do not lock. */
-	for (i = 1; i <= 2; i++)
+			"10.0.0.2", "1.2.3.4, " ATTACKER, T0, &s, &retry,
+			&err), EACCES);
+	assert_int_equal(app_session_create_at(f->a, USER, PASS, "10.0.0.1",
+		ATTACKER, T0, &s, &retry, &err), EAGAIN);
+	/* Another client through the same proxy is not refused. */
+	assert_int_equal(app_session_create_at(f->a, USER, PASS, "10.0.0.1",
+		OWNER, T0, &s, &retry, &err), 0);
+	/* An untrusted peer cannot dodge its count with the header. */
+	for (i = 0; i < 2; i++)
 		assert_int_equal(app_session_create_at(f->a, USER, "nope",
-			T0 + 702, &s, &retry, &failed, &err), EACCES);
-	assert_int_equal(failed, 2);
-	assert_int_equal(sign_in(f, USER, PASS, T0 + 703, &s, &retry, &err),
-			 0);
+			"192.0.2.9", OWNER, T0, &s, &retry, &err), EACCES);
+	assert_int_equal(app_session_create_at(f->a, USER, PASS, "192.0.2.9",
+		"203.0.113.1", T0, &s, &retry, &err), EAGAIN);
 }
 
 static void test_idle_timeout(void **state)
@@ -284,19 +353,12 @@ static void test_passwd(void **state)
 	int64_t now = app_now();
 
 	assert_int_equal(sign_in(f, USER, PASS, now, &s, &retry, &err), 0);
-	set(f, "adminLockoutAttempts", "1");
-	assert_int_equal(sign_in(f, USER, "nope", now, &c, &retry, &err),
-			 EACCES);
-	assert_int_equal(sign_in(f, USER, PASS, now, &c, &retry, &err),
-			 EAGAIN);
-
-	/* A new password: the lock is lifted, every session ends. */
+	/* A new password: every session ends. */
 	assert_int_equal(app_admin_passwd(f->a, USER, "a new secret", &created,
 					  &err), 0);
 	assert_false(created);
 	assert_int_equal(app_session_check_at(f->a, s.id, NULL, false, now,
 					      &c), EACCES);
-	set(f, "adminLockoutAttempts", "5");
 	assert_int_equal(sign_in(f, USER, PASS, now, &c, &retry, &err),
 			 EACCES);
 	assert_int_equal(sign_in(f, USER, "a new secret", now, &c, &retry,
@@ -326,8 +388,10 @@ int main(void)
 		T(test_sign_in_and_csrf),
 		T(test_bad_ids),
 		T(test_wrong_password_same_answer),
-		cmocka_unit_test(test_delay_grows),
-		T(test_lockout),
+		T(test_throttle_not_lockout),
+		T(test_throttle_address),
+		T(test_unknown_same_as_known),
+		T(test_forwarded_source),
 		T(test_idle_timeout),
 		T(test_absolute_timeout),
 		T(test_sign_out),

@@ -1025,17 +1025,65 @@ static void test_audit(void **state)
 	assert_int_equal(store_audit_insert(st, &a), EINVAL);
 }
 
+struct tokens {
+	int n;
+	struct store_token t[4];
+};
+
+static int collect_token(const struct store_token *t, void *arg)
+{
+	struct tokens *r = arg;
+
+	if (r->n < 4)
+		r->t[r->n] = *t;
+	r->n++;
+	return 0;
+}
+
 static void test_tokens(void **state)
 {
 	struct store *st = st_of(state);
-	char name[STORE_NAME_SIZE];
+	struct store_token t = { .created_at = T0 }, u, got;
+	struct tokens r = { 0 };
 
-	assert_int_equal(store_token_find(st, "abc", name, sizeof(name)), ENOENT);
-	assert_int_equal(store_token_insert(st, "abc", "ci-bot", T0), 0);
-	assert_int_equal(store_token_insert(st, "abc", "other", T0), EEXIST);
-	assert_int_equal(store_token_find(st, "abc", name, sizeof(name)), 0);
-	assert_string_equal(name, "ci-bot");
-	assert_int_equal(store_token_find(st, "ABC", name, sizeof(name)), ENOENT);
+	snprintf(t.digest, sizeof(t.digest), "abc");
+	snprintf(t.name, sizeof(t.name), "ci-bot");
+	assert_int_equal(store_token_find(st, "abc", &got), ENOENT);
+	assert_int_equal(store_token_insert(st, &t), 0);
+	assert_true(t.id > 0);
+	u = t;
+	snprintf(u.name, sizeof(u.name), "other");
+	assert_int_equal(store_token_insert(st, &u), EEXIST);
+	assert_int_equal(store_token_find(st, "abc", &got), 0);
+	assert_string_equal(got.name, "ci-bot");
+	assert_int_equal(got.id, t.id);
+	assert_int_equal(got.created_at, T0);
+	assert_int_equal(got.expires_at, 0);
+	assert_int_equal(got.last_used_at, 0);
+	assert_int_equal(store_token_find(st, "ABC", &got), ENOENT);
+
+	/* A second one, with an expiry; the list gives both, by id. */
+	snprintf(u.digest, sizeof(u.digest), "def");
+	u.expires_at = T0 + 3600;
+	assert_int_equal(store_token_insert(st, &u), 0);
+	assert_true(u.id > t.id);
+	assert_int_equal(store_token_list(st, collect_token, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(r.t[0].name, "ci-bot");
+	assert_string_equal(r.t[1].name, "other");
+	assert_int_equal(r.t[1].expires_at, T0 + 3600);
+
+	/* Last use, then revocation. */
+	assert_int_equal(store_token_touch(st, u.id, T0 + 60), 0);
+	assert_int_equal(store_token_find(st, "def", &got), 0);
+	assert_int_equal(got.last_used_at, T0 + 60);
+	assert_int_equal(store_token_delete(st, u.id), 0);
+	assert_int_equal(store_token_delete(st, u.id), ENOENT);
+	assert_int_equal(store_token_touch(st, u.id, T0 + 120), ENOENT);
+	assert_int_equal(store_token_find(st, "def", &got), ENOENT);
+	r.n = 0;
+	assert_int_equal(store_token_list(st, collect_token, &r), 0);
+	assert_int_equal(r.n, 1);
 }
 
 static void test_admins(void **state)
