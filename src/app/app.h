@@ -785,7 +785,7 @@ struct app_jitsi_config {
 	bool enabled;            /* jitsiJigasiUri is set */
 	char origins[512];       /* jitsiAllowedOrigins */
 	unsigned per_minute;     /* jitsiRequestsPerMinute */
-	char trusted[512];       /* jitsiTrustedProxies */
+	char trusted[512];       /* httpTrustedProxies */
 };
 
 /* The current settings (defaults for what cannot be read). */

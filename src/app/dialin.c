@@ -15,7 +15,6 @@
  *                      blocked, the conference's organizer path is closed.
  * A valid ID clears nothing: an attacker cannot launder a run of guesses
  * with the one ID they know. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "core/e164.h"
 #include "core/guard.h"
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "core/secret.h"
 #include "core/settings.h"
 
@@ -37,38 +37,13 @@ void app_caller_mask(const char *caller, char *out, size_t size)
 	log_mask_caller(caller, out, size); /* the rule is the log's */
 }
 
-/* Is addr one of the comma-separated list? */
-static bool listed(const char *list, const char *addr)
-{
-	size_t n = strlen(addr);
-	const char *p = list;
-
-	while (p && *p) {
-		if (!strncmp(p, addr, n) && (p[n] == ',' || !p[n]))
-			return true;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return false;
-}
-
-/* An IPv4 or IPv6 address, as a proxy must forward it. */
-static bool is_ip(const char *s)
-{
-	unsigned char bin[16];
-
-	return s && (inet_pton(AF_INET, s, bin) == 1 ||
-		     inet_pton(AF_INET6, s, bin) == 1);
-}
-
 bool app_dialin_source(const struct app_dialin_limits *l, const char *addr,
 		       const char *forwarded, const char *asserted,
 		       char *out, size_t size)
 {
-	bool trusted = listed(l->trusted, addr);
+	bool trusted = netaddr_listed(l->trusted, addr);
 
-	if (trusted && is_ip(forwarded))
+	if (trusted && netaddr_is_ip(forwarded))
 		snprintf(out, size, "%s", forwarded);
 	else if (trusted && asserted && asserted[0])
 		snprintf(out, size, "tel:%s", asserted);

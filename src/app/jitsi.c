@@ -94,7 +94,7 @@ int app_jitsi_config(struct app *a, struct app_jitsi_config *c)
 	e = app_setting_text(st, "jitsiAllowedOrigins", c->origins,
 			     sizeof(c->origins));
 	if (!e)
-		e = app_setting_text(st, "jitsiTrustedProxies", c->trusted,
+		e = app_setting_text(st, "httpTrustedProxies", c->trusted,
 				     sizeof(c->trusted));
 	if (!e)
 		e = app_setting_int(st, "jitsiRequestsPerMinute", &n);

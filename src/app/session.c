@@ -26,7 +26,6 @@
  * answer is EBUSY at once (503 with Retry-After).
  *
  * Never logged or audited: passwords, session ids, CSRF tokens. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,6 +37,7 @@
 #include "app/app_priv.h"
 #include "core/guard.h"
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "core/secret.h"
 
 _Static_assert(APP_SESSION_ID_SIZE == SECRET_ID_SIZE, "session id size");
@@ -98,57 +98,13 @@ static int limits_read(struct store *st, struct limits *l)
 	return 0;
 }
 
-/* Is addr one of the comma-separated list (spaces allowed after commas)? */
-static bool listed(const char *list, const char *addr)
-{
-	size_t n = strlen(addr);
-	const char *p = list;
-
-	while (p && *p) {
-		while (*p == ' ')
-			p++;
-		if (n && !strncmp(p, addr, n) &&
-		    (p[n] == ',' || p[n] == ' ' || !p[n]))
-			return true;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return false;
-}
-
-static bool is_ip(const char *s)
-{
-	unsigned char bin[16];
-
-	return inet_pton(AF_INET, s, bin) == 1 ||
-		inet_pton(AF_INET6, s, bin) == 1;
-}
-
-/* The client's address: the peer's, or, from a trusted proxy, the last
- * address of X-Forwarded-For (the one that proxy added; the ones before
- * it are whatever the client claimed). */
+/* The client's address, as netaddr_client tells it ("unknown" without a
+ * peer). */
 static void source_of(const struct limits *l, const char *peer,
 		      const char *forwarded, char *out, size_t size)
 {
-	char last[SOURCE_SIZE];
-	const char *p;
-	size_t n;
-
-	snprintf(out, size, "%s", peer && peer[0] ? peer : "unknown");
-	if (!forwarded || !peer || !listed(l->trusted, peer))
-		return;
-	p = strrchr(forwarded, ',');
-	p = p ? p + 1 : forwarded;
-	while (*p == ' ')
-		p++;
-	n = strcspn(p, " ");
-	if (n == 0 || n >= sizeof(last))
-		return;
-	memcpy(last, p, n);
-	last[n] = '\0';
-	if (is_ip(last))
-		snprintf(out, size, "%s", last);
+	netaddr_client(peer && peer[0] ? peer : "unknown", forwarded,
+		       l->trusted, out, size);
 }
 
 /* The two guard keys of a sign-in (the comment on top). */

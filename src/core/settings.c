@@ -331,8 +331,9 @@ static const struct setting_def table[] = {
 		.check = check_addrlist,
 		.help = "IP addresses of reverse proxies, comma-separated, "
 			"whose X-Forwarded-For header (its last address) names "
-			"the client for sign-in throttling; from any other "
-			"address the client is the address.",
+			"the client for sign-in throttling and the Jitsi "
+			"endpoints' rate; from any other address the client "
+			"is the address.",
 	},
 	{
 		.name = "adminSessionIdleMinutes",
@@ -399,19 +400,6 @@ static const struct setting_def table[] = {
 			"new room past it is answered 503 until idle rooms are "
 			"forgotten. Bounds what the unauthenticated mapper can "
 			"take from the ID namespace.",
-	},
-	{
-		.name = "jitsiTrustedProxies",
-		.type = SETTING_STRING, .min = 0, .max = 500,
-		.def = "",
-		.group = SETTING_GROUP_JITSI,
-		.label = "Trusted HTTP proxies",
-		.check = check_addrlist,
-		.help = "IP addresses of the load balancers and proxies in "
-			"front of dialconf, comma-separated: for a Jitsi request "
-			"from one of them the client is the last address of its "
-			"X-Forwarded-For; from any other address the client is "
-			"the address.",
 	},
 	{
 		.name = "jitsiRequestsPerMinute",

@@ -10,12 +10,11 @@
  * only the origins of jitsiAllowedOrigins get CORS headers (a preflight
  * from another is refused); each client address may make
  * jitsiRequestsPerMinute requests a minute on this node (behind a trusted
- * proxy, jitsiTrustedProxies, the address it forwarded; a fixed window,
+ * proxy, httpTrustedProxies, the address it forwarded; a fixed window,
  * in memory: as the SIP edge's per-source rate, a node's own defence);
  * and a look-up by ID answers only for a Jitsi room's ID, one 404 for
  * everything else, so enumerating it tells what dialling the IDs would.
  * Nothing answers while jitsiJigasiUri is empty. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include <time.h>
 
 #include "core/e164.h"
+#include "core/netaddr.h"
 #include "http/http_priv.h"
 
 #define MAPPER_OK "Successfully retrieved conference mapping"
@@ -76,57 +76,28 @@ static bool rate_ok(const char *addr, unsigned limit, int64_t *retry)
 	return ok;
 }
 
-/* Is item (an origin, an address) one of the comma-separated list? */
-static bool listed(const char *list, const char *origin)
-{
-	size_t n = strlen(origin);
-	const char *p = list;
-
-	while (n && p && *p) {
-		if (!strncasecmp(p, origin, n) && (p[n] == ',' || !p[n]))
-			return true;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return false;
-}
-
 static void cors_allow(struct http_req *r, const struct app_jitsi_config *c)
 {
 	const char *origin = http_header(r, "Origin");
 
 	if (origin && strlen(origin) < sizeof(r->cors_origin) &&
-	    listed(c->origins, origin))
+	    netaddr_listed(c->origins, origin))
 		snprintf(r->cors_origin, sizeof(r->cors_origin), "%s", origin);
 }
 
-/* The client a request counts against: its address, or, from a trusted
- * proxy, the address that proxy appended last to X-Forwarded-For (the
- * entries before it are whatever the client claimed). */
+/* The client a request counts against: its address, or, from a proxy of
+ * httpTrustedProxies, the address that proxy forwarded (netaddr_client). */
 static int client_of(const struct http_req *r, const struct app_jitsi_config *c,
 		     char *out, size_t size)
 {
-	const char *xff = http_header(r, "X-Forwarded-For"), *last;
-	unsigned char bin[16];
-	char ip[ADDR_SIZE];
-	size_t n;
+	char peer[HTTP_PEER_SIZE];
 	int err;
 
-	err = http_client_addr(r, out, size);
-	if (err || !xff || !listed(c->trusted, out))
-		return err;
-	last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
-	last += strspn(last, " \t");
-	n = strcspn(last, " \t");
-	if (!n || n >= sizeof(ip))
-		return 0;
-	memcpy(ip, last, n);
-	ip[n] = '\0';
-	if (inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1)
-		snprintf(out, size, "%s", ip);
-	return 0;
+	err = http_client_addr(r, peer, sizeof(peer));
+	if (!err)
+		netaddr_client(peer, http_header(r, "X-Forwarded-For"),
+			       c->trusted, out, size);
+	return err;
 }
 
 /* Jitsi's error shape: {"message": ...} and whatever else it carries. */

@@ -182,7 +182,7 @@ def test_rate_limited_per_address(d):
                          headers={"X-Forwarded-For": "203.0.113.9"})
     assert status == 429
     # Behind a trusted proxy each forwarded client has its own budget.
-    d.ok("PATCH", "/api/v1/settings", {"jitsiTrustedProxies": "127.0.0.1"})
+    d.ok("PATCH", "/api/v1/settings", {"httpTrustedProxies": "127.0.0.1"})
     via = [d.api("GET", NUMBERS, token=None, headers={
         "X-Forwarded-For": "198.51.100.7, 203.0.113.5"})[0]
         for _ in range(7)]
@@ -190,7 +190,7 @@ def test_rate_limited_per_address(d):
     status, _, _ = d.api("GET", NUMBERS, token=None, headers={
         "X-Forwarded-For": "203.0.113.6"})
     assert status == 200, status
-    d.ok("PATCH", "/api/v1/settings", {"jitsiTrustedProxies": ""})
+    d.ok("PATCH", "/api/v1/settings", {"httpTrustedProxies": ""})
     configure(d)  # the limit is the setting's, read at each request
     assert jitsi(d, MAPPER + "?id=1000003")[0] == 404
 
