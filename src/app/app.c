@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -228,6 +229,25 @@ int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	       struct app_err *err)
 {
 	return tx_run(a, false, body, arg, err);
+}
+
+int app_grow(void *arrayp, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	void *v, *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	if (!elem || ncap > SIZE_MAX / elem)
+		return ENOMEM;
+	memcpy(&v, arrayp, sizeof(v)); /* the pointer, whatever it points to */
+	nv = realloc(v, ncap * elem);
+	if (!nv)
+		return ENOMEM;
+	memcpy(arrayp, &nv, sizeof(nv));
+	*cap = ncap;
+	return 0;
 }
 
 int app_tx_run_relaxed(struct app *a, app_tx_body_h *body, void *arg,

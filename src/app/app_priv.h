@@ -140,6 +140,12 @@ typedef int (app_tx_body_h)(struct app_tx *tx, void *arg,
  * hooks. The caller copies results out of arg only on 0. */
 int app_tx_run(struct app *a, app_tx_body_h *body, void *arg,
 	       struct app_err *err);
+/* Room for one more element in a growing array: arrayp points at the
+ * array's pointer (any element type), *cap is its size in elements, n of
+ * them used, elem the size of one. When full it doubles (first elements
+ * to start). 0, or ENOMEM with the array and *cap as they were, so that a
+ * caller that goes on never writes past the end. */
+int app_grow(void *arrayp, size_t *cap, size_t n, size_t elem, size_t first);
 /* app_tx_run for a record whose loss costs only a repeat: its commit does
  * not wait for the disk (store_begin_relaxed), so a crash of this process
  * loses nothing, a power cut may lose it whole. */

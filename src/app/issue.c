@@ -157,17 +157,9 @@ struct expired {
 static int expired_add(const struct store_confid *c, void *arg)
 {
 	struct expired *x = arg;
-	uint32_t *nv;
-	size_t cap;
 
-	if (x->n == x->cap) {
-		cap = x->cap ? x->cap * 2 : 64;
-		nv = realloc(x->v, cap * sizeof(*nv));
-		if (!nv)
-			return ENOMEM;
-		x->v = nv;
-		x->cap = cap;
-	}
+	if (app_grow(&x->v, &x->cap, x->n, sizeof(*x->v), 64))
+		return ENOMEM;
 	x->v[x->n++] = c->value;
 	return 0;
 }
@@ -209,17 +201,9 @@ struct since {
 static int since_add(const struct store_confid *c, void *arg)
 {
 	struct since *x = arg;
-	struct since_row *nv;
-	size_t cap;
 
-	if (x->n == x->cap) {
-		cap = x->cap ? x->cap * 2 : 16;
-		nv = realloc(x->v, cap * sizeof(*nv));
-		if (!nv)
-			return ENOMEM;
-		x->v = nv;
-		x->cap = cap;
-	}
+	if (app_grow(&x->v, &x->cap, x->n, sizeof(*x->v), 16))
+		return ENOMEM;
 	x->v[x->n].row = c->row;
 	x->v[x->n].value = c->value;
 	x->v[x->n].taken = row_unavailable(c, x->now);

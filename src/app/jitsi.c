@@ -293,15 +293,9 @@ struct idle_list {
 static int idle_add(const struct store_jitsi_room *r, void *arg)
 {
 	struct idle_list *x = arg;
-	struct idle_room *nv;
 
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 16;
-		nv = realloc(x->v, x->cap * sizeof(*nv));
-		if (!nv)
-			return ENOMEM;
-		x->v = nv;
-	}
+	if (app_grow(&x->v, &x->cap, x->n, sizeof(*x->v), 16))
+		return ENOMEM;
 	snprintf(x->v[x->n].conference, sizeof(x->v[x->n].conference), "%s",
 		 r->conference);
 	x->v[x->n++].value = r->value;

@@ -402,15 +402,9 @@ struct expire_ctx {
 static int expire_add(const struct store_meeting *m, void *arg)
 {
 	struct expire_ctx *x = arg;
-	uint32_t *nv;
 
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 16;
-		nv = realloc(x->v, x->cap * sizeof(*nv));
-		if (!nv)
-			return ENOMEM;
-		x->v = nv;
-	}
+	if (app_grow(&x->v, &x->cap, x->n, sizeof(*x->v), 16))
+		return ENOMEM;
 	x->v[x->n++] = m->conference_id;
 	return 0;
 }

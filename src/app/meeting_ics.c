@@ -58,15 +58,9 @@ struct names {
 static int names_add(const char *email, void *arg)
 {
 	struct names *x = arg;
-	char **nv;
 
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 64;
-		nv = realloc(x->v, x->cap * sizeof(*nv));
-		if (!nv)
-			return ENOMEM;
-		x->v = nv;
-	}
+	if (app_grow(&x->v, &x->cap, x->n, sizeof(*x->v), 64))
+		return ENOMEM;
 	x->v[x->n] = strdup(email);
 	if (!x->v[x->n])
 		return ENOMEM;

@@ -129,15 +129,9 @@ struct mlist {
 static int mlist_add(const struct store_meeting *m, void *arg)
 {
 	struct mlist *x = arg;
-	struct store_meeting *nv;
 
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 16;
-		nv = realloc(x->v, x->cap * sizeof(*nv));
-		if (!nv)
-			return ENOMEM;
-		x->v = nv;
-	}
+	if (app_grow(&x->v, &x->cap, x->n, sizeof(*x->v), 16))
+		return ENOMEM;
 	x->v[x->n++] = *m;
 	return 0;
 }

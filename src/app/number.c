@@ -224,22 +224,13 @@ struct holders {
 static int holders_cb(const struct store_user *u, void *arg)
 {
 	struct holders *h = arg;
-	int64_t *nids;
-	size_t cap;
-
 	h->last = u->id;
 	h->seen++;
 	if (strcmp(u->toll_number, h->number) != 0 &&
 	    strcmp(u->toll_free_number, h->number) != 0)
 		return 0;
-	if (h->n == h->cap) {
-		cap = h->cap ? h->cap * 2 : 16;
-		nids = realloc(h->ids, cap * sizeof(*nids));
-		if (!nids)
-			return ENOMEM;
-		h->ids = nids;
-		h->cap = cap;
-	}
+	if (app_grow(&h->ids, &h->cap, h->n, sizeof(*h->ids), 16))
+		return ENOMEM;
 	h->ids[h->n++] = u->id;
 	return 0;
 }
