@@ -1,4 +1,5 @@
-"""Nothing but /healthz answers without a valid token (docs/api.md).
+"""Nothing but /healthz and the PUBLIC routes answers without a valid token
+(docs/api.md).
 
 The routes are read from docs/api.md itself, so a route added to the
 contract is covered here without editing this file."""
@@ -15,7 +16,12 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # admin center is how one gets a session (tests/integration/test_session.py);
 # the OpenAPI description is public for tools that fetch it before they have
 # a token (tests/integration/test_openapi.py).
-PUBLIC = {("POST", "/api/v1/session"), ("GET", "/api/v1/openapi.json")}
+# Answered without a token by design: signing in, the API description, and
+# the two endpoints Jitsi Meet's web app calls from the browser (test_jitsi
+# checks what they give away).
+PUBLIC = {("POST", "/api/v1/session"), ("GET", "/api/v1/openapi.json"),
+          ("GET", "/jitsi/conference-mapper"),
+          ("GET", "/jitsi/dial-in-numbers")}
 
 
 def documented_routes():
