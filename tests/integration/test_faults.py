@@ -4,7 +4,8 @@ One node (SQLite, or PostgreSQL with DIALCONF_TEST_DB=postgres) takes a
 mixed load on three keep-alive connections: conference ID resets, PIN
 resets, conference-info emails, meetings scheduled and cancelled, every
 email going to a real aiosmtpd that answers each DATA late, so the outbox
-worker is often in the middle of a delivery. At a random moment the node
+worker is often in the middle of a delivery; beside them SIP callers, each
+from an address of its own, dial in and key a user's live ID. At a random moment the node
 is killed with SIGKILL and started again, DIALCONF_FAULT_KILLS times in a
 row (default 5 on SQLite, 3 on PostgreSQL). After each restart:
 
@@ -12,7 +13,8 @@ row (default 5 on SQLite, 3 on PostgreSQL). After each restart:
   both: no live conference ID held twice, every enabled user exactly one
   live personal ID, no settled email still carrying a claim;
 - no revoked ID is accepted: every ID an acknowledged reset replaced and
-  every cancelled meeting's ID resolves as revoked (GET conference-ids);
+  every cancelled meeting's ID resolves as revoked (GET conference-ids),
+  and a caller who keys one of them is refused by the attendant;
 - no acknowledged email is lost: once the outbox has drained, every
   outbox row was sent and its Message-ID is at the server; every
   acknowledged conference-info request (each to an address of its own)
@@ -37,6 +39,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from harness import PG_ALL, Daemon, SmtpServer, q
+from sipkit import NUMBER, RawSip, calls, mask
 
 API = "/api/v1"
 USERS = 6
@@ -96,6 +99,8 @@ class Load:
         self.unknown = 0           # requests cut off by the kill
         self.errors = []           # answers no request should get
         self.answered = 0          # requests acknowledged
+        self.live = {}             # user -> live ID as last acknowledged
+        self.calls = 0             # calls that keyed an ID
         self.threads = []
 
     def op(self, conn, rng):
@@ -118,6 +123,7 @@ class Load:
                 with self.lock:
                     self.resets.append((user, body["conferenceId"],
                                         body["previousConferenceId"]))
+                    self.live[user] = body["conferenceId"]
                     self.cycle_revoked.add(body["previousConferenceId"])
                     self.acked["conference-id-reset"] += 1
         elif kind < 0.75:
@@ -170,12 +176,43 @@ class Load:
         if conn:
             conn.close()
 
+    def caller(self, seed):
+        """Callers beside the requests, each from a loopback address of its
+        own (the guard counts per address): dial in, key a user's live ID,
+        hang up. A call the kill cuts off is no error."""
+        rng = random.Random(seed)
+        while not self.stop.is_set():
+            with self.lock:
+                self.seq += 1
+                n = self.seq
+                conf = self.live.get(rng.choice(self.users))
+            s = None
+            try:
+                s = RawSip(self.d, "+1555%07d" % n,
+                           ip="127.1.%d.%d" % (n // 250 % 250, 1 + n % 250))
+                if conf and s.invite(NUMBER)[0] == 200:
+                    s.keys(conf + "#")
+                    time.sleep(rng.uniform(0.1, 0.4))
+                    s.bye(timeout=1.0)
+                    with self.lock:
+                        self.calls += 1
+            except (OSError, AssertionError, ValueError):
+                pass  # the node died under the call
+            finally:
+                if s:
+                    s.sock.close()
+                    s.rtp.close()
+            time.sleep(0.1)
+
     def start(self):
         self.stop.clear()
         self.threads = [threading.Thread(target=self.run,
                                          args=(self.rng.random(),),
                                          daemon=True)
                         for _ in range(THREADS)]
+        self.threads.append(threading.Thread(target=self.caller,
+                                             args=(self.rng.random(),),
+                                             daemon=True))
         for t in self.threads:
             t.start()
 
@@ -223,6 +260,31 @@ def check_revoked(d, ids):
         got = d.lookup(v)
         assert got["state"] == "revoked", "revoked ID %s resolves: %r" % (
             v, got)
+
+
+def check_revoked_by_phone(d, ids, k):
+    """A caller who keys a revoked ID is refused: the attendant counts the
+    failure against the caller and never resolves the call to it."""
+    if not ids:
+        return
+    revoked = sorted(ids)[0]
+    user = "+1555990%04d" % k
+    s = RawSip(d, user, ip="127.2.0.%d" % (1 + k % 250))
+    try:
+        assert s.invite(NUMBER)[0] == 200, "a caller was not answered"
+        s.keys(revoked + "#")
+        deadline = time.monotonic() + 10
+        while not any(a["action"] == "dialin.failure" and
+                      a["target"] == mask(user) for a in d.audit(100)):
+            assert time.monotonic() < deadline, \
+                "the revoked ID %s was not refused by phone" % revoked
+            time.sleep(0.1)
+        c = [c for c in calls(d) if c["caller"] == mask(user)]
+        assert not c or c[0].get("conferenceId") in (None, ""), c
+        s.bye(timeout=1.0)
+    finally:
+        s.sock.close()
+        s.rtp.close()
 
 
 def outbox_rows(d):
@@ -299,6 +361,9 @@ def test_fault_loop_sigkill_under_mixed_load():
         d.ok("PATCH", API + "/settings", {"emailSendTimeoutSeconds": 2,
                                           "emailRetryInitialSeconds": 1,
                                           "emailRetryMaxSeconds": 2})
+        d.ok("POST", API + "/dial-in-numbers",
+             {"number": NUMBER, "type": "toll", "countryCode": "US"},
+             expect=(201,))
         users = ["fault%d@example.org" % i for i in range(USERS)]
         for u in users:
             d.ok("POST", API + "/users",
@@ -306,6 +371,8 @@ def test_fault_loop_sigkill_under_mixed_load():
                   "audioConferencing": {"enabled": True},
                   "sendEmail": False}, expect=(201,))
         load = Load(d, users, rng)
+        load.live = {u: d.user(u)["audioConferencing"]["conferenceId"]
+                     for u in users}
         resent, emails = 0, 0
         for k in range(1, n_kills + 1):
             load.start()
@@ -315,11 +382,13 @@ def test_fault_loop_sigkill_under_mixed_load():
             d.start()
             check_database(d)
             check_revoked(d, load.cycle_revoked)
+            check_revoked_by_phone(d, load.cycle_revoked, k)
             load.revoked |= load.cycle_revoked
             load.cycle_revoked = set()
             emails, resent = check_emails(d, smtp, load, k, resent)
             print("# kill %d: %d emails so far, %d sent twice, %d requests "
                   "cut off" % (k, emails, resent, load.unknown))
         print("# fault loop done: %d kills, %d requests acknowledged, "
-              "%d emails, %d sent twice, %d revoked IDs checked"
-              % (n_kills, load.answered, emails, resent, len(load.revoked)))
+              "%d calls, %d emails, %d sent twice, %d revoked IDs checked"
+              % (n_kills, load.answered, load.calls, emails, resent,
+                 len(load.revoked)))
