@@ -2,14 +2,20 @@
 # missing first (scripts/deps.sh), then build with meson and ninja.
 #   make            build build/dialconf
 #   make run        build and serve the embedded defaults with a demo organization
-#   make check      every test: unit, unit under ASan+UBSan, integration
+#   make check      every test: unit, unit under ASan+UBSan, integration,
+#                   and a short run of each fuzzer (FUZZ_CHECK_SECONDS each)
+#   make fuzz       build the libFuzzer harnesses (tests/fuzz/) with clang
+#                   and run each for FUZZ_SECONDS under ASan+UBSan
 # WERROR=1 (CI) turns warnings into errors.
 
 BUILD      := build
 ASAN_BUILD := build-asan
+FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 2
 MESON_OPTS := $(if $(WERROR),-Dwerror=true,)
 
-.PHONY: all deps build run check clean
+.PHONY: all deps build run check fuzz clean
 
 all: build
 
@@ -22,6 +28,11 @@ $(BUILD)/build.ninja:
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) $(MESON_OPTS) -Db_sanitize=address,undefined -Db_lundef=false
 
+# The fuzzing build: clang, every library with coverage, ASan and UBSan.
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang-14 meson setup $(FUZZ_BUILD) -Dfuzz=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+
 build: $(BUILD)/build.ninja
 	meson configure $(BUILD) $(MESON_OPTS) >/dev/null
 	ninja -C $(BUILD)
@@ -29,9 +40,14 @@ build: $(BUILD)/build.ninja
 run: deps build
 	$(BUILD)/dialconf serve --demo
 
-check: deps build $(ASAN_BUILD)/build.ninja
+check: deps build $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
-	tests/run-all $(BUILD) $(ASAN_BUILD)
+	ninja -C $(FUZZ_BUILD) fuzz
+	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run-all $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) fuzz
+	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-bench
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-bench

@@ -11,6 +11,7 @@ PACKAGES=(
   chromium nodejs
   libre-dev librem-dev baresip-core espeak-ng sox
   kamailio wrk
+  clang-14 libclang-rt-14-dev
 )
 # npm: Debian's package, unless the installed nodejs brings its own (NodeSource's
 # nodejs provides and conflicts with the npm package).
