@@ -3,12 +3,17 @@
  * address, the attendees' addresses, the dial-in text, the times (all
  * from POST /api/v1/meetings). The input is
  * "TIMES\0UID\0SUMMARY\0DESCRIPTION\0LOCATION\0ORGEMAIL\0ORGNAME\0ATT..."
- * with TIMES' bytes picking start, length, sequence and method. What comes
- * out must be CRLF lines of at most 75 octets (RFC 5545 §3.1). */
+ * with TIMES' bytes picking start, length, sequence and method. The texts
+ * are what the app lets through (app_text_ok: UTF-8 without control
+ * characters; the description, ours, may break lines): an input outside
+ * that is skipped, not rendered. What comes out must be CRLF lines of at
+ * most 75 octets (RFC 5545 §3.1). */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 
 #include "core/ical.h"
+#include "core/mime.h"
 #include "fuzz.h"
 
 #define ATT_MAX 8
@@ -22,6 +27,18 @@ static int64_t num(const char *s, size_t at, int64_t mod)
 	for (i = at; i < at + 4 && i < len; i++)
 		v = v * 256 + (unsigned char)s[i];
 	return mod ? v % mod : v;
+}
+
+/* UTF-8 without control characters (but '\n' when lines). */
+static bool text_ok(const char *s, bool lines)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (((unsigned char)*p < 0x20 && !(lines && *p == '\n')) ||
+		    *p == 0x7f)
+			return false;
+	return mime_utf8_valid(s, strlen(s));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -50,18 +67,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ev.organizer_name = s[6];
 	ev.attendees = s + 7;
 	ev.nattendees = n > 7 ? n - 7 : 0;
+	for (i = 1; i < n; i++) {
+		if (!text_ok(s[i], i == 3)) {
+			free(mem);
+			return 0;
+		}
+	}
 	err = ical_render(&ev, &text);
 	assert(err == 0 || err == EINVAL || err == ENOMEM);
-	if (!err) {
-		for (i = 0, col = 0; text[i]; i++) {
-			if (text[i] == '\n') {
-				assert(i > 0 && text[i - 1] == '\r');
-				col = 0;
-			} else if (text[i] != '\r') {
-				col++;
-			}
-			assert(col <= 75);
+	for (i = 0, col = 0; !err && text[i]; i++) {
+		if (text[i] == '\n') {
+			if (i == 0 || text[i - 1] != '\r')
+				break;
+			col = 0;
+		} else if (text[i] != '\r' && ++col > 75) {
+			break;
 		}
+	}
+	if (!err && text[i]) {
+		fprintf(stderr, "fuzz_ical: a bare LF or a line over 75 octets "
+			"at %zu in:\n%s\n", i, text);
+		abort();
 	}
 	free(text);
 	free(mem);
