@@ -61,18 +61,23 @@ static void fuzz_sipd_set_up(void)
 	struct app_err aerr = {""};
 	struct sockaddr_in me = {.sin_family = AF_INET};
 	char addr[32], why[256] = "";
-	int port = free_port();
+	int port = 0, tries;
 
 	fuzz_app_open();
 	(void)app_settings_set(fuzz_app, "fuzz", names, values, 3, &aerr);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	o.addr = addr;
 	/* RTP ports of their own, away from the test suites' */
 	o.rtp_min = (uint16_t)(50000 + (getpid() % 100) * 100);
 	o.rtp_max = (uint16_t)(o.rtp_min + 99);
 	o.prompts_dir = DIALCONF_PROMPTS_DIR;
-	if (!port || sipd_listen(&sipd, &o, why, sizeof(why)) ||
-	    sipd_start(sipd, fuzz_app, why, sizeof(why))) {
+	o.addr = addr;
+	/* A UDP port free now may be taken for TCP: try another. */
+	for (tries = 0; tries < 20 && !sipd; tries++) {
+		port = free_port();
+		snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+		if (port && sipd_listen(&sipd, &o, why, sizeof(why)))
+			sipd = NULL;
+	}
+	if (!sipd || sipd_start(sipd, fuzz_app, why, sizeof(why))) {
 		fprintf(stderr, "fuzz_sipd: cannot start the SIP server on %s: "
 			"%s\n", addr, why);
 		exit(1);
