@@ -6,6 +6,9 @@
 #                   and a short run of each fuzzer (FUZZ_CHECK_SECONDS each)
 #   make fuzz       build the libFuzzer harnesses (tests/fuzz/) with clang
 #                   and run each for FUZZ_SECONDS under ASan+UBSan
+#   make install    meson install: PREFIX (/usr/local) and DESTDIR (a staging
+#                   root, empty for the live system), e.g.
+#                   make install PREFIX=/usr DESTDIR=/tmp/root
 # WERROR=1 (CI) turns warnings into errors.
 
 BUILD      := build
@@ -14,8 +17,10 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 2
 MESON_OPTS := $(if $(WERROR),-Dwerror=true,)
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps build run check fuzz clean
+.PHONY: all deps build run check fuzz install clean
 
 all: build
 
@@ -48,6 +53,12 @@ check: deps build $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) fuzz
 	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# A new prefix rebuilds only main.c (the installed prompts' path is in it).
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
+	ninja -C $(BUILD)
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-bench

@@ -7,10 +7,12 @@ PACKAGES=(
   build-essential pkg-config meson ninja-build
   libsqlite3-dev libpq-dev libmicrohttpd-dev libjansson-dev libsodium-dev
   libcurl4-openssl-dev libcsv-dev libinih-dev libcmocka-dev libical-dev
+  libsystemd-dev
   sqlite3 postgresql python3 python3-aiosmtpd python3-icalendar curl
   chromium nodejs
   libre-dev librem-dev baresip-core espeak-ng sox
-  kamailio wrk
+  kamailio wrk scdoc
+  debhelper lintian
   clang-14 libclang-rt-14-dev
 )
 # npm: Debian's package, unless the installed nodejs brings its own (NodeSource's

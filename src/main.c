@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #define LOG_MODULE "main"
 #include "app/app.h"
@@ -33,8 +36,13 @@
 #define SERVE_NTHREADS 8
 #define PATH_SIZE 4096
 
+/* Where `meson install` puts the prompts, and the source tree's copy, used
+ * when the first is missing (a build run in place, `make run`). */
 #ifndef DIALCONF_PROMPTS_DIR
 #define DIALCONF_PROMPTS_DIR "prompts"
+#endif
+#ifndef DIALCONF_SOURCE_PROMPTS_DIR
+#define DIALCONF_SOURCE_PROMPTS_DIR DIALCONF_PROMPTS_DIR
 #endif
 #define PASSWORD_SIZE 1026 /* 1024 bytes, newline, NUL */
 
@@ -49,8 +57,10 @@ struct serve_opts {
 	const char *rtp_ports; /* "LOW-HIGH" */
 	const char *prompts;
 	const char *mail;   /* delivery URL of the outbox worker */
+	const char *log_level;
 	const char *config;
 	bool demo;
+	bool print_config;
 };
 
 /* One option of `serve`. The table below is the only list of them (DESIGN:
@@ -63,34 +73,43 @@ struct serve_option {
 	const char *def;  /* the default value, NULL for none */
 	bool flag_only;   /* not a key of the config file */
 	const char *help; /* for --help; the default is added */
+	bool reloadable;  /* SIGHUP applies a new value of the config file */
 };
 
 #define SERVE_FIELD(f) offsetof(struct serve_opts, f)
 
 static const struct serve_option serve_options[] = {
 	{"data", "DIR", SERVE_FIELD(data), "./var", false,
-	 "data directory, created if missing"},
+	 "data directory, created if missing", false},
 	{"db", "URL", SERVE_FIELD(db), "sqlite:", false,
 	 "database: sqlite: (in DIR), sqlite:/path/file.db, or "
-	 "postgres://USER@HOST:PORT/DB for several nodes"},
+	 "postgres://USER@HOST:PORT/DB for several nodes", false},
 	{"http", "ADDR:PORT", SERVE_FIELD(http), "127.0.0.1:8080", false,
-	 "REST API address"},
+	 "REST API address", false},
 	{"sip", "ADDR:PORT", SERVE_FIELD(sip), "127.0.0.1:5060", false,
-	 "SIP address, UDP and TCP"},
+	 "SIP address, UDP and TCP", false},
 	{"rtp-ports", "LOW-HIGH", SERVE_FIELD(rtp_ports), "30000-39999", false,
-	 "RTP ports of calls"},
+	 "RTP ports of calls", false},
 	{"prompts", "DIR", SERVE_FIELD(prompts), DIALCONF_PROMPTS_DIR, false,
-	 "the attendant's prompt audio"},
+	 "the attendant's prompt audio; when the default is missing, the "
+	 "source tree's prompts/ (a build run in place)", false},
 	{"mail", "URL", SERVE_FIELD(mail), "maildir:", false,
 	 "where emails go: maildir: (DIR/maildir), maildir:PATH, "
-	 "smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT; "
+	 "smtp://HOST:PORT (STARTTLS required; ?tls=none for a local "
+	 "relay, ?cafile=/PATH for a private CA) or smtps://HOST:PORT; "
 	 "credentials in the URL or in DIALCONF_SMTP_USER, "
-	 "DIALCONF_SMTP_PASSWORD"},
+	 "DIALCONF_SMTP_PASSWORD", false},
+	{"log-level", "LEVEL", SERVE_FIELD(log_level), "info", false,
+	 "the lowest level logged: debug, info, warn or error; SIGHUP "
+	 "applies a new value from the config file", true},
 	{"config", "FILE", SERVE_FIELD(config), NULL, true,
 	 "read the options from the [serve] section of an INI file first, "
-	 "by their names; flags given on the command line win"},
+	 "by their names; flags given on the command line win", false},
 	{"demo", NULL, SERVE_FIELD(demo), NULL, false,
-	 "seed a small demo organization into an empty database"},
+	 "seed a small demo organization into an empty database", false},
+	{"print-config", NULL, SERVE_FIELD(print_config), NULL, true,
+	 "print a config file of every option, set to the values the other "
+	 "flags give, and exit", false},
 };
 
 #define SERVE_NOPTIONS (sizeof(serve_options) / sizeof(serve_options[0]))
@@ -115,6 +134,8 @@ static void usage_main(FILE *f)
 		"  serve [--data DIR] [--db URL] [--http ADDR:PORT] ...   run the service\n"
 		"  admin token [--data DIR] [--db URL] [--name NAME]      print a new API token\n"
 		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
+		"  admin backup [--data DIR] [--db URL] FILE              copy the database to FILE\n"
+		"  admin restore [--data DIR] [--db URL] FILE             replace it by a backup\n"
 		"  user | number | meeting | settings | conference-id | outbox | calls | audit\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
@@ -325,14 +346,48 @@ static int seed_demo(struct app *a)
 	return err;
 }
 
-/* Block until SIGTERM or SIGINT arrives (the mask was blocked before any
- * thread started, so every thread inherits it and only we receive them). */
-static void wait_for_stop(const sigset_t *set)
+/* Tell systemd (a Type=notify unit) how serve is doing: "READY=1" once
+ * every server answers, "RELOADING=1", "STOPPING=1". Nothing without
+ * NOTIFY_SOCKET, or in a build without libsystemd. */
+static void notify(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	(void)sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* Is fd the journal's stream? systemd names it in JOURNAL_STREAM as
+ * "DEVICE:INODE" (systemd.exec(5)); a stream merely inherited from a
+ * parent that logged to the journal has another inode. */
+static bool fd_is_journal(int fd)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(fd, &st))
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+static void serve_reload(const struct serve_opts *cur,
+			 const struct serve_opts *flags);
+
+/* Block until SIGTERM or SIGINT arrives, reloading on SIGHUP (the mask was
+ * blocked before any thread started, so every thread inherits it and only
+ * we receive them). */
+static void wait_for_stop(const sigset_t *set, const struct serve_opts *cur,
+			  const struct serve_opts *flags)
 {
 	int sig = 0;
 
 	while (sigwait(set, &sig) == 0) {
-		if (sig == SIGTERM || sig == SIGINT)
+		if (sig == SIGHUP)
+			serve_reload(cur, flags);
+		else if (sig == SIGTERM || sig == SIGINT)
 			return;
 	}
 }
@@ -366,11 +421,13 @@ static int start_sip(struct sipd *s, struct app *a,
 	return err;
 }
 
-/* Run the service until a stop signal. Returns the exit code. The order
- * is the point: every port is bound first, so that a taken one fails
- * before anything is created; then the database (and the first admin);
- * then the servers start, and only then does serve say so. */
-static int serve_run(const struct serve_opts *o)
+/* Run the service with o until a stop signal; SIGHUP reads the config file
+ * again, flags (the command line's) still winning. Returns the exit code.
+ * The order is the point: every port is bound first, so that a taken one
+ * fails before anything is created; then the database (and the first
+ * admin); then the servers start, and only then does serve say so. */
+static int serve_run(const struct serve_opts *o,
+		     const struct serve_opts *flags)
 {
 	struct app *a = NULL;
 	struct http *h = NULL;
@@ -383,6 +440,7 @@ static int serve_run(const struct serve_opts *o)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -413,12 +471,19 @@ static int serve_run(const struct serve_opts *o)
 		goto out;
 	err = mail_worker_start(&mail, a, o->mail, o->data);
 	if (err) {
+		char shown[512];
+
+		mail_url_redact(o->mail, shown, sizeof(shown));
 		fprintf(stderr, "dialconf: cannot deliver email to %s: %s\n",
-			o->mail, strerror(err));
+			shown, strerror(err));
 		goto out;
 	}
 
-	if (pw[0])
+	/* The journal keeps what it is given: the password stays in its file. */
+	if (pw[0] && fd_is_journal(STDOUT_FILENO))
+		printf("dialconf: admin password in %s/initial-admin-password\n",
+		       o->data);
+	else if (pw[0])
 		printf("admin password (shown once, also in "
 		       "%s/initial-admin-password): %s\n", o->data, pw);
 	explicit_bzero(pw, sizeof(pw));
@@ -426,7 +491,10 @@ static int serve_run(const struct serve_opts *o)
 	printf("dialconf: serving sip:%s (udp, tcp; rtp %s)\n", o->sip,
 	       o->rtp_ports);
 
-	wait_for_stop(&set);
+	notify("READY=1");
+
+	wait_for_stop(&set, o, flags);
+	notify("STOPPING=1");
 	log_info("event=stopping");
 	code = 0;
  out:
@@ -551,7 +619,149 @@ static void opts_overlay(struct serve_opts *o, struct serve_opts *f)
 	}
 }
 
-static int serve_checked(const struct serve_opts *opts);
+/* The default prompts missing (a build run in place): the source tree's. */
+static void prompts_fallback(struct serve_opts *o)
+{
+	if (!strcmp(o->prompts, DIALCONF_PROMPTS_DIR) &&
+	    access(o->prompts, F_OK) != 0)
+		o->prompts = DIALCONF_SOURCE_PROMPTS_DIR;
+}
+
+/* Every option at its default. */
+static void serve_defaults(struct serve_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		if (serve_options[i].arg)
+			*serve_value(o, &serve_options[i]) = serve_options[i].def;
+	}
+}
+
+/* Whether option so has the same value in a and b. */
+static bool serve_same(struct serve_opts *a, struct serve_opts *b,
+		       const struct serve_option *so)
+{
+	const char *va, *vb;
+
+	if (!so->arg)
+		return *serve_switch(a, so) == *serve_switch(b, so);
+	va = *serve_value(a, so);
+	vb = *serve_value(b, so);
+	return va == vb || (va && vb && !strcmp(va, vb));
+}
+
+/* SIGHUP: read the config file again (flags still win) and apply what is
+ * safe to change while calls run: the options marked reloadable. A changed
+ * option that is not is logged as needing a restart; a bad file changes
+ * nothing. cur is what serve started with. */
+static void serve_reload(const struct serve_opts *cur,
+			 const struct serve_opts *flags)
+{
+	struct serve_opts o = {0}, now = *cur, fl = *flags;
+	struct config_file cf = {0};
+	enum log_level level;
+	size_t i;
+
+	notify("RELOADING=1");
+	serve_defaults(&o);
+	if (fl.config && config_load(&cf, fl.config, &o) != 0) {
+		log_error("event=reload_failed config=%s reason=bad_file",
+			  fl.config);
+		goto out;
+	}
+	opts_overlay(&o, &fl);
+	prompts_fallback(&o);
+	if (log_level_parse(o.log_level, &level)) {
+		log_error("event=reload_failed option=log-level value=%s",
+			  o.log_level);
+		goto out;
+	}
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+
+		if (!so->flag_only && !so->reloadable &&
+		    !serve_same(&now, &o, so))
+			log_warn("event=reload_skipped option=%s "
+				 "reason=restart_needed", so->name);
+	}
+	log_level_set(level);
+	log_info("event=reloaded config=%s log_level=%s",
+		 fl.config ? fl.config : "-", o.log_level);
+ out:
+	config_free(&cf);
+	notify("READY=1");
+}
+
+/* text as "# " comment lines of at most USAGE_WIDTH columns. */
+static void config_comment(FILE *f, const char *text)
+{
+	int col = 0;
+
+	while (*text) {
+		int len = (int)strcspn(text, " ");
+
+		if (col && col + 1 + len > USAGE_WIDTH) {
+			fputc('\n', f);
+			col = 0;
+		}
+		col += fprintf(f, col ? " %.*s" : "# %.*s", len, text);
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', f);
+}
+
+/* `serve --print-config`: o as a config file, each option with its help.
+ * One that differs from its default is set; the others are commented out,
+ * showing the default. The list of reloadable options comes from the
+ * table too, so the file cannot tell another story than the code. */
+static void print_config(FILE *f, struct serve_opts *o)
+{
+	char reload[512] = "";
+	size_t i, len = 0;
+
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		if (serve_options[i].reloadable && len < sizeof(reload))
+			len += (size_t)snprintf(reload + len, sizeof(reload) - len,
+						"%s%s", len ? ", " : "",
+						serve_options[i].name);
+	}
+	fprintf(f, "# dialconf.conf: the options of `dialconf serve`, read "
+		"with --config FILE;\n"
+		"# the systemd unit reads this file. Made by `dialconf serve "
+		"--print-config`:\n"
+		"# a commented-out line shows the default. A flag on the command "
+		"line wins\n"
+		"# over this file. SIGHUP (systemctl reload dialconf) applies new "
+		"values of:\n"
+		"# %s; the others need a restart.\n"
+		"\n[serve]\n", reload);
+	for (i = 0; i < SERVE_NOPTIONS; i++) {
+		const struct serve_option *so = &serve_options[i];
+		const char *v;
+
+		if (so->flag_only)
+			continue;
+		fputc('\n', f);
+		config_comment(f, so->help);
+		if (!so->arg) {
+			bool on = *serve_switch(o, so);
+
+			fprintf(f, "%s%s = %s\n", on ? "" : "#", so->name,
+				on ? "yes" : "no");
+			continue;
+		}
+		v = *serve_value(o, so);
+		fprintf(f, "%s%s = %s\n",
+			v && so->def && !strcmp(v, so->def) ? "#" : "",
+			so->name, v ? v : "");
+	}
+}
+
+static int serve_checked(struct serve_opts *opts,
+			 const struct serve_opts *flags);
 
 /* getopt_long's val of option i of serve_options: past any character. */
 #define SERVE_OPT_VAL 256
@@ -570,9 +780,8 @@ static int cmd_serve(int argc, char **argv)
 		lo[i] = (struct option){ so->name, so->arg ? required_argument :
 					 no_argument, NULL,
 					 SERVE_OPT_VAL + (int)i };
-		if (so->arg)
-			*serve_value(&o, so) = so->def;
 	}
+	serve_defaults(&o);
 	lo[i++] = (struct option){ "help", no_argument, NULL, 'h' };
 	lo[i] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -612,7 +821,7 @@ static int cmd_serve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	opts_overlay(&o, &flags);
-	rc = serve_checked(&o);
+	rc = serve_checked(&o, &flags);
 	config_free(&cf);
 	return rc;
 }
@@ -630,11 +839,19 @@ static int db_url_usage(const char *verb, const char *db)
 	return err;
 }
 
-/* Check the options, then serve. Usage errors exit 2 before anything opens. */
-static int serve_checked(const struct serve_opts *opts)
+/* Check the options, then serve (or print them, --print-config). Usage
+ * errors exit 2 before anything opens. */
+static int serve_checked(struct serve_opts *opts,
+			 const struct serve_opts *flags)
 {
 	struct serve_opts o = *opts;
+	enum log_level level;
 
+	if (log_level_parse(o.log_level, &level)) {
+		fprintf(stderr, "dialconf serve: --log-level wants debug, info, "
+			"warn or error, not '%s'\n", o.log_level);
+		return EXIT_USAGE;
+	}
 	if (!http_addr_valid(o.http)) {
 		fprintf(stderr, "dialconf serve: --http wants ADDR:PORT, e.g. "
 			"127.0.0.1:8080, not '%s'\n", o.http);
@@ -650,12 +867,22 @@ static int serve_checked(const struct serve_opts *opts)
 	if (db_url_usage("serve", o.db))
 		return EXIT_USAGE;
 	if (mail_url_check(o.mail)) {
+		char shown[512];
+
+		mail_url_redact(o.mail, shown, sizeof(shown));
 		fprintf(stderr, "dialconf serve: --mail wants maildir:[DIR], "
-			"smtp://HOST:PORT or smtps://HOST:PORT, not '%s'\n",
-			o.mail);
+			"smtp://HOST:PORT or smtps://HOST:PORT (options "
+			"?tls=none, ?cafile=/PATH), not '%s'\n", shown);
 		return EXIT_USAGE;
 	}
-	return serve_run(&o);
+	if (o.print_config) {
+		print_config(stdout, opts);
+		return 0;
+	}
+	prompts_fallback(&o);
+	log_level_set(level);
+	log_prefix_set(fd_is_journal(STDERR_FILENO));
+	return serve_run(&o, flags);
 }
 
 /* The options of the offline admin verbs (token, passwd). */
@@ -902,22 +1129,109 @@ static int cmd_admin_passwd(int argc, char **argv)
 	return passwd_run(o.data, o.db, user);
 }
 
-/* Both subcommands of `dialconf admin`. */
+static void usage_backup(FILE *f)
+{
+	fprintf(f,
+		"usage: dialconf admin backup [--data DIR] [--db URL] FILE\n"
+		"\n"
+		"Write a copy of the whole SQLite database to FILE (mode 0600, replaced\n"
+		"at once), consistent while dialconf serve runs and writes. PostgreSQL:\n"
+		"use pg_dump -Fc (docs/operations.md, \"Backups and upgrades\").\n");
+}
+
+static void usage_restore(FILE *f)
+{
+	fprintf(f,
+		"usage: dialconf admin restore [--data DIR] [--db URL] FILE\n"
+		"\n"
+		"Replace the whole SQLite database by the backup FILE, in one\n"
+		"transaction, and bring it to this version's schema. Refused while a\n"
+		"dialconf serve (or any other process of ours) has the database open,\n"
+		"and for a FILE that is no dialconf database. PostgreSQL: use\n"
+		"pg_restore into a new database.\n");
+}
+
+typedef int (copy_run_h)(struct app *a, const char *path,
+			 struct app_err *err);
+
+/* backup and restore: open the database (one connection, so that a
+ * restore finds no other of ours), run, and say what was done. */
+static int copy_run(const char *verb, copy_run_h *run,
+		    const struct admin_opts *o, const char *file)
+{
+	struct app_err ae = {{0}};
+	char where[PATH_SIZE];
+	struct app *a = NULL;
+	int code = 1, err;
+
+	if (open_app(&a, o->data, o->db, 1))
+		goto out;
+	err = run(a, file, &ae);
+	if (err) {
+		admin_fail(verb, &ae, err);
+		goto out;
+	}
+	db_where(where, sizeof(where), o->data, o->db);
+	printf("dialconf admin %s: %s %s %s\n", verb, where,
+	       run == app_backup ? "copied to" : "replaced by", file);
+	code = 0;
+ out:
+	app_close(a);
+	return code;
+}
+
+/* `dialconf admin backup|restore [--data DIR] [--db URL] FILE`. */
+static int cmd_admin_copy(int argc, char **argv, const char *verb,
+			  copy_run_h *run, void (*usage)(FILE *))
+{
+	static const struct option lo[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"db", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct admin_opts o = { .data = "./var", .db = "sqlite:" };
+	int code;
+
+	code = admin_opts_parse(argc, argv, verb, lo, usage, &o);
+	if (code >= 0)
+		return code;
+	if (optind != argc - 1 || !argv[optind][0]) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (db_url_usage(!strcmp(verb, "backup") ? "admin backup" :
+			 "admin restore", o.db))
+		return EXIT_USAGE;
+	return copy_run(verb, run, &o, argv[optind]);
+}
+
+/* The subcommands of `dialconf admin`. */
 static void usage_admin(FILE *f)
 {
 	usage_token(f);
 	fprintf(f, "\n");
 	usage_passwd(f);
+	fprintf(f, "\n");
+	usage_backup(f);
+	fprintf(f, "\n");
+	usage_restore(f);
 }
 
-/* `dialconf admin ...`: token and passwd work offline; the rest is the
- * CLI's. */
+/* `dialconf admin ...`: token, passwd, backup and restore work on the
+ * local database; the rest is the CLI's. */
 static int cmd_admin(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "token"))
 		return cmd_admin_token(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "passwd"))
 		return cmd_admin_passwd(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "backup"))
+		return cmd_admin_copy(argc - 1, argv + 1, "backup", app_backup,
+				      usage_backup);
+	if (argc >= 2 && !strcmp(argv[1], "restore"))
+		return cmd_admin_copy(argc - 1, argv + 1, "restore",
+				      app_restore, usage_restore);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage_admin(stdout);
 		return 0;

@@ -392,6 +392,16 @@ int app_session_delete(struct app *a, const char *id);
 int app_admin_passwd(struct app *a, const char *username,
 		     const char *password, bool *created, struct app_err *err);
 
+/* Backups (SQLite; on PostgreSQL both answer ENOTSUP and point to pg_dump).
+ * backup writes a consistent copy of the whole database to path while the
+ * service goes on. restore replaces the whole database by the copy in path
+ * and migrates it: EBUSY while another process (a serve) has it open,
+ * ENOENT for no file, EINVAL for a file that is no dialconf database,
+ * ERANGE for one from a newer dialconf; both ELOOP when path is the
+ * database itself. a must have one connection. */
+int app_backup(struct app *a, const char *path, struct app_err *err);
+int app_restore(struct app *a, const char *path, struct app_err *err);
+
 /* ---- Email outbox (SPEC §5) ----
  * Rows are written by the use cases in the same transaction as the change
  * that causes them (unless automaticallySendEmailsToUsers is off or the
@@ -434,14 +444,31 @@ int app_send_conference_info(struct app *a, const char *actor, const char *ref,
 			     const char *to, bool *queued, char *to_out,
 			     size_t to_size, struct app_err *err);
 
+/* One claim of the worker: the random token its rows are leased under,
+ * and from emailSendTimeoutSeconds at the time, how long one delivery may
+ * take and how long a lease lasts (twice that). */
+#define APP_MAIL_CLAIM_SIZE 33
+
+struct app_mail_claim {
+	char token[APP_MAIL_CLAIM_SIZE];
+	int timeout_s; /* the transport gives up on one message after it */
+	int lease_s;   /* a claim or renewal leases rows until now + lease_s */
+};
+
 /* Claim up to max (1-256) due rows (pending, next_attempt_at <= now, not
- * leased) for lease_s seconds in one transaction, then one callback each
- * once it has committed (a run lost to a conflict is run again, and each
- * row must reach the worker once). The callback must copy what it needs:
- * m is valid during the call only. A failing callback leaves the rest of
- * the rows leased until their lease runs out. */
-int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
-		     app_mail_h *h, void *arg);
+ * leased) under a new claim (into claim) in one transaction, then one
+ * callback each once it has committed (a run lost to a conflict is run
+ * again, and each row must reach the worker once). The callback must copy
+ * what it needs: m is valid during the call only. A failing callback
+ * leaves the rest of the rows leased until their lease runs out. */
+int app_outbox_claim(struct app *a, int64_t now, int max,
+		     struct app_mail_claim *claim, app_mail_h *h, void *arg);
+
+/* Just before row id is handed to the transport: whether claim still
+ * holds it, and if so every row claim holds leased until now + lease_s.
+ * ESTALE when another worker claimed the row since (do not send it). */
+int app_outbox_renew(struct app *a, const struct app_mail_claim *claim,
+		     int64_t id, int64_t now);
 
 /* The worker's verdict on one claimed row. */
 enum app_mail_result {
@@ -454,18 +481,17 @@ struct app_mail_verdict {
 	int64_t id;
 	enum app_mail_result result;
 	const char *error; /* reply text or reason; NULL when delivered */
+	bool dropped;      /* out: the claim no longer held the row */
 };
 
-/* Record n verdicts in one transaction. A delivered row loses the PIN
+/* Record n verdicts in one transaction, each only if claim still holds
+ * its row: one it does not is left alone and marked dropped (counted in
+ * dialconf_email_reports_dropped_total). A delivered row loses the PIN
  * from its variables. A temporary failure is retried after
  * emailRetryInitialSeconds, doubling up to emailRetryMaxSeconds, and
  * marked failed once the waits would pass emailGiveUpHours. */
-int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
-		      size_t n, int64_t now);
-/* One verdict each (app_outbox_report of one). */
-int app_outbox_sent(struct app *a, int64_t id, int64_t now);
-int app_outbox_defer(struct app *a, int64_t id, const char *error, int64_t now);
-int app_outbox_fail(struct app *a, int64_t id, const char *error, int64_t now);
+int app_outbox_report(struct app *a, const struct app_mail_claim *claim,
+		      struct app_mail_verdict *v, size_t n, int64_t now);
 
 /* Rows in the state called state (core/mailstate.h; NULL: all), newest
  * first, at most limit (1-1000). EINVAL for another state or limit. */

@@ -26,6 +26,7 @@ enum metrics_counter {
 	METRICS_EMAILS_SENT,     /* the server took an email */
 	METRICS_EMAIL_TEMPFAIL,  /* a try failed, to be retried */
 	METRICS_EMAIL_PERMFAIL,  /* an email failed for good */
+	METRICS_EMAIL_STALE,     /* a verdict dropped: the lease was lost */
 	METRICS_COUNTER_COUNT_   /* keep last */
 };
 

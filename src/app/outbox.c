@@ -13,10 +13,15 @@
  * a retry must be able to send the same email. The other kinds never get a
  * PIN into their variables at all.
  *
- * Delivery state: the worker claims due rows with a short lease, delivers
- * outside any transaction, and reports verdicts (app_outbox_report). A
- * worker that dies leaves its lease to run out, so the row is claimed
- * again: at least once, never zero times. */
+ * Delivery state: the worker claims due rows with a short lease under a
+ * random claim token, delivers outside any transaction, and reports each
+ * verdict as soon as it has it (app_outbox_report). Before handing a row
+ * to the transport the worker renews the claim (app_outbox_renew), which
+ * fails once another worker has claimed the row since: a row is handed
+ * over at most once per lease. A verdict counts only under the claim the
+ * row still carries; a late one is dropped and counted. A worker that
+ * dies leaves its lease to run out, so the row is claimed again: at least
+ * once, never zero times. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,8 +362,8 @@ struct claimed {
 
 struct claim_ctx {
 	int64_t now;
-	int64_t lease_until;
 	int max;
+	struct app_mail_claim *claim; /* token in, timeout and lease out */
 	struct store *st;
 	struct app_ics_cache *ics; /* meeting emails of one run */
 	struct claimed *rows;      /* out: n of them, room for cap */
@@ -409,32 +414,58 @@ static int claim_cb(const struct store_mail *sm, void *arg)
 	return 0;
 }
 
+/* The lease outlives one delivery twice over: renewed just before a
+ * message is handed to the transport, it cannot run out while the
+ * transport has the message (it gives up after timeout_s). */
+static int claim_times(struct store *st, struct app_mail_claim *claim)
+{
+	long timeout;
+	int e;
+
+	e = app_setting_int(st, "emailSendTimeoutSeconds", &timeout);
+	if (e)
+		return e;
+	claim->timeout_s = (int)timeout;
+	claim->lease_s = 2 * (int)timeout;
+	return 0;
+}
+
 /* The body of app_tx_run (struct claim_ctx). */
 static int claim_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
 	struct claim_ctx *c = arg;
+	int e;
 
 	(void)err;
 	claimed_clear(c);
 	c->st = tx->st;
-	return store_outbox_claim(tx->st, c->now, c->lease_until, c->max,
-				  claim_cb, c);
+	e = claim_times(tx->st, c->claim);
+	if (!e)
+		e = store_outbox_claim(tx->st, c->now,
+				       c->now + c->claim->lease_s,
+				       c->claim->token, c->max, claim_cb, c);
+	return e;
 }
 
-int app_outbox_claim(struct app *a, int64_t now, int max, int lease_s,
-		     app_mail_h *h, void *arg)
+int app_outbox_claim(struct app *a, int64_t now, int max,
+		     struct app_mail_claim *claim, app_mail_h *h, void *arg)
 {
 	struct claim_ctx *c;
 	int e, i;
 
-	if (!a || !h || max < 1 || max > CLAIM_MAX || lease_s < 1)
+	if (!a || !h || !claim || max < 1 || max > CLAIM_MAX)
 		return EINVAL;
+	/* A new token per claim: a row claimed again, even by the same
+	 * worker, no longer answers to the old one. */
+	e = mime_token_new(claim->token, sizeof(claim->token));
+	if (e)
+		return e;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ENOMEM;
 	c->now = now;
-	c->lease_until = now + lease_s;
 	c->max = max;
+	c->claim = claim;
 	e = app_tx_run(a, claim_tx, c, NULL);
 	/* Only now are the rows ours. A callback's error leaves the rest
 	 * leased: they are claimed again when the lease ends. */
@@ -550,24 +581,25 @@ static void verdict_apply(struct store_mail *m, const struct backoff *b,
 	}
 }
 
+/* The row as the verdict leaves it, written only while claim still
+ * holds it: ESTALE when it does not (claimed again, settled already). */
 static int report_one(struct store *st, struct store_mail *m,
-		      const struct backoff *b,
+		      const struct backoff *b, const char *claim,
 		      const struct app_mail_verdict *v, int64_t now)
 {
 	int e;
 
 	e = store_outbox_get(st, v->id, m);
-	/* Gone or no longer pending (retried, reported twice): nothing to
-	 * record, and no reason to fail the rest of the batch. */
-	if (e == ENOENT || (!e && m->state != MAILSTATE_PENDING))
-		return 0;
+	if (e == ENOENT || (!e && (m->state != MAILSTATE_PENDING ||
+				   strcmp(m->claim, claim))))
+		return ESTALE;
 	if (e)
 		return e;
 	verdict_apply(m, b, v, now);
 	if (m->state == MAILSTATE_SENT)
 		e = vars_forget_pin(m);
 	if (!e)
-		e = store_outbox_update(st, m);
+		e = store_outbox_settle(st, m, claim);
 	return e;
 }
 
@@ -582,20 +614,25 @@ static void report_count(const struct app_mail_verdict *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if ((unsigned)v[i].result < sizeof(by_result) /
-		    sizeof(by_result[0]))
+		if (v[i].dropped)
+			metrics_inc(METRICS_EMAIL_STALE);
+		else if ((unsigned)v[i].result <
+			 sizeof(by_result) / sizeof(by_result[0]))
 			metrics_inc(by_result[v[i].result]);
 	}
 }
 
 struct report_args {
-	const struct app_mail_verdict *v;
+	const struct app_mail_claim *claim;
+	struct app_mail_verdict *v;
 	size_t n;
 	int64_t now;
 	struct store_mail *m; /* room for one row */
 };
 
-/* The body of app_tx_run (struct report_args). */
+/* The body of app_tx_run (struct report_args). A verdict on a row the
+ * claim no longer holds changes nothing and is marked dropped; the
+ * others are recorded all the same. */
 static int report_tx(struct app_tx *tx, void *arg, struct app_err *err)
 {
 	const struct report_args *c = arg;
@@ -604,19 +641,27 @@ static int report_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	int e;
 
 	(void)err;
+	for (i = 0; i < c->n; i++)
+		c->v[i].dropped = false;
 	e = backoff_get(tx->st, &b);
-	for (i = 0; i < c->n && !e; i++)
-		e = report_one(tx->st, c->m, &b, &c->v[i], c->now);
+	for (i = 0; i < c->n && !e; i++) {
+		e = report_one(tx->st, c->m, &b, c->claim->token, &c->v[i],
+			       c->now);
+		if (e == ESTALE) {
+			c->v[i].dropped = true;
+			e = 0;
+		}
+	}
 	return e;
 }
 
-int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
-		      size_t n, int64_t now)
+int app_outbox_report(struct app *a, const struct app_mail_claim *claim,
+		      struct app_mail_verdict *v, size_t n, int64_t now)
 {
-	struct report_args c = { v, n, now, NULL };
+	struct report_args c = { claim, v, n, now, NULL };
 	int e;
 
-	if (!a || (!v && n))
+	if (!a || !claim || !claim->token[0] || (!v && n))
 		return EINVAL;
 	c.m = malloc(sizeof(*c.m));
 	if (!c.m)
@@ -629,27 +674,30 @@ int app_outbox_report(struct app *a, const struct app_mail_verdict *v,
 	return e;
 }
 
-static int report1(struct app *a, int64_t id, enum app_mail_result r,
-		   const char *error, int64_t now)
-{
-	struct app_mail_verdict v = { id, r, error };
+struct renew_args {
+	const struct app_mail_claim *claim;
+	int64_t id;
+	int64_t now;
+};
 
-	return app_outbox_report(a, &v, 1, now);
+/* The body of app_tx_run (struct renew_args). */
+static int renew_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	const struct renew_args *c = arg;
+
+	(void)err;
+	return store_outbox_renew(tx->st, c->claim->token, c->id,
+				  c->now + c->claim->lease_s);
 }
 
-int app_outbox_sent(struct app *a, int64_t id, int64_t now)
+int app_outbox_renew(struct app *a, const struct app_mail_claim *claim,
+		     int64_t id, int64_t now)
 {
-	return report1(a, id, APP_MAIL_DELIVERED, NULL, now);
-}
+	struct renew_args c = { claim, id, now };
 
-int app_outbox_defer(struct app *a, int64_t id, const char *error, int64_t now)
-{
-	return report1(a, id, APP_MAIL_TEMPORARY, error, now);
-}
-
-int app_outbox_fail(struct app *a, int64_t id, const char *error, int64_t now)
-{
-	return report1(a, id, APP_MAIL_PERMANENT, error, now);
+	if (!a || !claim || !claim->token[0] || claim->lease_s < 1)
+		return EINVAL;
+	return app_tx_run(a, renew_tx, &c, NULL);
 }
 
 struct list_ctx {

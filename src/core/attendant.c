@@ -1,7 +1,11 @@
 /* attendant: the auto attendant state machine (see attendant.h for the
  * flow). Every handler appends actions to an out list of fixed size; no
  * handler produces more than ATT_ACTIONS_MAX. Digits are kept only for the
- * entry being typed and wiped once handed out, since a PIN passes here. */
+ * entry being typed and wiped once handed out, since a PIN passes here.
+ *
+ * Callers type ahead: a '*' or a PIN keyed while the ID is still being
+ * checked is kept (up to ATT_DIGITS_MAX digits) and played into the
+ * machine, in order, once the answer has moved it on, as if typed then. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,8 @@ struct attendant {
 	bool organizer;
 	bool muted;
 	bool star;         /* in the conference: '*' typed, command next */
+	char ahead[ATT_DIGITS_MAX]; /* typed while an answer was awaited */
+	size_t nahead;
 	unsigned id_tries;
 	unsigned pin_tries;
 };
@@ -64,6 +70,7 @@ void attendant_free(struct attendant *a)
 	if (!a)
 		return;
 	explicit_bzero(a->digits, sizeof(a->digits));
+	explicit_bzero(a->ahead, sizeof(a->ahead));
 	free(a);
 }
 
@@ -95,6 +102,20 @@ static void digits_clear(struct attendant *a)
 	explicit_bzero(a->digits, sizeof(a->digits));
 	a->ndigits = 0;
 	a->overflow = false;
+}
+
+static void ahead_clear(struct attendant *a)
+{
+	explicit_bzero(a->ahead, sizeof(a->ahead));
+	a->nahead = 0;
+}
+
+/* States that wait for an answer from outside; digits typed meanwhile are
+ * kept for later. */
+static bool awaiting(enum att_state s)
+{
+	return s == ATT_S_RESOLVING || s == ATT_S_VERIFYING ||
+	       s == ATT_S_ENTERING;
 }
 
 /* Hand the entry to an action and forget it here. */
@@ -138,6 +159,7 @@ static void end_with(struct attendant *a, struct out *o, enum att_prompt p)
 {
 	timer(o, 0);
 	digits_clear(a);
+	ahead_clear(a);
 	play(a, o, p);
 	a->state = ATT_S_ENDING;
 }
@@ -260,8 +282,27 @@ static void on_digit(struct attendant *a, struct out *o, char d)
 		on_digit_joined(a, o, d);
 		break;
 	default:
+		if (awaiting(a->state) && a->nahead < sizeof(a->ahead))
+			a->ahead[a->nahead++] = d;
 		break;
 	}
+}
+
+/* After an answer: the digits typed while it was awaited, in order, until
+ * the machine waits again (the rest stays kept) or has ended. Each digit
+ * adds at most 4 actions (ATT_ACTIONS_MAX counts on it). */
+static void replay_ahead(struct attendant *a, struct out *o)
+{
+	char keys[sizeof(a->ahead)];
+	size_t n = a->nahead, i;
+
+	if (n == 0 || awaiting(a->state))
+		return;
+	memcpy(keys, a->ahead, n);
+	ahead_clear(a);
+	for (i = 0; i < n && a->state != ATT_S_DONE; i++)
+		on_digit(a, o, keys[i]);
+	explicit_bzero(keys, sizeof(keys));
 }
 
 static void on_timeout(struct attendant *a, struct out *o)
@@ -409,9 +450,12 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 			break;
 		a->state = ATT_S_DONE;
 		digits_clear(a);
+		ahead_clear(a);
 		timer(o, 0);
 		break;
 	}
+	if (ev->type != ATT_EV_DIGIT)
+		replay_ahead(a, o);
 }
 
 int attendant_handle(struct attendant *a, const struct att_event *ev,

@@ -31,7 +31,9 @@
 
 #define ATT_DIGITS_MAX 16   /* digits kept of one entry; more is malformed */
 #define ATT_DIGITS_SIZE (ATT_DIGITS_MAX + 1)
-#define ATT_ACTIONS_MAX 6   /* actions one event can produce */
+/* Actions one event can produce: at most 6 of its own, plus at most 4 for
+ * each digit typed ahead while an answer was awaited (see attendant.c). */
+#define ATT_ACTIONS_MAX (6 + 4 * ATT_DIGITS_MAX)
 
 enum att_prompt {
 	ATT_PROMPT_WELCOME,      /* welcome-enter-id */

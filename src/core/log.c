@@ -25,8 +25,22 @@ static const char *const secret_words[] = {
 	"session",
 };
 
+/* The syslog priority of each level, for log_prefix_set(). */
+static const char *const level_priorities[] = {
+	[LOG_DEBUG] = "<7>",
+	[LOG_INFO] = "<6>",
+	[LOG_WARN] = "<4>",
+	[LOG_ERROR] = "<3>",
+};
+
 static log_sink_h *sink;
 static void *sink_arg;
+static bool priority_prefix;
+
+void log_prefix_set(bool syslog_priority)
+{
+	priority_prefix = syslog_priority;
+}
 
 void log_level_set(enum log_level level)
 {
@@ -178,6 +192,8 @@ void log_text(enum log_level level, const char *module, const char *text)
 	if (!log_on(level))
 		return;
 	line[0] = '\0';
+	if (priority_prefix && !sink)
+		put(&o, level_priorities[level], 3);
 	put(&o, level_names[level], strlen(level_names[level]));
 	put(&o, " ", 1);
 	put(&o, module, strlen(module));

@@ -29,6 +29,10 @@ extern atomic_int log_threshold;
 void log_level_set(enum log_level level);
 /* "debug", "info", "warn" or "error" into *level. 0 or EINVAL. */
 int log_level_parse(const char *name, enum log_level *level);
+/* Start each line written to stderr with its syslog priority ("<6>" for
+ * info), which the journal reads as the line's level (sd-daemon(3)); for a
+ * service whose stderr is the journal. Set before threads start. */
+void log_prefix_set(bool syslog_priority);
 /* Send lines to h instead of stderr (h NULL: back to stderr). For tests;
  * not thread-safe against a concurrent log_write(). */
 void log_sink_set(log_sink_h *h, void *arg);

@@ -139,6 +139,18 @@ static const struct setting_def table[] = {
 			"marked failed.",
 	},
 	{
+		.name = "emailSendTimeoutSeconds",
+		.type = SETTING_INT, .min = 2, .max = 600,
+		.def = "30",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "Give up on one delivery after",
+		.unit = "seconds",
+		.help = "Seconds one SMTP delivery may take before it is "
+			"abandoned and retried later. A node holds an email it "
+			"is delivering for twice this long, so another node "
+			"takes it over only from a node that stopped.",
+	},
+	{
 		.name = "dialinFailureLimit",
 		.type = SETTING_INT, .min = 1, .max = 100,
 		.def = "6",

@@ -96,6 +96,11 @@ static int counters(struct buf *b)
 			       "{kind=\"permanent\"} %" PRIu64 "\n",
 			       metrics_get(METRICS_EMAIL_TEMPFAIL),
 			       metrics_get(METRICS_EMAIL_PERMFAIL));
+	if (!e)
+		e = one(b, "dialconf_email_reports_dropped_total", "counter",
+			"Delivery results dropped because another worker "
+			"had claimed the email since (its lease ran out).",
+			metrics_get(METRICS_EMAIL_STALE));
 	return e;
 }
 

@@ -82,6 +82,9 @@ struct http_route {
 	bool public; /* answers without a token */
 };
 
+/* The route table and its length (the OpenAPI description walks it). */
+const struct http_route *http_routes(size_t *n);
+
 enum http_match {
 	HTTP_MATCH_OK,
 	HTTP_MATCH_NO_ROUTE,  /* 404 */
@@ -202,5 +205,11 @@ int h_meeting_ics(struct http_req *r);
  * (server.c calls it for every answer it queues). */
 int h_metrics(struct http_req *r);
 void http_metrics_count(int status);
+/* openapi.c: GET /api/v1/openapi.json, and the document itself, built
+ * from the route table and ops[] of openapi.c. EINVAL when a route has no
+ * row there (or a row no route, a schema name is unknown, ...): why then
+ * has one line per problem. 0, EINVAL or ENOMEM. */
+int h_openapi(struct http_req *r);
+int http_openapi_build(json_t **out, char *why, size_t whysize);
 
 #endif

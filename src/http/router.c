@@ -7,12 +7,16 @@
 
 #include "http/http_priv.h"
 
+/* A new route also needs a row in ops[] of src/http/openapi.c (what it
+ * takes and answers, for GET /api/v1/openapi.json); test_openapi names
+ * each route that lacks one. */
 static const struct http_route routes[] = {
 	{"GET",    "/healthz", h_healthz, true},
 	{"GET",    "/metrics", h_metrics, false},
 	{"POST",   "/api/v1/session", h_session_create, true},
 	{"GET",    "/api/v1/session", h_session_get, false},
 	{"GET",    "/api/v1/meta", h_meta, false},
+	{"GET",    "/api/v1/openapi.json", h_openapi, true},
 	{"DELETE", "/api/v1/session", h_session_delete, false},
 	{"GET",    "/api/v1/users", h_users_list, false},
 	{"POST",   "/api/v1/users", h_users_create, false},
@@ -44,6 +48,12 @@ static const struct http_route routes[] = {
 	{"DELETE", "/api/v1/meetings/{}", h_meeting_delete, false},
 	{"GET",    "/api/v1/meetings/{}/invitation.ics", h_meeting_ics, false},
 };
+
+const struct http_route *http_routes(size_t *n)
+{
+	*n = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}
 
 /* Length of the component that starts at s (up to '/' or the end). */
 static size_t comp_len(const char *s)

@@ -6,13 +6,19 @@
  * Delivery URLs:
  *   "maildir:"             DATADIR/maildir
  *   "maildir:DIR"          DIR (created with tmp/, new/, cur/)
- *   "smtp://HOST:PORT"     SMTP, STARTTLS when the server offers it
+ *   "smtp://HOST:PORT"     SMTP, STARTTLS required (nothing is sent to
+ *                          a server that does not offer it)
  *   "smtps://HOST:PORT"    SMTP over TLS from the first byte
+ * Options after '?', joined by '&': "tls=none" (smtp:// only) sends in
+ * clear, for a local relay; "cafile=/PATH" trusts the CA certificates of
+ * that PEM file instead of the system's.
  * SMTP credentials come from the URL (smtp://user:pass@host) or from
- * DIALCONF_SMTP_USER / DIALCONF_SMTP_PASSWORD. */
+ * DIALCONF_SMTP_USER / DIALCONF_SMTP_PASSWORD; never log the URL but
+ * through mail_url_redact. */
 #ifndef DIALCONF_MAIL_MAIL_H
 #define DIALCONF_MAIL_MAIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct app;
@@ -32,8 +38,12 @@ int mail_worker_start(struct mail_worker **wp, struct app *a,
  * next start. */
 void mail_worker_stop(struct mail_worker *w);
 
-/* Whether url is a delivery URL mail_worker_start accepts. */
+/* Whether url is a delivery URL mail_worker_start accepts: 0 or EINVAL. */
 int mail_url_check(const char *url);
+
+/* url as it may be shown: its user information ("user:password@") as
+ * "***@". Truncated to size. */
+void mail_url_redact(const char *url, char *out, size_t size);
 
 /* The whole RFC 5322 message of outbox row m (its vars set) dated now,
  * appended to out. Only the PIN reset and enabled emails may show a PIN.

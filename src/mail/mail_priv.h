@@ -17,13 +17,16 @@ struct mail_transport;
 
 int mail_maildir_open(struct mail_transport **tp, const char *dir);
 int mail_smtp_open(struct mail_transport **tp, const char *url);
+/* Whether url is an smtp:// or smtps:// URL mail_smtp_open accepts. */
+int mail_smtp_check(const char *url);
 
 enum app_mail_result mail_transport_send(struct mail_transport *t,
 					 const struct app_mail *m,
 					 const char *msg, size_t len,
 					 char *reason, size_t size);
-/* Before each batch: SMTP forgets that the server was unreachable. */
-void mail_transport_batch(struct mail_transport *t);
+/* Before each batch: SMTP forgets that the server was unreachable, and
+ * gives up on one message after timeout_s seconds from now on. */
+void mail_transport_batch(struct mail_transport *t, int timeout_s);
 void mail_transport_close(struct mail_transport *t);
 
 /* Each transport's own functions, behind struct mail_transport. */
@@ -32,7 +35,7 @@ struct mail_transport {
 				     const struct app_mail *m,
 				     const char *msg, size_t len,
 				     char *reason, size_t size);
-	void (*batch)(struct mail_transport *t); /* may be NULL */
+	void (*batch)(struct mail_transport *t, int timeout_s); /* may be NULL */
 	void (*close)(struct mail_transport *t);
 };
 

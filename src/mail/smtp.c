@@ -3,9 +3,16 @@
  * message to the next: a batch costs one connection, one EHLO and one
  * STARTTLS/AUTH, then MAIL FROM, RCPT TO and DATA per message.
  *
- * STARTTLS (RFC 3207) is used when the server offers it (CURLUSESSL_TRY);
- * smtps:// is TLS from the start (RFC 8314). AUTH (RFC 4954) with the
- * URL's user and password, or DIALCONF_SMTP_USER / DIALCONF_SMTP_PASSWORD.
+ * TLS is required: smtp:// must upgrade with STARTTLS (RFC 3207,
+ * CURLUSESSL_ALL), so a server, or a man in the middle, that does not offer
+ * it gets nothing, neither the email (it may hold a PIN) nor the
+ * credentials; the email stays pending with the reason. smtps:// is TLS
+ * from the start (RFC 8314). The certificate is verified against the
+ * system's CAs, or the file named by "?cafile=PATH". Only "?tls=none" sends
+ * in clear, for a relay on the same host or a trusted network. AUTH
+ * (RFC 4954) with the URL's user and password, or DIALCONF_SMTP_USER /
+ * DIALCONF_SMTP_PASSWORD; the URL is never logged with them
+ * (mail_url_redact).
  *
  * Verdicts follow the reply code (RFC 5321 §4.2.1): 2xx delivered, 4xx
  * and no answer at all (refused, timed out) temporary, 5xx permanent,
@@ -20,8 +27,112 @@
 #include "mail/mail_priv.h"
 
 #define CONNECT_TIMEOUT_S 10L
-#define MESSAGE_TIMEOUT_S 30L
+#define MESSAGE_TIMEOUT_S 30L /* until the first batch says otherwise */
 #define ADDR_SIZE (APP_EMAIL_SIZE + 3)
+#define CAFILE_MAX 4096
+
+/* A delivery URL taken apart: what curl gets (our query removed) and our
+ * query's options. */
+struct smtp_url {
+	char *url;    /* curl_free */
+	bool tls_none;
+	char *cafile; /* NULL: the system's CAs; free */
+};
+
+static void smtp_url_free(struct smtp_url *su)
+{
+	curl_free(su->url);
+	free(su->cafile);
+	memset(su, 0, sizeof(*su));
+}
+
+/* One "name=value" of the query into su. EINVAL for anything unknown. */
+static int query_option(struct smtp_url *su, const char *opt, size_t len)
+{
+	char *v = NULL;
+	int n = 0;
+
+	if (len == 8 && !strncmp(opt, "tls=none", 8)) {
+		su->tls_none = true;
+		return 0;
+	}
+	if (len > 7 && len < CAFILE_MAX && !strncmp(opt, "cafile=", 7) &&
+	    !su->cafile) {
+		v = curl_easy_unescape(NULL, opt + 7, (int)len - 7, &n);
+		if (!v)
+			return ENOMEM;
+		if (n > 0 && v[0] == '/' && strlen(v) == (size_t)n)
+			su->cafile = strdup(v);
+		curl_free(v);
+		return su->cafile ? 0 : EINVAL;
+	}
+	return EINVAL;
+}
+
+/* "a=b&c=d": every option known, none empty. */
+static int query_parse(struct smtp_url *su, const char *q)
+{
+	size_t len;
+	int e;
+
+	for (;;) {
+		len = strcspn(q, "&");
+		e = query_option(su, q, len);
+		if (e || !q[len])
+			return e;
+		q += len + 1;
+	}
+}
+
+/* url into su: 0, EINVAL (not smtp:// or smtps:// with a host, an unknown
+ * option, tls=none with smtps://), ENOMEM. */
+static int smtp_url_parse(struct smtp_url *su, const char *url)
+{
+	bool smtps = url && !strncmp(url, "smtps://", 8);
+	char *q = NULL, *host = NULL;
+	CURLU *u;
+	int e = EINVAL;
+
+	memset(su, 0, sizeof(*su));
+	if (!url || (strncmp(url, "smtp://", 7) && !smtps))
+		return EINVAL;
+	u = curl_url();
+	if (!u)
+		return ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    !host || !host[0] || curl_url_get(u, CURLUPART_FRAGMENT, &q, 0) !=
+	    CURLUE_NO_FRAGMENT)
+		goto out;
+	if (curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK && q) {
+		e = query_parse(su, q);
+		if (e)
+			goto out;
+		e = EINVAL;
+	}
+	if (smtps && su->tls_none)
+		goto out;
+	if (curl_url_set(u, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &su->url, 0) != CURLUE_OK)
+		goto out;
+	e = 0;
+ out:
+	curl_free(q);
+	curl_free(host);
+	curl_url_cleanup(u);
+	if (e)
+		smtp_url_free(su);
+	return e;
+}
+
+int mail_smtp_check(const char *url)
+{
+	struct smtp_url su;
+	int e = smtp_url_parse(&su, url);
+
+	smtp_url_free(&su);
+	return e;
+}
 
 struct smtp {
 	struct mail_transport t; /* first: the transport is the smtp */
@@ -94,9 +205,18 @@ static enum app_mail_result verdict(struct smtp *s, CURLcode rc,
 		reason_set(reason, size, s->reply, s->errbuf);
 		return APP_MAIL_TEMPORARY;
 	}
-	/* No reply code: no connection. The rest of the batch would only
-	 * wait for the same timeout. */
-	reason_set(reason, size, s->errbuf, curl_easy_strerror(rc));
+	/* No reply code: no connection, or no safe one. The rest of the
+	 * batch would only meet the same. */
+	if (rc == CURLE_USE_SSL_FAILED)
+		snprintf(reason, size, "the server does not offer STARTTLS, "
+			 "and TLS is required (tls=none allows a relay "
+			 "without it): nothing sent");
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		snprintf(reason, size, "the server's TLS certificate is not "
+			 "trusted (%s): nothing sent",
+			 s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
+	else
+		reason_set(reason, size, s->errbuf, curl_easy_strerror(rc));
 	s->down = true;
 	snprintf(s->down_reason, sizeof(s->down_reason), "%s", reason);
 	return APP_MAIL_TEMPORARY;
@@ -140,9 +260,19 @@ static enum app_mail_result smtp_send(struct mail_transport *t,
 	return r;
 }
 
-static void smtp_batch(struct mail_transport *t)
+static void smtp_batch(struct mail_transport *t, int timeout_s)
 {
-	((struct smtp *)t)->down = false;
+	struct smtp *s = (struct smtp *)t;
+	long connect_s = timeout_s < CONNECT_TIMEOUT_S ? timeout_s :
+		CONNECT_TIMEOUT_S;
+
+	s->down = false;
+	/* The whole of one message, connecting included, within timeout_s:
+	 * the lease the worker renewed before it lasts twice as long. */
+	if (timeout_s > 0) {
+		curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, connect_s);
+		curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, (long)timeout_s);
+	}
 }
 
 static void smtp_close(struct mail_transport *t)
@@ -182,12 +312,19 @@ static int auth_from_env(struct smtp *s, const char *url)
 	return e;
 }
 
-static void options_set(struct smtp *s, const char *url)
+static void options_set(struct smtp *s, const struct smtp_url *su)
 {
 	CURL *c = s->curl;
 
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(c, CURLOPT_URL, su->url);
+	/* smtps:// is TLS anyway; for smtp:// this makes STARTTLS a must. */
+	curl_easy_setopt(c, CURLOPT_USE_SSL,
+			 su->tls_none ? (long)CURLUSESSL_NONE :
+			 (long)CURLUSESSL_ALL);
+	if (su->cafile)
+		curl_easy_setopt(c, CURLOPT_CAINFO, su->cafile);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(c, CURLOPT_READDATA, s);
@@ -202,28 +339,34 @@ static void options_set(struct smtp *s, const char *url)
 
 int mail_smtp_open(struct mail_transport **tp, const char *url)
 {
-	struct smtp *s;
+	struct smtp_url su;
+	struct smtp *s = NULL;
 	int e;
 
-	if (!url || (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8)))
-		return EINVAL;
+	e = smtp_url_parse(&su, url);
+	if (e)
+		return e;
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		return ENOMEM;
+	if (!s) {
+		e = ENOMEM;
+		goto out;
+	}
 	s->t.send = smtp_send;
 	s->t.batch = smtp_batch;
 	s->t.close = smtp_close;
 	s->curl = curl_easy_init();
 	if (!s->curl) {
-		free(s);
-		return ENOMEM;
+		e = ENOMEM;
+		goto out;
 	}
-	options_set(s, url);
-	e = auth_from_env(s, url);
-	if (e) {
+	/* curl copies the strings it is given (CURLOPT_URL, CAINFO). */
+	options_set(s, &su);
+	e = auth_from_env(s, su.url);
+ out:
+	smtp_url_free(&su);
+	if (e && s)
 		smtp_close(&s->t);
-		return e;
-	}
-	*tp = &s->t;
-	return 0;
+	if (!e)
+		*tp = &s->t;
+	return e;
 }

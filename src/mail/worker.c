@@ -1,18 +1,30 @@
 /* worker: the outbox worker thread (SPEC §5, DESIGN "outbox worker").
  *
- * Loop: claim a batch of due rows with a short lease, render and deliver
- * each one outside any transaction, report the verdicts in one transaction,
- * then either go on (the batch was full) or sleep until the next row is due
- * or a commit that queued an email wakes us (app_outbox_nudge).
+ * Loop: claim a batch of due rows under a fresh claim token and a lease of
+ * twice emailSendTimeoutSeconds; for each row, make sure the lease holds
+ * for one more delivery (renewing it when it gets short: that fails if
+ * another worker has claimed the row since, and the row is skipped),
+ * render, deliver outside any transaction, and record an accepted message
+ * as sent at once; the verdicts on the others are recorded together at
+ * the end of the batch. Then either go on (the batch was full) or sleep
+ * until the next row is due or a commit that queued an email wakes us
+ * (app_outbox_nudge).
  *
- * Crash safety: a row is marked sent only after the transport accepted it.
- * A daemon killed after the commit and before delivery finds the row
- * pending at the next start; one killed after delivery and before the
- * report sends it again, with the same Message-ID (at least once, never
- * zero). On start every lease is cleared: with SQLite one node runs one
- * worker, so a lease found at start belongs to a process that is gone and
- * its rows are due at once. Several nodes sharing PostgreSQL would instead
- * wait for those leases to run out (LEASE_S). */
+ * Why: the transport gives up on a message after emailSendTimeoutSeconds
+ * and a message is only handed over with at least one and a half of those
+ * left on the lease, so the lease cannot run out while the server has the
+ * message; and each accepted message is marked sent before the next is
+ * tried. So an email is handed over at most once per lease, however slow
+ * the server, and a daemon killed mid-batch sends again at most the one
+ * message it had in flight (with the same Message-ID: at least once, never
+ * zero). A message the server refused or never got may go again, which is
+ * no duplicate. A verdict that comes too late (the row claimed again
+ * meanwhile) is dropped.
+ *
+ * On start every lease is cleared: with SQLite one node runs one worker,
+ * so a lease found at start belongs to a process that is gone and its rows
+ * are due at once. Several nodes sharing PostgreSQL instead wait for those
+ * leases to run out. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -29,8 +41,7 @@
 #include "mail/mail.h"
 #include "mail/mail_priv.h"
 
-#define BATCH_MAX 50
-#define LEASE_S 60            /* longer than a batch takes, short after a crash */
+#define BATCH_MAX 20          /* rows of one claim; each leased while it waits */
 #define IDLE_MS 5000          /* look again even without a nudge */
 #define MESSAGE_CAP (1024 * 1024)
 #define DATADIR_MAILDIR "maildir"
@@ -55,8 +66,13 @@ struct mail_worker {
 
 	struct job jobs[BATCH_MAX];
 	int njobs;
-	struct app_mail_verdict v[BATCH_MAX];
+	struct app_mail_claim claim;
+	int64_t lease_until; /* of the claim's rows, as last set */
+	/* Verdicts of messages the server did not take, recorded together
+	 * at the end of the batch: sending one again is no duplicate. */
+	struct app_mail_verdict later[BATCH_MAX];
 	char reason[BATCH_MAX][MAIL_REASON_SIZE];
+	int nlater;
 	struct buf *msg;
 };
 
@@ -68,10 +84,10 @@ enum app_mail_result mail_transport_send(struct mail_transport *t,
 	return t->send(t, m, msg, len, reason, size);
 }
 
-void mail_transport_batch(struct mail_transport *t)
+void mail_transport_batch(struct mail_transport *t, int timeout_s)
 {
 	if (t && t->batch)
-		t->batch(t);
+		t->batch(t, timeout_s);
 }
 
 void mail_transport_close(struct mail_transport *t)
@@ -86,10 +102,31 @@ int mail_url_check(const char *url)
 		return EINVAL;
 	if (!strncmp(url, "maildir:", 8))
 		return 0;
-	if ((!strncmp(url, "smtp://", 7) && url[7]) ||
-	    (!strncmp(url, "smtps://", 8) && url[8]))
-		return 0;
-	return EINVAL;
+	return mail_smtp_check(url);
+}
+
+void mail_url_redact(const char *url, char *out, size_t size)
+{
+	const char *auth, *end, *at = NULL, *p;
+
+	if (!size)
+		return;
+	auth = url ? strstr(url, "://") : NULL;
+	if (!auth) {
+		snprintf(out, size, "%s", url ? url : "");
+		return;
+	}
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	/* The user information ends at the last '@' of the authority. */
+	for (p = auth; p < end; p++) {
+		if (*p == '@')
+			at = p;
+	}
+	if (!at)
+		snprintf(out, size, "%s", url);
+	else
+		snprintf(out, size, "%.*s***%s", (int)(auth - url), url, at);
 }
 
 static int claim_cb(const struct app_mail *m, void *arg)
@@ -131,19 +168,18 @@ static void log_verdict(const struct job *j, const struct app_mail_verdict *v)
 		 v->error);
 }
 
-/* Render and deliver job i; the verdict into w->v[i]. */
-static void deliver_one(struct mail_worker *w, int i, int64_t now)
+/* Render job j and hand it to the transport: the verdict into v, its
+ * reason into reason. */
+static void deliver(struct mail_worker *w, const struct job *j,
+		    struct app_mail_verdict *v, char *reason)
 {
-	struct app_mail_verdict *v = &w->v[i];
-	struct job *j = &w->jobs[i];
-	char *reason = w->reason[i];
 	int e;
 
 	v->id = j->m.id;
 	v->error = reason;
 	reason[0] = '\0';
 	buf_reset(w->msg);
-	e = mail_render(&j->m, now, w->msg);
+	e = mail_render(&j->m, now_s(), w->msg);
 	if (e) {
 		/* A row that cannot be rendered never will be. */
 		snprintf(reason, MAIL_REASON_SIZE, "cannot render: %s",
@@ -160,25 +196,90 @@ static void deliver_one(struct mail_worker *w, int i, int64_t now)
 	log_verdict(j, v);
 }
 
-/* One batch: 0 and the number claimed in *n, or an errno. */
+static void report(struct mail_worker *w, struct app_mail_verdict *v,
+		   int n)
+{
+	int e, i;
+
+	if (!n)
+		return;
+	e = app_outbox_report(w->a, &w->claim, v, (size_t)n, now_s());
+	if (e) {
+		/* Sent again when the lease ends. */
+		log_error("event=report-failed rows=%d err=\"%s\"", n,
+			  strerror(e));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].dropped)
+			log_warn("event=report-dropped id=%lld result=%s",
+				 (long long)v[i].id,
+				 v[i].result == APP_MAIL_DELIVERED ? "sent" :
+				 "not-sent");
+	}
+}
+
+/* Whether row id is still ours for one more delivery: while the lease
+ * has more than one and a half deliveries to run nobody else can have
+ * claimed it; closer to its end, renew it (the claim's other rows with
+ * it), which fails if another worker has claimed the row since. */
+static bool lease_hold(struct mail_worker *w, int64_t id)
+{
+	int64_t now = now_s();
+	int e;
+
+	if (w->lease_until - now > w->claim.timeout_s * 3 / 2)
+		return true;
+	e = app_outbox_renew(w->a, &w->claim, id, now);
+	if (e == ESTALE) {
+		log_warn("event=lease-lost id=%lld", (long long)id);
+		return false;
+	}
+	if (e) {
+		/* Not sure it is ours: leave it to its lease. */
+		log_error("event=renew-failed id=%lld err=\"%s\"",
+			  (long long)id, strerror(e));
+		return false;
+	}
+	w->lease_until = now + w->claim.lease_s;
+	return true;
+}
+
+/* Job i, if the claim still holds it, handed to the transport; an
+ * accepted message is recorded as sent before the next one is tried. */
+static void job_run(struct mail_worker *w, int i)
+{
+	const struct job *j = &w->jobs[i];
+	struct app_mail_verdict *v = &w->later[w->nlater];
+
+	if (!lease_hold(w, j->m.id))
+		return;
+	deliver(w, j, v, w->reason[w->nlater]);
+	if (v->result == APP_MAIL_DELIVERED)
+		report(w, v, 1);
+	else
+		w->nlater++;
+}
+
+/* One batch: 0 and the number claimed in *n, or an errno. A stop between
+ * two messages leaves the rest leased: due again when the lease ends (at
+ * once after a restart with SQLite). */
 static int batch_run(struct mail_worker *w, int *n)
 {
 	int64_t now = now_s();
 	int e, i;
 
 	w->njobs = 0;
-	e = app_outbox_claim(w->a, now, BATCH_MAX, LEASE_S, claim_cb, w);
+	w->nlater = 0;
+	e = app_outbox_claim(w->a, now, BATCH_MAX, &w->claim, claim_cb, w);
 	*n = w->njobs;
 	if (e || !w->njobs)
 		goto out;
-	mail_transport_batch(w->t);
-	for (i = 0; i < w->njobs; i++)
-		deliver_one(w, i, now_s());
-	e = app_outbox_report(w->a, w->v, (size_t)w->njobs, now_s());
-	/* Unreported rows are sent again when their lease ends. */
-	if (e)
-		log_error("event=report-failed err=\"%s\" rows=%d",
-			  strerror(e), w->njobs);
+	w->lease_until = now + w->claim.lease_s;
+	mail_transport_batch(w->t, w->claim.timeout_s);
+	for (i = 0; i < w->njobs && !atomic_load(&w->stop); i++)
+		job_run(w, i);
+	report(w, w->later, w->nlater);
  out:
 	jobs_clear(w);
 	return e;

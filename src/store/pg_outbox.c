@@ -18,7 +18,7 @@
 #define MAIL_COLS \
 	"id, created_at, kind, to_addr, to_name, from_addr," \
 	" from_name, subject, token, vars, state, attempts," \
-	" next_attempt_at, lease_until, sent_at, last_error"
+	" next_attempt_at, lease_until, sent_at, last_error, claim_token"
 
 #define OUTBOX_COLS "SELECT " MAIL_COLS " FROM outbox "
 
@@ -48,7 +48,8 @@ static int read_mail(const PGresult *res, int row, struct store_mail *m)
 	    (err = pgstore_text(res, row, 8, m->token, sizeof(m->token))) ||
 	    (err = pgstore_text(res, row, 9, m->vars, sizeof(m->vars))) ||
 	    (err = pgstore_text(res, row, 15, m->last_error,
-				sizeof(m->last_error))))
+				sizeof(m->last_error))) ||
+	    (err = pgstore_text(res, row, 16, m->claim, sizeof(m->claim))))
 		return err;
 
 	/* The CHECK allows no other state. */
@@ -130,13 +131,17 @@ int pgstore_outbox_get(void *conn, int64_t id, struct store_mail *m)
 }
 
 /* Who the email goes to and what it is stay as queued; the rest is the
- * row's delivery state. */
-int pgstore_outbox_update(void *conn, const struct store_mail *m)
+ * row's delivery state. Written by update (any row) and settle (a row
+ * still held under claim $10); either ends the claim. */
+#define UPDATE_SQL \
+	"UPDATE outbox SET subject = $2, vars = $3, state = $4," \
+	" attempts = $5, next_attempt_at = $6, lease_until = $7," \
+	" sent_at = $8, last_error = $9, claim_token = NULL WHERE id = $1"
+
+static int update_by(struct pgstore *p, enum pgstore_stmt id,
+		     const char *sql, const struct store_mail *m,
+		     const char *claim)
 {
-	static const char sql[] =
-		"UPDATE outbox SET subject = $2, vars = $3, state = $4,"
-		" attempts = $5, next_attempt_at = $6, lease_until = $7,"
-		" sent_at = $8, last_error = $9 WHERE id = $1";
 	const char *state = mailstate_name(m->state);
 	struct pgparams pp = { .n = 0 };
 
@@ -152,13 +157,57 @@ int pgstore_outbox_update(void *conn, const struct store_mail *m)
 	pgp_opt_int(&pp, m->lease_until);
 	pgp_opt_int(&pp, m->sent_at);
 	pgp_opt_text(&pp, m->last_error);
-	return pgstore_changes(conn, PGS_OP(outbox_update), sql, &pp);
+	if (claim)
+		pgp_text(&pp, claim, strlen(claim) + 1);
+	return pgstore_changes(p, id, sql, &pp);
+}
+
+int pgstore_outbox_update(void *conn, const struct store_mail *m)
+{
+	return update_by(conn, PGS_OP(outbox_update), UPDATE_SQL, m, NULL);
+}
+
+/* The claim is checked in the statement itself: under READ COMMITTED an
+ * UPDATE re-reads a row another transaction changed meanwhile, so a row
+ * claimed again since is left alone (ESTALE), whatever was read before. */
+int pgstore_outbox_settle(void *conn, const struct store_mail *m,
+			  const char *claim)
+{
+	static const char sql[] = UPDATE_SQL
+		" AND state = 'pending' AND claim_token = $10";
+	int err;
+
+	err = update_by(conn, PGS_OP(outbox_settle), sql, m, claim);
+	return err == ENOENT ? ESTALE : err;
+}
+
+int pgstore_outbox_renew(void *conn, const char *claim, int64_t id,
+			 int64_t lease_until)
+{
+	static const char sql[] =
+		"WITH renewed AS ("
+		"  UPDATE outbox SET lease_until = $2"
+		"  WHERE claim_token = $1 AND state = 'pending' RETURNING id)"
+		" SELECT count(*) FROM renewed WHERE id = $3";
+	struct pgparams pp = { .n = 0 };
+	PGresult *res = NULL;
+	int err;
+
+	pgp_text(&pp, claim, strlen(claim) + 1);
+	pgp_int(&pp, lease_until);
+	pgp_int(&pp, id);
+	err = pgstore_one(conn, PGS_OP(outbox_renew), sql, &pp, &res);
+	if (!err && pgstore_int(res, 0, 0) != 1)
+		err = ESTALE;
+	PQclear(res);
+	return err;
 }
 
 /* The rows come back oldest first, as a queue promises, and whole: the
  * callback may write to the store. */
 int pgstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
-			 int max, store_mail_h *h, void *arg)
+			 const char *claim, int max, store_mail_h *h,
+			 void *arg)
 {
 	static const char sql[] =
 		"WITH picked AS MATERIALIZED ("
@@ -168,7 +217,8 @@ int pgstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
 		"  ORDER BY next_attempt_at, id LIMIT $3"
 		"  FOR UPDATE SKIP LOCKED),"
 		" leased AS ("
-		"  UPDATE outbox o SET lease_until = $2 FROM picked"
+		"  UPDATE outbox o SET lease_until = $2, claim_token = $4"
+		"  FROM picked"
 		"  WHERE o.id = picked.id RETURNING o.*)"
 		" SELECT " MAIL_COLS " FROM leased ORDER BY id";
 	struct pgparams pp = { .n = 0 };
@@ -181,6 +231,7 @@ int pgstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
 	pgp_int(&pp, now);
 	pgp_int(&pp, lease_until);
 	pgp_int(&pp, max);
+	pgp_text(&pp, claim, strlen(claim) + 1);
 	err = pgstore_run(conn, PGS_OP(outbox_claim), sql, &pp, &res);
 	if (!err)
 		err = mail_each(res, h, arg);
@@ -241,8 +292,8 @@ int pgstore_outbox_next_due(void *conn, int64_t *at)
 int pgstore_outbox_release_leases(void *conn)
 {
 	static const char sql[] =
-		"UPDATE outbox SET lease_until = NULL"
-		" WHERE lease_until IS NOT NULL";
+		"UPDATE outbox SET lease_until = NULL, claim_token = NULL"
+		" WHERE lease_until IS NOT NULL OR claim_token IS NOT NULL";
 
 	return pgstore_run(conn, PGS_OP(outbox_release_leases), sql, NULL,
 			   NULL);

@@ -340,6 +340,11 @@ static const char migration_6[] =
 	");"
 	"CREATE INDEX dialin_guard_updated ON dialin_guard (updated_at);";
 
+/* The claim holding a row's lease (sqlite_schema.c migration 8). */
+static const char migration_8[] =
+	"ALTER TABLE outbox ADD COLUMN claim_token TEXT"
+	" CHECK (claim_token IS NULL OR length(claim_token) BETWEEN 16 AND 32);";
+
 const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -347,6 +352,7 @@ const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 4, .sql = migration_4 },
 	{ .version = 5, .sql = migration_5 },
 	{ .version = 6, .sql = migration_6 },
+	{ .version = 8, .sql = migration_8 },
 };
 
 const size_t pgstore_migration_count =

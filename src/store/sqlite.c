@@ -500,7 +500,7 @@ static int migrate_step(sqlite3 *db, const struct sqlstore_migration *m)
 	return err;
 }
 
-static int migrate(sqlite3 *db)
+int sqlstore_migrate(sqlite3 *db)
 {
 	int version = 0;
 	size_t i;
@@ -519,7 +519,7 @@ static int migrate(sqlite3 *db)
 	if (err)
 		return err;
 	if (version > sqlstore_migrations[sqlstore_migration_count - 1].version)
-		return EIO;
+		return ERANGE;
 
 	for (i = 0; i < sqlstore_migration_count; i++) {
 		err = migrate_step(db, &sqlstore_migrations[i]);
@@ -542,6 +542,7 @@ static void sq_close(void *conn)
 		sqlite3_finalize(s->cache[i].stmt);
 
 	sqlite3_close_v2(s->db);
+	sqlstore_lock_close(s);
 	free(s);
 }
 
@@ -558,6 +559,11 @@ static int sq_open(void **connp, const char *url, const char *datadir)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return ENOMEM;
+	s->lock_fd = -1;
+
+	err = sqlstore_lock_open(s, path);
+	if (err)
+		goto out;
 
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -570,7 +576,7 @@ static int sq_open(void **connp, const char *url, const char *datadir)
 	if (err)
 		goto out;
 
-	err = migrate(s->db);
+	err = sqlstore_migrate(s->db);
 	if (err)
 		goto out;
 

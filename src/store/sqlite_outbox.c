@@ -17,7 +17,8 @@
 #define OUTBOX_COLS \
 	"SELECT id, created_at, kind, to_addr, to_name, from_addr," \
 	" from_name, subject, token, vars, state, attempts," \
-	" next_attempt_at, lease_until, sent_at, last_error FROM outbox "
+	" next_attempt_at, lease_until, sent_at, last_error, claim_token" \
+	" FROM outbox "
 
 static int read_mail(sqlite3_stmt *stmt, void *arg)
 {
@@ -47,7 +48,9 @@ static int read_mail(sqlite3_stmt *stmt, void *arg)
 					sizeof(m->token))) ||
 	    (err = sqlstore_column_text(stmt, 9, m->vars, sizeof(m->vars))) ||
 	    (err = sqlstore_column_text(stmt, 15, m->last_error,
-					sizeof(m->last_error))))
+					sizeof(m->last_error))) ||
+	    (err = sqlstore_column_text(stmt, 16, m->claim,
+					sizeof(m->claim))))
 		return err;
 
 	/* The CHECK allows no other state. */
@@ -128,21 +131,24 @@ int sqlstore_outbox_get(void *conn, int64_t id, struct store_mail *m)
 }
 
 /* Who the email goes to and what it is stay as queued; the rest is the
- * row's delivery state. */
-int sqlstore_outbox_update(void *conn, const struct store_mail *m)
+ * row's delivery state. Written by update (any row) and settle (a row
+ * still held under claim ?10); either ends the claim. */
+#define UPDATE_SQL \
+	"UPDATE outbox SET subject = ?2, vars = ?3, state = ?4," \
+	" attempts = ?5, next_attempt_at = ?6, lease_until = ?7," \
+	" sent_at = ?8, last_error = ?9, claim_token = NULL WHERE id = ?1"
+
+static int update_by(struct sqlstore *s, enum sqlstore_stmt id,
+		     const char *sql, const struct store_mail *m,
+		     const char *claim)
 {
-	static const char sql[] =
-		"UPDATE outbox SET subject = ?2, vars = ?3, state = ?4,"
-		" attempts = ?5, next_attempt_at = ?6, lease_until = ?7,"
-		" sent_at = ?8, last_error = ?9 WHERE id = ?1";
 	const char *state = mailstate_name(m->state);
-	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;
 
 	if (!state)
 		return EINVAL;
-	err = sqlstore_prepare(s, SQS_OP(outbox_update), sql, &stmt);
+	err = sqlstore_prepare(s, id, sql, &stmt);
 	if (err)
 		return err;
 
@@ -151,14 +157,34 @@ int sqlstore_outbox_update(void *conn, const struct store_mail *m)
 				      sizeof(m->subject))) ||
 	    (err = sqlstore_bind_text(stmt, 3, m->vars[0] ? m->vars : "{}",
 				      sizeof(m->vars))) ||
-	    (err = bind_delivery(stmt, 4, m, state)))
+	    (err = bind_delivery(stmt, 4, m, state)) ||
+	    (claim && (err = sqlstore_bind_text(stmt, 10, claim,
+						strlen(claim) + 1))))
 		goto out;
 
 	err = sqlstore_exec_changes(stmt);
 
  out:
-	sqlstore_release(s, SQS_OP(outbox_update), stmt);
+	sqlstore_release(s, id, stmt);
 	return err;
+}
+
+int sqlstore_outbox_update(void *conn, const struct store_mail *m)
+{
+	return update_by(conn, SQS_OP(outbox_update), UPDATE_SQL, m, NULL);
+}
+
+/* The claim is checked in the statement itself: a row claimed again since
+ * is left alone (ESTALE), whatever was read before. */
+int sqlstore_outbox_settle(void *conn, const struct store_mail *m,
+			   const char *claim)
+{
+	static const char sql[] = UPDATE_SQL
+		" AND state = 'pending' AND claim_token = ?10";
+	int err;
+
+	err = update_by(conn, SQS_OP(outbox_settle), sql, m, claim);
+	return err == ENOENT ? ESTALE : err;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -183,26 +209,39 @@ static int claim_row(sqlite3_stmt *stmt, void *arg)
 	return 0;
 }
 
-/* Lease the due rows; their ids into ids (at most max). */
+/* Lease the due rows under claim; their ids into ids (at most max). */
 static int claim_ids(struct sqlstore *s, int64_t now, int64_t lease_until,
-		     int max, int64_t *ids, int *n)
+		     const char *claim, int max, int64_t *ids, int *n)
 {
 	static const char sql[] =
-		"UPDATE outbox SET lease_until = ?2 WHERE id IN ("
+		"UPDATE outbox SET lease_until = ?2, claim_token = ?4"
+		" WHERE id IN ("
 		" SELECT id FROM outbox WHERE state = 'pending'"
 		" AND next_attempt_at <= ?1"
 		" AND (lease_until IS NULL OR lease_until <= ?1)"
 		" ORDER BY next_attempt_at, id LIMIT ?3) RETURNING id";
-	const int64_t v[] = { now, lease_until, max };
 	struct claimed c = { .ids = ids, .max = max, .n = n };
+	sqlite3_stmt *stmt = NULL;
+	int err;
 
 	*n = 0;
-	return sqlstore_select(s, SQS_OP(outbox_claim), sql, v, 3, claim_row,
-			       &c);
+	err = sqlstore_prepare(s, SQS_OP(outbox_claim), sql, &stmt);
+	if (err)
+		return err;
+	if ((err = sqlstore_bind_int64(stmt, 1, now)) ||
+	    (err = sqlstore_bind_int64(stmt, 2, lease_until)) ||
+	    (err = sqlstore_bind_int64(stmt, 3, max)) ||
+	    (err = sqlstore_bind_text(stmt, 4, claim, strlen(claim) + 1)))
+		goto out;
+	err = sqlstore_rows(stmt, claim_row, &c);
+ out:
+	sqlstore_release(s, SQS_OP(outbox_claim), stmt);
+	return err;
 }
 
 int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
-			  int max, store_mail_h *h, void *arg)
+			  const char *claim, int max, store_mail_h *h,
+			  void *arg)
 {
 	struct store_mail *m = NULL;
 	int64_t ids[CLAIM_MAX];
@@ -211,7 +250,7 @@ int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
 
 	if (max < 1 || max > CLAIM_MAX)
 		return EINVAL;
-	err = claim_ids(conn, now, lease_until, max, ids, &n);
+	err = claim_ids(conn, now, lease_until, claim, max, ids, &n);
 	if (err || !n)
 		return err;
 
@@ -226,6 +265,43 @@ int sqlstore_outbox_claim(void *conn, int64_t now, int64_t lease_until,
 			err = h(m, arg);
 	}
 	free(m);
+	return err;
+}
+
+struct held {
+	int64_t id;
+	bool found;
+};
+
+static int held_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct held *h = arg;
+
+	if (sqlite3_column_int64(stmt, 0) == h->id)
+		h->found = true;
+	return 0;
+}
+
+int sqlstore_outbox_renew(void *conn, const char *claim, int64_t id,
+			  int64_t lease_until)
+{
+	static const char sql[] =
+		"UPDATE outbox SET lease_until = ?2"
+		" WHERE claim_token = ?1 AND state = 'pending' RETURNING id";
+	struct sqlstore *s = conn;
+	struct held h = { .id = id };
+	sqlite3_stmt *stmt = NULL;
+	int err;
+
+	err = sqlstore_prepare(s, SQS_OP(outbox_renew), sql, &stmt);
+	if (err)
+		return err;
+	if (!(err = sqlstore_bind_text(stmt, 1, claim, strlen(claim) + 1)) &&
+	    !(err = sqlstore_bind_int64(stmt, 2, lease_until)))
+		err = sqlstore_rows(stmt, held_row, &h);
+	sqlstore_release(s, SQS_OP(outbox_renew), stmt);
+	if (!err && !h.found)
+		err = ESTALE;
 	return err;
 }
 
@@ -312,8 +388,8 @@ int sqlstore_outbox_next_due(void *conn, int64_t *at)
 int sqlstore_outbox_release_leases(void *conn)
 {
 	static const char sql[] =
-		"UPDATE outbox SET lease_until = NULL"
-		" WHERE lease_until IS NOT NULL";
+		"UPDATE outbox SET lease_until = NULL, claim_token = NULL"
+		" WHERE lease_until IS NOT NULL OR claim_token IS NOT NULL";
 	struct sqlstore *s = conn;
 	sqlite3_stmt *stmt = NULL;
 	int err;

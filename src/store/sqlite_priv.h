@@ -44,8 +44,13 @@ struct sqlstore_cached {
 	bool running; /* handed out and not yet given back */
 };
 
+/* lock_fd: the connection's flock(2) on the file DB.lock beside the
+ * database (sqlite_backup.c): shared while open, exclusive while a restore
+ * replaces the database, so that a restore never runs under a serve. -1
+ * for a database in memory. */
 struct sqlstore {
 	sqlite3 *db;
+	int lock_fd;
 	struct sqlstore_cached cache[SQS_COUNT_];
 };
 
@@ -58,6 +63,15 @@ struct sqlstore_migration {
 
 extern const struct sqlstore_migration sqlstore_migrations[];
 extern const size_t sqlstore_migration_count;
+
+/* sqlite.c: migrate db to the newest schema; ERANGE when a newer dialconf
+ * wrote it. */
+int sqlstore_migrate(sqlite3 *db);
+
+/* sqlite_backup.c: take the shared lock of the database at path (EBUSY
+ * while a restore holds it); release it. */
+int sqlstore_lock_open(struct sqlstore *s, const char *path);
+void sqlstore_lock_close(struct sqlstore *s);
 
 /* sqlite.c: errors, statements, small helpers. */
 int sqlstore_err(int rc);

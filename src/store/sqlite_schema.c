@@ -261,6 +261,14 @@ static const char migration_6[] =
 	");"
 	"CREATE INDEX dialin_guard_updated ON dialin_guard (updated_at);";
 
+/* Outbox leases that hold (issue 14): the random token of the claim that
+ * holds a row's lease. A verdict or a renewal counts only under the token
+ * the row still carries, so a worker whose lease ran out and was claimed
+ * again by another can neither renew it nor report on it. */
+static const char migration_8[] =
+	"ALTER TABLE outbox ADD COLUMN claim_token TEXT"
+	" CHECK (claim_token IS NULL OR length(claim_token) BETWEEN 16 AND 32);";
+
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -268,6 +276,7 @@ const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 4, .sql = migration_4 },
 	{ .version = 5, .sql = migration_5 },
 	{ .version = 6, .sql = migration_6 },
+	{ .version = 8, .sql = migration_8 },
 };
 
 const size_t sqlstore_migration_count =

@@ -123,6 +123,7 @@ struct store_session {
 #define STORE_MAIL_SUBJECT_SIZE 512
 #define STORE_MAIL_VARS_SIZE 8192
 #define STORE_MAIL_ERROR_SIZE 512
+#define STORE_MAIL_CLAIM_SIZE 33 /* a claim token: 32 hex digits */
 
 struct store_mail {
 	int64_t id;
@@ -139,6 +140,7 @@ struct store_mail {
 	int attempts;
 	int64_t next_attempt_at; /* pending rows only */
 	int64_t lease_until;     /* claimed by a worker until then */
+	char claim[STORE_MAIL_CLAIM_SIZE]; /* the claim holding the lease */
 	int64_t sent_at;
 	char last_error[STORE_MAIL_ERROR_SIZE];
 };

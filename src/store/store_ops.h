@@ -144,12 +144,18 @@
 	/* Outbox (SPEC §5). insert sets m->id (the row starts as	\
 	 * given: normally pending, due at m->next_attempt_at); EEXIST	\
 	 * for a token in use. update writes everything but id,		\
-	 * created_at, kind, the addresses and token. claim leases up to \
-	 * max (1-256) pending rows that are due (next_attempt_at <= now) \
-	 * and not leased (lease_until NULL or <= now) until		\
-	 * lease_until, in one statement, then calls h for each claimed	\
-	 * row: a second worker running the same claim gets other rows	\
-	 * or none. list gives rows in state (an enum mailstate,	\
+	 * created_at, kind, the addresses and token, and clears the	\
+	 * claim. claim leases up to max (1-256) pending rows that are	\
+	 * due (next_attempt_at <= now) and not leased (lease_until NULL \
+	 * or <= now) until lease_until under the claim token claim, in	\
+	 * one statement, then calls h for each claimed row: a second	\
+	 * worker running the same claim gets other rows or none.	\
+	 * renew moves the lease of every pending row still held under	\
+	 * claim to lease_until; ESTALE unless row id is one of them (it \
+	 * was claimed again by another worker, or settled). settle	\
+	 * writes a verdict as update does, but only while row m->id is	\
+	 * pending and held under claim: ESTALE otherwise. list gives	\
+	 * rows in state (an enum mailstate,				\
 	 * or -1 for all), newest first, at most limit (<= 0: all).	\
 	 * next_due: the earliest time a pending row can be claimed	\
 	 * (ENOENT when there is none). release_leases clears every	\
@@ -158,9 +164,16 @@
 	OP(outbox_insert, (struct store_mail *m), (m), m)		\
 	OP(outbox_get, (int64_t id, struct store_mail *m), (id, m), m)	\
 	OP(outbox_update, (const struct store_mail *m), (m), m)		\
-	OP(outbox_claim, (int64_t now, int64_t lease_until, int max,	\
+	OP(outbox_claim, (int64_t now, int64_t lease_until,		\
+			  const char *claim, int max,			\
 			  store_mail_h *h, void *arg),			\
-	   (now, lease_until, max, h, arg), h && max >= 1 && max <= 256) \
+	   (now, lease_until, claim, max, h, arg),			\
+	   h && claim && claim[0] && max >= 1 && max <= 256)		\
+	OP(outbox_renew, (const char *claim, int64_t id,		\
+			  int64_t lease_until),				\
+	   (claim, id, lease_until), claim && claim[0])			\
+	OP(outbox_settle, (const struct store_mail *m, const char *claim), \
+	   (m, claim), m && claim && claim[0])				\
 	OP(outbox_list, (int state, int limit, store_mail_h *h,		\
 			 void *arg), (state, limit, h, arg),		\
 	   h && state >= -1 && state < MAILSTATE_COUNT)		\
@@ -213,6 +226,19 @@
 									\
 	/* Users, live conference IDs and outbox rows by state		\
 	 * (struct store_stats). */					\
-	OP(stats, (struct store_stats *s), (s), s)
+	OP(stats, (struct store_stats *s), (s), s)			\
+									\
+	/* Backups. backup writes a consistent copy of the whole	\
+	 * database to the file path (replaced atomically, mode 0600)	\
+	 * while other connections go on writing. restore replaces the	\
+	 * whole database, in one transaction, by the copy in path and	\
+	 * migrates it: EBUSY when another connection (a running serve)	\
+	 * has the database open, ENOENT when path is missing, EINVAL	\
+	 * when it is not a dialconf database, ERANGE when a newer	\
+	 * dialconf wrote it; both ELOOP when path is the database	\
+	 * itself. PostgreSQL answers ENOTSUP to both:		\
+	 * pg_dump and pg_restore do it there (docs/operations.md). */	\
+	OP(backup, (const char *path), (path), path && path[0])		\
+	OP(restore, (const char *path), (path), path && path[0])
 
 #endif

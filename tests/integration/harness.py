@@ -502,17 +502,31 @@ class SmtpServer:
     server back" on the same address. SmtpServer(running=False) as a
     context manager does not start it. Addresses whose local part starts
     with reject_prefix are answered 550 at RCPT TO; while fail_on() is in
-    force every message is answered 550 after DATA."""
+    force every message is answered 550 after DATA.
 
-    def __init__(self, running=True, reject_prefix="reject", quiet=False):
+    It offers no STARTTLS, so .url carries the `?tls=none` opt-out of a
+    local relay. SmtpServer(tls=True) offers STARTTLS with a self-signed
+    certificate made here (openssl req) and insists on it; .url then trusts
+    that certificate (`?cafile=`). delay=S answers each DATA S seconds
+    late (a slow server)."""
+
+    def __init__(self, running=True, reject_prefix="reject", quiet=False,
+                 tls=False, delay=None):
         self.dir = tempfile.mkdtemp(prefix="dialconf-smtp-")
         self.maildir = os.path.join(self.dir, "Maildir")
         self.flag = os.path.join(self.dir, "fail.flag")
         self.reject_prefix = reject_prefix
         self.quiet = quiet
+        self.delay = delay
         self.port = free_port()
         self.host = "127.0.0.1"
-        self.url = "smtp://%s:%d" % (self.host, self.port)
+        self.base_url = "smtp://%s:%d" % (self.host, self.port)
+        self.tls = tls
+        if tls:
+            self.cert, self.key = self.make_cert()
+            self.url = self.base_url + "?cafile=" + self.cert
+        else:
+            self.url = self.base_url + "?tls=none"
         self.proc = None
         self.running_on_enter = running
         self.starts = 0
@@ -523,15 +537,31 @@ class SmtpServer:
             os.makedirs(os.path.join(self.maildir, sub), exist_ok=True)
         touched.append(self)
 
+    def make_cert(self):
+        """A self-signed certificate for 127.0.0.1, valid for a day."""
+        cert = os.path.join(self.dir, "cert.pem")
+        key = os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                        "-subj", "/CN=dialconf-test-smtp",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+        return cert, key
+
     def argv(self):
         argv = [SMTP_PYTHON, "-m", "aiosmtpd", "-n",
-                "-l", "%s:%d" % (self.host, self.port),
-                "-c", "smtp_handlers.Recorder", "--", self.maildir,
-                "fail_flag=" + self.flag]
+                "-l", "%s:%d" % (self.host, self.port)]
+        if self.tls:
+            argv += ["--tlscert", self.cert, "--tlskey", self.key]
+        argv += ["-c", "smtp_handlers.Recorder", "--", self.maildir,
+                 "fail_flag=" + self.flag]
         if self.reject_prefix:
             argv.append("reject_prefix=" + self.reject_prefix)
         if self.quiet:
             argv.append("quiet=1")
+        if self.delay:
+            argv.append("delay=%g" % self.delay)
         return argv
 
     def start(self):

@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--exclude", action="append", default=[],
                     metavar="FILE",
                     help="leave out the tests of this file (repeatable)")
+    ap.add_argument("--only", action="append", default=[], metavar="FILE",
+                    help="run only the tests of this file (repeatable)")
     args = ap.parse_args()
 
     harness.DIALCONF = os.path.abspath(args.dialconf)
@@ -76,7 +78,8 @@ def main():
         comment("0 passed, 1 failed")
         return 1
 
-    tests = [t for t in discover(args.pattern) if t[0] not in args.exclude]
+    tests = [t for t in discover(args.pattern) if t[0] not in args.exclude
+             and (not args.only or t[0] in args.only)]
     print("1..%d" % len(tests), flush=True)
     passed = failed = 0
     n = 0

@@ -14,10 +14,14 @@ put in front: X-Envelope-From and X-Envelope-To (the SMTP envelope).
     fail_flag=F      while the file F exists, every message is answered 550
                      after DATA (FAIL_DATA_REPLY); once F is gone, accepted.
     quiet=1          do not print accepted messages (benchmarks).
+    delay=S          answer each DATA S seconds late (a slow server); the
+                     message is kept even if the client gave up meanwhile, as a
+                     real server may do.
 
 Each decision is printed on stdout, one line each, for the test's log.
 """
 
+import asyncio
 import os
 import sys
 import time
@@ -35,8 +39,9 @@ def _log(text):
 
 class Recorder:
     def __init__(self, maildir, reject_prefix=None, fail_flag=None,
-                 quiet=None):
+                 quiet=None, delay=None):
         self.maildir = maildir
+        self.delay = float(delay) if delay else 0.0
         self.quiet = quiet not in (None, "", "0")
         self.reject_prefix = (reject_prefix or "").lower() or None
         self.fail_flag = fail_flag or None
@@ -53,7 +58,7 @@ class Recorder:
         for a in args[1:]:
             key, eq, value = a.partition("=")
             if not eq or key not in ("reject_prefix", "fail_flag",
-                                              "quiet"):
+                                              "quiet", "delay"):
                 parser.error("Recorder: unknown argument %r" % a)
             opts[key] = value
         return cls(args[0], **opts)
@@ -69,6 +74,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fail_flag and os.path.exists(self.fail_flag):
             _log("DATA to %s -> %s" % (",".join(envelope.rcpt_tos),
                                        FAIL_DATA_REPLY))

@@ -12,8 +12,10 @@ API_MD = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
                       "api.md")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Routes that answer without a token besides /healthz: signing in to the
-# admin center is how one gets a session (tests/integration/test_session.py).
-PUBLIC = {("POST", "/api/v1/session")}
+# admin center is how one gets a session (tests/integration/test_session.py);
+# the OpenAPI description is public for tools that fetch it before they have
+# a token (tests/integration/test_openapi.py).
+PUBLIC = {("POST", "/api/v1/session"), ("GET", "/api/v1/openapi.json")}
 
 
 def documented_routes():

@@ -69,8 +69,10 @@ SKIP = {
         "the same configuration)",
     ("docs/operations.md", "SIP in front: Kamailio", 2):
         "Kamailio in the foreground on a public address (test_kamailio.py)",
-    ("docs/operations.md", "Backups", 2):
-        "pg_dump and pg_restore at another host",
+    ("docs/operations.md", "Backups and upgrades", 2):
+        "stops the service to restore (test_backup.py restores so)",
+    ("docs/operations.md", "Backups and upgrades", 3):
+        "pg_dump and pg_restore at another host (test_backup.py runs them)",
 }
 
 # Blocks that run, in this order (one daemon for all of them).
@@ -80,11 +82,11 @@ RUN = [
     ("README.md", "Emails", 1),
     ("README.md", "Meetings", 1),
     ("docs/operations.md", "One node (SQLite)", 2),
-    ("docs/operations.md", "Backups", 1),
+    ("docs/operations.md", "Backups and upgrades", 1),
 ]
 
 # Blocks that only make sense on SQLite (skipped on the PostgreSQL run).
-SQLITE_ONLY = [("docs/operations.md", "Backups", 1)]
+SQLITE_ONLY = [("docs/operations.md", "Backups and upgrades", 1)]
 
 # A command starting like this is skipped inside a block that runs.
 SKIP_LINE = [
@@ -423,8 +425,8 @@ def run_docs(backup_dir):
                 capture_output=True, text=True, timeout=30)
             assert p.returncode == 0 and p.stdout.startswith("ok\n") and \
                 "ada@example.org" in p.stdout, \
-                "docs/operations.md (Backups): the backup is not a " \
-                "database with the users: %r %r" % (p.stdout, p.stderr)
+                "docs/operations.md (Backups and upgrades): the backup is " \
+                "not a database with the users: %r %r" % (p.stdout, p.stderr)
         ran = [x for x in r.ran if x.startswith("run")]
         assert len(ran) >= 20, "only %d commands ran:\n%s" % (
             len(ran), "\n".join(r.ran))

@@ -261,9 +261,8 @@ def watch_byes(callers, timeout):
 
 
 def enter(d, s, conf_id, then=""):
-    """Key conf_id# by INFO, wait until the call resolved it (digits
-    keyed while it resolves are dropped), then key then: '#' not the
-    organizer, '*' the organizer."""
+    """Key conf_id# by INFO, wait until the call resolved it, then key
+    then: '#' not the organizer, '*' the organizer."""
     assert s.try_keys(conf_id + "#"), "the call from %s ended" % s.ip
     wait_call(d, mask(s.from_user), lambda c: c["conferenceId"] == conf_id,
               "resolved", timeout=5)

@@ -345,6 +345,46 @@ static void test_stray_events(void **state)
 	attendant_free(r.a);
 }
 
+/* Typed ahead: '*' and the PIN keyed while the ID is still checked are
+ * kept and played in once the answer comes; a wrong ID drops them into the
+ * next entry, which the caller then hears refused like any other. */
+static void test_type_ahead_while_checking(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	start(&r);
+	type(&r, "4829173#*1234#");
+	assert_int_equal(attendant_state(r.a), ATT_S_RESOLVING);
+	assert_int_equal(r.n, 0); /* kept, nothing done yet */
+	ev_res(&r, ATT_EV_RESOLVED, true, false);
+	assert_int_equal(attendant_state(r.a), ATT_S_VERIFYING);
+	x = find(&r, ATT_ACT_VERIFY_PIN);
+	assert_non_null(x);
+	assert_string_equal(x->digits, "1234");
+	assert_true(r.n <= ATT_ACTIONS_MAX);
+	attendant_free(r.a);
+
+	/* More than can be kept: the first ATT_DIGITS_MAX count, and each
+	 * one's actions fit the list. */
+	start(&r);
+	type(&r, "1#");
+	type(&r, "################################");
+	ev_res(&r, ATT_EV_RESOLVED, false, false);
+	assert_true(r.n <= ATT_ACTIONS_MAX);
+	assert_int_equal(attendant_state(r.a), ATT_S_ENDING); /* 3 tries */
+	attendant_free(r.a);
+
+	/* A hangup forgets what was typed ahead. */
+	start(&r);
+	type(&r, "4829173#*99");
+	ev(&r, ATT_EV_HANGUP);
+	ev_res(&r, ATT_EV_RESOLVED, true, false);
+	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+}
+
 /* Into the lobby of a valid ID (no bypass). */
 static void to_lobby(struct run *r)
 {
@@ -563,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_admin_admits_as_organizer),
 		cmocka_unit_test(test_closed_organizer_path),
 		cmocka_unit_test(test_blocked_source_goodbye),
+		cmocka_unit_test(test_type_ahead_while_checking),
 		cmocka_unit_test(test_names),
 	};
 

@@ -192,6 +192,56 @@ static void wait_sent(struct app *a, int want)
 	fail_msg("%d emails not sent in time", want);
 }
 
+/* Delivery URLs: the TLS options, and what is refused at start. */
+static void test_url_check(void **state)
+{
+	static const char *const good[] = {
+		"maildir:", "maildir:/tmp/x", "smtp://mail.example.org:587",
+		"smtps://mail.example.org:465", "smtp://127.0.0.1:25?tls=none",
+		"smtp://u:p%40ss@mail.example.org:587",
+		"smtps://mail.example.org?cafile=/etc/ssl/ca.pem",
+		"smtp://h:25?cafile=%2Fetc%2Fca.pem&tls=none",
+	};
+	static const char *const bad[] = {
+		"", "smtp://", "smtps://", "http://mail.example.org",
+		"smtp://h:25?tls=maybe", "smtps://h:465?tls=none",
+		"smtp://h:25?cafile=relative.pem", "smtp://h:25?cafile=",
+		"smtp://h:25?cafile=/a&cafile=/b", "smtp://h:25?x=1",
+		"smtp://h:25#frag", "smtp://h:25?tls=none&",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(mail_url_check(good[i]), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (mail_url_check(bad[i]) != EINVAL)
+			fail_msg("accepted %s", bad[i]);
+	}
+	assert_int_equal(mail_url_check(NULL), EINVAL);
+}
+
+/* The URL as logs and errors show it: never the password. */
+static void test_url_redact(void **state)
+{
+	char out[128];
+
+	(void)state;
+	mail_url_redact("smtp://u:secret@mail.example.org:587?tls=none", out,
+			sizeof(out));
+	assert_string_equal(out, "smtp://***@mail.example.org:587?tls=none");
+	mail_url_redact("smtps://a@b:c@h/x@y", out, sizeof(out));
+	assert_string_equal(out, "smtps://***@h/x@y");
+	mail_url_redact("smtp://h:25?cafile=/a@b", out, sizeof(out));
+	assert_string_equal(out, "smtp://h:25?cafile=/a@b");
+	mail_url_redact("maildir:/x@y", out, sizeof(out));
+	assert_string_equal(out, "maildir:/x@y");
+	mail_url_redact("smtp://u:secret@h", out, 10);
+	assert_string_equal(out, "smtp://**");
+	mail_url_redact(NULL, out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 static void test_worker_maildir(void **state)
 {
 	struct app_reset_result r;
@@ -244,6 +294,8 @@ int main(void)
 		cmocka_unit_test(test_render_reset_no_pin),
 		cmocka_unit_test(test_render_pin),
 		cmocka_unit_test(test_render_bad),
+		cmocka_unit_test(test_url_check),
+		cmocka_unit_test(test_url_redact),
 		cmocka_unit_test(test_worker_maildir),
 	};
 

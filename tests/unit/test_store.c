@@ -44,6 +44,8 @@ static void remove_sqlite_files(const char *path)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", path);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s.lock", path);
+	unlink(p);
 }
 
 /* PostgreSQL: drop everything dialconf made (tables, functions, the
@@ -800,6 +802,58 @@ static void test_two_connections(void **state)
 	store_close(other);
 }
 
+/* ---- backups ---- */
+
+/* SQLite: a backup is the database as it was; a restore brings it back
+ * whole, but not under another connection, and not from a file that is
+ * no dialconf database. PostgreSQL leaves both to pg_dump/pg_restore. */
+static void test_backup_restore(void **state)
+{
+	struct fixture *f = *state;
+	struct store *other = NULL;
+	char bak[PATH_MAX + 16], junk[PATH_MAX + 16];
+	struct store_user u;
+	int64_t n = 0, ada, bob;
+	FILE *fp;
+
+	if (strcmp(store_backend_name(f->st), "sqlite")) {
+		assert_int_equal(store_backup(f->st, "/tmp/x.db"), ENOTSUP);
+		assert_int_equal(store_restore(f->st, "/tmp/x.db"), ENOTSUP);
+		return;
+	}
+	snprintf(bak, sizeof(bak), "%s/backup.db", f->dir);
+	snprintf(junk, sizeof(junk), "%s/junk.db", f->dir);
+	ada = add_user(f->st, "ada@example.org", false);
+	assert_int_equal(store_backup(f->st, bak), 0);
+	bob = add_user(f->st, "bob@example.org", false);
+
+	assert_int_equal(store_open(&other, f->url, f->dir), 0);
+	assert_int_equal(store_restore(f->st, bak), EBUSY);
+	store_close(other);
+	fp = fopen(junk, "w");
+	assert_non_null(fp);
+	fputs("not a database\n", fp);
+	fclose(fp);
+	assert_int_equal(store_restore(f->st, junk), EINVAL);
+	assert_int_equal(store_restore(f->st, "/nonexistent/b.db"), ENOENT);
+	assert_int_equal(store_backup(f->st, f->url + 7), ELOOP);
+	assert_int_equal(store_restore(f->st, f->url + 7), ELOOP);
+	assert_int_equal(store_user_count(f->st, &n), 0);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(store_restore(f->st, bak), 0);
+	assert_int_equal(store_user_get(f->st, ada, &u), 0);
+	assert_int_equal(store_user_get(f->st, bob, &u), ENOENT);
+	/* The connection goes on writing, and others open it again. */
+	add_user(f->st, "carol@example.org", false);
+	assert_int_equal(store_open(&other, f->url, f->dir), 0);
+	assert_int_equal(store_user_count(other, &n), 0);
+	assert_int_equal(n, 2);
+	store_close(other);
+	unlink(bak);
+	unlink(junk);
+}
+
 /* ---- dial-in numbers ---- */
 
 static void number(struct store_number *n, const char *e164, bool toll_free,
@@ -1042,6 +1096,10 @@ static void test_outbox_insert_get(void **state)
 	assert_int_equal(store_outbox_get(st, 999, &got), ENOENT);
 }
 
+/* Claim tokens (issue 14): two claims, told apart. */
+#define CL1 "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1"
+#define CL2 "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
+
 static void test_outbox_claim_due_only(void **state)
 {
 	struct store *st = st_of(state);
@@ -1053,14 +1111,14 @@ static void test_outbox_claim_due_only(void **state)
 	assert_int_equal(store_outbox_next_due(st, &at), 0);
 	assert_int_equal(at, T0);
 
-	assert_int_equal(store_outbox_claim(st, T0, T0 + 60, 10, collect_mail,
+	assert_int_equal(store_outbox_claim(st, T0, T0 + 60, CL1, 10, collect_mail,
 					    &r), 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.v[0], a);
 
 	/* Leased: nobody else gets it until the lease runs out. */
 	r.n = 0;
-	assert_int_equal(store_outbox_claim(st, T0 + 59, T0 + 119, 10,
+	assert_int_equal(store_outbox_claim(st, T0 + 59, T0 + 119, CL1, 10,
 					    collect_mail, &r), 0);
 	assert_int_equal(r.n, 0);
 	assert_int_equal(store_outbox_next_due(st, &at), 0);
@@ -1068,7 +1126,7 @@ static void test_outbox_claim_due_only(void **state)
 
 	/* A dead worker's lease runs out: the row is due again. */
 	r.n = 0;
-	assert_int_equal(store_outbox_claim(st, T0 + 100, T0 + 160, 10,
+	assert_int_equal(store_outbox_claim(st, T0 + 100, T0 + 160, CL1, 10,
 					    collect_mail, &r), 0);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.v[0], a);
@@ -1077,10 +1135,10 @@ static void test_outbox_claim_due_only(void **state)
 	/* Released at start-up (single node): due at once. */
 	assert_int_equal(store_outbox_release_leases(st), 0);
 	r.n = 0;
-	assert_int_equal(store_outbox_claim(st, T0 + 100, T0 + 160, 1,
+	assert_int_equal(store_outbox_claim(st, T0 + 100, T0 + 160, CL1, 1,
 					    collect_mail, &r), 0);
 	assert_int_equal(r.n, 1);
-	assert_int_equal(store_outbox_claim(st, T0, T0, 0, collect_mail, &r),
+	assert_int_equal(store_outbox_claim(st, T0, T0, CL1, 0, collect_mail, &r),
 			 EINVAL);
 }
 
@@ -1133,7 +1191,7 @@ static void test_outbox_update_list(void **state)
 
 	/* Only c is pending now. */
 	r.n = 0;
-	assert_int_equal(store_outbox_claim(st, T0, T0 + 60, 10, collect_mail,
+	assert_int_equal(store_outbox_claim(st, T0, T0 + 60, CL1, 10, collect_mail,
 					    &r), 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.v[0], c);
@@ -1144,6 +1202,76 @@ static void test_outbox_update_list(void **state)
 	m.next_attempt_at = 0;
 	assert_int_equal(store_outbox_update(st, &m), 0);
 	assert_int_equal(store_outbox_next_due(st, &at), ENOENT);
+}
+
+/* A lease holds only under its claim: a worker whose lease ran out and
+ * was claimed again can neither renew it nor settle the row. */
+static void test_outbox_lease_claim(void **state)
+{
+	struct store *st = st_of(state);
+	struct rows r = { .n = 0 };
+	struct store_mail m;
+	int64_t a, b;
+
+	a = add_mail(st, "aaaa456789abcdef0123456789abcdef", T0);
+	b = add_mail(st, "bbbb456789abcdef0123456789abcdef", T0);
+	assert_int_equal(store_outbox_claim(st, T0, T0 + 60, CL1, 1,
+					    collect_mail, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], a);
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	assert_string_equal(m.claim, CL1);
+
+	/* Renewed while it is held: nobody claims it at T0 + 100. */
+	assert_int_equal(store_outbox_renew(st, CL1, a, T0 + 120), 0);
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	assert_int_equal(m.lease_until, T0 + 120);
+	assert_int_equal(store_outbox_renew(st, CL1, b, T0 + 120), ESTALE);
+	r.n = 0;
+	assert_int_equal(store_outbox_claim(st, T0 + 100, T0 + 160, CL2, 10,
+					    collect_mail, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], b);
+
+	/* Run out and claimed again: the first claim has lost it. */
+	r.n = 0;
+	assert_int_equal(store_outbox_claim(st, T0 + 121, T0 + 181, CL2, 10,
+					    collect_mail, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], a);
+	assert_int_equal(store_outbox_renew(st, CL1, a, T0 + 200), ESTALE);
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	assert_int_equal(m.lease_until, T0 + 181);
+	m.state = MAILSTATE_SENT;
+	m.attempts = 1;
+	m.sent_at = T0 + 130;
+	m.next_attempt_at = 0;
+	m.lease_until = 0;
+	assert_int_equal(store_outbox_settle(st, &m, CL1), ESTALE);
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	assert_int_equal(m.state, MAILSTATE_PENDING);
+
+	/* The holder settles it once; the claim ends with it. */
+	m.state = MAILSTATE_SENT;
+	m.attempts = 1;
+	m.sent_at = T0 + 130;
+	m.next_attempt_at = 0;
+	m.lease_until = 0;
+	assert_int_equal(store_outbox_settle(st, &m, CL2), 0);
+	assert_int_equal(store_outbox_settle(st, &m, CL2), ESTALE);
+	assert_int_equal(store_outbox_get(st, a, &m), 0);
+	assert_int_equal(m.state, MAILSTATE_SENT);
+	assert_string_equal(m.claim, "");
+	assert_int_equal(store_outbox_renew(st, CL2, a, T0 + 300), ESTALE);
+
+	/* b is still held by CL2; released at start-up, no claim at all. */
+	assert_int_equal(store_outbox_renew(st, CL2, b, T0 + 300), 0);
+	assert_int_equal(store_outbox_release_leases(st), 0);
+	assert_int_equal(store_outbox_get(st, b, &m), 0);
+	assert_string_equal(m.claim, "");
+	assert_int_equal(m.lease_until, 0);
+	assert_int_equal(store_outbox_renew(st, CL2, b, T0 + 300), ESTALE);
+	assert_int_equal(store_outbox_renew(st, "", b, T0 + 300), EINVAL);
 }
 
 /* Two connections claiming at once never get the same row. */
@@ -1161,11 +1289,11 @@ static void test_outbox_claim_two_workers(void **state)
 	}
 	assert_int_equal(store_open(&st2, f->url, f->dir), 0);
 	assert_int_equal(store_begin(f->st), 0);
-	assert_int_equal(store_outbox_claim(f->st, T0, T0 + 60, 6,
+	assert_int_equal(store_outbox_claim(f->st, T0, T0 + 60, CL1, 6,
 					    collect_mail, &r1), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_begin(st2), 0);
-	assert_int_equal(store_outbox_claim(st2, T0, T0 + 60, 6,
+	assert_int_equal(store_outbox_claim(st2, T0, T0 + 60, CL1, 6,
 					    collect_mail, &r2), 0);
 	assert_int_equal(store_commit(st2), 0);
 	assert_int_equal(r1.n, 6);
@@ -1497,6 +1625,7 @@ int main(void)
 		T(test_rollback),
 		T(test_refused_write_keeps_tx),
 		T(test_two_connections),
+		T(test_backup_restore),
 		T(test_numbers),
 		T(test_url_check_and_safe),
 		T(test_settings),
@@ -1507,6 +1636,7 @@ int main(void)
 		T(test_outbox_claim_due_only),
 		T(test_outbox_update_list),
 		T(test_outbox_claim_two_workers),
+		T(test_outbox_lease_claim),
 		T(test_stats),
 		T(test_guard_missing),
 		T(test_guard_put_get),
