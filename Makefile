@@ -15,7 +15,7 @@ BUILD      := build
 ASAN_BUILD := build-asan
 FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_CHECK_SECONDS ?= 2
+FUZZ_CHECK_SECONDS ?= 1
 MESON_OPTS := $(if $(WERROR),-Dwerror=true,)
 PREFIX     ?= /usr/local
 DESTDIR    ?=
