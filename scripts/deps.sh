@@ -13,6 +13,7 @@ PACKAGES=(
   libre-dev librem-dev baresip-core espeak-ng sox
   kamailio wrk scdoc
   debhelper lintian
+  clang-14 libclang-rt-14-dev
 )
 # npm: Debian's package, unless the installed nodejs brings its own (NodeSource's
 # nodejs provides and conflicts with the npm package).

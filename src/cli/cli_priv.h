@@ -102,6 +102,17 @@ int cli_answer(json_t *resp, bool json, const char *what,
 int cli_get_list(struct cli *c, const struct api_url *u, bool json,
 		 const struct out_listing *l);
 
+/* ---- import.c: the CSV file of `user import` ----
+ * import_read reads f (libcsv) and checks its structure and bounds: 0 and
+ * *imp, or EINVAL, EFBIG, EIO or ENOMEM with the reason in why and *imp
+ * NULL. import_body makes the body of POST /api/v1/users/import from its
+ * rows, or reports each row refused here (stderr) and gives NULL with
+ * their count in *nbad (NULL and 0: out of memory). */
+struct import;
+int import_read(struct import **imp, FILE *f, char *why, size_t size);
+json_t *import_body(const struct import *im, bool noemail, size_t *nbad);
+void import_free(struct import *im);
+
 /* ---- the handlers ---- */
 
 cli_verb_h do_user_list, do_user_show, do_user_add, do_user_set,

@@ -222,10 +222,12 @@ static void row_cb(int c, void *arg)
 	im->len = 0;
 }
 
-static void import_free(struct import *im)
+void import_free(struct import *im)
 {
 	size_t i;
 
+	if (im == NULL)
+		return;
 	for (i = 0; i < im->nrows; i++)
 		free(im->rows[i].data);
 	free(im->rows);
@@ -266,6 +268,26 @@ static int import_parse(struct import *im, FILE *f)
 	return im->err;
 }
 
+int import_read(struct import **imp, FILE *f, char *why, size_t size)
+{
+	struct import *im = calloc(1, sizeof(*im));
+	int err;
+
+	*imp = NULL;
+	if (im == NULL) {
+		snprintf(why, size, "out of memory");
+		return ENOMEM;
+	}
+	err = import_parse(im, f);
+	if (err) {
+		snprintf(why, size, "%s", im->why);
+		import_free(im);
+		return err;
+	}
+	*imp = im;
+	return 0;
+}
+
 /* Put the number field col of r, when not empty, into ac as name. */
 static int number_put(json_t *ac, const struct import_row *r, int col,
 		      const char *name)
@@ -301,9 +323,7 @@ out:
 	return err;
 }
 
-/* The request's body: every row, or the count of rows refused here (each
- * reported) in *nbad and NULL. */
-static json_t *import_body(const struct import *im, bool noemail,
+json_t *import_body(const struct import *im, bool noemail,
 			   size_t *nbad)
 {
 	json_t *body, *users;
@@ -432,6 +452,7 @@ int do_user_import(struct cli *c, int argc, char **argv)
 	};
 	struct cli_list pos;
 	struct import *im;
+	char why[IMPORT_WHY_SIZE];
 	FILE *f;
 	int err, rc;
 
@@ -442,21 +463,15 @@ int do_user_import(struct cli *c, int argc, char **argv)
 	if (f == NULL)
 		return cli_usage_error(c, "cannot open %s: %s", pos.v[0],
 				       strerror(errno));
-	im = calloc(1, sizeof(*im));
-	if (im == NULL) {
-		fclose(f);
-		return cli_fail("out of memory");
-	}
-	err = import_parse(im, f);
+	err = import_read(&im, f, why, sizeof(why));
 	fclose(f);
 	if (err) {
 		/* Nothing was sent: the file is the problem, or memory. */
 		fprintf(stderr, "dialconf: %s: %s; nothing was imported\n",
-			pos.v[0], im->why);
-		rc = err == ENOMEM || err == EIO ? CLI_FAIL : CLI_USAGE;
-	} else {
-		rc = import_send(im, pos.v[0], noemail);
+			pos.v[0], why);
+		return err == ENOMEM || err == EIO ? CLI_FAIL : CLI_USAGE;
 	}
+	rc = import_send(im, pos.v[0], noemail);
 	import_free(im);
 	return rc;
 }

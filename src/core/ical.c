@@ -133,6 +133,29 @@ static bool event_ok(const struct ical_event *e)
 		e->end > e->start && (e->attendees || !e->nattendees);
 }
 
+/* libical 3.0 folds a line whose content ends right at the fold column
+ * between the CR and the LF that end it ("...\r" "\r\n " "\n": a long
+ * organizer address does it), leaving a bare CR and a bare LF that mail
+ * and calendar programs read as broken lines. Take such a fold out again:
+ * what is left is the line as it was, CRLF at its end, within 75 octets.
+ * No value can hold a CR or LF of its own (libical escapes them), so the
+ * pattern is always this defect. */
+static void crlf_unsplit(char *text)
+{
+	char *r = text, *w = text;
+
+	while (*r) {
+		if (!strncmp(r, "\r\r\n \n", 5)) {
+			*w++ = '\r';
+			*w++ = '\n';
+			r += 5;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
 int ical_render(const struct ical_event *e, char **out)
 {
 	icalcomponent *cal = NULL, *ev;
@@ -165,6 +188,7 @@ int ical_render(const struct ical_event *e, char **out)
 		err = ENOMEM;
 		goto out;
 	}
+	crlf_unsplit(text);
 	*out = text;
  out:
 	if (cal)

@@ -121,11 +121,20 @@ struct out {
 	size_t len, size; /* size - 1 bytes of text at most, then the NUL */
 };
 
+/* Append n bytes of s, control characters as '?': a value may come from
+ * a client (an HTTP method, a SIP header) and a CR or LF in it must not
+ * start a line of its own that a reader would take for ours. */
 static void put(struct out *o, const char *s, size_t n)
 {
+	size_t i;
+
 	if (n > o->size - 1 - o->len)
 		n = o->size - 1 - o->len;
-	memcpy(o->p + o->len, s, n);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		o->p[o->len + i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
 	o->len += n;
 	o->p[o->len] = '\0';
 }

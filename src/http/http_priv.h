@@ -116,6 +116,11 @@ enum http_match http_route_match(const char *method, const char *path,
 				 char param[HTTP_PARAM_MAX][HTTP_PARAM_SIZE],
 				 char *allow, size_t allowsize);
 
+/* json.c: the request body (len bytes at data, as received) into r->in:
+ * empty is NULL, else it must be one JSON object without duplicate names.
+ * 0, or a 400 answer in r and EINVAL. */
+int http_body_parse(struct http_req *r, const char *data, size_t len);
+
 /* json.c: answers and body checks. Each sets r->status and r->out and
  * returns 0, or ENOMEM (the caller answers 500). */
 int http_reply(struct http_req *r, int status, json_t *body);

@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 
 #include "core/isotime.h"
+#include "core/mime.h"
 #include "http/http_priv.h"
 
 const char *http_header(const struct http_req *r, const char *name)
@@ -52,6 +53,25 @@ int http_client_addr(const struct http_req *r, char *out, size_t size)
 	else
 		return ENOENT;
 	return inet_ntop(sa->sa_family, bin, out, (socklen_t)size) ? 0 : ENOSPC;
+}
+
+int http_body_parse(struct http_req *r, const char *data, size_t len)
+{
+	json_error_t e;
+
+	if (len == 0)
+		return 0;
+	r->in = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+	if (!r->in) {
+		http_problem(r, 400, "malformed JSON: %s (line %d, column %d)",
+			     e.text, e.line, e.column);
+		return EINVAL;
+	}
+	if (!json_is_object(r->in)) {
+		http_problem(r, 400, "the request body must be a JSON object");
+		return EINVAL;
+	}
+	return 0;
 }
 
 int http_reply(struct http_req *r, int status, json_t *body)
@@ -110,6 +130,26 @@ const char *http_title(int status)
 	}
 }
 
+/* Replace each byte of s that starts no well-formed UTF-8 sequence with
+ * '?': a detail may quote a path or a field as the client sent it (any
+ * bytes, or cut in the middle of a character by the detail's size), and a
+ * JSON string must be UTF-8, else there is no problem document at all. */
+static void utf8_scrub(char *s)
+{
+	size_t i = 0, n = strlen(s);
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 :
+			(c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+
+		if (k && k <= n - i && mime_utf8_valid(s + i, k))
+			i += k;
+		else
+			s[i++] = '?';
+	}
+}
+
 int http_problem(struct http_req *r, int status, const char *fmt, ...)
 {
 	char detail[512];
@@ -119,6 +159,7 @@ int http_problem(struct http_req *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	utf8_scrub(detail);
 
 	p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank",
 		      "title", http_title(status), "status", status,

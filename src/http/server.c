@@ -446,26 +446,10 @@ static void body_append(struct conn_ctx *x, const char *data, size_t size)
 	}
 }
 
-/* Parse the gathered body into r->in: empty is NULL, else an object. */
+/* Parse the gathered body into r->in (http_body_parse). */
 static int parse_body(struct conn_ctx *x)
 {
-	struct http_req *r = &x->req;
-	json_error_t e;
-
-	if (buf_len(x->body) == 0)
-		return 0;
-	r->in = json_loadb(buf_str(x->body), buf_len(x->body),
-			   JSON_REJECT_DUPLICATES, &e);
-	if (!r->in) {
-		http_problem(r, 400, "malformed JSON: %s (line %d, column %d)",
-			     e.text, e.line, e.column);
-		return EINVAL;
-	}
-	if (!json_is_object(r->in)) {
-		http_problem(r, 400, "the request body must be a JSON object");
-		return EINVAL;
-	}
-	return 0;
+	return http_body_parse(&x->req, buf_str(x->body), buf_len(x->body));
 }
 
 static enum MHD_Result too_big(struct MHD_Connection *c, struct conn_ctx *x)

@@ -706,8 +706,7 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 		  struct mbuf *mb, void *arg)
 {
 	struct call *c = arg;
-	bool end = false;
-	int event = 0, d;
+	char d;
 
 	if (!from_caller(c, src))
 		return;
@@ -723,16 +722,25 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 	}
 	if (c->pt_tel < 0 || hdr->pt != c->pt_tel)
 		return;
-	if (telev_recv(c->telev, mb, &event, &end) || end)
-		return;
-	d = telev_code2digit(event);
-	if (d > 0)
-		call_digit(c, (char)d, "rfc4733");
+	d = call_telev_digit(c->telev, mb);
+	if (d)
+		call_digit(c, d, "rfc4733");
 }
 
-/* The digit of an INFO body: "Signal=5" (dtmf-relay, where some send 10
- * and 11 for '*' and '#') or a bare "5" (application/dtmf). 0 if none. */
-static char info_digit(const char *body, bool relay)
+char call_telev_digit(struct telev *t, struct mbuf *mb)
+{
+	bool end = false;
+	int event = 0, d;
+
+	/* A digit counts once, at its first packet; the end packets and
+	 * their retransmissions (RFC 4733 §2.5.1.4) add nothing. */
+	if (telev_recv(t, mb, &event, &end) || end)
+		return 0;
+	d = telev_code2digit(event);
+	return d > 0 ? (char)d : 0;
+}
+
+char call_info_digit(const char *body, bool relay)
 {
 	const char *p = body;
 
@@ -771,7 +779,7 @@ static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		len = INFO_BODY_MAX;
 	memcpy(body, mbuf_buf(msg->mb), len);
 	body[len] = '\0';
-	d = info_digit(body, relay);
+	d = call_info_digit(body, relay);
 	if (!d) {
 		(void)sip_reply(sip, msg, 400, "Bad DTMF");
 		return;

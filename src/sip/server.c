@@ -325,6 +325,28 @@ static void clocks_start(struct sipd *s)
 	tmr_start(&s->second, 1000, second_h, s);
 }
 
+static void drain_done(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+/* Run the loop once more to read what the workers sent after it stopped
+ * (work_stop runs the queued jobs to their end, and their results go
+ * through s->mq): each is freed by mq_h, not lost with the queue. Only
+ * the queue has a descriptor left by now. */
+static void mq_drain(struct sipd *s)
+{
+	struct tmr t;
+
+	if (!s->mq)
+		return;
+	tmr_init(&t);
+	tmr_start(&t, 0, drain_done, NULL);
+	(void)re_main(NULL);
+	tmr_cancel(&t);
+}
+
 static void teardown(struct sipd *s)
 {
 	while (s->calls.head)
@@ -341,6 +363,7 @@ static void teardown(struct sipd *s)
 		sip_close(s->sip, true);
 	s->sip = mem_deref(s->sip);
 	s->dnsc = mem_deref(s->dnsc);
+	mq_drain(s);
 	s->mq = mem_deref(s->mq);
 }
 

@@ -204,5 +204,12 @@ void call_job_done(struct call *c, struct sipd_job *job);
 uint64_t call_key(const struct call *c);
 /* Hang up (BYE) and forget the call. */
 void call_hangup(struct call *c);
+/* The digit of an RFC 4733 telephone-event payload in mb, fed to t (the
+ * call's receiver), or 0 when the packet starts no new digit. */
+char call_telev_digit(struct telev *t, struct mbuf *mb);
+/* The digit of a SIP INFO body (NUL-terminated): "Signal=5" when relay
+ * (application/dtmf-relay, where some send 10 and 11 for '*' and '#'),
+ * else a bare "5" (application/dtmf). 0 if none. */
+char call_info_digit(const char *body, bool relay);
 
 #endif

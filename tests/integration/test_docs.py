@@ -51,7 +51,8 @@ DOC_FILES = ["README.md"] + sorted(
 SKIP = {
     ("README.md", "Set up", 1):
         "`make run` starts the server (the runner's daemon stands in for "
-        "it); `make check` runs every test, this one included",
+        "it); `make check` runs every test, this one included; `make "
+        "fuzz` is minutes of fuzzing (make check runs a short one)",
     ("README.md", "Tests", 1):
         "runs the integration suite, this test included",
     ("README.md", "Tests", 2):

@@ -106,6 +106,39 @@ static void test_problem(void **state)
 	json_decref(r.out);
 }
 
+/* A detail quoting what the client sent (a path component is any bytes
+ * after URL-decoding: "/api/v1/users/%E9") is still a problem document
+ * with the status asked for, not a 500 without a body: bytes that are not
+ * UTF-8 become '?', and so does a character the detail's size cuts. */
+static void test_problem_not_utf8(void **state)
+{
+	char long_name[1200];
+	const char *detail;
+	struct http_req r;
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(http_problem(&r, 404, "no user '%s'",
+				      "\xe9t\xc3\xa9\xc3"), 0);
+	assert_int_equal(r.status, 404);
+	detail = json_string_value(json_object_get(r.out, "detail"));
+	assert_non_null(detail);
+	assert_string_equal(detail, "no user '?t\xc3\xa9?'");
+	json_decref(r.out);
+
+	for (i = 0; i + 2 < sizeof(long_name); i += 2)
+		memcpy(long_name + i, "\xc3\xa9", 2);
+	long_name[i] = '\0';
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(http_problem(&r, 400, "xy%s", long_name), 0);
+	assert_int_equal(r.status, 400);
+	detail = json_string_value(json_object_get(r.out, "detail"));
+	assert_non_null(detail);
+	assert_int_equal(detail[strlen(detail) - 1], '?');
+	json_decref(r.out);
+}
+
 static void test_fields(void **state)
 {
 	static const struct http_field f[] = {
@@ -160,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_route_users),
 		cmocka_unit_test(test_route_misses),
+		cmocka_unit_test(test_problem_not_utf8),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_problem),
 		cmocka_unit_test(test_fields),

@@ -135,12 +135,60 @@ static void test_refused(void **state)
 	assert_int_equal(ical_render(&ev, &text), EINVAL);
 }
 
+/* Every line ends in CRLF (no bare CR or LF) and holds at most 75
+ * octets (RFC 5545 §3.1). */
+static void assert_lines(const char *text)
+{
+	size_t i, col = 0;
+
+	for (i = 0; text[i]; i++) {
+		if (text[i] == '\r') {
+			assert_int_equal(text[i + 1], '\n');
+		} else if (text[i] == '\n') {
+			assert_true(i > 0 && text[i - 1] == '\r');
+			col = 0;
+		} else {
+			col++;
+			assert_true(col <= 75);
+		}
+	}
+}
+
+/* An organizer address whose folded line ends at the fold column: libical
+ * splits the line's CRLF with a fold of its own (found by fuzz_ical). */
+static void test_long_address_lines(void **state)
+{
+	static const char *const att[] = {
+		"b0123456789012345678901234567890123456789012345678901234567"
+		"890@example.org",
+	};
+	struct ical_event ev = event(att, 1);
+	char *text = NULL;
+	icalcomponent *cal;
+
+	(void)state;
+	/* 73 octets: "mailto:" and it fill the folded line to the column */
+	ev.organizer_email = "j012345678901234567890123456789012345678901234"
+		"567890123456789@example.org";
+	ev.organizer_name = "J";
+	assert_int_equal(ical_render(&ev, &text), 0);
+	assert_lines(text);
+	cal = parse(text);
+	assert_non_null(strstr(icalproperty_get_organizer(
+		icalcomponent_get_first_property(icalcomponent_get_first_component(
+		cal, ICAL_VEVENT_COMPONENT), ICAL_ORGANIZER_PROPERTY)),
+		ev.organizer_email));
+	icalcomponent_free(cal);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request),
 		cmocka_unit_test(test_cancel_and_many),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_long_address_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,6 +117,19 @@ static void test_long_line(void **state)
 	assert_int_equal(got[strlen(got) - 1], '\n');
 }
 
+/* A value from a client (an HTTP method libmicrohttpd passed on as it
+ * came, found by fuzz_http_wire) cannot add a line: one line comes out,
+ * its CR, LF and other control bytes as '?'. */
+static void test_no_forged_line(void **state)
+{
+	(void)state;
+	log_info("method=%s path=/ status=%d", "GE\r\ninfo http forged=1\x7f",
+		 400);
+	assert_int_equal(lines, 1);
+	assert_string_equal(got, "info test method=GE??info http forged=1? "
+			    "path=/ status=400\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +137,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_level, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_masking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_line, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_forged_line, setup,
 						teardown),
 	};
 
