@@ -42,7 +42,8 @@ static void set_up(void)
 	int port, tries;
 
 	fuzz_app_open();
-	if (app_token_create(fuzz_app, "fuzz", token, sizeof(token), &err)) {
+	if (app_token_create(fuzz_app, "local", "fuzz", 0, token, sizeof(token),
+			     NULL, &err)) {
 		fprintf(stderr, "fuzz_http_wire: no token: %s\n", err.detail);
 		exit(1);
 	}
