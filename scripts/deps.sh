@@ -10,7 +10,7 @@ PACKAGES=(
   sqlite3 postgresql python3 python3-aiosmtpd python3-icalendar curl
   chromium nodejs
   libre-dev librem-dev baresip-core espeak-ng sox
-  kamailio wrk
+  kamailio wrk sip-tester nginx
 )
 # npm: Debian's package, unless the installed nodejs brings its own (NodeSource's
 # nodejs provides and conflicts with the npm package).
