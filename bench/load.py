@@ -7,8 +7,9 @@ against the machine's own limit for moving the same media.
         [--setup-hold S] [--setup-calls N]            (bench/run load)
 
 1. dialconf (the release build, `serve --demo`: dial-in number
-   +14255550100) with one conference per 10 callers: users made through the
-   API with the token the harness creates. Settings through PATCH
+   +14255550100, default log level) with one conference per 10 callers:
+   meetings of a demo user made through the API with the token the harness
+   creates, each with its own conference ID. Settings through PATCH
    /api/v1/settings: callers bypass the lobby (so '#' at "If you are the
    organizer, press star" joins at once), no entry and exit tones, and the
    per-source and per-node call limits raised out of the way. All the load
@@ -262,10 +263,11 @@ class Receiver:
                                         sec * 1_000_000_000 + nsec))
 
     def quality(self):
-        """(expected frames, bad frames) of what was recorded."""
+        """(expected frames, late frames, lost frames) of what was
+        recorded."""
         f = self.frames
         if len(f) < 2:
-            return (self.b.hold_frames, self.b.hold_frames)
+            return (self.b.hold_frames, 0, self.b.hold_frames)
         first = f[0][0]
         idx = []
         unwrapped = 0
@@ -289,7 +291,7 @@ class Receiver:
                    if o - (offs[a] + slope * (i - ia)) > LATE_NS)
         seen = {i for i, _ in idx}
         expected = max(seen) - min(seen) + 1
-        return (expected, late + expected - len(seen))
+        return (expected, late, expected - len(seen))
 
     def close(self):
         for s in (self.rtp, self.sip):
@@ -332,6 +334,19 @@ class Ramp:
             for r in self.receivers:
                 r.keepalive(now)
 
+    def clock(self):
+        """The node's own media clock histogram, or None."""
+        return None
+
+    def clock_late(self, before):
+        """", clock frames >10 ms late N of M" over the window, or ""."""
+        after = self.clock()
+        if before is None or after is None:
+            return ""
+        n = after[1] - before[1]
+        return ", clock frames >10 ms late %d of %d" % (
+            (n - (after[0] - before[0])), n)
+
     def record(self):
         for r in self.receivers:
             r.frames = []
@@ -340,12 +355,13 @@ class Ramp:
         self.pump(self.args.hold)
         self.recording = False
         cpu = (cpu_seconds(self.pid) - cpu0) / (time.monotonic() - t0)
-        expected = bad = 0
+        expected = late = lost = 0
         for r in self.receivers:
-            e, b = r.quality()
+            e, la, lo = r.quality()
             expected += e
-            bad += b
-        return expected, bad, cpu
+            late += la
+            lost += lo
+        return expected, late, lost, cpu
 
     def run(self):
         best = None
@@ -358,15 +374,19 @@ class Ramp:
             got = self.add(confs)
             self.level += confs * CONF_SIZE
             took = time.monotonic() - t0
-            expected, bad, cpu = self.record()
+            clock0 = self.clock()
+            expected, late, lost, cpu = self.record()
+            clock = self.clock_late(clock0)
+            bad = late + lost
             failed = [r for r in self.receivers if r.state != "media"]
             share = bad / expected if expected else 1.0
             fds = fd_count(self.pid)
             holds = got >= self.level and share <= BAD_SHARE and not failed
             print("# %s step %d callers: in %d (%.1f s), frames %d bad %d "
-                  "(%.3f %%), cpu %.1f %% of a core, fds %d%s"
+                  "(%.3f %%: %d late, %d lost)%s, cpu %.1f %% of a core, "
+                  "fds %d%s"
                   % (self.name, self.level, got, took, expected, bad,
-                     100 * share, 100 * cpu, fds,
+                     100 * share, late, lost, clock, 100 * cpu, fds,
                      "" if holds else "  <- quality broke"), flush=True)
             for r in failed[:3]:
                 print("#   receiver %d: %s" % (r.n, r.error or r.state))
@@ -399,6 +419,19 @@ class NodeRamp(Ramp):
         self.sip_port = d.sip_port
         self.next_user = 0
 
+    def clock(self):
+        """(frames sent <= 10 ms late, all frames) from /metrics."""
+        self.d.api("GET", "/metrics")
+        text = self.d.last_raw.decode() if isinstance(
+            self.d.last_raw, bytes) else self.d.last_raw
+        le10 = re.search(r'dialconf_media_clock_lateness_seconds_bucket'
+                         r'\{le="0.010"\} (\d+)', text)
+        count = re.search(r'dialconf_media_clock_lateness_seconds_count '
+                          r'(\d+)', text)
+        if not le10 or not count:
+            return None
+        return (int(le10.group(1)), int(count.group(1)))
+
     def in_conference(self):
         status, _, _ = self.d.api("GET", "/metrics")
         m = re.search(r'dialconf_calls_active\{state="in-conference"\} (\d+)',
@@ -410,7 +443,7 @@ class NodeRamp(Ramp):
     def add(self, confs):
         ids = self.users[self.next_user:self.next_user + confs]
         if len(ids) < confs:
-            sys.exit("bench load: not enough users for %d conferences" % confs)
+            sys.exit("bench load: not enough conferences for %d" % confs)
         self.next_user += confs
         with_rx = set(random.sample(range(confs),
                                     min(confs, RECEIVERS_PER_STEP)))
@@ -526,6 +559,25 @@ def sipp_counts(path):
             int(last[col["FailedCall(C)"]]))
 
 
+def conferences(d, count):
+    """count conference IDs: meetings of a demo user, on now (a meeting is
+    one POST; a user would also hash a PIN), automatic emails off."""
+    d.ok("PATCH", "/api/v1/settings",
+         {"automaticallySendEmailsToUsers": False})
+    organizer = next(u["id"] for u in d.all_users()
+                     if u["audioConferencing"].get("enabled"))
+    now = time.time()
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 600))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 86400))
+    ids = []
+    for i in range(count):
+        m = d.ok("POST", "/api/v1/meetings",
+                 {"organizer": organizer, "subject": "Load %d" % i,
+                  "start": start, "end": end}, expect=(201,))
+        ids.append(m["conferenceId"])
+    return ids
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="bench/run load")
     ap.add_argument("dialconf")
@@ -537,6 +589,8 @@ def parse_args(argv):
     ap.add_argument("--rates", help="call setup rates, comma-separated")
     ap.add_argument("--setup-calls", type=int, default=0)
     ap.add_argument("--setup-hold", type=float, default=2.0)
+    ap.add_argument("--skip", default="",
+                    help="parts left out: node,setup,reflector")
     a = ap.parse_args(argv)
     if a.quick:
         a.steps = a.steps or "100,300,600"
@@ -574,8 +628,8 @@ def main():
             argv[i + 1] = "30000-59999"
             return argv
 
-    d = Node(["--demo", "--prompts", os.path.join(ROOT, "prompts")])
-    node = None
+    d = Node(["--demo", "--prompts", os.path.join(ROOT, "prompts"),
+              "--log-level", "info"])  # the default, not the tests'
     try:
         d.start()
         d.ok("PATCH", "/api/v1/settings",
@@ -585,38 +639,33 @@ def main():
               "dialinCallRatePerSource": 100000,
               "dialinMaxCallsPerNode": 100000})
         time.sleep(2)  # the SIP thread reads the limits once a second
-        users = [u["audioConferencing"]["conferenceId"]
-                 for u in d.all_users()
-                 if u["audioConferencing"].get("enabled") and
-                 u["audioConferencing"].get("conferenceId")]
-        for i in range(len(users), confs):
-            u = d.ok("POST", "/api/v1/users",
-                     {"email": "load%05d@example.org" % i,
-                      "displayName": "Load %d" % i,
-                      "audioConferencing": {"enabled": True},
-                      "sendEmail": False}, expect=(201,))
-            users.append(u["audioConferencing"]["conferenceId"])
+        users = conferences(d, confs)
         fds0 = fd_count(d.proc.pid)
         m = re.search(r"max_fds=(\d+)", d.log_text())
         print("# dialconf pid %d, %d descriptors idle, max_fds=%s"
               % (d.proc.pid, fds0, m.group(1) if m else "?"), flush=True)
-        node = NodeRamp(args, d, users, work)
-        try:
-            node_best = node.run()
-        finally:
-            node.stop()
-        time.sleep(1)
-        rate_ok = setup_rate(args, d, work)
+        node_best = rate_ok = None
+        if "node" not in args.skip:
+            node = NodeRamp(args, d, users, work)
+            try:
+                node_best = node.run()
+            finally:
+                node.stop()
+            time.sleep(1)
+        if "setup" not in args.skip:
+            rate_ok = setup_rate(args, d, work)
         if d.crashed():
             sys.exit("bench load: the daemon died\n" + d.log_tail())
     finally:
         d.close(check=False)
 
-    refl = ReflectorRamp(args, reflector)
-    try:
-        refl_best = refl.run()
-    finally:
-        refl.stop()
+    refl_best = None
+    if "reflector" not in args.skip:
+        refl = ReflectorRamp(args, reflector)
+        try:
+            refl_best = refl.run()
+        finally:
+            refl.stop()
     if os.environ.get("BENCH_KEEP"):
         print("# kept %s" % work)
     else:

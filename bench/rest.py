@@ -4,7 +4,7 @@
     /usr/bin/python3 bench/rest.py PATH/TO/dialconf [--quick]
         [--seconds S] [--connections N] [--threads T]     (bench/run rest)
 
-1. dialconf (the release build, its default SQLite store) with 200 users
+1. dialconf (the release build, its default SQLite store) with 20 users
    made through the API; wrk (T threads, N connections, keep-alive) asks
    `GET /api/v1/users/{user}` with the harness's API token (Authorization:
    Bearer), cycling over the users' ids (a wrk Lua script written to a temporary folder).
@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 import harness  # noqa: E402
 
-USERS = 200
+USERS = 20
 NGINX_CONF = """\
 worker_processes {workers};
 daemon off;
@@ -91,7 +91,7 @@ def main():
             sys.exit("bench rest: no %s (scripts/deps.sh installs it)" % tool)
     harness.DIALCONF = os.path.abspath(args.dialconf)
     work = tempfile.mkdtemp(prefix="dialconf-bench-rest-")
-    d = harness.Daemon()
+    d = harness.Daemon(["--log-level", "info"])  # the default
     nginx = None
     try:
         d.start()

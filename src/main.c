@@ -50,6 +50,7 @@ struct serve_opts {
 	const char *prompts;
 	const char *mail;   /* delivery URL of the outbox worker */
 	const char *config;
+	const char *log_level; /* debug, info, warn or error */
 	bool demo;
 };
 
@@ -89,6 +90,9 @@ static const struct serve_option serve_options[] = {
 	{"config", "FILE", SERVE_FIELD(config), NULL, true,
 	 "read the options from the [serve] section of an INI file first, "
 	 "by their names; flags given on the command line win"},
+	{"log-level", "LEVEL", SERVE_FIELD(log_level), "info", false,
+	 "debug, info, warn or error; each call's and each request's events "
+	 "are debug (counted in /metrics instead)"},
 	{"demo", NULL, SERVE_FIELD(demo), NULL, false,
 	 "seed a small demo organization into an empty database"},
 };
@@ -366,6 +370,20 @@ static int start_sip(struct sipd *s, struct app *a,
 	return err;
 }
 
+/* The threshold of the log from --log-level. 0, or EINVAL said on stderr. */
+static int set_log_level(const char *name)
+{
+	enum log_level level;
+
+	if (log_level_parse(name, &level)) {
+		fprintf(stderr, "dialconf: --log-level: '%s' is not debug, info, "
+			"warn or error\n", name);
+		return EINVAL;
+	}
+	log_level_set(level);
+	return 0;
+}
+
 /* Run the service until a stop signal. Returns the exit code. The order
  * is the point: every port is bound first, so that a taken one fails
  * before anything is created; then the database (and the first admin);
@@ -387,6 +405,8 @@ static int serve_run(const struct serve_opts *o)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (set_log_level(o->log_level))
+		return 2;
 
 	err = http_listen(&h, o->http);
 	if (err) {

@@ -240,9 +240,12 @@ static void tick_h(void *arg)
 	uint64_t now = tmr_jiffies();
 	struct le *le;
 
-	if (now > s->next_frame_ms + CLOCK_SLIP_MS)
+	if (now > s->next_frame_ms + CLOCK_SLIP_MS) {
+		metrics_clock_frame((unsigned)(now - s->next_frame_ms));
 		s->next_frame_ms = now;
+	}
 	while (s->next_frame_ms <= now) {
+		metrics_clock_frame((unsigned)(now - s->next_frame_ms));
 		for (le = s->calls.head; le;) {
 			struct call *c = le->data;
 
