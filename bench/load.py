@@ -350,11 +350,15 @@ class Ramp:
     def record(self):
         for r in self.receivers:
             r.frames = []
+        gens = [p.pid for p in self.procs if p.pid != self.pid]
         cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
+        gen0 = sum(cpu_seconds(g) for g in gens)
         self.recording = True
         self.pump(self.args.hold)
         self.recording = False
-        cpu = (cpu_seconds(self.pid) - cpu0) / (time.monotonic() - t0)
+        took = time.monotonic() - t0
+        cpu = (cpu_seconds(self.pid) - cpu0) / took
+        self.gen_cpu = (sum(cpu_seconds(g) for g in gens) - gen0) / took
         expected = late = lost = 0
         for r in self.receivers:
             e, la, lo = r.quality()
@@ -384,9 +388,10 @@ class Ramp:
             holds = got >= self.level and share <= BAD_SHARE and not failed
             print("# %s step %d callers: in %d (%.1f s), frames %d bad %d "
                   "(%.3f %%: %d late, %d lost)%s, cpu %.1f %% of a core, "
-                  "fds %d%s"
+                  "load generator %.0f %%, fds %d%s"
                   % (self.name, self.level, got, took, expected, bad,
-                     100 * share, late, lost, clock, 100 * cpu, fds,
+                     100 * share, late, lost, clock, 100 * cpu,
+                     100 * self.gen_cpu, fds,
                      "" if holds else "  <- quality broke"), flush=True)
             for r in failed[:3]:
                 print("#   receiver %d: %s" % (r.n, r.error or r.state))
