@@ -2,7 +2,8 @@
 """bench rest (issue 18): the REST API's keyed read against a static file.
 
     /usr/bin/python3 bench/rest.py PATH/TO/dialconf [--quick]
-        [--seconds S] [--connections N] [--threads T]     (bench/run rest)
+        [--seconds S] [--connections N] [--threads T] [--log-level L]
+                                                        (bench/run rest)
 
 1. dialconf (the release build, its default SQLite store) with 20 users
    made through the API; wrk (T threads, N connections, keep-alive) asks
@@ -83,6 +84,8 @@ def main():
     ap.add_argument("--seconds", type=int)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--log-level", default="info",
+                    help="the daemon's (debug: a line per request)")
     args = ap.parse_args()
     args.seconds = args.seconds or (5 if args.quick else 15)
     for tool in ("wrk", "nginx"):
@@ -91,7 +94,7 @@ def main():
             sys.exit("bench rest: no %s (scripts/deps.sh installs it)" % tool)
     harness.DIALCONF = os.path.abspath(args.dialconf)
     work = tempfile.mkdtemp(prefix="dialconf-bench-rest-")
-    d = harness.Daemon(["--log-level", "info"])  # the default
+    d = harness.Daemon(["--log-level", args.log_level])
     nginx = None
     try:
         d.start()
