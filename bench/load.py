@@ -395,9 +395,12 @@ class Ramp:
                      "" if holds else "  <- quality broke"), flush=True)
             for r in failed[:3]:
                 print("#   receiver %d: %s" % (r.n, r.error or r.state))
-            if not holds:
+            if holds and (best is None or not best[3]):
+                best = (self.level, cpu, fds, False)
+            elif not holds and best is not None:
+                best = best[:3] + (True,)  # the last good step stays
+            if not holds and not self.args.keep_going:
                 break
-            best = (self.level, cpu, fds)
         return best
 
     def stop(self):
@@ -594,6 +597,8 @@ def parse_args(argv):
     ap.add_argument("--rates", help="call setup rates, comma-separated")
     ap.add_argument("--setup-calls", type=int, default=0)
     ap.add_argument("--setup-hold", type=float, default=2.0)
+    ap.add_argument("--keep-going", action="store_true",
+                    help="take every step, even after quality broke")
     ap.add_argument("--skip", default="",
                     help="parts left out: node,setup,reflector")
     a = ap.parse_args(argv)
@@ -634,7 +639,7 @@ def main():
             return argv
 
     d = Node(["--demo", "--prompts", os.path.join(ROOT, "prompts"),
-              "--log-level", "info"])  # the default, not the tests'
+              "--log-level", os.environ.get("BENCH_LOG_LEVEL", "info")])
     try:
         d.start()
         d.ok("PATCH", "/api/v1/settings",

@@ -65,6 +65,8 @@ struct call {
 	struct rtp_sock *rtp;
 	struct telev *telev;
 	struct mbuf *mb;     /* one RTP packet, reused */
+	uint32_t info_cseq;  /* CSeq of the last INFO whose digit was taken */
+	bool info_taken;     /* info_cseq is set */
 	struct sa raddr;
 	enum codec_type codec;
 	int pt_tel;          /* -1: no telephone-event */
@@ -713,6 +715,14 @@ static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		return;
 	}
 	(void)sip_reply(sip, msg, 200, "OK");
+	/* A retransmission (its 200 was lost or late) has the CSeq of the
+	 * INFO already taken: answered again, never a second digit. A server
+	 * transaction absorbs it (RFC 3261 section 17.2.2); libre's session
+	 * layer passes it up, and a busy node saw IDs typed twice. */
+	if (c->info_taken && msg->cseq.num == c->info_cseq)
+		return;
+	c->info_taken = true;
+	c->info_cseq = msg->cseq.num;
 	call_digit(c, d, "info");
 }
 
