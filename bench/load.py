@@ -633,9 +633,11 @@ def parse_args(argv):
         a.rates = a.rates or "50,100"
         a.setup_calls = a.setup_calls or 200
     a.steps = [int(x) for x in
-               (a.steps or "250,500,1000,1500,2000,2500,3000,4000,5000,"
-                "6000,8000,10000").split(",")]
-    a.hold = a.hold or 15.0
+               (a.steps or "250,500,750,1000,1250,1500,2000,2500,3000,"
+                "4000,5000,6000,8000,10000").split(",")]
+    # 20 s is 1000 ticks: one stall that makes every receiver's frame late
+    # at once is 0.1 % (still holds), two are not.
+    a.hold = a.hold or 20.0
     a.rate = a.rate or 100
     a.rates = [int(x) for x in (a.rates or "50,100,200,400,800").split(",")]
     a.setup_calls = a.setup_calls or 1000
