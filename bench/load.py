@@ -639,7 +639,8 @@ def parse_args(argv):
     # at once is 0.1 % (still holds), two are not.
     a.hold = a.hold or 20.0
     a.rate = a.rate or 100
-    a.rates = [int(x) for x in (a.rates or "50,100,200,400,800").split(",")]
+    a.rates = [int(x) for x in
+               (a.rates or "100,200,400,800,1200,1600,2400").split(",")]
     a.setup_calls = a.setup_calls or 1000
     return a
 
