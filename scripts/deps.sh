@@ -11,7 +11,7 @@ PACKAGES=(
   sqlite3 postgresql python3 python3-aiosmtpd python3-icalendar curl
   chromium nodejs
   libre-dev librem-dev baresip-core espeak-ng sox
-  kamailio wrk scdoc
+  kamailio wrk scdoc sip-tester nginx
   debhelper lintian
   clang-14 libclang-rt-14-dev
 )

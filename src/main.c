@@ -100,7 +100,8 @@ static const struct serve_option serve_options[] = {
 	 "credentials in the URL or in DIALCONF_SMTP_USER, "
 	 "DIALCONF_SMTP_PASSWORD", false},
 	{"log-level", "LEVEL", SERVE_FIELD(log_level), "info", false,
-	 "the lowest level logged: debug, info, warn or error; SIGHUP "
+	 "the lowest level logged: debug, info, warn or error (each call's "
+	 "and each request's events are debug, counted in /metrics); SIGHUP "
 	 "applies a new value from the config file", true},
 	{"config", "FILE", SERVE_FIELD(config), NULL, true,
 	 "read the options from the [serve] section of an INI file first, "

@@ -27,6 +27,8 @@ enum metrics_counter {
 	METRICS_EMAIL_TEMPFAIL,  /* a try failed, to be retried */
 	METRICS_EMAIL_PERMFAIL,  /* an email failed for good */
 	METRICS_EMAIL_STALE,     /* a verdict dropped: the lease was lost */
+	METRICS_CALLS_ANSWERED,  /* a dial-in call answered (200 OK) */
+	METRICS_CONFERENCE_JOINS, /* a call put into a conference's mix */
 	METRICS_COUNTER_COUNT_   /* keep last */
 };
 
@@ -42,6 +44,18 @@ struct metrics_gauges {
 void metrics_inc(enum metrics_counter c);
 /* The counter's value since the process started. */
 uint64_t metrics_get(enum metrics_counter c);
+
+/* The SIP thread's 20 ms media clock: how late each frame was sent,
+ * in ms, counted in buckets of upper bounds metrics_clock_le_ms (the
+ * last bucket is everything later, Prometheus's +Inf). */
+#define METRICS_CLOCK_BUCKETS 6
+extern const unsigned metrics_clock_le_ms[METRICS_CLOCK_BUCKETS - 1];
+
+/* Count one frame of the media clock that ran late_ms behind schedule. */
+void metrics_clock_frame(unsigned late_ms);
+/* Frames per bucket (not cumulative) and the sum of their lateness. */
+void metrics_clock_get(uint64_t buckets[METRICS_CLOCK_BUCKETS],
+		       uint64_t *sum_ms);
 
 /* Fill g from the live calls and one database read. 0 or an errno. */
 int metrics_gauges(struct app *a, struct metrics_gauges *g,

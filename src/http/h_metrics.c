@@ -101,6 +101,42 @@ static int counters(struct buf *b)
 			"Delivery results dropped because another worker "
 			"had claimed the email since (its lease ran out).",
 			metrics_get(METRICS_EMAIL_STALE));
+	if (!e)
+		e = one(b, "dialconf_calls_answered_total", "counter",
+			"Dial-in calls answered.",
+			metrics_get(METRICS_CALLS_ANSWERED));
+	if (!e)
+		e = one(b, "dialconf_conference_joins_total", "counter",
+			"Calls put into a conference.",
+			metrics_get(METRICS_CONFERENCE_JOINS));
+	return e;
+}
+
+/* The media clock's lateness as a Prometheus histogram (cumulative
+ * buckets, in seconds as the format's convention has it). */
+static int clock_histogram(struct buf *b)
+{
+	uint64_t n[METRICS_CLOCK_BUCKETS], sum_ms, total = 0;
+	int i, e;
+
+	metrics_clock_get(n, &sum_ms);
+	e = head(b, "dialconf_media_clock_lateness_seconds", "histogram",
+		 "How late each 20 ms media frame was sent after its time.");
+	for (i = 0; !e && i < METRICS_CLOCK_BUCKETS; i++) {
+		total += n[i];
+		if (i < METRICS_CLOCK_BUCKETS - 1)
+			e = buf_printf(b, "dialconf_media_clock_lateness_seconds"
+				       "_bucket{le=\"%.3f\"} %" PRIu64 "\n",
+				       metrics_clock_le_ms[i] / 1000.0, total);
+		else
+			e = buf_printf(b, "dialconf_media_clock_lateness_seconds"
+				       "_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+				       "dialconf_media_clock_lateness_seconds"
+				       "_sum %.3f\n"
+				       "dialconf_media_clock_lateness_seconds"
+				       "_count %" PRIu64 "\n",
+				       total, sum_ms / 1000.0, total);
+	}
 	return e;
 }
 
@@ -163,6 +199,8 @@ int h_metrics(struct http_req *r)
 		e = counters(b);
 	if (!e)
 		e = http_counts(b);
+	if (!e)
+		e = clock_histogram(b);
 	if (!e)
 		e = gauges(b, &g);
 	if (!e)

@@ -231,6 +231,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_ctx *x)
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char path[HTTP_LOG_PATH_MAX + 1];
+	enum log_level level;
 
 	if (!r->status)
 		http_problem(r, 500, "the handler gave no answer");
@@ -243,10 +244,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct conn_ctx *x)
 	MHD_destroy_response(resp);
 	http_metrics_count(r->status);
 
-	if (log_on(LOG_INFO)) {
+	/* One line per request only at debug (dialconf_http_requests_total
+	 * counts them); a server error is always worth a line. */
+	level = r->status >= 500 ? LOG_WARN : LOG_DEBUG;
+	if (log_on(level)) {
 		log_path(path, sizeof(path), r->path);
-		log_info("method=%s path=%s status=%d ms=%ld", r->method,
-			 path, r->status, elapsed_ms(&x->t0));
+		log_write(level, LOG_MODULE, "method=%s path=%s status=%d ms=%ld",
+			  r->method, path, r->status, elapsed_ms(&x->t0));
 	}
 	return ret;
 }

@@ -50,6 +50,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "app/metrics.h"
 #include "media/player.h"
 #include "sip/sipd_priv.h"
 
@@ -70,6 +71,8 @@ struct call {
 	struct rtp_sock *rtp;
 	struct telev *telev;
 	struct mbuf *mb;     /* one RTP packet, reused */
+	uint32_t info_cseq;  /* CSeq of the last INFO whose digit was taken */
+	bool info_taken;     /* info_cseq is set */
 	struct sa raddr;
 	enum codec_type codec;
 	int pt_tel;          /* -1: no telephone-event */
@@ -131,7 +134,7 @@ static void conf_leave(struct call *c)
 	if (c->tones && mixer_count(m) &&
 	    mixer_tone(MIXER_TONE_EXIT, tone, MIXER_TONE_SAMPLES))
 		(void)mixer_announce(m, tone, MIXER_TONE_SAMPLES);
-	sipd_log(LOG_INFO, "event=conference-leave call=%lld participants=%zu",
+	sipd_log(LOG_DEBUG, "event=conference-leave call=%lld participants=%zu",
 		 (long long)c->reg.id, mixer_count(m));
 	room_put(c->conf);
 	c->conf = NULL;
@@ -171,7 +174,7 @@ static void end_h(void *arg)
 {
 	struct call *c = arg;
 
-	sipd_log(LOG_INFO, "event=end call=%lld", (long long)c->reg.id);
+	sipd_log(LOG_DEBUG, "event=end call=%lld", (long long)c->reg.id);
 	mem_deref(c);
 }
 
@@ -403,7 +406,8 @@ static void conf_join(struct call *c)
 	if (c->tones && mixer_count(m) > 1 &&
 	    mixer_tone(MIXER_TONE_ENTRY, tone, MIXER_TONE_SAMPLES))
 		(void)mixer_announce(m, tone, MIXER_TONE_SAMPLES);
-	sipd_log(LOG_INFO, "event=conference-join call=%lld participants=%zu",
+	metrics_inc(METRICS_CONFERENCE_JOINS);
+	sipd_log(LOG_DEBUG, "event=conference-join call=%lld participants=%zu",
 		 (long long)c->reg.id, mixer_count(m));
 }
 
@@ -501,12 +505,12 @@ static void act(struct call *c, const struct att_action *x)
 	case ATT_ACT_LOBBY:
 		player_hold(c->pl, true);
 		c->arrived = organizer_present(c);
-		sipd_log(LOG_INFO, "event=lobby call=%lld",
+		sipd_log(LOG_DEBUG, "event=lobby call=%lld",
 			 (long long)c->reg.id);
 		break;
 	case ATT_ACT_JOIN:
 		player_hold(c->pl, false);
-		sipd_log(LOG_INFO, "event=join call=%lld organizer=%d",
+		sipd_log(LOG_DEBUG, "event=join call=%lld organizer=%d",
 			 (long long)c->reg.id, x->organizer);
 		conf_join(c);
 		break;
@@ -517,7 +521,7 @@ static void act(struct call *c, const struct att_action *x)
 		c->reg.muted = x->muted;
 		mixer_part_set_muted(c->mp, x->muted);
 		play(c, x->muted ? SIPD_PROMPT_MUTED : SIPD_PROMPT_UNMUTED);
-		sipd_log(LOG_INFO, "event=%s call=%lld",
+		sipd_log(LOG_DEBUG, "event=%s call=%lld",
 			 x->muted ? "mute" : "unmute", (long long)c->reg.id);
 		break;
 	case ATT_ACT_ROOM:
@@ -565,7 +569,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 
 		c->room_asked = false;
 		if (room.participants >= c->target.max_parts)
-			sipd_log(LOG_INFO, "event=conference-full call=%lld "
+			sipd_log(LOG_DEBUG, "event=conference-full call=%lld "
 				 "participants=%u", (long long)c->reg.id,
 				 room.participants);
 		call_event(c, &room);
@@ -586,7 +590,7 @@ static void resolved(struct call *c, const struct sipd_job *job)
 	ev.closed = job->target.closed;
 	ev.max_parts = job->target.max_parts;
 	ev.blocked = !job->err && job->blocked;
-	sipd_log(LOG_INFO,
+	sipd_log(LOG_DEBUG,
 		 "event=resolved call=%lld valid=%d blocked=%d us=%lld",
 		 (long long)c->reg.id, ev.valid, ev.blocked,
 		 (long long)(mono_us() - c->submit_us));
@@ -605,7 +609,7 @@ static void pin_checked(struct call *c, const struct sipd_job *job)
 		ev.closed = !job->err && job->pin == APP_PIN_CLOSED;
 		ev.blocked = !job->err && job->blocked;
 	}
-	sipd_log(LOG_INFO, "event=pin call=%lld valid=%d closed=%d revoked=%d",
+	sipd_log(LOG_DEBUG, "event=pin call=%lld valid=%d closed=%d revoked=%d",
 		 (long long)c->reg.id, ev.valid, ev.closed,
 		 ev.type == ATT_EV_REVOKED);
 	call_event(c, &ev);
@@ -626,7 +630,7 @@ static void rechecked(struct call *c, const struct sipd_job *job)
 	}
 	ev.valid = !job->err && job->valid;
 	if (ev.type == ATT_EV_REVOKED || !ev.valid)
-		sipd_log(LOG_INFO, "event=revoked call=%lld",
+		sipd_log(LOG_DEBUG, "event=revoked call=%lld",
 			 (long long)c->reg.id);
 	call_event(c, &ev);
 }
@@ -785,6 +789,14 @@ static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		return;
 	}
 	(void)sip_reply(sip, msg, 200, "OK");
+	/* A retransmission (its 200 was lost or late) has the CSeq of the
+	 * INFO already taken: answered again, never a second digit. A server
+	 * transaction absorbs it (RFC 3261 section 17.2.2); libre's session
+	 * layer passes it up, and a busy node saw IDs typed twice. */
+	if (c->info_taken && msg->cseq.num == c->info_cseq)
+		return;
+	c->info_taken = true;
+	c->info_cseq = msg->cseq.num;
 	call_digit(c, d, "info");
 }
 
@@ -859,7 +871,7 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 	struct att_event ev = {.type = ATT_EV_HANGUP};
 
 	(void)msg;
-	sipd_log(LOG_INFO, "event=closed call=%lld by=%s", (long long)c->reg.id,
+	sipd_log(LOG_DEBUG, "event=closed call=%lld by=%s", (long long)c->reg.id,
 		 err == ECONNRESET ? "caller" : "error");
 	call_event(c, &ev);
 	call_end(c);
@@ -979,7 +991,8 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		c->reg.id = 0;
 	c->reg_pub = c->reg;
 	call_event(c, &answered);
-	sipd_log(LOG_INFO, "event=answered call=%lld dialed=%s caller=%s "
+	metrics_inc(METRICS_CALLS_ANSWERED);
+	sipd_log(LOG_DEBUG, "event=answered call=%lld dialed=%s caller=%s "
 		 "codec=%s dtmf=%s", (long long)c->reg.id, c->reg.dialed,
 		 c->reg.caller, c->codec == CODEC_PCMU ? "PCMU" : "PCMA",
 		 c->pt_tel >= 0 ? "rfc4733+info" : "info");
@@ -1034,7 +1047,7 @@ void call_admit(struct call *c)
 {
 	struct att_event ev = {.type = ATT_EV_ADMIT};
 
-	sipd_log(LOG_INFO, "event=admit call=%lld", (long long)c->reg.id);
+	sipd_log(LOG_DEBUG, "event=admit call=%lld", (long long)c->reg.id);
 	call_event(c, &ev);
 }
 

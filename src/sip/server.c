@@ -240,9 +240,12 @@ static void tick_h(void *arg)
 	uint64_t now = tmr_jiffies();
 	struct le *le;
 
-	if (now > s->next_frame_ms + CLOCK_SLIP_MS)
+	if (now > s->next_frame_ms + CLOCK_SLIP_MS) {
+		metrics_clock_frame((unsigned)(now - s->next_frame_ms));
 		s->next_frame_ms = now;
+	}
 	while (s->next_frame_ms <= now) {
+		metrics_clock_frame((unsigned)(now - s->next_frame_ms));
 		for (le = s->calls.head; le;) {
 			struct call *c = le->data;
 
@@ -252,7 +255,11 @@ static void tick_h(void *arg)
 		room_tick_all(s);
 		s->next_frame_ms += FRAME_MS;
 	}
-	tmr_start(&s->tick, s->next_frame_ms - now, tick_h, s);
+	/* From the clock as it is now, not as it was when the tick began:
+	 * else every frame is late by the time the last one took to send. */
+	now = tmr_jiffies();
+	tmr_start(&s->tick, s->next_frame_ms > now ? s->next_frame_ms - now : 0,
+		  tick_h, s);
 }
 
 static void mq_h(int id, void *data, void *arg)

@@ -126,6 +126,8 @@ class Daemon:
                      "--rtp-ports", self.rtp_ports]
         if self.db:
             argv += ["--db", self.db]
+        if "--log-level" not in self.extra_args:  # tests read every event
+            argv += ["--log-level", "debug"]
         return argv + self.extra_args
 
     def start(self):

@@ -323,6 +323,24 @@ def test_hang_up_after_two_wrong_ids_each_counts():
                             "dialconf_dialin_refused_total") >= 1, after
 
 
+def test_retransmitted_info_is_one_digit():
+    """An INFO sent again with the same CSeq (its 200 got lost, so the
+    caller's stack retransmits) is answered again but is one key press:
+    a busy node took each retransmission as one more digit, so the ID
+    turned wrong, counted against the source and refused it."""
+    with edge() as (d, o):
+        s = raw(d, 12)
+        assert status_of(s) == 200
+        for k in o["id"] + "#":
+            assert s.info(k) == 200
+            s.cseq -= 1  # the same request again
+            assert s.info(k) == 200
+        wait_call(d, mask(user(12)),
+                  lambda c: c.get("conferenceId") == o["id"],
+                  "the ID resolved")
+        assert audit_count(d, "dialin.failure") == 0
+
+
 def test_rotating_caller_number_from_one_address_refused():
     """The From user is the caller's to choose: a new one for every call
     from the same address is still the same source."""

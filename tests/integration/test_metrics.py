@@ -7,8 +7,8 @@ import re
 import time
 import urllib.request
 
-from harness import assert_problem
-from sipkit import NUMBER, RawSip, mask, org, wait_gone
+from harness import Daemon, assert_problem
+from sipkit import NUMBER, RawSip, mask, org, wait_call, wait_gone
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
@@ -32,14 +32,16 @@ def scrape(d):
         m = COMMENT.match(line)
         if m:
             if m.group(1) == "TYPE":
-                assert m.group(3) in ("counter", "gauge"), line
+                assert m.group(3) in ("counter", "gauge", "histogram"), line
                 assert m.group(2) not in types, "TYPE twice: " + line
                 types[m.group(2)] = m.group(3)
             continue
         m = SAMPLE.match(line)
         assert m, "not a Prometheus sample line: %r" % line
         name, labels = m.group(1), m.group(2) or ""
-        assert name in types, "sample before its TYPE: %r" % line
+        family = re.sub(r"_(bucket|sum|count)$", "", name)
+        assert name in types or types.get(family) == "histogram", \
+            "sample before its TYPE: %r" % line
         assert (name, labels) not in samples, "series twice: %r" % line
         samples[(name, labels)] = float(m.group(3))
     for name, t in types.items():
@@ -192,3 +194,42 @@ def test_metrics_count_failed_and_refused_dialins(d):
     assert delta("dialconf_dialin_limited_total") == 0, after
     assert sum(v for (n, _), v in after.items()
                if n == "dialconf_calls_active") == 0, after
+
+
+def test_calls_are_counted_not_logged():
+    """At the default log level a call and the API requests write no line
+    of their own (a busy node wrote one per call event and per request:
+    issue 18); /metrics counts them instead, and shows how late the 20 ms
+    media clock sends its frames."""
+    with Daemon(extra_args=["--log-level", "info"]) as d:
+        o = org(d)
+        before = scrape(d)
+        user = "+15557770018"
+        s = RawSip(d, user, ip="127.0.0.32")
+        try:
+            assert s.invite(NUMBER)[0] == 200
+            s.keys(o["id"] + "#")
+            time.sleep(0.3)
+            s.keys("*" + o["pin"] + "#")
+            wait_call(d, mask(user), lambda c: c["state"] == "in-conference",
+                      "in-conference")
+            time.sleep(0.2)  # a few frames of the conference's clock
+            after = scrape(d)
+            s.bye()
+        finally:
+            s.close()
+        wait_gone(d, mask(user))
+        log = d.log_text()
+
+    def delta(name, labels=""):
+        return after[(name, labels)] - before.get((name, labels), 0)
+
+    assert delta("dialconf_calls_answered_total") == 1, after
+    assert delta("dialconf_conference_joins_total") == 1, after
+    clock = "dialconf_media_clock_lateness_seconds"
+    assert delta(clock + "_count") > 0, after
+    assert after[(clock + "_bucket", '{le="+Inf"}')] == \
+        after[(clock + "_count", "")]
+    for line in log.splitlines():
+        assert not re.search(r"event=(answered|resolved|join|conference-join"
+                             r"|pin|end)\b|method=", line), line
