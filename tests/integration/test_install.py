@@ -279,11 +279,12 @@ def notify_reload_and_journal(tmp):
         assert healthz(port) == 200
         assert "path=/healthz" not in read(log_path)
 
-        # SIGHUP: log-level = info applies; a changed http is reported as
-        # needing a restart and serve keeps its port.
+        # SIGHUP: log-level = debug applies (each request is a debug
+        # event); a changed http is reported as needing a restart and serve
+        # keeps its port.
         with open(conf, "w") as f:
             f.write(base.replace("http = 127.0.0.1:%d" % port,
-                                 "http = 127.0.0.1:1") + "log-level = info\n")
+                                 "http = 127.0.0.1:1") + "log-level = debug\n")
         proc.send_signal(signal.SIGHUP)
         assert notified.next() == ["RELOADING=1"], notified.got
         assert "READY=1" in notified.next(), notified.got
@@ -295,8 +296,8 @@ def notify_reload_and_journal(tmp):
         assert read(log_path).count("event=reload_skipped") == 1, \
             "only http changed:\n" + read(log_path)
         assert healthz(port) == 200, "serve stopped serving after SIGHUP"
-        wait_for("GET /healthz not logged at info after the reload",
-                 lambda: re.search(r"^<6>info http method=GET "
+        wait_for("GET /healthz not logged at debug after the reload",
+                 lambda: re.search(r"^<7>debug http method=GET "
                                    r"path=/healthz status=200",
                                    read(log_path), re.M),
                  proc, log_path)
