@@ -31,8 +31,8 @@
 #define ADDR_SIZE (APP_EMAIL_SIZE + 3)
 #define CAFILE_MAX 4096
 
-/* A delivery URL taken apart: what curl gets (our query removed) and our
- * query's options. */
+/* A delivery URL taken apart: the URL handed to curl (our query removed)
+ * and our query's options. */
 struct smtp_url {
 	char *url;    /* curl_free */
 	bool tls_none;

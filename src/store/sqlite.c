@@ -12,12 +12,15 @@
  * This file: opening, migrations, transactions, the statement cache and
  * the helpers the other sqlite_*.c files share. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "store/sqlite_priv.h"
 #include "store/store_priv.h"
@@ -564,6 +567,38 @@ int sqlstore_migrate(sqlite3 *db)
 	return 0;
 }
 
+/* The shared flock on DB.lock every connection holds while open (the
+ * comment on top of sqlite_backup.c says why). */
+static void lock_close(struct sqlstore *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+}
+
+static int lock_open(struct sqlstore *s, const char *path)
+{
+	char lock[PATH_MAX];
+	int n, err = 0;
+
+	s->lock_fd = -1;
+	if (!strcmp(path, ":memory:"))
+		return 0;
+	n = snprintf(lock, sizeof(lock), "%s" SQLSTORE_LOCK_SUFFIX, path);
+	if (n < 0 || (size_t)n >= sizeof(lock))
+		return ENAMETOOLONG;
+	s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0)
+		return errno;
+	if (flock(s->lock_fd, LOCK_SH | LOCK_NB))
+		err = errno == EWOULDBLOCK ? EBUSY : errno;
+	if (err)
+		lock_close(s);
+	return err;
+}
+
+
+
 static void sq_close(void *conn)
 {
 	struct sqlstore *s = conn;
@@ -576,7 +611,7 @@ static void sq_close(void *conn)
 		sqlite3_finalize(s->cache[i].stmt);
 
 	sqlite3_close_v2(s->db);
-	sqlstore_lock_close(s);
+	lock_close(s);
 	free(s);
 }
 
@@ -595,7 +630,7 @@ static int sq_open(void **connp, const char *url, const char *datadir)
 		return ENOMEM;
 	s->lock_fd = -1;
 
-	err = sqlstore_lock_open(s, path);
+	err = lock_open(s, path);
 	if (err)
 		goto out;
 

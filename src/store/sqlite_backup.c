@@ -1,5 +1,5 @@
-/* sqlite_backup: backup and restore of the SQLite database, and the lock
- * that keeps a restore from running under a serve.
+/* sqlite_backup: backup and restore of the SQLite database; the lock that
+ * keeps a restore from running under a serve is taken at open (sqlite.c).
  *
  * Both copy with SQLite's online backup API (sqlite3_backup_*), in one
  * step: the copy is read in one read transaction, so it is one consistent
@@ -27,36 +27,6 @@
 #include <unistd.h>
 
 #include "store/sqlite_priv.h"
-
-#define LOCK_SUFFIX ".lock"
-
-int sqlstore_lock_open(struct sqlstore *s, const char *path)
-{
-	char lock[PATH_MAX];
-	int n, err = 0;
-
-	s->lock_fd = -1;
-	if (!strcmp(path, ":memory:"))
-		return 0;
-	n = snprintf(lock, sizeof(lock), "%s" LOCK_SUFFIX, path);
-	if (n < 0 || (size_t)n >= sizeof(lock))
-		return ENAMETOOLONG;
-	s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (s->lock_fd < 0)
-		return errno;
-	if (flock(s->lock_fd, LOCK_SH | LOCK_NB))
-		err = errno == EWOULDBLOCK ? EBUSY : errno;
-	if (err)
-		sqlstore_lock_close(s);
-	return err;
-}
-
-void sqlstore_lock_close(struct sqlstore *s)
-{
-	if (s->lock_fd >= 0)
-		close(s->lock_fd);
-	s->lock_fd = -1;
-}
 
 /* Copy the whole of src into dst in one step (see the top). */
 static int copy_db(sqlite3 *dst, sqlite3 *src)
@@ -160,7 +130,7 @@ static bool is_own_file(struct sqlstore *s, const char *path)
 	n = strlen(rdb);
 	return !strncmp(rpath, rdb, n) &&
 		(!rpath[n] || !strcmp(rpath + n, "-wal") ||
-		 !strcmp(rpath + n, "-shm") || !strcmp(rpath + n, LOCK_SUFFIX));
+		 !strcmp(rpath + n, "-shm") || !strcmp(rpath + n, SQLSTORE_LOCK_SUFFIX));
 }
 
 int sqlstore_backup(void *conn, const char *path)

@@ -48,6 +48,9 @@ struct sqlstore_cached {
  * database (sqlite_backup.c): shared while open, exclusive while a restore
  * replaces the database, so that a restore never runs under a serve. -1
  * for a database in memory. */
+/* Beside the database: the file whose flock says who has it open. */
+#define SQLSTORE_LOCK_SUFFIX ".lock"
+
 struct sqlstore {
 	sqlite3 *db;
 	int lock_fd;
@@ -68,11 +71,6 @@ extern const size_t sqlstore_migration_count;
 /* sqlite.c: migrate db to the newest schema; ERANGE when a newer dialconf
  * wrote it. */
 int sqlstore_migrate(sqlite3 *db);
-
-/* sqlite_backup.c: take the shared lock of the database at path (EBUSY
- * while a restore holds it); release it. */
-int sqlstore_lock_open(struct sqlstore *s, const char *path);
-void sqlstore_lock_close(struct sqlstore *s);
 
 /* sqlite.c: errors, statements, small helpers. */
 int sqlstore_err(int rc);
