@@ -622,14 +622,20 @@ int pgstore_text(const PGresult *res, int row, int col, char *buf,
 	return 0;
 }
 
+/* What both begins check first: no transaction open (one would be a bug
+ * above) and a live connection. */
+static int begin_ready(struct pgstore *p)
+{
+	if (pgstore_in_tx(p))
+		return EBUSY;
+	return ensure_conn(p);
+}
+
 int pgstore_begin(void *conn)
 {
 	struct pgstore *p = conn;
-	int err;
+	int err = begin_ready(p);
 
-	if (pgstore_in_tx(p))
-		return EBUSY; /* a transaction is open already: a bug above */
-	err = ensure_conn(p);
 	if (err)
 		return err;
 	/* Sent with the transaction's first statement (pending_steps). */
@@ -643,11 +649,8 @@ int pgstore_begin(void *conn)
 int pgstore_begin_relaxed(void *conn)
 {
 	struct pgstore *p = conn;
-	int err;
+	int err = begin_ready(p);
 
-	if (pgstore_in_tx(p))
-		return EBUSY; /* a transaction is open already: a bug above */
-	err = ensure_conn(p);
 	if (err)
 		return err;
 	err = exec_simple(p, "BEGIN ISOLATION LEVEL READ COMMITTED;"
