@@ -195,6 +195,31 @@ def test_rate_limited_per_address(d):
     assert jitsi(d, MAPPER + "?id=1000003")[0] == 404
 
 
+def test_rooms_capped_for_strangers(d):
+    """jitsiMaxRooms bounds what the unauthenticated mapper takes from the
+    ID namespace: past it a new room gets 503, a mapped one still its ID."""
+    configure(d)
+    rooms = d.ok("GET", "/api/v1/jitsi/rooms")["rooms"]
+    d.ok("PATCH", "/api/v1/settings", {"jitsiMaxRooms": len(rooms) + 1})
+    try:
+        status, _, first = jitsi(d, MAPPER + "?conference=cap-1@" + ROOM
+                                 .split("@")[1])
+        assert status == 200, (status, first)
+        for i in range(2, 5):
+            status, _, body = jitsi(d, MAPPER + "?conference=cap-%d@%s"
+                                    % (i, ROOM.split("@")[1]))
+            # A server-side refusal: problem+json naming the setting.
+            assert status == 503 and "jitsiMaxRooms" in body["detail"], \
+                (status, body)
+        status, _, again = jitsi(d, MAPPER + "?conference=cap-1@" + ROOM
+                                 .split("@")[1])
+        assert status == 200 and again["id"] == first["id"], (status, again)
+        assert len(d.ok("GET", "/api/v1/jitsi/rooms")["rooms"]) == \
+            len(rooms) + 1
+    finally:
+        d.ok("PATCH", "/api/v1/settings", {"jitsiMaxRooms": 10000})
+
+
 # -- a caller sent on to a stand-in Jigasi -----------------------------------
 
 def ulaw_decode(b):
