@@ -2,6 +2,7 @@
 """Integration tests: boot the real daemon, drive it through the API and CLI.
 
     /usr/bin/python3 tests/integration/run.py PATH/TO/dialconf [-k SUBSTRING]
+        [--only FILE ...] [--exclude FILE ...]
 
 Runs every test_* function of tests/integration/test_*.py (in file order)
 and prints TAP: "ok N - file::name" or "not ok N - file::name" with the
