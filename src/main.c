@@ -58,6 +58,7 @@ struct serve_opts {
 	const char *prompts;
 	const char *mail;   /* delivery URL of the outbox worker */
 	const char *log_level;
+	const char *node;
 	const char *config;
 	bool demo;
 	bool print_config;
@@ -103,6 +104,10 @@ static const struct serve_option serve_options[] = {
 	 "the lowest level logged: debug, info, warn or error (each call's "
 	 "and each request's events are debug, counted in /metrics); SIGHUP "
 	 "applies a new value from the config file", true},
+	{"node", "NAME", SERVE_FIELD(node), NULL, false,
+	 "this node's name among the nodes of one database (call records, "
+	 "live calls, conference homes): 1-63 of A-Z a-z 0-9 . _ : -; "
+	 "default HOSTNAME:SIP-PORT", false},
 	{"config", "FILE", SERVE_FIELD(config), NULL, true,
 	 "read the options from the [serve] section of an INI file first, "
 	 "by their names; flags given on the command line win", false},
@@ -318,6 +323,21 @@ static int open_app(struct app **ap, const char *data, const char *db,
 	return err;
 }
 
+/* --node, or HOSTNAME:SIP-PORT: unique among nodes on one machine too. */
+static int name_node(struct app *a, const struct serve_opts *o)
+{
+	char host[APP_NODE_SIZE] = "", name[APP_NODE_SIZE * 2];
+	const char *port = strrchr(o->sip, ':');
+
+	if (o->node)
+		return app_node_set(a, o->node);
+	if (gethostname(host, sizeof(host) - 1) || !app_node_valid(host))
+		snprintf(host, sizeof(host), "node");
+	host[strcspn(host, ".")] = '\0';
+	snprintf(name, sizeof(name), "%.50s:%s", host, port ? port + 1 : "5060");
+	return app_node_set(a, name);
+}
+
 /* First start: create the administrator; its password into pw (size
  * bytes), "" when it existed already. serve shows it once it serves. */
 static int ensure_admin(struct app *a, const char *data, char *pw,
@@ -461,7 +481,7 @@ static int serve_run(const struct serve_opts *o,
 		goto out;
 
 	if (open_app(&a, o->data, o->db, SERVE_NCONN) ||
-	    ensure_admin(a, o->data, pw, sizeof(pw)))
+	    name_node(a, o) || ensure_admin(a, o->data, pw, sizeof(pw)))
 		goto out;
 	if (o->demo && seed_demo(a))
 		goto out;
@@ -871,6 +891,11 @@ static int serve_checked(struct serve_opts *opts,
 	}
 	if (db_url_usage("serve", o.db))
 		return EXIT_USAGE;
+	if (o.node && !app_node_valid(o.node)) {
+		fprintf(stderr, "dialconf serve: --node wants 1-63 of A-Z a-z "
+			"0-9 . _ : -, not '%s'\n", o.node);
+		return EXIT_USAGE;
+	}
 	if (mail_url_check(o.mail)) {
 		char shown[512];
 

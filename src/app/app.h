@@ -252,6 +252,15 @@ typedef int (app_attendee_h)(const char *email, void *arg);
 int app_open(struct app **ap, const char *db_url, const char *datadir,
 	     int nconn, struct app_err *err);
 
+/* This node's name in a cluster (serve --node): what call records, the
+ * live calls list and conference homes say about where something runs.
+ * 1-63 of [A-Za-z0-9._:-]. app_node_set: 0 or EINVAL; app_node: "" until
+ * set. */
+#define APP_NODE_SIZE 64
+bool app_node_valid(const char *name);
+int app_node_set(struct app *a, const char *name);
+const char *app_node(const struct app *a);
+
 /* The database URL forms app_open takes, for a usage message. */
 #define APP_DB_URL_FORMS "sqlite: (in the data directory), " \
 	"sqlite:/path/file.db or postgres://USER@HOST:PORT/DB"

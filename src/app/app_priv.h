@@ -47,6 +47,7 @@ struct app_token_seen {
 struct app {
 	char *db_url;
 	char *datadir;
+	char node[APP_NODE_SIZE]; /* app_node_set */
 
 	/* Connection pool: one store connection per call in flight. */
 	pthread_mutex_t conn_mtx;
