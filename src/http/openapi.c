@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/reports.h"
 #include "core/mailstate.h"
 #include "core/settings.h"
 #include "http/http_priv.h"
@@ -27,11 +28,14 @@ extern const char openapi_schemas_json[];
  * spaces:
  * params    names of the pattern's "{}" placeholders, in order ("user");
  * query     query arguments as NAME:TYPE ("limit:integer"); TYPE
- *           "mailstate" is an enum of the outbox states (core/mailstate.h);
+ *           "mailstate" is an enum of the outbox states (core/mailstate.h),
+ *           "reportgroup" of the usage report's groupBy (app/reports.h);
  * request   the schema of the JSON body, "?Name" when the body is
  *           optional, NULL for no body;
  * responses STATUS or STATUS:WHAT: WHAT a schema name (a JSON answer) or a
- *           media type ("text/calendar"); a bare 2xx has no body, a bare
+ *           media type ("text/calendar"), or several of them joined by
+ *           "," for an answer in the form the client asks ("200:Report,
+ *           text/csv" without the space); a bare 2xx has no body, a bare
  *           4xx/5xx is a problem. Every route also answers "default" (any
  *           other error, a problem) and, unless public, 401. */
 struct openapi_op {
@@ -112,6 +116,10 @@ static const struct openapi_op ops[] = {
 	 NULL, NULL, NULL, "200:CallList"},
 	{h_call_admit, "admitCall", "Admit a lobby caller as the organizer",
 	 "id", NULL, "?Empty", "200:Call 400 404 409"},
+	{h_reports_usage, "getUsageReport",
+	 "Usage by day, number, user or conference (JSON or CSV)",
+	 NULL, "from:string to:string groupBy:reportgroup format:string",
+	 NULL, "200:UsageReport,text/csv 400"},
 	{h_meetings_list, "listMeetings", "Meetings, by start",
 	 NULL, "organizer:string limit:integer", NULL,
 	 "200:MeetingList 400 404"},
@@ -260,22 +268,39 @@ static int path_of(const struct http_route *rt, const struct openapi_op *op,
 	return (n < 0 || (size_t)n >= size - len) ? ENAMETOOLONG : 0;
 }
 
-/* The schema of a query argument of type type ("integer", "mailstate"). */
-static json_t *query_schema(const char *type)
+/* A string that is one of the n names. */
+static json_t *enum_schema(const char *const *names, size_t n)
 {
-	json_t *names;
+	json_t *arr = json_array();
 	size_t i;
 
-	if (strcmp(type, "mailstate"))
-		return json_pack("{s:s}", "type", type);
-	names = json_array();
-	for (i = 0; names && i < MAILSTATE_COUNT; i++)
-		if (json_array_append_new(names,
-					  json_string(mailstate_defs[i].name))) {
-			json_decref(names);
+	for (i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, json_string(names[i]))) {
+			json_decref(arr);
 			return NULL;
 		}
-	return json_pack("{s:s, s:o}", "type", "string", "enum", names);
+	return json_pack("{s:s, s:o}", "type", "string", "enum", arr);
+}
+
+/* The schema of a query argument of type type ("integer", "mailstate",
+ * "reportgroup"). */
+static json_t *query_schema(const char *type)
+{
+	const char *names[MAILSTATE_COUNT + APP_REPORT_GROUP_COUNT];
+	size_t i;
+
+	if (!strcmp(type, "mailstate")) {
+		for (i = 0; i < MAILSTATE_COUNT; i++)
+			names[i] = mailstate_defs[i].name;
+		return enum_schema(names, MAILSTATE_COUNT);
+	}
+	if (!strcmp(type, "reportgroup")) {
+		for (i = 0; i < APP_REPORT_GROUP_COUNT; i++)
+			names[i] = app_report_group_name(
+				(enum app_report_group)i);
+		return enum_schema(names, APP_REPORT_GROUP_COUNT);
+	}
+	return json_pack("{s:s}", "type", type);
 }
 
 static int query_params(const struct openapi_op *op, json_t *parameters)
@@ -315,23 +340,43 @@ static json_t *problem_response(const char *description)
 			 "schema", "$ref", SCHEMA_REF "Problem");
 }
 
-/* One response of a row: "200:User", "204", "404", "200:text/calendar". */
+/* Add to content one form of an answer: a media type ("text/calendar",
+ * a text) or a schema name (JSON). */
+static int content_add(json_t *content, const char *what,
+		       const json_t *schemas, const struct http_route *rt,
+		       struct openapi_why *w)
+{
+	if (strchr(what, '/'))
+		return json_object_set_new(content, what, json_pack(
+			"{s:{s:s}}", "schema", "type", "string"));
+	return json_object_set_new(content, "application/json", json_pack(
+		"{s:o}", "schema", schema_ref(schemas, what, rt, w)));
+}
+
+/* One response of a row: "200:User", "204", "404", "200:text/calendar",
+ * "200:Report,text/csv". */
 static json_t *response_of(const char *word, int status, const json_t *schemas,
 			   const struct http_route *rt, struct openapi_why *w)
 {
 	const char *what = strchr(word, ':');
+	char one[OPENAPI_WORD_MAX];
+	json_t *content;
+	size_t n;
 
 	if (!what)
 		return status >= 400 ? problem_response(status_text(status)) :
 			json_pack("{s:s}", "description", status_text(status));
-	what++;
-	if (strchr(what, '/'))
-		return json_pack("{s:s, s:{s:{s:{s:s}}}}", "description",
-				 status_text(status), "content", what,
-				 "schema", "type", "string");
-	return json_pack("{s:s, s:{s:{s:o}}}", "description",
-			 status_text(status), "content", "application/json",
-			 "schema", schema_ref(schemas, what, rt, w));
+	content = json_object();
+	for (what++; content && *what; what += n + (what[n] == ',')) {
+		n = strcspn(what, ",");
+		snprintf(one, sizeof(one), "%.*s", (int)n, what);
+		if (content_add(content, one, schemas, rt, w)) {
+			json_decref(content);
+			content = NULL;
+		}
+	}
+	return json_pack("{s:s, s:o}", "description", status_text(status),
+			 "content", content);
 }
 
 static json_t *responses_of(const struct http_route *rt,

@@ -201,6 +201,33 @@ struct store_stats {
 	int64_t mail[MAILSTATE_COUNT]; /* outbox rows by enum mailstate */
 };
 
+/* Usage reports over call_records (the **records** table, migration 11):
+ * how store_usage_report groups calls. key of a row: the UTC day as the
+ * number of days since 1970-01-01 in decimal ("20424"), the dialed E.164
+ * number, the user's id in decimal, the conference ID, or "" (no user, no
+ * conference, or TOTAL). */
+enum store_usage_group {
+	STORE_USAGE_DAY,
+	STORE_USAGE_NUMBER,
+	STORE_USAGE_USER,
+	STORE_USAGE_CONFERENCE,
+	STORE_USAGE_TOTAL,
+	STORE_USAGE_COUNT_ /* keep last */
+};
+
+struct store_usage_row {
+	char key[STORE_NAME_SIZE];
+	int64_t conference_seconds;
+	int64_t calls;
+	int64_t callers;  /* distinct caller_key */
+	int64_t peak;     /* most calls in progress at once */
+	/* USER: the user's (or "" when gone); NUMBER: the number's. */
+	char email[STORE_EMAIL_SIZE];
+	char display_name[STORE_NAME_SIZE];
+	char city[STORE_NAME_SIZE];
+	char country[3];
+};
+
 /* A Jitsi Meet room mapped to a conference ID (SPEC §7, app/jitsi.c).
  * conference is "room@muc.domain" as Jitsi names it, lowercased; the ID is
  * a conference_ids row (kind meeting, no meeting, no user) that this row
@@ -227,6 +254,7 @@ typedef int (store_mail_h)(const struct store_mail *m, void *arg);
 typedef int (store_meeting_h)(const struct store_meeting *m, void *arg);
 typedef int (store_attendee_h)(const char *email, void *arg);
 typedef int (store_jitsi_room_h)(const struct store_jitsi_room *r, void *arg);
+typedef int (store_usage_h)(const struct store_usage_row *r, void *arg);
 
 struct store;
 

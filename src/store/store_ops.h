@@ -265,6 +265,20 @@
 	 * (struct store_stats). */					\
 	OP(stats, (struct store_stats *s), (s), s)			\
 									\
+	/* Usage of the calls that started in [from, to) (unix ms), by	\
+	 * group (struct store_usage_row, one call each to h): seconds	\
+	 * in the mix, calls, distinct caller_key, and the most calls of \
+	 * the group in progress at once (a live call lasts until now; \
+	 * for STORE_USAGE_DAY every call counts, whatever its day, so	\
+	 * a call from before midnight still counts after it). Days by	\
+	 * date, the other groups by seconds then calls, most first;	\
+	 * STORE_USAGE_TOTAL gives one row, key "", for all of them.	\
+	 * Aggregated in the database, one statement. */		\
+	OP(usage_report, (int64_t from, int64_t to, int64_t now,	\
+			  enum store_usage_group by, store_usage_h *h,	\
+			  void *arg), (from, to, now, by, h, arg),	\
+	   h && from < to && by >= 0 && by < STORE_USAGE_COUNT_)	\
+									\
 	/* Backups. backup writes a consistent copy of the whole	\
 	 * database to the file path (replaced atomically, mode 0600)	\
 	 * while other connections go on writing. restore replaces the	\
