@@ -365,6 +365,39 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
+/* Step 10 belongs to another change of this round (conference homes);
+ * the placeholder keeps the versions contiguous until it is merged
+ * (PostgreSQL refuses an empty statement, hence SELECT 1). */
+static const char migration_10[] = "SELECT 1";
+
+/* Call records and node heartbeats (sqlite_schema.c migration 11). */
+static const char migration_11[] =
+	"CREATE TABLE call_records ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" call_id BIGINT NOT NULL,"
+	" node TEXT NOT NULL,"
+	" started_at BIGINT NOT NULL,"
+	" answered_at BIGINT,"
+	" joined_at BIGINT,"
+	" ended_at BIGINT,"
+	" dialed TEXT NOT NULL,"
+	" caller TEXT NOT NULL,"
+	" caller_key TEXT NOT NULL,"
+	" conference_id TEXT,"
+	" user_id BIGINT, meeting_id BIGINT,"
+	" state TEXT,"
+	" muted INTEGER NOT NULL DEFAULT 0,"
+	" outcome TEXT NOT NULL,"
+	" codec TEXT,"
+	" conference_seconds BIGINT NOT NULL DEFAULT 0,"
+	" UNIQUE (node, call_id));"
+	"CREATE INDEX call_records_started ON call_records (started_at);"
+	"CREATE INDEX call_records_live ON call_records (ended_at)"
+	" WHERE ended_at IS NULL;"
+	"CREATE TABLE nodes (name TEXT PRIMARY KEY, sip TEXT NOT NULL,"
+	" http TEXT NOT NULL, started_at BIGINT NOT NULL,"
+	" seen_at BIGINT NOT NULL);";
+
 const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -375,6 +408,8 @@ const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 7, .sql = migration_7 },
 	{ .version = 8, .sql = migration_8 },
 	{ .version = 9, .sql = migration_9 },
+	{ .version = 10, .sql = migration_10 },
+	{ .version = 11, .sql = migration_11 },
 };
 
 const size_t pgstore_migration_count =
