@@ -198,7 +198,10 @@ static struct MHD_Response *build_response(struct http_req *r)
 	if (r->text && !r->out)
 		return text_response(r);
 	if (r->out && r->status != 204) {
-		text = json_dumps(r->out, JSON_COMPACT);
+		/* 15 digits: a report's 0.9 minutes reads 0.9, not the
+		 * 17 digits of the nearest double. */
+		text = json_dumps(r->out,
+				  JSON_COMPACT | JSON_REAL_PRECISION(15));
 		if (!text)
 			return NULL;
 		len = strlen(text);

@@ -1950,6 +1950,111 @@ static void test_call_records(void **state)
 	assert_string_equal(s.r[0].outcome, "live");
 }
 
+/* Usage reports: the database groups the calls that started in the range
+ * and counts seconds, calls, distinct callers and the most at once (a
+ * live call lasts until now, a call across midnight counts on the next
+ * day too, back to back is not at once). */
+#define DAY_MS 86400000LL
+#define D0 (20423 * DAY_MS) /* 2025-12-01T00:00:00Z */
+
+struct usage_seen {
+	struct store_usage_row r[8];
+	int n;
+};
+
+static int collect_usage(const struct store_usage_row *r, void *arg)
+{
+	struct usage_seen *s = arg;
+
+	if (s->n < 8)
+		s->r[s->n] = *r;
+	s->n++;
+	return 0;
+}
+
+static void put_call(struct store *st, int64_t id, int64_t start,
+		     int64_t end, const char *dialed, const char *key,
+		     int64_t secs)
+{
+	struct store_call_record r = record_of("a", id, start);
+
+	r.ended_at = end;
+	snprintf(r.dialed, sizeof(r.dialed), "%s", dialed);
+	snprintf(r.caller_key, sizeof(r.caller_key), "%s", key);
+	snprintf(r.outcome, sizeof(r.outcome), "%s", end ? "joined" : "live");
+	if (end)
+		r.state[0] = '\0';
+	r.conference_seconds = secs;
+	assert_int_equal(store_call_record_put(st, &r), 0);
+}
+
+static void test_usage_report(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = f->st;
+	const char *toll = "+14255550100", *free_ = "+18005550199";
+	struct usage_seen s = { .n = 0 };
+	char day0[32], day1[32];
+
+	put_call(st, 1, D0 + 1000, D0 + 61000, toll, "k1", 55);
+	put_call(st, 2, D0 + 30000, D0 + 90000, free_, "k2", 50);
+	put_call(st, 3, D0 + 95000, D0 + 99000, toll, "k1", 0);
+	put_call(st, 4, D0 + DAY_MS - 10000, 0, toll, "k4", 0); /* live */
+	put_call(st, 5, D0 + DAY_MS + 5000, D0 + DAY_MS + 6000, toll, "k5",
+		 1);
+	put_call(st, 6, D0 + 90000, D0 + 92000, free_, "k2", 0);
+	put_call(st, 7, D0 - 5000, D0 + 50000, toll, "k7", 9); /* before */
+
+	assert_int_equal(store_usage_report(st, D0, D0 + 2 * DAY_MS,
+					    D0 + 2 * DAY_MS, STORE_USAGE_TOTAL,
+					    collect_usage, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.r[0].key, "");
+	assert_int_equal(s.r[0].calls, 6);
+	assert_int_equal(s.r[0].callers, 4);
+	assert_int_equal(s.r[0].conference_seconds, 106);
+	assert_int_equal(s.r[0].peak, 2);
+
+	s.n = 0;
+	assert_int_equal(store_usage_report(st, D0, D0 + 2 * DAY_MS,
+					    D0 + 2 * DAY_MS, STORE_USAGE_DAY,
+					    collect_usage, &s), 0);
+	snprintf(day0, sizeof(day0), "%lld", (long long)(D0 / DAY_MS));
+	snprintf(day1, sizeof(day1), "%lld", (long long)(D0 / DAY_MS + 1));
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.r[0].key, day0);
+	assert_int_equal(s.r[0].calls, 5);
+	assert_int_equal(s.r[0].peak, 2);
+	assert_string_equal(s.r[1].key, day1);
+	assert_int_equal(s.r[1].calls, 1);
+	assert_int_equal(s.r[1].peak, 2); /* call 4 goes on past midnight */
+
+	s.n = 0;
+	assert_int_equal(store_usage_report(st, D0, D0 + 2 * DAY_MS,
+					    D0 + 2 * DAY_MS,
+					    STORE_USAGE_NUMBER,
+					    collect_usage, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.r[0].key, toll); /* 56 s before 50 s */
+	assert_int_equal(s.r[0].calls, 4);
+	assert_int_equal(s.r[0].callers, 3);
+	assert_int_equal(s.r[0].peak, 2);
+	assert_string_equal(s.r[1].key, free_);
+	assert_int_equal(s.r[1].calls, 2);
+	assert_int_equal(s.r[1].callers, 1);
+	assert_int_equal(s.r[1].peak, 1); /* back to back */
+
+	s.n = 0;
+	assert_int_equal(store_usage_report(st, D0 + 3 * DAY_MS,
+					    D0 + 4 * DAY_MS, D0,
+					    STORE_USAGE_TOTAL,
+					    collect_usage, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(store_usage_report(st, D0, D0, D0,
+					    STORE_USAGE_TOTAL,
+					    collect_usage, &s), EINVAL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1996,6 +2101,7 @@ int main(void)
 		T(test_guard_concurrent_first_failure),
 		T(test_jitsi_rooms),
 		T(test_call_records),
+		T(test_usage_report),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
