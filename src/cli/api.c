@@ -307,8 +307,10 @@ static int api_decode(struct api *a, long status,
 	return 0;
 }
 
+/* One request; a 2xx answer decoded into *resp, or, when text is not
+ * NULL, handed over as it came into *text (free() it). */
 static int api_perform(struct api *a, const char *method, CURLU *url,
-		       const char *body, json_t **resp)
+		       const char *body, json_t **resp, char **text)
 {
 	struct api_answer ans = { NULL, false };
 	struct curl_slist *hdrs = NULL;
@@ -338,7 +340,10 @@ static int api_perform(struct api *a, const char *method, CURLU *url,
 		goto out;
 	}
 	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &status);
-	err = api_decode(a, status, ans.b, resp);
+	if (text && status >= 200 && status < 300)
+		err = buf_detach(ans.b, text, NULL);
+	else
+		err = api_decode(a, status, ans.b, resp);
 out:
 	curl_slist_free_all(hdrs);
 	buf_free(ans.b);
@@ -391,8 +396,9 @@ out:
 	return err;
 }
 
-int api_call(struct api *a, const char *method, const struct api_url *u,
-	     json_t *body, json_t **resp)
+static int api_request(struct api *a, const char *method,
+		       const struct api_url *u, json_t *body, json_t **resp,
+		       char **raw)
 {
 	CURLU *url = NULL;
 	char *text = NULL;
@@ -416,9 +422,26 @@ int api_call(struct api *a, const char *method, const struct api_url *u,
 			return ENOMEM;
 		}
 	}
-	err = api_perform(a, method, url, text, resp);
+	err = api_perform(a, method, url, text, resp, raw);
 	free(text);
 	curl_url_cleanup(url);
+	return err;
+}
+
+int api_call(struct api *a, const char *method, const struct api_url *u,
+	     json_t *body, json_t **resp)
+{
+	return api_request(a, method, u, body, resp, NULL);
+}
+
+int api_get_text(struct api *a, const struct api_url *u, char **text)
+{
+	json_t *none = NULL;
+	int err;
+
+	*text = NULL;
+	err = api_request(a, "GET", u, NULL, &none, text);
+	json_decref(none);
 	return err;
 }
 

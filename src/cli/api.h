@@ -50,6 +50,10 @@ void api_quiet(struct api *a, char *buf, size_t size);
 int api_call(struct api *a, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp);
 
+/* GET u for an answer that is not JSON (a CSV): api_call(), but a 2xx
+ * body comes as it is into *text (free() it; NULL when empty). */
+int api_get_text(struct api *a, const struct api_url *u, char **text);
+
 /* The body of the last answer that was not a 2xx (a problem+json), or
  * NULL; the caller decrefs it. Taken once. */
 json_t *api_problem_take(struct api *a);

@@ -97,6 +97,12 @@ static const struct cli_verb verbs[] = {
 	{"outbox", "retry", do_outbox_retry, "ID [--json]",
 	 "send a failed email again"},
 	{"calls", NULL, do_calls, "[--json]", "list live calls"},
+	{"report", "usage", do_report_usage,
+	 "--from DATE --to DATE [--group-by day|number|user|conference] "
+	 "[--csv|--json]",
+	 "minutes, calls, unique callers and peak concurrent calls per UTC\n"
+	 "      day, dial-in number, user or conference; DATE is 2026-12-01\n"
+	 "      (to: through that day) or a date-time with an offset"},
 	{"jitsi", "rooms", do_jitsi_rooms, "[--json]",
 	 "list the Jitsi Meet rooms mapped to conference IDs"},
 	{"token", "list", do_token_list, "[--json]",
@@ -322,6 +328,19 @@ int cli_call(struct cli *c, const char *method, const struct api_url *u,
 			return err;
 	}
 	return api_call(c->api, method, u, body, resp);
+}
+
+int cli_get_text(struct cli *c, const struct api_url *u, char **text)
+{
+	int err;
+
+	*text = NULL;
+	if (c->api == NULL) {
+		err = api_alloc(&c->api);
+		if (err)
+			return err;
+	}
+	return api_get_text(c->api, u, text);
 }
 
 int cli_send(struct cli *c, const char *method, const struct api_url *u,

@@ -1,8 +1,8 @@
 /* cli_priv: what the files of src/cli/ share. cli.c owns the verb table,
  * flag parsing, usage, failures and exit codes, and runs the API client
  * (api.h) and the printing (out.h) for the handlers: users.c, numbers.c,
- * settings.c, meetings.c, outbox.c, calls.c, import.c and misc.c, one
- * do_* handler per verb. */
+ * settings.c, meetings.c, outbox.c, calls.c, reports.c, import.c and
+ * misc.c, one do_* handler per verb. */
 #ifndef DIALCONF_CLI_CLI_PRIV_H
 #define DIALCONF_CLI_CLI_PRIV_H
 
@@ -84,6 +84,10 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_call(struct cli *c, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp);
 
+/* GET u for a text answer (api_get_text()): 0 and *text (free() it),
+ * or the error, reported. */
+int cli_get_text(struct cli *c, const struct api_url *u, char **text);
+
 /* cli_call() that takes body: sends it, then drops it. */
 int cli_send(struct cli *c, const char *method, const struct api_url *u,
 	     json_t *body, json_t **resp);
@@ -123,6 +127,7 @@ cli_verb_h do_settings_show, do_settings_set;
 cli_verb_h do_confid_show, do_audit;
 cli_verb_h do_user_send_info, do_outbox_list, do_outbox_retry;
 cli_verb_h do_calls;
+cli_verb_h do_report_usage;
 cli_verb_h do_jitsi_rooms;
 cli_verb_h do_token_list, do_token_create, do_token_revoke;
 cli_verb_h do_user_import;
