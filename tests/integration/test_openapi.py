@@ -190,6 +190,14 @@ def exercise_ids_and_settings(x):
     x.call("GET", API + "/audit?limit=5", expect=200)
     x.call("GET", API + "/calls", expect=200)
     x.call("POST", API + "/calls/1/admit", expect=404)
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    report = API + "/reports/usage?from=%s&to=%s" % (today, today)
+    for by in ("day", "number", "user", "conference"):
+        x.call("GET", report + "&groupBy=" + by, expect=200)
+    x.call("GET", report + "&format=csv", expect=200)
+    x.call("GET", report, headers={"Accept": "text/csv"}, expect=200)
+    x.call("GET", report + "&groupBy=week", expect=400)
+    x.call("GET", API + "/reports/usage?from=%s" % today, expect=400)
 
 
 def exercise_meetings(x):
