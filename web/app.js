@@ -10,6 +10,7 @@ import { callsPage } from './calls.js';
 import { jitsiPage } from './jitsi.js';
 import { meetingsPage } from './meetings.js';
 import { auditPage } from './audit.js';
+import { reportsPage } from './reports.js';
 import { tokensPage } from './tokens.js';
 
 const routes = [
@@ -20,6 +21,7 @@ const routes = [
   { re: /^\/settings$/, section: 'settings', page: settingsPage },
   { re: /^\/outbox$/, section: 'outbox', page: outboxPage },
   { re: /^\/calls$/, section: 'calls', page: callsPage },
+  { re: /^\/reports$/, section: 'reports', page: reportsPage },
   { re: /^\/jitsi$/, section: 'jitsi', page: jitsiPage },
   { re: /^\/audit$/, section: 'audit', page: auditPage },
   { re: /^\/tokens$/, section: 'tokens', page: tokensPage },
