@@ -446,6 +446,19 @@ static int start_sip(struct sipd *s, struct app *a,
 	return err;
 }
 
+/* Call records: close what the last run left live, start the writer. */
+static int start_records(struct app *a, const struct serve_opts *o)
+{
+	struct app_err ae = {{0}};
+	int err;
+
+	err = app_records_start(a, o->sip, o->http, &ae);
+	if (err)
+		fprintf(stderr, "dialconf: call records: %s\n",
+			ae.detail[0] ? ae.detail : strerror(err));
+	return err;
+}
+
 /* Run the service with o until a stop signal; SIGHUP reads the config file
  * again, flags (the command line's) still winning. Returns the exit code.
  * The order is the point: every port is bound first, so that a taken one
@@ -484,6 +497,8 @@ static int serve_run(const struct serve_opts *o,
 	    name_node(a, o) || ensure_admin(a, o->data, pw, sizeof(pw)))
 		goto out;
 	if (o->demo && seed_demo(a))
+		goto out;
+	if (start_records(a, o))
 		goto out;
 
 	err = http_start(h, a, SERVE_NTHREADS);
@@ -525,6 +540,8 @@ static int serve_run(const struct serve_opts *o,
  out:
 	explicit_bzero(pw, sizeof(pw));
 	sipd_stop(sip); /* BYE to every caller, before app goes away */
+	if (a)
+		app_records_stop(a); /* writes the records of those calls */
 	http_stop(h);
 	mail_worker_stop(mail); /* what it claimed and did not send stays due */
 	app_close(a);

@@ -71,8 +71,9 @@ struct app {
 	pthread_mutex_t token_mtx;
 	struct app_token_seen tokens_seen[APP_TOKENS_SEEN];
 
-	/* Live calls (calls.c). */
+	/* Live calls (calls.c) and their records (records.c). */
 	struct app_calls *calls;
+	struct app_records *records;
 
 	/* The outbox worker sleeps on mail_cond; a commit that queued an
 	 * email raises mail_gen and wakes it (outbox.c). */
@@ -177,6 +178,16 @@ int app_confid_revoke(struct app_tx *tx, uint32_t value);
 /* calls.c: set up and torn down with the app. */
 int app_calls_init(struct app *a);
 void app_calls_fini(struct app *a);
+
+/* records.c: set up and torn down with the app (fini stops the writer).
+ * put: a snapshot of c for its record, ended at ended_ms (0: live),
+ * queued for the writer (nothing before app_records_start). Any thread.
+ * settings_changed: the retention may have changed: purge now. */
+int app_records_init(struct app *a);
+void app_records_fini(struct app *a);
+void app_records_put(struct app *a, const struct app_call *c,
+		     int64_t ended_ms);
+void app_records_settings_changed(struct app *a);
 
 /* user_read.c: the user named by ref (all digits: an id, else an email;
  * ENOENT), and what the API shows of a stored user su: its numbers or the

@@ -96,7 +96,12 @@ static const struct cli_verb verbs[] = {
 	 "list emails, newest first (default 100)"},
 	{"outbox", "retry", do_outbox_retry, "ID [--json]",
 	 "send a failed email again"},
-	{"calls", NULL, do_calls, "[--json]", "list live calls"},
+	{"calls", NULL, do_calls, "[--json]",
+	 "list the live calls of every node"},
+	{"records", "list", do_records_list,
+	 "[--from ISO8601] [--to ISO8601] [--conference ID] [--limit N] "
+	 "[--cursor C] [--json]",
+	 "call records, newest first (default 50; --cursor for the next page)"},
 	{"report", "usage", do_report_usage,
 	 "--from DATE --to DATE [--group-by day|number|user|conference] "
 	 "[--csv|--json]",

@@ -513,6 +513,8 @@ static void act(struct call *c, const struct att_action *x)
 		sipd_log(LOG_DEBUG, "event=join call=%lld organizer=%d",
 			 (long long)c->reg.id, x->organizer);
 		conf_join(c);
+		if (c->mp && !c->reg.joined_ms)
+			c->reg.joined_ms = app_wall_ms();
 		break;
 	case ATT_ACT_MUTE:
 		/* The attendant keeps the state; the mix and the list follow. */
@@ -539,11 +541,50 @@ static void act(struct call *c, const struct att_action *x)
 	}
 }
 
+/* The call record's outcome, once the attendant says goodbye (or sends
+ * the call on), by where the caller was: wrong ID, wrong PIN, lobby
+ * timeout, conference full, ID revoked. Joined and abandoned are told
+ * at the end (app/records.c). */
+static void record_outcome(struct call *c, enum att_state before,
+			   const struct att_event *ev)
+{
+	enum att_state now = attendant_state(c->att);
+	const char *o;
+
+	if (now == before || c->reg.outcome[0] ||
+	    (now != ATT_S_ENDING && now != ATT_S_FORWARDED))
+		return;
+	switch (before) {
+	case ATT_S_COLLECT_ID:
+	case ATT_S_RESOLVING:
+		o = now == ATT_S_FORWARDED ? "forwarded" : "wrong-id";
+		break;
+	case ATT_S_COLLECT_PIN:
+	case ATT_S_VERIFYING:
+		o = "wrong-pin";
+		break;
+	case ATT_S_LOBBY:
+		o = ev->type == ATT_EV_TIMEOUT ? "lobby-timeout" : "revoked";
+		break;
+	case ATT_S_ENTERING:
+		o = "full";
+		break;
+	case ATT_S_FORWARDED:
+		o = "forwarded";
+		break;
+	default:
+		o = "revoked";
+		break;
+	}
+	snprintf(c->reg.outcome, sizeof(c->reg.outcome), "%s", o);
+}
+
 static void call_event(struct call *c, const struct att_event *ev)
 {
 	struct att_action acts[ATT_ACTIONS_MAX];
 	struct att_event arrived = {.type = ATT_EV_ORGANIZER_ARRIVED};
-	bool was_joined = attendant_state(c->att) == ATT_S_JOINED;
+	enum att_state before = attendant_state(c->att);
+	bool was_joined = before == ATT_S_JOINED;
 	bool joined_org;
 	size_t n = 0, i;
 
@@ -551,6 +592,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 		return;
 	if (attendant_handle(c->att, ev, acts, &n))
 		return;
+	record_outcome(c, before, ev);
 	for (i = 0; i < n; i++)
 		act(c, &acts[i]);
 	explicit_bzero(acts, sizeof(acts)); /* may hold a PIN */
@@ -974,10 +1016,16 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		(void)sipsess_reject(c->sess, scode, scode == 404 ? "Not Found" :
 				     scode == 403 ? "Forbidden" :
 				     "Server Internal Error", NULL);
+		snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s",
+			 scode == 404 ? "" : job->dialed);
+		(void)app_call_refused(c->s->app, &c->reg);
+		c->reg.id = 0; /* no live entry to remove */
 		call_end(c);
 		return;
 	}
 	snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s", job->dialed);
+	snprintf(c->reg.codec, sizeof(c->reg.codec), "%s",
+		 c->codec == CODEC_PCMU ? "PCMU" : "PCMA");
 	err = sdp_encode(&desc, c->sdp, false);
 	if (!err)
 		err = sipsess_answer(c->sess, 200, "OK", desc, ALLOW_HDR);
@@ -1025,6 +1073,9 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	snprintf(c->reg.state, sizeof(c->reg.state), "%s",
 		 attendant_call_states[ATT_CALL_COLLECTING_ID].name);
 	c->reg.started_at = (int64_t)time(NULL);
+	c->reg.started_ms = app_wall_ms();
+	snprintf(c->reg.caller_key, sizeof(c->reg.caller_key), "%s",
+		 o->caller_key ? o->caller_key : "");
 
 	err = call_setup(c, msg, &scode);
 	if (err) {

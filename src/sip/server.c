@@ -147,7 +147,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 	char user[SIPD_USER_SIZE], caller[SIPD_USER_SIZE];
 	char masked[APP_CALLER_SIZE], addr[SIPD_ADDR_SIZE];
 	char fwd[SIPD_ADDR_SIZE], source[APP_DIALIN_SOURCE_SIZE];
-	struct call_origin o = {user, source, addr, masked, false};
+	char key[APP_CALLER_KEY_SIZE];
+	struct call_origin o = {user, source, addr, masked, false, key};
 
 	pl_user(&msg->uri.user, user, sizeof(user));
 	(void)re_snprintf(addr, sizeof(addr), "%j", &msg->src);
@@ -179,6 +180,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 		refuse(s, msg, 403, masked, "source-calls");
 		return;
 	}
+	app_caller_key(s->app, caller[0] ? caller : "anonymous", key,
+		       sizeof(key));
 	call_incoming(s, msg, &o);
 }
 

@@ -183,6 +183,7 @@ struct call_origin {
 	const char *caller_masked;
 	bool trusted;        /* from a trusted proxy: media may come from
 				* another address than the signalling */
+	const char *caller_key; /* app_caller_key() of the full caller */
 };
 /* An INVITE outside a dialog that passed the limits of server.c: ring,
  * ask the workers, then answer or reject it. */
