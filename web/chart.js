@@ -5,12 +5,13 @@
 // figures; each bar or point has a <title> of its own (a tooltip, read by
 // screen readers), and the page shows the same figures in a table.
 //
-//   barChart({ title, labels, ticks, values, unit, format, integer })
-//   lineChart({ title, labels, ticks, values, unit, format, integer })
+//   barChart({ title, labels, ticks, values, unit, format, minStep })
+//   lineChart({ title, labels, ticks, values, unit, format, minStep })
 // labels: what each value is of (strings; on the x axis unless ticks, a
 // shorter text for each, is given), values: numbers (>= 0), unit: what a value
-// counts ("calls"), format: value -> text (default: as is), integer: true
-// for counts (no gridline at 0.5 of a call).
+// counts ("calls"), format: value -> text (default: as is), minStep: the
+// smallest step between gridlines, the data's resolution (1 for counts: no
+// gridline at half a call; 0.1 for minutes to one decimal).
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 480; // the viewBox; the SVG scales to its box (app.css)
@@ -38,10 +39,10 @@ function niceStep(max) {
 // The frame shared by both kinds: the svg, its title and desc, the y axis
 // with gridlines, the x labels (every n-th when there are many), and the
 // x/y mapping the marks use.
-function frame({ title, labels, ticks, values, unit, format = String, integer = false }, kind) {
+function frame({ title, labels, ticks, values, unit, format = String, minStep = 0 }, kind) {
   const id = `chart-${++serial}`;
   const max = Math.max(0, ...values);
-  const step = integer ? Math.max(1, niceStep(max)) : niceStep(max);
+  const step = Math.max(minStep, niceStep(max));
   const top = Math.max(step, Math.ceil(max / step) * step);
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;

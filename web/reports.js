@@ -35,8 +35,8 @@ function csvHref(from, to, groupBy) {
   return '/api/v1/reports/usage?' + new URLSearchParams({ from, to, groupBy, format: 'csv' }).toString();
 }
 
-function chartCard(caption, svg) {
-  return h('figure.card.chart-card', h('figcaption', caption), svg);
+function chartCard(id, caption, svg) {
+  return h(`figure.card.chart-card#${id}`, h('figcaption', caption), svg);
 }
 
 function charts(days, numbers) {
@@ -44,21 +44,21 @@ function charts(days, numbers) {
   const fullDays = days.groups.map((g) => g.key);
   const numLabels = numbers.groups.map((g) => keyText('number', g));
   return h('div.charts',
-    chartCard('Calls per day', barChart({
+    chartCard('chart-calls', 'Calls per day', barChart({
       title: 'Calls per day (UTC)', labels: fullDays, ticks: dayLabels,
-      values: days.groups.map((g) => g.calls), unit: 'calls', integer: true,
+      values: days.groups.map((g) => g.calls), unit: 'calls', minStep: 1,
     })),
-    chartCard('Minutes per day', lineChart({
+    chartCard('chart-minutes', 'Minutes per day', lineChart({
       title: 'Minutes in conferences per day (UTC)', labels: fullDays, ticks: dayLabels,
-      values: days.groups.map((g) => g.minutes), unit: 'minutes', format: minutes,
+      values: days.groups.map((g) => g.minutes), unit: 'minutes', format: minutes, minStep: 0.1,
     })),
-    chartCard('Minutes per dial-in number', barChart({
+    chartCard('chart-numbers', 'Minutes per dial-in number', barChart({
       title: 'Minutes in conferences per dial-in number', labels: numLabels,
-      values: numbers.groups.map((g) => g.minutes), unit: 'minutes', format: minutes,
+      values: numbers.groups.map((g) => g.minutes), unit: 'minutes', format: minutes, minStep: 0.1,
     })),
-    chartCard('Peak concurrent calls per day', lineChart({
+    chartCard('chart-peak', 'Peak concurrent calls per day', lineChart({
       title: 'Peak concurrent calls per day (UTC)', labels: fullDays, ticks: dayLabels,
-      values: days.groups.map((g) => g.peakConcurrentCalls), unit: 'calls at once', integer: true,
+      values: days.groups.map((g) => g.peakConcurrentCalls), unit: 'calls at once', minStep: 1,
     })),
   );
 }

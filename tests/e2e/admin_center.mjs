@@ -5,8 +5,9 @@
 //
 //   node tests/e2e/admin_center.mjs BUILD/dialconf [--screenshots DIR]
 //
-// --screenshots DIR saves the users list, the user page and the reset window
-// there (docs/ for the README); by default they go to the temporary directory.
+// --screenshots DIR saves the users list, the user page, the reset window and
+// the Reports page there (docs/ for the README); by default they go to the
+// temporary directory.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -92,13 +93,14 @@ function freePort() {
 
 let daemon = null;
 let base = '';
+let sipPort = 0;
 let token = '';
 const logPath = path.join(tmp, 'serve.log');
 
 async function startDaemon() {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const sipPort = await freePort();
+    sipPort = await freePort();
     base = `http://127.0.0.1:${port}`;
     const log = fs.openSync(logPath, 'a');
     daemon = spawn(bin, ['serve', '--data', dataDir, '--http', `127.0.0.1:${port}`, '--sip', `127.0.0.1:${sipPort}`, '--demo'],
@@ -491,7 +493,7 @@ await test('phone width: navigation behind Menu, no horizontal scrolling', async
 
 await test('every page of the navigation opens without an error', async () => {
   for (const [hash, title] of [['#/meetings', 'Meetings'], ['#/numbers', 'Dial-in numbers'], ['#/settings', 'Settings'],
-    ['#/outbox', 'Email outbox'], ['#/calls', 'Live calls'], ['#/jitsi', 'Jitsi rooms'], ['#/audit', 'Audit log'], ['#/tokens', 'API tokens'],
+    ['#/outbox', 'Email outbox'], ['#/calls', 'Live calls'], ['#/reports', 'Reports'], ['#/jitsi', 'Jitsi rooms'], ['#/audit', 'Audit log'], ['#/tokens', 'API tokens'],
     ['#/users', 'Users']]) {
     await page.click(`#nav a[href="${hash}"]`);
     await until(async () => (await page.locator('#main h1').textContent()) === title, title);
@@ -582,6 +584,63 @@ await test('Jitsi rooms: a room the mapper gave an ID shows with it', async () =
   const row = page.locator('#main tr', { hasText: 'e2e-room@conference.meet.example.org' });
   await until(async () => (await row.count()) === 1, 'the room in the list');
   assert((await row.textContent()).includes(id), 'with its conference ID ' + id);
+});
+
+await test('Reports: charts of real calls (tests/e2e/calls.py), the table, and the CSV download', async () => {
+  const t0 = Date.now();
+  eq((await apiCall('PATCH', '/settings', { allowPstnUsersToBypassLobby: true })).status, 200, 'lobby bypassed');
+  const numbers = (await apiCall('GET', '/dial-in-numbers')).json.numbers;
+  const toll = numbers.find((x) => x.type === 'toll').number;
+  const tollFree = numbers.find((x) => x.type === 'tollFree').number;
+  const users = (await apiCall('GET', '/users?limit=50')).json.users;
+  const confId = users.find((u) => u.audioConferencing && u.audioConferencing.conferenceId).audioConferencing.conferenceId;
+  const made = JSON.parse(execFileSync('/usr/bin/python3', [path.join(path.dirname(new URL(import.meta.url).pathname), 'calls.py'),
+    base, token, String(sipPort), confId, toll, tollFree], { encoding: 'utf8', timeout: 60_000 }));
+  diag(`in the conference: ${made.a.toFixed(1)} s and ${made.b.toFixed(1)} s`);
+  // The records are written by a background writer: wait for all three.
+  const day = new Date().toISOString().slice(0, 10);
+  const q = `from=${day}&to=${day}`;
+  await until(async () => (await apiCall('GET', `/reports/usage?${q}`)).json.totals.calls === 3, 'three calls recorded');
+  await until(async () => {
+    const r = await apiCall('GET', '/call-records?limit=10');
+    return r.json.records.every((x) => x.endedAt);
+  }, 'the calls ended');
+  const byNumber = (await apiCall('GET', `/reports/usage?${q}&groupBy=number`)).json;
+
+  await page.click('#nav a[href="#/reports"]');
+  await until(async () => !(await page.locator('#main').getAttribute('aria-busy')), 'Reports loaded');
+  // Today is the last day of the default range: its bar is 3 calls high.
+  const callsChart = page.locator('#chart-calls svg');
+  const dayBar = callsChart.locator(`rect.chart-bar[data-label="${day}"]`);
+  eq(await dayBar.getAttribute('data-value'), '3', 'the bar of today');
+  assert(Number(await dayBar.getAttribute('height')) > 0, 'it has a height');
+  eq(await callsChart.locator('rect.chart-bar[data-value="0"]').count(), 29, 'the other 29 days are empty');
+  eq(await callsChart.getAttribute('role'), 'img', 'the chart is an image to assistive technology');
+  assert((await callsChart.locator('title').first().textContent()).includes('Calls per day'), 'named by its <title>');
+  const numberBars = page.locator('#chart-numbers rect.chart-bar');
+  eq(await numberBars.count(), 2, 'a bar per number called');
+  for (const g of byNumber.groups) {
+    const label = g.key.replace(/^\+1(\d{3})(\d{3})(\d{4})$/, '+1 $1 $2 $3'); // as ui.js fmtNumber
+    const bar = numberBars.and(page.locator(`[data-label="${label}"]`));
+    eq(await bar.getAttribute('data-value'), String(g.minutes), `the bar of ${g.key}`);
+    assert(g.minutes > 0 && Number(await bar.getAttribute('height')) > 0, `${g.key}: ${g.minutes} minutes drawn`);
+  }
+  eq(await page.locator(`#chart-peak circle.chart-point[data-label="${day}"]`).getAttribute('data-value'),
+    '2', 'two at once today');
+  assert((await page.locator('.report-summary').textContent()).includes('3 calls'), 'the summary counts 3 calls');
+
+  await page.selectOption('#report-group', 'number');
+  await until(async () => (await page.locator('#main tbody tr').count()) === 2, 'a row per number');
+  await page.screenshot({ path: path.join(shotsDir, 'screenshot-reports.png'), fullPage: true });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-csv')]);
+  const csvText = fs.readFileSync(await download.path(), 'utf8');
+  assert(download.suggestedFilename().endsWith('.csv'), 'a .csv file: ' + download.suggestedFilename());
+  const lines = csvText.trim().split('\r\n');
+  eq(lines[0], 'number,label,minutes,calls,unique_callers,peak_concurrent_calls', 'the CSV header');
+  eq(lines.length, 4, 'two numbers and the totals');
+  assert(lines[3].startsWith('Total,') && lines[3].endsWith(',3,3,2'), 'the totals: 3 calls, 3 callers, 2 at once: ' + lines[3]);
+  diag(`the Reports step took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
 
 await test('a state-changing request with the cookie but without the CSRF header gets 403', async () => {
