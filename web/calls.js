@@ -1,5 +1,5 @@
-// calls.js: #/calls — live calls, refreshed every 5 seconds while the page is
-// open.
+// calls.js: #/calls — the live calls of every node (each with its node),
+// refreshed every 5 seconds while the page is open.
 import * as api from './api.js';
 import { h, busy, say, messageBox, pageHeader, table, problemText, timeEl, fmtNumber } from './ui.js';
 
@@ -21,7 +21,7 @@ export async function callsPage(ctx) {
         const label = new Map(meta.callStates.map((s) => [s.name, s.label]));
         say(msg, '', '');
         const calls = data.calls || [];
-        status.textContent = `${calls.length} call${calls.length === 1 ? '' : 's'} now · updated ${new Date().toLocaleTimeString()}`;
+        status.textContent = `${calls.length} call${calls.length === 1 ? '' : 's'} now · updated ${new Date().toLocaleTimeString()}${data.partial ? ' · other nodes unreachable' : ''}`;
         list.replaceChildren(table('Live calls', [
           { label: 'Started', cell: (c) => timeEl(c.startedAt) },
           { label: 'Caller', className: 'mono', cell: (c) => c.caller || 'Unknown' },
@@ -30,6 +30,7 @@ export async function callsPage(ctx) {
           { label: 'Conference ID', className: 'mono', cell: (c) => c.conferenceId || '—' },
           { label: 'Organizer', cell: (c) => (c.userId ? h('a', { href: `#/users/${api.enc(c.userId)}` }, 'User ' + c.userId) : '—') },
           { label: 'Muted', cell: (c) => (c.muted ? 'Yes' : 'No') },
+          { label: 'Node', className: 'mono', cell: (c) => c.node || '—' },
         ], calls, { empty: 'Nobody is on a call right now.' }));
       } catch (err) {
         if (!ctx.alive()) return;
