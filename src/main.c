@@ -779,8 +779,9 @@ static void print_config(FILE *f, struct serve_opts *o)
 			continue;
 		}
 		v = *serve_value(o, so);
+		/* Unset (no default, as --node): commented out, empty. */
 		fprintf(f, "%s%s = %s\n",
-			v && so->def && !strcmp(v, so->def) ? "#" : "",
+			!v || (so->def && !strcmp(v, so->def)) ? "#" : "",
 			so->name, v ? v : "");
 	}
 }
