@@ -483,6 +483,9 @@ static int serve_run(const struct serve_opts *o,
 	if (open_app(&a, o->data, o->db, SERVE_NCONN) ||
 	    name_node(a, o) || ensure_admin(a, o->data, pw, sizeof(pw)))
 		goto out;
+	/* The languages of the prompts just loaded: all a number may name. */
+	if (app_prompt_languages_set(a, sipd_languages(sip)))
+		goto out;
 	if (o->demo && seed_demo(a))
 		goto out;
 
