@@ -159,6 +159,9 @@ def test_japanese_number_speaks_japanese(d):
 
 
 def test_language_without_prompts_is_refused(d):
+    # what the node loaded, for the admin center's form
+    assert d.ok("GET", "/api/v1/meta")["promptLanguages"] == \
+        ["en-US", "fr-FR", "de-DE", "es-ES", "ja-JP"]
     status, _, body = add_number(d, "+33170000009", ["fr-FR", "xx-XX"])
     assert status == 400, body
     assert "xx-XX" in body["detail"], body
