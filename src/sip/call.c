@@ -34,6 +34,11 @@
  * a caller who has not joined yet has its ID checked again, so a reset,
  * a disable or a cancelled meeting on any node reaches it.
  *
+ * The prompts are those of the caller's language: the dialed number's
+ * first (the ADMIT job brings its languages), until the attendant's menu
+ * switches to another (ATT_ACT_LANGUAGE); the menu itself is each other
+ * language's "for <language> press N", queued after the welcome.
+ *
  * A caller who keys a Jitsi Meet room's ID is not mixed here: the
  * attendant asks for a forward (ATT_ACT_FORWARD) and the call gets a leg
  * to the room's gateway (fwd.c); once it answers, the caller's payloads
