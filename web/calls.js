@@ -21,7 +21,7 @@ export async function callsPage(ctx) {
         const label = new Map(meta.callStates.map((s) => [s.name, s.label]));
         say(msg, '', '');
         const calls = data.calls || [];
-        status.textContent = `${calls.length} call${calls.length === 1 ? '' : 's'} now · updated ${new Date().toLocaleTimeString()}${data.partial ? ' · other nodes unreachable' : ''}`;
+        status.textContent = `${calls.length} call${calls.length === 1 ? '' : 's'} now · updated ${new Date().toLocaleTimeString()}`;
         list.replaceChildren(table('Live calls', [
           { label: 'Started', cell: (c) => timeEl(c.startedAt) },
           { label: 'Caller', className: 'mono', cell: (c) => c.caller || 'Unknown' },
