@@ -214,7 +214,7 @@ def test_records_of_calls_crash_and_retention():
                     x.close()
 
 
-def test_two_nodes_list_each_others_calls():
+def test_two_nodes_list_each_others_calls_and_mark_a_dead_one():
     if harness.PG_ALL:  # its own database already: once, in the SQLite lane
         raise Skip("runs with DIALCONF_TEST_PG_URL in the SQLite lane")
     pg = PgDatabase()
@@ -247,8 +247,13 @@ def test_two_nodes_list_each_others_calls():
                   c["conferenceId"] == o["id"], "resolved on beta", 5)
         rc, out, err = a.cli("calls")
         assert rc == 0 and "beta" in out and "alpha" in out, (out, err)
-        callers[1].bye()
-        wait_gone(a, mask(user(11)))
+        # beta dies: once its heartbeat is 10 s old, alpha lists its call
+        # no more and marks its record crashed (each node looks every 5 s).
+        assert b.stop(signal.SIGKILL) == -signal.SIGKILL
+        r = record_of(a, user(11), ended, "ended by alpha", timeout=25)
+        assert r["outcome"] == "crashed" and r["node"] == "beta", r
+        wait_gone(a, mask(user(11)), timeout=5)
+        assert [c["node"] for c in calls(a)] == ["alpha"]
     finally:
         for s in callers:
             s.close()
