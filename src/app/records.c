@@ -239,13 +239,17 @@ static void requeue(struct app_records *rs, const struct store_call_record *r)
 static bool write_batch(struct app *a, struct store_call_record *v, size_t n)
 {
 	struct batch b = {v, n};
+	int64_t t0 = app_wall_ms();
 	bool again = false;
 	size_t i;
 	int err;
 
 	err = app_tx_run_relaxed(a, batch_tx, &b, NULL);
-	if (!err)
+	if (!err) {
+		log_debug("event=records-batch rows=%zu ms=%lld", n,
+			  (long long)(app_wall_ms() - t0));
 		return false;
+	}
 	for (i = 0; i < n; i++) {
 		b.v = &v[i];
 		b.n = 1;
