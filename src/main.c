@@ -443,6 +443,10 @@ static int start_sip(struct sipd *s, struct app *a,
 	if (err)
 		fprintf(stderr, "dialconf: cannot serve sip on %s: %s\n",
 			o->sip, why[0] ? why : strerror(err));
+	/* Controls other nodes write for this node's calls. */
+	if (!err && (err = app_control_start(a)))
+		fprintf(stderr, "dialconf: cannot start the control poller: "
+			"%s\n", strerror(err));
 	return err;
 }
 
@@ -524,6 +528,7 @@ static int serve_run(const struct serve_opts *o,
 	code = 0;
  out:
 	explicit_bzero(pw, sizeof(pw));
+	app_control_stop(a); /* no control reaches the SIP side after */
 	sipd_stop(sip); /* BYE to every caller, before app goes away */
 	http_stop(h);
 	mail_worker_stop(mail); /* what it claimed and did not send stays due */

@@ -25,6 +25,8 @@ struct attendant {
 	bool organizer;
 	bool muted;
 	bool locked;       /* the conference is locked (RESOLVED, LOCK) */
+	bool claimed;      /* '*' on a closed organizer path: an admin's
+			    * admission makes this caller the organizer */
 	bool star;         /* in the conference: '*' typed, command next */
 	char ahead[ATT_DIGITS_MAX]; /* typed while an answer was awaited */
 	size_t nahead;
@@ -288,6 +290,7 @@ static void on_digit(struct attendant *a, struct out *o, char d)
 			no_star(a, o, ATT_PROMPT_WAIT);
 		}
 		else if (d == '*' && a->closed) {
+			a->claimed = true;
 			no_star(a, o, ATT_PROMPT_ORGANIZER_CLOSED);
 		}
 		else if (d == '*') {
@@ -454,7 +457,7 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		break;
 	case ATT_EV_ADMIT:
 		if (s == ATT_S_LOBBY) {
-			a->organizer = true;
+			a->organizer = a->claimed;
 			admit(a, o);
 		}
 		break;

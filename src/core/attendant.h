@@ -93,7 +93,8 @@ enum att_event_type {
 	ATT_EV_RESOLVED,    /* valid, bypass */
 	ATT_EV_PIN_RESULT,  /* valid */
 	ATT_EV_ORGANIZER_ARRIVED,
-	ATT_EV_ADMIT,       /* an admin lets a lobby caller in as the organizer */
+	ATT_EV_ADMIT,       /* an admin lets a lobby caller in: as the organizer
+			     * when it pressed '*' on a closed organizer path */
 	ATT_EV_RECHECKED,   /* valid: the ID still works at the moment of joining */
 	ATT_EV_REVOKED,     /* the ID stopped working before the caller joined */
 	ATT_EV_ROOM,        /* participants: how many are in the conference now */

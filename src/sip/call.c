@@ -244,6 +244,7 @@ static void registry_sync(struct call *c)
 		c->reg.user_id = c->target.user_id;
 		c->reg.meeting_id = c->target.meeting_id;
 	}
+	c->reg.locked = call_room(c) && room_locked(call_room(c));
 	if (c->reg.id && memcmp(&c->reg_pub, &c->reg, sizeof(c->reg))) {
 		(void)app_call_update(c->s->app, &c->reg);
 		c->reg_pub = c->reg;
@@ -536,6 +537,23 @@ static void act(struct call *c, const struct att_action *x)
 	case ATT_ACT_HANGUP:
 		call_end(c);
 		break;
+	case ATT_ACT_LEAVE: /* the last words come from the player */
+		conf_leave(c);
+		player_hold(c->pl, false);
+		c->fwd = mem_deref(c->fwd);
+		c->relaying = false;
+		break;
+	case ATT_ACT_LOCK:
+		ctl_lock(c->s, c->target.conference_id, x->locked);
+		break;
+	case ATT_ACT_ADMIT_LOBBY:
+		ctl_conference(c->s, APP_CONTROL_ADMIT_ALL,
+			       c->target.conference_id, c);
+		break;
+	case ATT_ACT_MUTE_OTHERS:
+		ctl_conference(c->s, APP_CONTROL_MUTE_ALL,
+			       c->target.conference_id, c);
+		break;
 	}
 }
 
@@ -590,6 +608,7 @@ static void resolved(struct call *c, const struct sipd_job *job)
 	ev.closed = job->target.closed;
 	ev.max_parts = job->target.max_parts;
 	ev.blocked = !job->err && job->blocked;
+	ev.locked = ev.valid && call_room(c) && room_locked(call_room(c));
 	sipd_log(LOG_DEBUG,
 		 "event=resolved call=%lld valid=%d blocked=%d us=%lld",
 		 (long long)c->reg.id, ev.valid, ev.blocked,
@@ -1043,12 +1062,39 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	submit(c, SIPD_JOB_ADMIT, NULL);
 }
 
-void call_admit(struct call *c)
+void call_command(struct call *c, enum att_event_type type, bool valid)
 {
-	struct att_event ev = {.type = ATT_EV_ADMIT};
+	struct att_event ev = {.type = type, .valid = valid};
 
-	sipd_log(LOG_DEBUG, "event=admit call=%lld", (long long)c->reg.id);
+	sipd_log(LOG_DEBUG, "event=control call=%lld type=%d valid=%d",
+		 (long long)c->reg.id, (int)type, valid);
 	call_event(c, &ev);
+}
+
+const char *call_conference_id(const struct call *c)
+{
+	return c->target.valid && !c->target.jitsi_room[0] ?
+	       c->target.conference_id : "";
+}
+
+bool call_organizer(const struct call *c)
+{
+	return attendant_organizer(c->att);
+}
+
+enum att_state call_state(const struct call *c)
+{
+	return attendant_state(c->att);
+}
+
+struct room *call_room(const struct call *c)
+{
+	struct room *cf;
+
+	if (!c->target.valid || c->target.jitsi_room[0] ||
+	    room_get(c->s, c->target.personal, conf_id_of(c), false, &cf))
+		return NULL;
+	return cf;
 }
 
 int64_t call_id(const struct call *c)

@@ -306,6 +306,29 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
+/* Placeholders for migrations 10 (conference homes) and 11 (call
+ * records), which other branches bring. */
+static const char migration_10[] = "";
+static const char migration_11[] = "";
+
+/* Live control commands for whichever node holds the call (app/control.c):
+ * a call's id, or a conference's ID for a conference action; times in
+ * unix milliseconds. */
+static const char migration_12[] =
+	"CREATE TABLE call_commands ("
+	" id INTEGER PRIMARY KEY,"
+	" call_id INTEGER,"
+	" conference_id TEXT,"
+	" action TEXT NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" claimed_by TEXT,"
+	" done_at INTEGER,"
+	" result TEXT,"
+	" CHECK ((call_id IS NULL) <> (conference_id IS NULL))"
+	");"
+	"CREATE INDEX call_commands_created ON call_commands (created_at);";
+
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -316,6 +339,9 @@ const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 7, .sql = migration_7 },
 	{ .version = 8, .sql = migration_8 },
 	{ .version = 9, .sql = migration_9 },
+	{ .version = 10, .sql = migration_10 },
+	{ .version = 11, .sql = migration_11 },
+	{ .version = 12, .sql = migration_12 },
 };
 
 const size_t sqlstore_migration_count =

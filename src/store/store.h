@@ -216,6 +216,25 @@ struct store_jitsi_room {
 	int64_t last_used_at;  /* the last mapper request or forwarded call */
 };
 
+/* A live control for whichever node holds the call (app/control.c),
+ * migration 12. call_id: the call, 0 for a conference action, whose
+ * conference_id is then set. Times in unix milliseconds; claimed_by ""
+ * and done_at 0 while nobody took it / it is not done. result: the
+ * outcome as JSON text. */
+#define STORE_COMMAND_RESULT_SIZE 512
+
+struct store_command {
+	int64_t id;
+	int64_t call_id;
+	char conference_id[8];
+	char action[16];
+	char actor[STORE_NAME_SIZE];
+	int64_t created_at;
+	char claimed_by[64];
+	int64_t done_at;
+	char result[STORE_COMMAND_RESULT_SIZE];
+};
+
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);
@@ -227,6 +246,7 @@ typedef int (store_mail_h)(const struct store_mail *m, void *arg);
 typedef int (store_meeting_h)(const struct store_meeting *m, void *arg);
 typedef int (store_attendee_h)(const char *email, void *arg);
 typedef int (store_jitsi_room_h)(const struct store_jitsi_room *r, void *arg);
+typedef int (store_command_h)(const struct store_command *c, void *arg);
 
 struct store;
 
