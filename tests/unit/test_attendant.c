@@ -464,11 +464,16 @@ static void test_revoked_during_pin(void **state)
 	attendant_free(r.a);
 }
 
-/* An admin lets a lobby caller in: as the organizer, after a re-check. */
+/* An admin lets a lobby caller in, after a re-check: a plain caller as a
+ * participant (the rest of the lobby waits on), one who pressed '*' on a
+ * closed organizer path as the organizer (whose arrival lets the lobby
+ * in). */
 static void test_admin_admits_as_organizer(void **state)
 {
 	struct run r;
 	const struct att_action *x;
+	struct att_event closed = {.type = ATT_EV_RESOLVED, .valid = true,
+				   .closed = true};
 
 	(void)state;
 	start(&r);
@@ -480,9 +485,20 @@ static void test_admin_admits_as_organizer(void **state)
 	room(&r, 0);
 	x = find(&r, ATT_ACT_JOIN);
 	assert_non_null(x);
-	assert_true(x->organizer);
+	assert_false(x->organizer);
 	ev(&r, ATT_EV_ADMIT); /* once in, nothing more to admit */
 	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &closed, r.acts, &r.n), 0);
+	type(&r, "*");
+	assert_int_equal(attendant_state(r.a), ATT_S_LOBBY);
+	ev(&r, ATT_EV_ADMIT);
+	ev_res(&r, ATT_EV_RECHECKED, true, false);
+	room(&r, 0);
+	assert_true(find(&r, ATT_ACT_JOIN)->organizer);
 	attendant_free(r.a);
 }
 
