@@ -367,8 +367,8 @@ static const char migration_9[] =
 
 /* Placeholders for migrations 10 (conference homes) and 11 (call
  * records), which other branches bring. */
-static const char migration_10[] = "";
-static const char migration_11[] = "";
+static const char migration_10[] = "SELECT 1";
+static const char migration_11[] = "SELECT 1";
 
 /* Live control commands for whichever node holds the call (app/control.c):
  * a call's id, or a conference's ID for a conference action; times in
