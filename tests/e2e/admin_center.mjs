@@ -92,6 +92,7 @@ function freePort() {
 
 let daemon = null;
 let base = '';
+let sipPortNow = 0;
 let token = '';
 const logPath = path.join(tmp, 'serve.log');
 
@@ -101,6 +102,7 @@ async function startDaemon() {
     const sipPort = await freePort();
     base = `http://127.0.0.1:${port}`;
     const log = fs.openSync(logPath, 'a');
+    sipPortNow = sipPort;
     daemon = spawn(bin, ['serve', '--data', dataDir, '--http', `127.0.0.1:${port}`, '--sip', `127.0.0.1:${sipPort}`, '--demo'],
       { stdio: ['ignore', log, log] });
     fs.closeSync(log);
@@ -582,6 +584,55 @@ await test('Jitsi rooms: a room the mapper gave an ID shows with it', async () =
   const row = page.locator('#main tr', { hasText: 'e2e-room@conference.meet.example.org' });
   await until(async () => (await row.count()) === 1, 'the room in the list');
   assert((await row.textContent()).includes(id), 'with its conference ID ' + id);
+});
+
+await test('Live calls: mute, lock and unlock, remove (confirmed) and end from the page', async () => {
+  eq((await apiCall('PATCH', '/settings', { allowPstnUsersToBypassLobby: true })).status, 200, 'bypass the lobby');
+  const number = (await apiCall('GET', '/dial-in-numbers')).json.numbers[0].number;
+  const helper = path.join(path.dirname(new URL(import.meta.url).pathname), 'sip_callers.py');
+  const callers = spawn('python3', [helper, String(sipPortNow), number, newId, '+15557010000', '+15557020000'],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      callers.stdout.on('data', (d) => (String(d).includes('ready') ? resolve() : null));
+      callers.on('exit', (code) => reject(new Error('the SIP callers ended with ' + code)));
+    });
+    const inConf = async () => (await apiCall('GET', '/calls')).json.calls.filter((c) => c.state === 'in-conference');
+    await until(async () => (await inConf()).length === 2, 'two callers in the conference');
+    await page.click('#nav a[href="#/calls"]');
+    await page.click('#main .page-header button'); // Refresh
+    const row = (who) => page.locator('#main tr', { hasText: who });
+    await until(async () => (await row('+1555701****').count()) === 1, 'the caller in the list');
+    await row('+1555701****').locator('button[data-action=mute]').click();
+    await until(async () => (await inConf()).some((c) => c.caller === '+1555701****' && c.muted), 'muted on the server');
+    await row('+1555701****').locator('button[data-action=unmute]').waitFor();
+
+    const conf = row(newId).filter({ has: page.locator('button[data-action=lock]') });
+    await conf.locator('button[data-action=lock]').click();
+    await until(async () => (await inConf()).every((c) => c.conferenceLocked), 'locked on the server');
+    await row(newId).locator('button[data-action=unlock]').click();
+    await until(async () => (await inConf()).every((c) => !c.conferenceLocked), 'unlocked on the server');
+
+    // Remove asks first; Cancel does nothing.
+    await row('+1555702****').locator('button[data-action=remove]').click();
+    await page.locator('dialog .dialog-buttons button', { hasText: 'Cancel' }).click();
+    eq((await inConf()).length, 2, 'nobody removed after Cancel');
+    await row('+1555702****').locator('button[data-action=remove]').click();
+    await page.click('#call-control-confirm');
+    await until(async () => (await apiCall('GET', '/calls')).json.calls.length === 1, 'the removed caller gone');
+
+    await row(newId).filter({ has: page.locator('button[data-action=end]') }).locator('button[data-action=end]').click();
+    await page.click('#call-control-confirm');
+    await until(async () => (await apiCall('GET', '/calls')).json.calls.length === 0, 'everyone gone');
+    await until(async () => /Nobody is on a call/.test(await page.locator('#main').textContent()), 'the page says so');
+    const actions = (await apiCall('GET', '/audit?limit=20')).json.entries.map((e) => e.action);
+    for (const a of ['call.mute', 'conference.lock', 'conference.unlock', 'call.remove', 'conference.end']) {
+      assert(actions.includes(a), a + ' audited');
+    }
+  } finally {
+    callers.stdin.end();
+    await new Promise((r) => (callers.exitCode !== null ? r() : callers.on('exit', r)));
+  }
 });
 
 await test('a state-changing request with the cookie but without the CSRF header gets 403', async () => {
