@@ -69,7 +69,10 @@ def test_mute_unmute_remove(d):
         a.mark("muted")
         time.sleep(WINDOW + 0.2)
 
-        control(d, "calls", bid, "unmute")
+        # The CLI does the same (dialconf calls unmute ID).
+        rc, out, err = d.cli("calls", "unmute", bid)
+        assert rc == 0 and "unmute" in out and mask(b.user) in out, \
+            (rc, out, err)
         wait_call(d, mask(b.user), lambda c: not c["muted"], "unmuted")
         time.sleep(0.5)
         a.mark("unmuted")
@@ -123,6 +126,8 @@ def test_lobby_admit_lock_end(d):
         # A lobby caller cannot be muted; nobody is in the conference to
         # lock or mute; unknown conferences are 404.
         control(d, "calls", pid, "mute", 409)
+        rc, out, err = d.cli("calls", "mute", pid)
+        assert rc == 1 and "not in the conference" in err, (rc, out, err)
         control(d, "conferences", o["id"], "lock", 409)
         control(d, "conferences", o["id"], "mute-all", 409)
         control(d, "conferences", "1234567", "end", 404)
@@ -149,7 +154,8 @@ def test_lobby_admit_lock_end(d):
         wait_gone(d, mask(late.user))
         assert call_of(d, q)["state"] == "lobby"
 
-        control(d, "conferences", o["id"], "unlock")
+        rc, out, err = d.cli("conference", "unlock", o["id"], "--json")
+        assert rc == 0 and '"action": "unlock"' in out, (rc, out, err)
         after.dial(d)
         after.keys(o["id"] + "##")
         wait_call(d, mask(after.user), lambda c: c["state"] ==
