@@ -587,6 +587,7 @@ await test('Jitsi rooms: a room the mapper gave an ID shows with it', async () =
 });
 
 await test('Live calls: mute, lock and unlock, remove (confirmed) and end from the page', async () => {
+  const t0 = Date.now();
   eq((await apiCall('PATCH', '/settings', { allowPstnUsersToBypassLobby: true })).status, 200, 'bypass the lobby');
   const number = (await apiCall('GET', '/dial-in-numbers')).json.numbers[0].number;
   const helper = path.join(path.dirname(new URL(import.meta.url).pathname), 'sip_callers.py');
@@ -629,6 +630,7 @@ await test('Live calls: mute, lock and unlock, remove (confirmed) and end from t
     for (const a of ['call.mute', 'conference.lock', 'conference.unlock', 'call.remove', 'conference.end']) {
       assert(actions.includes(a), a + ' audited');
     }
+    diag(`live control from the page in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     callers.stdin.end();
     await new Promise((r) => (callers.exitCode !== null ? r() : callers.on('exit', r)));
