@@ -92,8 +92,9 @@ static const struct serve_option serve_options[] = {
 	{"rtp-ports", "LOW-HIGH", SERVE_FIELD(rtp_ports), "30000-39999", false,
 	 "RTP ports of calls", false},
 	{"prompts", "DIR", SERVE_FIELD(prompts), DIALCONF_PROMPTS_DIR, false,
-	 "the attendant's prompt audio; when the default is missing, the "
-	 "source tree's prompts/ (a build run in place)", false},
+	 "the attendant's prompt audio (DIR/languages, a folder per "
+	 "language); when the default is missing, the source tree's "
+	 "prompts/ (a build run in place)", false},
 	{"mail", "URL", SERVE_FIELD(mail), "maildir:", false,
 	 "where emails go: maildir: (DIR/maildir), maildir:PATH, "
 	 "smtp://HOST:PORT (STARTTLS required; ?tls=none for a local "
@@ -487,6 +488,9 @@ static int serve_run(const struct serve_opts *o,
 	if (open_app(&a, o->data, o->db, SERVE_NCONN) ||
 	    name_node(a, o) || ensure_admin(a, o->data, pw, sizeof(pw)))
 		goto out;
+	/* The languages of the prompts just loaded: all a number may name. */
+	if (app_prompt_languages_set(a, sipd_languages(sip)))
+		goto out;
 	if (o->demo && seed_demo(a))
 		goto out;
 
@@ -784,8 +788,9 @@ static void print_config(FILE *f, struct serve_opts *o)
 			continue;
 		}
 		v = *serve_value(o, so);
+		/* Unset (no default, as --node): commented out, empty. */
 		fprintf(f, "%s%s = %s\n",
-			v && so->def && !strcmp(v, so->def) ? "#" : "",
+			!v || (so->def && !strcmp(v, so->def)) ? "#" : "",
 			so->name, v ? v : "");
 	}
 }

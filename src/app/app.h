@@ -290,6 +290,14 @@ bool app_node_valid(const char *name);
 int app_node_set(struct app *a, const char *name);
 const char *app_node(const struct app *a);
 
+/* The languages this node has prompts for, comma-separated in the prompts'
+ * languages file's order ("en-US,fr-FR"; serve passes sipd_languages):
+ * a dial-in number may name only these. Set once, before serving; while
+ * unset, any language tag is taken. app_prompt_languages_set: 0, EINVAL or
+ * ENOMEM; app_prompt_languages: "" while unset. */
+int app_prompt_languages_set(struct app *a, const char *tags);
+const char *app_prompt_languages(const struct app *a);
+
 /* The database URL forms app_open takes, for a usage message. */
 #define APP_DB_URL_FORMS "sqlite: (in the data directory), " \
 	"sqlite:/path/file.db or postgres://USER@HOST:PORT/DB"
@@ -668,10 +676,12 @@ bool app_dialin_source(const struct app_dialin_limits *l, const char *addr,
 int app_dialin_limits(struct app *a, struct app_dialin_limits *l);
 
 /* A new INVITE: user (Request-URI user part, "+" optional) must be a
- * dial-in number (ENOENT; its E.164 form into e164) and the source not
+ * dial-in number (ENOENT; its E.164 form into e164, its languages,
+ * comma-separated as stored, into languages of lsize) and the source not
  * refused by the guard (*refused, counted in metrics). 0 or an errno. */
 int app_dialin_admit(struct app *a, const char *user, const char *source,
-		     char *e164, size_t size, bool *refused);
+		     char *e164, size_t size, char *languages, size_t lsize,
+		     bool *refused);
 
 /* What typed digits reach now, read from the database (no cache, no
  * counting). 0 with t filled (t->valid false when not valid), or errno. */

@@ -48,6 +48,7 @@ struct app {
 	char *db_url;
 	char *datadir;
 	char node[APP_NODE_SIZE]; /* app_node_set */
+	char *languages; /* app_prompt_languages_set; NULL: unset */
 
 	/* Connection pool: one store connection per call in flight. */
 	pthread_mutex_t conn_mtx;

@@ -33,6 +33,7 @@ static void app_free(struct app *a)
 	pthread_cond_destroy(&a->mail_cond);
 	free(a->db_url);
 	free(a->datadir);
+	free(a->languages);
 	free(a);
 }
 

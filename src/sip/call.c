@@ -34,6 +34,11 @@
  * a caller who has not joined yet has its ID checked again, so a reset,
  * a disable or a cancelled meeting on any node reaches it.
  *
+ * The prompts are those of the caller's language: the dialed number's
+ * first (the ADMIT job brings its languages), until the attendant's menu
+ * switches to another (ATT_ACT_LANGUAGE); the menu itself is each other
+ * language's "for <language> press N", queued after the welcome.
+ *
  * A caller who keys a Jitsi Meet room's ID is not mixed here: the
  * attendant asks for a forward (ATT_ACT_FORWARD) and the call gets a leg
  * to the room's gateway (fwd.c); once it answers, the caller's payloads
@@ -90,6 +95,9 @@ struct call {
 	bool arrived;        /* organizer present when we entered the lobby */
 	struct attendant *att;
 	struct player *pl;
+	const struct prompt_set *ps; /* the prompts in the caller's language */
+	uint8_t langs[ATT_LANGUAGES_MAX]; /* the number's, as s->prompts sets */
+	unsigned nlangs;
 	struct sa laddr;          /* our media address toward the caller */
 	struct fwd *fwd;          /* sent on to a Jitsi room's gateway */
 	bool relaying;            /* the gateway answered: audio flows */
@@ -304,7 +312,7 @@ static void play(struct call *c, size_t p)
 	const int16_t *pcm;
 	size_t n;
 
-	if (prompt_get(c->s->prompts, p, &pcm, &n))
+	if (prompt_get(c->ps, p, &pcm, &n))
 		return;
 	if (c->mp)
 		(void)mixer_part_whisper(c->mp, pcm, n);
@@ -402,7 +410,7 @@ static void conf_join(struct call *c)
 	/* The attendant has just started "joining" on the player; the mix
 	 * carries the call's audio from now on, so the prompt moves there. */
 	player_stop(c->pl);
-	if (!prompt_get(c->s->prompts, ATT_PROMPT_JOINING, &pcm, &n))
+	if (!prompt_get(c->ps, ATT_PROMPT_JOINING, &pcm, &n))
 		(void)mixer_part_whisper(c->mp, pcm, n);
 	if (c->tones && mixer_count(m) > 1 &&
 	    mixer_tone(MIXER_TONE_ENTRY, tone, MIXER_TONE_SAMPLES))
@@ -482,6 +490,29 @@ static void forward_start(struct call *c)
 	call_event(c, &failed);
 }
 
+/* The language menu's entry for the number's language i, in it, after
+ * what plays; and the switch to language i. */
+static void menu_queue(struct call *c, unsigned i)
+{
+	const int16_t *pcm;
+	size_t n;
+
+	if (i < c->nlangs &&
+	    !prompt_get(prompt_lib_set(c->s->prompts, c->langs[i]),
+			SIPD_PROMPT_MENU_1 + i, &pcm, &n))
+		player_queue(c->pl, pcm, n);
+}
+
+static void language_set(struct call *c, unsigned i)
+{
+	if (i >= c->nlangs)
+		return;
+	c->ps = prompt_lib_set(c->s->prompts, c->langs[i]);
+	sipd_log(LOG_DEBUG, "event=language call=%lld language=%s",
+		 (long long)c->reg.id, prompt_lib_tag(c->s->prompts,
+						      c->langs[i]));
+}
+
 static void act(struct call *c, const struct att_action *x)
 {
 	switch (x->type) {
@@ -553,6 +584,12 @@ static void act(struct call *c, const struct att_action *x)
 	case ATT_ACT_MUTE_OTHERS:
 		ctl_conference(c->s, APP_CONTROL_MUTE_ALL,
 			       c->target.conference_id, c);
+		break;
+	case ATT_ACT_MENU:
+		menu_queue(c, x->lang);
+		break;
+	case ATT_ACT_LANGUAGE:
+		language_set(c, x->lang);
 		break;
 	}
 }
@@ -955,6 +992,7 @@ static int call_setup(struct call *c, const struct sip_msg *msg,
 		err = attendant_alloc(&c->att, &cfg);
 	if (!err)
 		err = player_alloc(&c->pl);
+	c->ps = prompt_lib_set(c->s->prompts, 0); /* till the number's known */
 	/* Ringing while the workers look at the number and the source. */
 	if (!err)
 		err = sipsess_accept(&c->sess, c->s->sock, msg, 180, "Ringing",
@@ -997,6 +1035,10 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		return;
 	}
 	snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s", job->dialed);
+	c->nlangs = job->nlangs;
+	memcpy(c->langs, job->langs, sizeof(c->langs));
+	language_set(c, 0);
+	answered.languages = c->nlangs;
 	err = sdp_encode(&desc, c->sdp, false);
 	if (!err)
 		err = sipsess_answer(c->sess, 200, "OK", desc, ALLOW_HDR);

@@ -438,10 +438,17 @@ static int raise_fd_limit(void)
 	return rl.rlim_cur > FDS_MAX ? FDS_MAX : (int)rl.rlim_cur;
 }
 
+/* Every language's prompts, all of them now: a missing one stops serve,
+ * not a call. */
 static int load_prompts(struct sipd *s, char *why, size_t whysize)
 {
+	static const char *const menu[ATT_LANGUAGES_MAX] = {
+		"language-menu-1", "language-menu-2", "language-menu-3",
+		"language-menu-4", "language-menu-5", "language-menu-6",
+		"language-menu-7", "language-menu-8", "language-menu-9",
+	};
 	const char *names[SIPD_PROMPT_COUNT];
-	char path[512] = "";
+	char reason[1024] = "";
 	size_t i;
 	int err;
 
@@ -449,12 +456,19 @@ static int load_prompts(struct sipd *s, char *why, size_t whysize)
 		names[i] = attendant_prompt_name((enum att_prompt)i);
 	names[SIPD_PROMPT_MUTED] = "muted";
 	names[SIPD_PROMPT_UNMUTED] = "unmuted";
-	err = prompt_set_load(&s->prompts, s->opts.prompts_dir, names,
-			      SIPD_PROMPT_COUNT, path, sizeof(path));
+	for (i = 0; i < ATT_LANGUAGES_MAX; i++)
+		names[SIPD_PROMPT_MENU_1 + i] = menu[i];
+	err = prompt_lib_load(&s->prompts, s->opts.prompts_dir, names,
+			      SIPD_PROMPT_COUNT, reason, sizeof(reason));
 	if (err)
-		snprintf(why, whysize, "cannot load prompt %s: %s", path,
-			 strerror(err));
+		snprintf(why, whysize, "cannot load the prompts: %s",
+			 reason[0] ? reason : strerror(err));
 	return err;
+}
+
+const char *sipd_languages(const struct sipd *s)
+{
+	return prompt_lib_tags(s->prompts);
 }
 
 int sipd_listen(struct sipd **sp, const struct sipd_opts *o, char *why,
@@ -553,7 +567,7 @@ void sipd_stop(struct sipd *s)
 	else {
 		work_stop(s->work);
 	}
-	prompt_set_free(s->prompts);
+	prompt_lib_free(s->prompts);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);
 	free(s);
