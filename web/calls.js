@@ -43,16 +43,20 @@ export async function callsPage(ctx) {
   }
 
   // POST one action, say what happened, and show the list as it is now.
+  // (The list first: a load clears the message box.)
   async function act(button, path, done) {
+    let failure = null;
     await busy(button, async () => {
       try {
         await api.post(path, {});
-        say(msg, 'ok', done);
       } catch (err) {
-        say(msg, 'error', problemText(err));
+        failure = err;
       }
     });
-    if (ctx.alive()) await load();
+    if (!ctx.alive()) return;
+    await load();
+    if (failure) say(msg, 'error', problemText(failure));
+    else say(msg, 'ok', done);
   }
 
   function confirmThen(opener, title, text, label, run) {
