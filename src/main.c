@@ -144,7 +144,7 @@ static void usage_main(FILE *f)
 		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
 		"  admin backup [--data DIR] [--db URL] FILE              copy the database to FILE\n"
 		"  admin restore [--data DIR] [--db URL] FILE             replace it by a backup\n"
-		"  user | number | meeting | settings | conference-id | outbox | calls | records | report | jitsi | audit | token\n"
+		"  user | number | meeting | settings | conference-id | outbox | calls | conference | records | report | jitsi | audit | token\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
 		"\n"
@@ -444,6 +444,10 @@ static int start_sip(struct sipd *s, struct app *a,
 	if (err)
 		fprintf(stderr, "dialconf: cannot serve sip on %s: %s\n",
 			o->sip, why[0] ? why : strerror(err));
+	/* Controls other nodes write for this node's calls. */
+	if (!err && (err = app_control_start(a)))
+		fprintf(stderr, "dialconf: cannot start the control poller: "
+			"%s\n", strerror(err));
 	return err;
 }
 
@@ -543,6 +547,7 @@ static int serve_run(const struct serve_opts *o,
 	code = 0;
  out:
 	explicit_bzero(pw, sizeof(pw));
+	app_control_stop(a); /* no control reaches the SIP side after */
 	sipd_stop(sip); /* BYE to every caller, before app goes away */
 	if (a)
 		app_records_stop(a); /* writes the records of those calls */

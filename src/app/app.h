@@ -213,6 +213,35 @@ struct app_number {
 	X(CALL_ADMIT, "call.admit",					\
 	  "Lobby call admitted",					\
 	  "an admin admitted a call waiting in the lobby (target: "	\
+	  "the conference ID)")						\
+	X(CALL_MUTE, "call.mute",					\
+	  "Caller muted",						\
+	  "an admin muted a caller (target: the conference ID)")	\
+	X(CALL_UNMUTE, "call.unmute",					\
+	  "Caller unmuted",						\
+	  "an admin unmuted a caller (target: the conference ID)")	\
+	X(CALL_REMOVE, "call.remove",					\
+	  "Caller removed",						\
+	  "an admin removed a caller from a conference (target: the "	\
+	  "conference ID)")						\
+	X(CONFERENCE_MUTE_ALL, "conference.mute-all",			\
+	  "Conference muted",						\
+	  "an admin muted everyone but the organizer (target: the "	\
+	  "conference ID)")						\
+	X(CONFERENCE_ADMIT_ALL, "conference.admit-all",			\
+	  "Lobby admitted",						\
+	  "an admin let a conference's lobby in (target: the "		\
+	  "conference ID)")						\
+	X(CONFERENCE_LOCK, "conference.lock",				\
+	  "Conference locked",						\
+	  "an admin locked a conference: new callers are refused "	\
+	  "(target: the conference ID)")				\
+	X(CONFERENCE_UNLOCK, "conference.unlock",			\
+	  "Conference unlocked",					\
+	  "an admin unlocked a conference (target: the conference ID)")	\
+	X(CONFERENCE_END, "conference.end",				\
+	  "Conference ended",						\
+	  "an admin ended a conference: every caller hung up (target: "	\
 	  "the conference ID)")
 
 #define APP_AUDIT_ENUM_(id, name, label, what) APP_AUDIT_##id,
@@ -712,6 +741,7 @@ struct app_call {
 	int64_t started_ms;  /* the INVITE arrived */
 	int64_t answered_ms; /* set by app_call_add when 0 */
 	int64_t joined_ms;   /* first entry into the mix */
+	bool locked; /* its conference is locked */
 };
 
 typedef int (app_call_h)(const struct app_call *c, void *arg);
@@ -782,17 +812,86 @@ int64_t app_wall_ms(void);
 void app_caller_key(struct app *a, const char *caller, char *out,
 		    size_t size);
 
-/* Live control. The SIP side registers who carries an admission out (on
- * its own thread; NULL: none, e.g. while stopping). */
-typedef int (app_call_admit_h)(int64_t id, void *arg);
-void app_calls_control(struct app *a, app_call_admit_h *admit, void *arg);
-/* Let the lobby caller id in as the organizer, whose arrival lets the
- * rest of the lobby in: how an admin opens a conference whose organizer
- * path the guard has closed. The ID is checked once more first. ENOENT
- * (no such live call), EBUSY (not in the lobby, or no SIP side);
- * audited as call.admit. out: the call as it was. */
-int app_call_admit(struct app *a, const char *actor, int64_t id,
-		   struct app_call *out, struct app_err *err);
+/* ---- Live control (control.c) ----
+ * APP_CONTROLS(X): every action on a live call or conference, listed
+ * once: X(ID, name, conference, audit). The API's paths, the CLI's verbs
+ * and the audit actions read it. conference: the action addresses a
+ * conference (by its conference ID) rather than one call. */
+#define APP_CONTROLS(X)							\
+	X(MUTE, "mute", false, APP_AUDIT_CALL_MUTE)			\
+	X(UNMUTE, "unmute", false, APP_AUDIT_CALL_UNMUTE)		\
+	X(REMOVE, "remove", false, APP_AUDIT_CALL_REMOVE)		\
+	X(ADMIT, "admit", false, APP_AUDIT_CALL_ADMIT)			\
+	X(MUTE_ALL, "mute-all", true, APP_AUDIT_CONFERENCE_MUTE_ALL)	\
+	X(ADMIT_ALL, "admit-all", true, APP_AUDIT_CONFERENCE_ADMIT_ALL)	\
+	X(LOCK, "lock", true, APP_AUDIT_CONFERENCE_LOCK)		\
+	X(UNLOCK, "unlock", true, APP_AUDIT_CONFERENCE_UNLOCK)		\
+	X(END, "end", true, APP_AUDIT_CONFERENCE_END)
+
+#define APP_CONTROL_ENUM_(id, name, conf, audit) APP_CONTROL_##id,
+enum app_control_action {
+	APP_CONTROLS(APP_CONTROL_ENUM_)
+	APP_CONTROL_COUNT /* keep last */
+};
+#undef APP_CONTROL_ENUM_
+
+/* The action's name ("mute-all"), or NULL. */
+const char *app_control_name(enum app_control_action action);
+/* The action called name (its scope must match conference), or -1. */
+int app_control_parse(const char *name, bool conference);
+bool app_control_is_conference(enum app_control_action action);
+
+/* One control as the SIP side carries it out: the call (call_id) or the
+ * conference (conference_id) it addresses. */
+struct app_control {
+	enum app_control_action action;
+	int64_t call_id;
+	char conference_id[APP_CONFID_SIZE];
+};
+
+/* The SIP side registers who carries controls out (on its own thread;
+ * NULL: none, e.g. while stopping). The handler queues x and returns at
+ * once: 0 or an errno. */
+typedef int (app_control_h)(const struct app_control *x, void *arg);
+void app_calls_control(struct app *a, app_control_h *h, void *arg);
+/* Hand x to the SIP side of this node: 0, EBUSY (no SIP side), or the
+ * handler's errno. */
+int app_calls_send(struct app *a, const struct app_control *x);
+
+/* What a control did. call: the call as it was (call actions), calls:
+ * how many calls of the conference it reached (conference actions). */
+struct app_control_result {
+	struct app_call call;
+	unsigned calls;
+	char node[APP_NODE_SIZE]; /* the node that carried it out */
+};
+
+/* Act on live call id (mute, unmute, remove, admit) on whichever node
+ * holds it: this one at once, another through the call_commands table
+ * (waiting at most APP_CONTROL_WAIT_MS for it). ENOENT (no such live
+ * call), EBUSY (its state forbids it: muting a caller not in the
+ * conference, admitting one not in the lobby), EINVAL (not a call
+ * action). Audited (call.mute, ...) on the node that carried it out.
+ * admit: the caller joins; as the organizer (whose arrival lets the
+ * lobby in) when it pressed '*' on a closed organizer path. */
+#define APP_CONTROL_WAIT_MS 2000
+int app_call_control(struct app *a, const char *actor,
+		     enum app_control_action action, int64_t id,
+		     struct app_control_result *out, struct app_err *err);
+/* The same for the conference whose ID is conference_id: mute-all
+ * (everyone but the organizer), admit-all (its lobby), lock, unlock,
+ * end. ENOENT (no live call in it), EBUSY (nobody in the conference yet,
+ * for mute-all, lock and unlock). */
+int app_conference_control(struct app *a, const char *actor,
+			   enum app_control_action action,
+			   const char *conference_id,
+			   struct app_control_result *out,
+			   struct app_err *err);
+/* The command poller: a thread that, every ~200 ms, claims the
+ * call_commands other nodes wrote for this node's calls and conferences,
+ * carries them out and writes their results. start: 0 or an errno. */
+int app_control_start(struct app *a);
+void app_control_stop(struct app *a);
 
 /* ---- Meetings (SPEC §1-§3, §5) ----
  * A meeting of an enabled organizer gets its own conference ID at

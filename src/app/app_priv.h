@@ -75,6 +75,8 @@ struct app {
 	/* Live calls (calls.c) and their records (records.c). */
 	struct app_calls *calls;
 	struct app_records *records;
+	/* The poller of other nodes' control commands (control.c). */
+	struct app_controller *controller;
 
 	/* The outbox worker sleeps on mail_cond; a commit that queued an
 	 * email raises mail_gen and wakes it (outbox.c). */

@@ -22,8 +22,8 @@ struct app_calls {
 	pthread_mutex_t mtx;
 	struct call_entry *head;
 	int64_t next_id;
-	app_call_admit_h *admit; /* the SIP side's, under mtx */
-	void *admit_arg;
+	app_control_h *control; /* the SIP side's, under mtx */
+	void *control_arg;
 };
 
 /* Call ids are unique among the nodes of a cluster without asking the
@@ -160,67 +160,22 @@ int app_calls_list(struct app *a, app_call_h *h, void *arg)
 	return err;
 }
 
-void app_calls_control(struct app *a, app_call_admit_h *admit, void *arg)
+void app_calls_control(struct app *a, app_control_h *h, void *arg)
 {
 	pthread_mutex_lock(&a->calls->mtx);
-	a->calls->admit = admit;
-	a->calls->admit_arg = arg;
+	a->calls->control = h;
+	a->calls->control_arg = arg;
 	pthread_mutex_unlock(&a->calls->mtx);
 }
 
-/* The call id into *out, and the SIP side's handler handed id: under the
- * lock, so the SIP side cannot go away in between. */
-static int admit_locked(struct app *a, int64_t id, struct app_call *out,
-			struct app_err *err)
+/* Under the lock, so the SIP side cannot go away in between. */
+int app_calls_send(struct app *a, const struct app_control *x)
 {
-	struct call_entry *e;
+	int err = EBUSY;
 
-	for (e = a->calls->head; e && e->c.id != id; e = e->next)
-		;
-	if (!e) {
-		app_errf(err, "no live call %lld", (long long)id);
-		return ENOENT;
-	}
-	*out = e->c;
-	snprintf(out->node, sizeof(out->node), "%s", app_node(a));
-	if (strcmp(e->c.state, "lobby")) {
-		app_errf(err, "call %lld is %s, not in the lobby",
-			 (long long)id, e->c.state);
-		return EBUSY;
-	}
-	if (!a->calls->admit) {
-		app_errf(err, "this node answers no calls");
-		return EBUSY;
-	}
-	return a->calls->admit(id, a->calls->admit_arg);
-}
-
-struct admit_args {
-	const char *actor;
-	const struct app_call *c;
-};
-
-static int admit_audit_tx(struct app_tx *tx, void *arg, struct app_err *err)
-{
-	const struct admit_args *x = arg;
-
-	(void)err;
-	return app_audit(tx, x->actor, APP_AUDIT_CALL_ADMIT, x->c->conference_id,
-			 json_pack("{s:I, s:s}", "callId", (json_int_t)x->c->id,
-				   "caller", x->c->caller));
-}
-
-int app_call_admit(struct app *a, const char *actor, int64_t id,
-		   struct app_call *out, struct app_err *err)
-{
-	struct admit_args x = {actor, out};
-	int e;
-
-	app_err_clear(err);
 	pthread_mutex_lock(&a->calls->mtx);
-	e = admit_locked(a, id, out, err);
+	if (a->calls->control)
+		err = a->calls->control(x, a->calls->control_arg);
 	pthread_mutex_unlock(&a->calls->mtx);
-	if (!e)
-		e = app_tx_run(a, admit_audit_tx, &x, err);
-	return e;
+	return err;
 }

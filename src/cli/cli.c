@@ -108,6 +108,24 @@ static const struct cli_verb verbs[] = {
 	 "minutes, calls, unique callers and peak concurrent calls per UTC\n"
 	 "      day, dial-in number, user or conference; DATE is 2026-12-01\n"
 	 "      (to: through that day) or a date-time with an offset"},
+	{"calls", "mute", do_call_control, "ID [--json]",
+	 "mute a caller in the conference"},
+	{"calls", "unmute", do_call_control, "ID [--json]",
+	 "unmute a caller in the conference"},
+	{"calls", "remove", do_call_control, "ID [--json]",
+	 "say goodbye to a caller and hang up"},
+	{"calls", "admit", do_call_control, "ID [--json]",
+	 "let a caller waiting in the lobby in"},
+	{"conference", "mute-all", do_conference_control,
+	 "CONFERENCE-ID [--json]", "mute everyone but the organizer"},
+	{"conference", "admit-all", do_conference_control,
+	 "CONFERENCE-ID [--json]", "let everyone waiting in the lobby in"},
+	{"conference", "lock", do_conference_control, "CONFERENCE-ID [--json]",
+	 "lock a conference: new callers are refused"},
+	{"conference", "unlock", do_conference_control,
+	 "CONFERENCE-ID [--json]", "unlock a conference"},
+	{"conference", "end", do_conference_control, "CONFERENCE-ID [--json]",
+	 "end a conference: everyone is told and hung up"},
 	{"jitsi", "rooms", do_jitsi_rooms, "[--json]",
 	 "list the Jitsi Meet rooms mapped to conference IDs"},
 	{"token", "list", do_token_list, "[--json]",
@@ -398,10 +416,22 @@ int cli_get_list(struct cli *c, const struct api_url *u, bool json,
 	return cli_list_answer(resp, json, l);
 }
 
+const char *cli_verb_name(const struct cli *c)
+{
+	return c->verb->name ? c->verb->name : "";
+}
+
 static const struct cli_verb *verb_find(const char *group, const char *name)
 {
 	size_t i;
 
+	/* A group that is a verb itself may have verbs too ("calls",
+	 * "calls mute"): a named one wins. */
+	for (i = 0; name && i < NVERBS; i++) {
+		if (!strcmp(verbs[i].group, group) && verbs[i].name &&
+		    !strcmp(verbs[i].name, name))
+			return &verbs[i];
+	}
 	for (i = 0; i < NVERBS; i++) {
 		if (strcmp(verbs[i].group, group) != 0)
 			continue;
@@ -466,7 +496,11 @@ int cli_main(int argc, char **argv)
 		usage(stderr, NULL, false);
 		return CLI_USAGE;
 	}
-	v = verb_find(group, NULL);
+	if (argc > 1 && is_help(argv[1])) { /* every verb of the group */
+		usage(stdout, group, true);
+		return CLI_OK;
+	}
+	v = verb_find(group, argc > 1 ? argv[1] : NULL);
 	if (v != NULL)
 		return run(v, argc, argv);
 	if (argc < 2 || is_help(argv[1])) {

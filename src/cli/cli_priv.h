@@ -61,6 +61,9 @@ int cli_parse(struct cli *c, int argc, char **argv,
 
 /* cli_parse() for a verb whose only flag is --json; json NULL: a verb
  * with no flag at all. */
+/* The verb being run ("mute" of "calls mute"; "" for a group that is
+ * a verb itself). */
+const char *cli_verb_name(const struct cli *c);
 int cli_parse_json(struct cli *c, int argc, char **argv, bool *json,
 		   struct cli_list *pos, size_t minpos, size_t maxpos);
 
@@ -128,6 +131,9 @@ cli_verb_h do_confid_show, do_audit;
 cli_verb_h do_user_send_info, do_outbox_list, do_outbox_retry;
 cli_verb_h do_calls, do_records_list;
 cli_verb_h do_report_usage;
+cli_verb_h do_calls;
+cli_verb_h do_call_control;
+cli_verb_h do_conference_control;
 cli_verb_h do_jitsi_rooms;
 cli_verb_h do_token_list, do_token_create, do_token_revoke;
 cli_verb_h do_user_import;

@@ -24,6 +24,9 @@ struct attendant {
 	unsigned max_parts; /* the conference's maxParticipants, 0: none */
 	bool organizer;
 	bool muted;
+	bool locked;       /* the conference is locked (RESOLVED, LOCK) */
+	bool claimed;      /* '*' on a closed organizer path: an admin's
+			    * admission makes this caller the organizer */
 	bool star;         /* in the conference: '*' typed, command next */
 	char ahead[ATT_DIGITS_MAX]; /* typed while an answer was awaited */
 	size_t nahead;
@@ -244,6 +247,10 @@ static void submit(struct attendant *a, struct out *o)
  * may be bypassed, else the lobby, for at most lobby_ms. */
 static void no_star(struct attendant *a, struct out *o, enum att_prompt p)
 {
+	if (a->locked) { /* new callers stay out; the organizer has a PIN */
+		end_with(a, o, ATT_PROMPT_MEETING_LOCKED);
+		return;
+	}
 	if (a->bypass) {
 		join(a, o);
 		return;
@@ -284,8 +291,22 @@ static void on_digit_joined(struct attendant *a, struct out *o, char d)
 		a->muted = !a->muted;
 		push(o, ATT_ACT_MUTE)->muted = a->muted;
 	}
-	else if (d == '1') {
+	else if (d == '1' || (!a->organizer && d >= '7' && d <= '9')) {
 		play(a, o, ATT_PROMPT_HELP);
+	}
+	else if (d == '7') {
+		a->locked = !a->locked;
+		push(o, ATT_ACT_LOCK)->locked = a->locked;
+		play(a, o, a->locked ? ATT_PROMPT_NOW_LOCKED
+				     : ATT_PROMPT_NOW_UNLOCKED);
+	}
+	else if (d == '8') {
+		push(o, ATT_ACT_ADMIT_LOBBY);
+		play(a, o, ATT_PROMPT_LOBBY_ADMITTED);
+	}
+	else if (d == '9') {
+		push(o, ATT_ACT_MUTE_OTHERS);
+		play(a, o, ATT_PROMPT_ALL_MUTED);
 	}
 }
 
@@ -301,6 +322,7 @@ static void on_digit(struct attendant *a, struct out *o, char d)
 			no_star(a, o, ATT_PROMPT_WAIT);
 		}
 		else if (d == '*' && a->closed) {
+			a->claimed = true;
 			no_star(a, o, ATT_PROMPT_ORGANIZER_CLOSED);
 		}
 		else if (d == '*') {
@@ -389,6 +411,7 @@ static void on_resolved(struct attendant *a, struct out *o,
 	}
 	a->bypass = ev->bypass;
 	a->closed = ev->closed;
+	a->locked = ev->locked;
 	a->max_parts = ev->max_parts;
 	a->state = ATT_S_ASK_STAR;
 	play(a, o, ATT_PROMPT_ORGANIZER);
@@ -468,7 +491,7 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		break;
 	case ATT_EV_ADMIT:
 		if (s == ATT_S_LOBBY) {
-			a->organizer = true;
+			a->organizer = a->claimed;
 			admit(a, o);
 		}
 		break;
@@ -489,6 +512,23 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 	case ATT_EV_REVOKED:
 		if (before_join(s))
 			end_with(a, o, ATT_PROMPT_NO_LONGER_VALID);
+		break;
+	case ATT_EV_MUTE:
+		if (s == ATT_S_JOINED && a->muted != ev->valid) {
+			a->muted = ev->valid;
+			push(o, ATT_ACT_MUTE)->muted = a->muted;
+		}
+		break;
+	case ATT_EV_LOCK:
+		a->locked = ev->valid;
+		break;
+	case ATT_EV_REMOVE:
+	case ATT_EV_END:
+		if (s == ATT_S_IDLE || s == ATT_S_ENDING || s == ATT_S_DONE)
+			break;
+		push(o, ATT_ACT_LEAVE);
+		end_with(a, o, ev->type == ATT_EV_END ? ATT_PROMPT_MEETING_ENDED
+						      : ATT_PROMPT_REMOVED);
 		break;
 	case ATT_EV_HANGUP:
 		if (s == ATT_S_DONE)
@@ -573,6 +613,13 @@ const char *attendant_prompt_name(enum att_prompt p)
 		[ATT_PROMPT_LOBBY_TIMEOUT] = "lobby-timeout",
 		[ATT_PROMPT_ORGANIZER_CLOSED] = "organizer-closed",
 		[ATT_PROMPT_FULL] = "conference-full",
+		[ATT_PROMPT_MEETING_LOCKED] = "meeting-locked",
+		[ATT_PROMPT_REMOVED] = "removed",
+		[ATT_PROMPT_MEETING_ENDED] = "meeting-ended",
+		[ATT_PROMPT_NOW_LOCKED] = "now-locked",
+		[ATT_PROMPT_NOW_UNLOCKED] = "now-unlocked",
+		[ATT_PROMPT_LOBBY_ADMITTED] = "lobby-admitted",
+		[ATT_PROMPT_ALL_MUTED] = "all-muted",
 	};
 
 	return (unsigned)p < ATT_PROMPT_COUNT ? names[p] : "unknown";

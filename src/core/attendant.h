@@ -21,7 +21,14 @@
  *                 organizer arrives
  *   joining: a conference of maxParticipants already is full: "this
  *     conference is full", goodbye;
- *   in the conference: "*6" mute/unmute, "*1" help.
+ *   in the conference: "*6" mute/unmute, "*1" help; the organizer's
+ *     "*7" lock/unlock, "*8" let the lobby in, "*9" mute everyone else
+ *     (anyone else pressing them hears the help).
+ *   live control from outside (an admin, the organizer's keys): mute or
+ *     unmute a caller in the conference, remove a caller ("removed",
+ *     hang up), end the conference ("meeting-ended", hang up), lock it: a
+ *     caller who is not the organizer and not already in the lobby hears
+ *     "meeting-locked" and is hung up instead of waiting or joining.
  *   a Jitsi Meet room's ID (SPEC §7): "joining", and the call is sent on
  *     to the room's gateway (no organizer question, no lobby, no PIN: the
  *     room has its own); the gateway refusing it ends it with goodbye.
@@ -59,6 +66,13 @@ enum att_prompt {
 	ATT_PROMPT_LOBBY_TIMEOUT,
 	ATT_PROMPT_ORGANIZER_CLOSED,
 	ATT_PROMPT_FULL,         /* conference-full */
+	ATT_PROMPT_MEETING_LOCKED,
+	ATT_PROMPT_REMOVED,
+	ATT_PROMPT_MEETING_ENDED,
+	ATT_PROMPT_NOW_LOCKED,
+	ATT_PROMPT_NOW_UNLOCKED,
+	ATT_PROMPT_LOBBY_ADMITTED,
+	ATT_PROMPT_ALL_MUTED,
 	ATT_PROMPT_COUNT,
 };
 
@@ -86,12 +100,17 @@ enum att_event_type {
 	ATT_EV_RESOLVED,    /* valid, bypass */
 	ATT_EV_PIN_RESULT,  /* valid */
 	ATT_EV_ORGANIZER_ARRIVED,
-	ATT_EV_ADMIT,       /* an admin lets a lobby caller in as the organizer */
+	ATT_EV_ADMIT,       /* an admin lets a lobby caller in: as the organizer
+			     * when it pressed '*' on a closed organizer path */
 	ATT_EV_RECHECKED,   /* valid: the ID still works at the moment of joining */
 	ATT_EV_REVOKED,     /* the ID stopped working before the caller joined */
 	ATT_EV_ROOM,        /* participants: how many are in the conference now */
 	ATT_EV_FORWARD_FAILED, /* the gateway refused or could not be reached */
 	ATT_EV_HANGUP,
+	ATT_EV_MUTE,        /* valid: muted from outside (true) or unmuted */
+	ATT_EV_LOCK,        /* valid: the conference is now locked or not */
+	ATT_EV_REMOVE,      /* an admin removes the caller */
+	ATT_EV_END,         /* an admin ends the caller's conference */
 };
 
 struct att_event {
@@ -104,6 +123,7 @@ struct att_event {
 	bool closed;  /* RESOLVED, PIN_RESULT: the organizer path is closed */
 	bool blocked; /* RESOLVED, PIN_RESULT: the caller's source is now
 		       * refused by the guard: goodbye at once */
+	bool locked;  /* RESOLVED: the conference is locked */
 	unsigned max_parts;    /* RESOLVED: maxParticipants, 0: no limit */
 	unsigned participants; /* ROOM */
 	unsigned languages;    /* ANSWERED: the dialed number's, 0-1: no menu */
@@ -122,6 +142,10 @@ enum att_action_type {
 	ATT_ACT_ROOM,       /* how many are in the conference? (ATT_EV_ROOM) */
 	ATT_ACT_FORWARD,    /* send the call on to the Jitsi room's gateway */
 	ATT_ACT_HANGUP,
+	ATT_ACT_LEAVE,      /* out of the mix now (the last words are ours) */
+	ATT_ACT_LOCK,       /* organizer: lock (locked) or unlock the conference */
+	ATT_ACT_ADMIT_LOBBY, /* organizer: let the conference's lobby in */
+	ATT_ACT_MUTE_OTHERS, /* organizer: mute everyone else in it */
 	ATT_ACT_MENU,       /* lang: after what plays, "for <language lang>
 			     * press <lang + 1>" in that language */
 	ATT_ACT_LANGUAGE,   /* lang: the number's languages[lang] speaks the
@@ -134,6 +158,7 @@ struct att_action {
 	unsigned ms;
 	bool organizer;
 	bool muted;
+	bool locked;
 	unsigned lang;      /* MENU, LANGUAGE: an index into the number's
 			     * languages, 0 its first */
 	char digits[ATT_DIGITS_SIZE];

@@ -208,6 +208,14 @@ int h_calls_list(struct http_req *r);
 int h_records_list(struct http_req *r);
 int h_call_admit(struct http_req *r);
 int h_reports_usage(struct http_req *r);
+int h_call_mute(struct http_req *r);
+int h_call_unmute(struct http_req *r);
+int h_call_remove(struct http_req *r);
+int h_conference_mute_all(struct http_req *r);
+int h_conference_admit_all(struct http_req *r);
+int h_conference_lock(struct http_req *r);
+int h_conference_unlock(struct http_req *r);
+int h_conference_end(struct http_req *r);
 int h_healthz(struct http_req *r);
 int h_meta(struct http_req *r);
 /* h_settings.c: set "settingGroups" and "settings" (the settings table,

@@ -252,6 +252,7 @@ static void registry_sync(struct call *c)
 		c->reg.user_id = c->target.user_id;
 		c->reg.meeting_id = c->target.meeting_id;
 	}
+	c->reg.locked = call_room(c) && room_locked(call_room(c));
 	if (c->reg.id && memcmp(&c->reg_pub, &c->reg, sizeof(c->reg))) {
 		(void)app_call_update(c->s->app, &c->reg);
 		c->reg_pub = c->reg;
@@ -569,6 +570,23 @@ static void act(struct call *c, const struct att_action *x)
 	case ATT_ACT_HANGUP:
 		call_end(c);
 		break;
+	case ATT_ACT_LEAVE: /* the last words come from the player */
+		conf_leave(c);
+		player_hold(c->pl, false);
+		c->fwd = mem_deref(c->fwd);
+		c->relaying = false;
+		break;
+	case ATT_ACT_LOCK:
+		ctl_lock(c->s, c->target.conference_id, x->locked);
+		break;
+	case ATT_ACT_ADMIT_LOBBY:
+		ctl_conference(c->s, APP_CONTROL_ADMIT_ALL,
+			       c->target.conference_id, c);
+		break;
+	case ATT_ACT_MUTE_OTHERS:
+		ctl_conference(c->s, APP_CONTROL_MUTE_ALL,
+			       c->target.conference_id, c);
+		break;
 	case ATT_ACT_MENU:
 		menu_queue(c, x->lang);
 		break;
@@ -579,11 +597,35 @@ static void act(struct call *c, const struct att_action *x)
 }
 
 /* The call record's outcome, once the attendant says goodbye (or sends
- * the call on), by where the caller was: wrong ID, wrong PIN, lobby
- * timeout, conference full, ID revoked. Joined and abandoned are told
+ * the call on): removed, ended or locked out by the goodbye it hears,
+ * else by where the caller was: wrong ID, wrong PIN, lobby timeout,
+ * conference full, ID revoked. Joined and abandoned are told
  * at the end (app/records.c). */
+static const char *outcome_by_prompt(const struct att_action *acts,
+				     size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (acts[i].type != ATT_ACT_PLAY)
+			continue;
+		switch (acts[i].prompt) {
+		case ATT_PROMPT_REMOVED:
+			return "removed";
+		case ATT_PROMPT_MEETING_ENDED:
+			return "ended";
+		case ATT_PROMPT_MEETING_LOCKED:
+			return "locked";
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
 static void record_outcome(struct call *c, enum att_state before,
-			   const struct att_event *ev)
+			   const struct att_event *ev,
+			   const struct att_action *acts, size_t n)
 {
 	enum att_state now = attendant_state(c->att);
 	const char *o;
@@ -591,6 +633,12 @@ static void record_outcome(struct call *c, enum att_state before,
 	if (now == before || c->reg.outcome[0] ||
 	    (now != ATT_S_ENDING && now != ATT_S_FORWARDED))
 		return;
+	/* What an admin or a lock did says it best, from any state. */
+	o = outcome_by_prompt(acts, n);
+	if (o) {
+		snprintf(c->reg.outcome, sizeof(c->reg.outcome), "%s", o);
+		return;
+	}
 	switch (before) {
 	case ATT_S_COLLECT_ID:
 	case ATT_S_RESOLVING:
@@ -629,7 +677,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 		return;
 	if (attendant_handle(c->att, ev, acts, &n))
 		return;
-	record_outcome(c, before, ev);
+	record_outcome(c, before, ev, acts, n);
 	for (i = 0; i < n; i++)
 		act(c, &acts[i]);
 	explicit_bzero(acts, sizeof(acts)); /* may hold a PIN */
@@ -669,6 +717,7 @@ static void resolved(struct call *c, const struct sipd_job *job)
 	ev.closed = job->target.closed;
 	ev.max_parts = job->target.max_parts;
 	ev.blocked = !job->err && job->blocked;
+	ev.locked = ev.valid && call_room(c) && room_locked(call_room(c));
 	sipd_log(LOG_DEBUG,
 		 "event=resolved call=%lld valid=%d blocked=%d us=%lld",
 		 (long long)c->reg.id, ev.valid, ev.blocked,
@@ -1136,12 +1185,39 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	submit(c, SIPD_JOB_ADMIT, NULL);
 }
 
-void call_admit(struct call *c)
+void call_command(struct call *c, enum att_event_type type, bool valid)
 {
-	struct att_event ev = {.type = ATT_EV_ADMIT};
+	struct att_event ev = {.type = type, .valid = valid};
 
-	sipd_log(LOG_DEBUG, "event=admit call=%lld", (long long)c->reg.id);
+	sipd_log(LOG_DEBUG, "event=control call=%lld type=%d valid=%d",
+		 (long long)c->reg.id, (int)type, valid);
 	call_event(c, &ev);
+}
+
+const char *call_conference_id(const struct call *c)
+{
+	return c->target.valid && !c->target.jitsi_room[0] ?
+	       c->target.conference_id : "";
+}
+
+bool call_organizer(const struct call *c)
+{
+	return attendant_organizer(c->att);
+}
+
+enum att_state call_state(const struct call *c)
+{
+	return attendant_state(c->att);
+}
+
+struct room *call_room(const struct call *c)
+{
+	struct room *cf;
+
+	if (!c->target.valid || c->target.jitsi_room[0] ||
+	    room_get(c->s, c->target.personal, conf_id_of(c), false, &cf))
+		return NULL;
+	return cf;
 }
 
 int64_t call_id(const struct call *c)

@@ -13,6 +13,7 @@ struct room {
 	bool personal;
 	int64_t id;
 	struct mixer *m;
+	bool locked;
 };
 
 static void destructor(void *arg)
@@ -84,4 +85,17 @@ void room_flush(struct sipd *s)
 {
 	while (s->confs.head)
 		mem_deref(s->confs.head->data);
+}
+
+bool room_locked(const struct room *cf)
+{
+	return cf->locked;
+}
+
+void room_set_locked(struct room *cf, bool locked)
+{
+	cf->locked = locked;
+	sipd_log(LOG_INFO, "event=conference-%s kind=%s id=%lld",
+		 locked ? "lock" : "unlock",
+		 cf->personal ? "personal" : "meeting", (long long)cf->id);
 }

@@ -186,19 +186,20 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 }
 
 /* A job about no call. 0 or an errno. */
-/* From an HTTP thread (app_call_admit): to the SIP thread. */
-static int admit_h(int64_t call, void *arg)
+/* From an HTTP thread or the control poller (app_calls_send): a copy to
+ * the SIP thread. */
+static int control_h(const struct app_control *x, void *arg)
 {
 	struct sipd *s = arg;
-	int64_t *id = malloc(sizeof(*id));
+	struct app_control *copy = malloc(sizeof(*copy));
 	int err;
 
-	if (!id)
+	if (!copy)
 		return ENOMEM;
-	*id = call;
-	err = mqueue_push(s->mq, SIPD_MQ_ADMIT, id);
+	*copy = *x;
+	err = mqueue_push(s->mq, SIPD_MQ_CONTROL, copy);
 	if (err)
-		free(id);
+		free(copy);
 	return err;
 }
 
@@ -277,13 +278,8 @@ static void mq_h(int id, void *data, void *arg)
 		re_cancel();
 		return;
 	}
-	if (id == SIPD_MQ_ADMIT) {
-		for (le = s->calls.head; le; le = le->next) {
-			if (call_id(le->data) == *(int64_t *)data) {
-				call_admit(le->data);
-				break;
-			}
-		}
+	if (id == SIPD_MQ_CONTROL) {
+		ctl_run(s, data);
 		free(data);
 		return;
 	}
@@ -545,7 +541,7 @@ int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize)
 	s->go = true;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mtx);
-	app_calls_control(a, admit_h, s);
+	app_calls_control(a, control_h, s);
 	return 0;
 }
 

@@ -86,7 +86,7 @@ struct sipd {
 };
 
 /* mqueue message ids. */
-enum { SIPD_MQ_STOP = 1, SIPD_MQ_RESULT = 2, SIPD_MQ_ADMIT = 3 };
+enum { SIPD_MQ_STOP = 1, SIPD_MQ_RESULT = 2, SIPD_MQ_CONTROL = 3 };
 
 /* A job for the worker pool and, filled in, its result: every question
  * that needs the database, so the SIP thread never waits on it. */
@@ -159,6 +159,23 @@ struct mixer *room_mixer(const struct room *cf);
 void room_tick_all(struct sipd *s);
 /* Free every conference (the SIP thread is stopping, calls are gone). */
 void room_flush(struct sipd *s);
+/* Locked: callers who are not the organizer and not in the lobby yet are
+ * turned away ("meeting-locked"). Until the conference ends. */
+bool room_locked(const struct room *cf);
+void room_set_locked(struct room *cf, bool locked);
+
+struct call;
+
+/* ctl.c: live control on the SIP thread. ctl_run carries out what
+ * app_calls_send queued (app/control.c checked it against the registry;
+ * what changed since is skipped). ctl_lock locks or unlocks conference
+ * conf_id and tells its callers; ctl_conference runs a conference action
+ * (except lock, unlock) for the calls of conf_id, from (NULL: an admin)
+ * excepted. */
+void ctl_run(struct sipd *s, const struct app_control *x);
+void ctl_lock(struct sipd *s, const char *conf_id, bool locked);
+void ctl_conference(struct sipd *s, enum app_control_action action,
+		    const char *conf_id, const struct call *from);
 
 /* fwd.c: a call's leg to a Jitsi room's gateway (Jigasi). audio_h gets
  * the gateway's G.711 payloads for the caller; state_h says once that it
@@ -199,9 +216,16 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 		   const struct call_origin *o);
 /* Once a second: RTP inactivity, call duration, revocation polling. */
 void call_second(struct call *c, uint64_t now_ms);
-/* An admin lets the lobby caller in, as the organizer (after the ID's
- * last check). */
-void call_admit(struct call *c);
+/* A control from outside (an admin, the organizer's keys): the event
+ * type (ATT_EV_ADMIT, _MUTE, _LOCK, _REMOVE, _END, _ORGANIZER_ARRIVED)
+ * with valid, fed to the call's attendant. */
+void call_command(struct call *c, enum att_event_type type, bool valid);
+/* The conference ID the call resolved ("" none yet, or a Jitsi room's). */
+const char *call_conference_id(const struct call *c);
+bool call_organizer(const struct call *c);
+enum att_state call_state(const struct call *c);
+/* The live conference of the call's ID on this node, NULL if none. */
+struct room *call_room(const struct call *c);
 /* The call's id in the live calls registry (0: none). */
 int64_t call_id(const struct call *c);
 /* The guard's source of the call, for the per-source limits. */

@@ -343,6 +343,23 @@ static const char migration_11[] =
 	"CREATE TABLE nodes (name TEXT PRIMARY KEY, sip TEXT NOT NULL,"
 	" http TEXT NOT NULL, started_at INTEGER NOT NULL,"
 	" seen_at INTEGER NOT NULL);";
+/* Live control commands for whichever node holds the call (app/control.c):
+ * a call's id, or a conference's ID for a conference action; times in
+ * unix milliseconds. */
+static const char migration_12[] =
+	"CREATE TABLE call_commands ("
+	" id INTEGER PRIMARY KEY,"
+	" call_id INTEGER,"
+	" conference_id TEXT,"
+	" action TEXT NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" claimed_by TEXT,"
+	" done_at INTEGER,"
+	" result TEXT,"
+	" CHECK ((call_id IS NULL) <> (conference_id IS NULL))"
+	");"
+	"CREATE INDEX call_commands_created ON call_commands (created_at);";
 
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
@@ -356,6 +373,7 @@ const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 9, .sql = migration_9 },
 	{ .version = 10, .sql = migration_10 },
 	{ .version = 11, .sql = migration_11 },
+	{ .version = 12, .sql = migration_12 },
 };
 
 const size_t sqlstore_migration_count =

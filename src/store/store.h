@@ -294,6 +294,25 @@ struct store_node {
 	int64_t seen_at;
 };
 
+/* A live control for whichever node holds the call (app/control.c),
+ * migration 12. call_id: the call, 0 for a conference action, whose
+ * conference_id is then set. Times in unix milliseconds; claimed_by ""
+ * and done_at 0 while nobody took it / it is not done. result: the
+ * outcome as JSON text. */
+#define STORE_COMMAND_RESULT_SIZE 512
+
+struct store_command {
+	int64_t id;
+	int64_t call_id;
+	char conference_id[8];
+	char action[16];
+	char actor[STORE_NAME_SIZE];
+	int64_t created_at;
+	char claimed_by[64];
+	int64_t done_at;
+	char result[STORE_COMMAND_RESULT_SIZE];
+};
+
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);
@@ -309,6 +328,7 @@ typedef int (store_call_record_h)(const struct store_call_record *r,
 				   void *arg);
 typedef int (store_node_h)(const struct store_node *n, void *arg);
 typedef int (store_usage_h)(const struct store_usage_row *r, void *arg);
+typedef int (store_command_h)(const struct store_command *c, void *arg);
 
 struct store;
 

@@ -290,6 +290,20 @@
 	OP(node_get, (const char *name, struct store_node *n), (name, n), \
 	   name && n)							\
 	OP(node_list, (store_node_h *h, void *arg), (h, arg), h)	\
+	/* Live control commands (struct store_command). insert sets	\
+	 * c->id. list_new: the unclaimed ones with id > after_id	\
+	 * created at or after since, by id. claim: 0, or EBUSY when	\
+	 * claimed already (ENOENT: no such row). done: the result.	\
+	 * purge: rows created before before go. */			\
+	OP(command_insert, (struct store_command *c), (c), c)		\
+	OP(command_get, (int64_t id, struct store_command *c), (id, c), c) \
+	OP(command_list_new, (int64_t after_id, int64_t since,		\
+			      store_command_h *h, void *arg),		\
+	   (after_id, since, h, arg), h)				\
+	OP(command_claim, (int64_t id, const char *node), (id, node), node) \
+	OP(command_done, (int64_t id, int64_t done_at, const char *result), \
+	   (id, done_at, result), result)				\
+	OP(command_purge, (int64_t before), (before), 1)		\
 									\
 	/* Users, live conference IDs and outbox rows by state		\
 	 * (struct store_stats). */					\

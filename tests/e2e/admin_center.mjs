@@ -18,7 +18,7 @@ import path from 'node:path';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_TIMEOUT = 10_000;
-const WATCHDOG = 110_000;
+const WATCHDOG = 130_000; // the live control step has real callers
 
 const argv = process.argv.slice(2);
 const bin = argv[0] && path.resolve(argv[0]);
@@ -662,6 +662,58 @@ await test('Reports: charts of real calls (tests/e2e/calls.py), the table, and t
   eq(lines.length, 4, 'two numbers and the totals');
   assert(lines[3].startsWith('Total,') && lines[3].endsWith(',3,3,2'), 'the totals: 3 calls, 3 callers, 2 at once: ' + lines[3]);
   diag(`the Reports step took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+});
+
+await test('Live calls: mute, lock and unlock, remove (confirmed) and end from the page', async () => {
+  const t0 = Date.now();
+  eq((await apiCall('PATCH', '/settings', { allowPstnUsersToBypassLobby: true })).status, 200, 'bypass the lobby');
+  const number = (await apiCall('GET', '/dial-in-numbers')).json.numbers[0].number;
+  const helper = path.join(path.dirname(new URL(import.meta.url).pathname), 'sip_callers.py');
+  const callers = spawn('python3', [helper, String(sipPort), number, newId, '+15557010000', '+15557020000'],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      callers.stdout.on('data', (d) => (String(d).includes('ready') ? resolve() : null));
+      callers.on('exit', (code) => reject(new Error('the SIP callers ended with ' + code)));
+    });
+    const inConf = async () => (await apiCall('GET', '/calls')).json.calls.filter((c) => c.state === 'in-conference');
+    await until(async () => (await inConf()).length === 2, 'two callers in the conference');
+    await page.click('#nav a[href="#/calls"]');
+    await page.click('#main .page-header button'); // Refresh
+    const row = (who) => page.locator('#main tr', { hasText: who });
+    await until(async () => (await row('+1555701****').count()) === 1, 'the caller in the list');
+    await row('+1555701****').locator('button[data-action=mute]').click();
+    await until(async () => (await inConf()).some((c) => c.caller === '+1555701****' && c.muted), 'muted on the server');
+    await row('+1555701****').locator('button[data-action=unmute]').waitFor();
+
+    const conf = row(newId).filter({ has: page.locator('button[data-action=lock]') });
+    await conf.locator('button[data-action=lock]').click();
+    await until(async () => (await inConf()).every((c) => c.conferenceLocked), 'locked on the server');
+    await row(newId).locator('button[data-action=unlock]').click();
+    await until(async () => (await inConf()).every((c) => !c.conferenceLocked), 'unlocked on the server');
+
+    // Remove asks first; Cancel does nothing.
+    await row('+1555702****').locator('button[data-action=remove]').click();
+    await page.locator('dialog .dialog-buttons button', { hasText: 'Cancel' }).click();
+    eq((await inConf()).length, 2, 'nobody removed after Cancel');
+    await row('+1555702****').locator('button[data-action=remove]').click();
+    await page.click('#call-control-confirm');
+    await until(async () => /removed\./.test(await page.locator('#main').textContent()), 'the page says removed');
+    // Its goodbye plays on while the conference ends: both hang up.
+
+    await row(newId).filter({ has: page.locator('button[data-action=end]') }).locator('button[data-action=end]').click();
+    await page.click('#call-control-confirm');
+    await until(async () => (await apiCall('GET', '/calls')).json.calls.length === 0, 'everyone gone');
+    await until(async () => /Nobody is on a call/.test(await page.locator('#main').textContent()), 'the page says so');
+    const actions = (await apiCall('GET', '/audit?limit=20')).json.entries.map((e) => e.action);
+    for (const a of ['call.mute', 'conference.lock', 'conference.unlock', 'call.remove', 'conference.end']) {
+      assert(actions.includes(a), a + ' audited');
+    }
+    diag(`live control from the page in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    callers.stdin.end();
+    await new Promise((r) => (callers.exitCode !== null ? r() : callers.on('exit', r)));
+  }
 });
 
 await test('a state-changing request with the cookie but without the CSRF header gets 403', async () => {

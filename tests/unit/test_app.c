@@ -1068,9 +1068,97 @@ static void test_jitsi_rooms(void **state)
 				       &m, &err), 0);
 }
 
+/* Live control on one node: the registry's state decides 404 and 409,
+ * what passes goes to the SIP side's handler and is audited. */
+struct sent {
+	struct app_control x[8];
+	int n;
+};
+
+static int control_cb(const struct app_control *x, void *arg)
+{
+	struct sent *s = arg;
+
+	if (s->n < 8)
+		s->x[s->n++] = *x;
+	return 0;
+}
+
+static void test_live_control(void **state)
+{
+	struct fx *f = *state;
+	struct app_control_result r;
+	struct app_err err = { "" };
+	struct app_call in = { .muted = false }, lobby = { .muted = false };
+	struct sent sent = { .n = 0 };
+	struct audits au;
+	const struct app_audit_record *rec;
+
+	snprintf(in.state, sizeof(in.state), "in-conference");
+	snprintf(in.conference_id, sizeof(in.conference_id), "4829173");
+	snprintf(in.caller, sizeof(in.caller), "+1425555****");
+	snprintf(lobby.state, sizeof(lobby.state), "lobby");
+	snprintf(lobby.conference_id, sizeof(lobby.conference_id), "4829173");
+	assert_int_equal(app_call_add(f->a, &in), 0);
+	assert_int_equal(app_call_add(f->a, &lobby), 0);
+
+	/* No SIP side yet: nobody to carry it out. */
+	assert_int_equal(app_call_control(f->a, ACTOR, APP_CONTROL_MUTE, in.id,
+					  &r, &err), EBUSY);
+	app_calls_control(f->a, control_cb, &sent);
+	assert_int_equal(app_call_control(f->a, ACTOR, APP_CONTROL_MUTE, in.id,
+					  &r, &err), 0);
+	assert_int_equal(sent.n, 1);
+	assert_int_equal(sent.x[0].action, APP_CONTROL_MUTE);
+	assert_int_equal(sent.x[0].call_id, in.id);
+	assert_string_equal(r.call.caller, "+1425555****");
+	assert_int_equal(app_call_control(f->a, ACTOR, APP_CONTROL_MUTE,
+					  lobby.id, &r, &err), EBUSY);
+	assert_non_null(strstr(err.detail, "not in the conference"));
+	assert_int_equal(app_call_control(f->a, ACTOR, APP_CONTROL_ADMIT,
+					  in.id, &r, &err), EBUSY);
+	assert_int_equal(app_call_control(f->a, ACTOR, APP_CONTROL_REMOVE,
+					  in.id + 100, &r, &err), ENOENT);
+	assert_int_equal(app_call_control(f->a, ACTOR, APP_CONTROL_LOCK,
+					  in.id, &r, &err), EINVAL);
+	assert_int_equal(sent.n, 1);
+
+	assert_int_equal(app_conference_control(f->a, ACTOR, APP_CONTROL_LOCK,
+						"4829173", &r, &err), 0);
+	assert_int_equal(r.calls, 2);
+	assert_string_equal(sent.x[1].conference_id, "4829173");
+	assert_int_equal(app_conference_control(f->a, ACTOR, APP_CONTROL_END,
+						"5930284", &r, &err), ENOENT);
+	/* Only the lobby left: nobody in the conference to lock or mute. */
+	app_call_remove(f->a, in.id);
+	assert_int_equal(app_conference_control(f->a, ACTOR,
+						APP_CONTROL_MUTE_ALL, "4829173",
+						&r, &err), EBUSY);
+	assert_int_equal(app_conference_control(f->a, ACTOR,
+						APP_CONTROL_ADMIT_ALL,
+						"4829173", &r, &err), 0);
+	assert_int_equal(sent.n, 3);
+	app_calls_control(f->a, NULL, NULL);
+
+	audits_get(f, &au);
+	rec = audit_find(&au, "call.mute");
+	assert_non_null(rec);
+	assert_string_equal(rec->target, "4829173");
+	assert_non_null(strstr(rec->detail, "+1425555****"));
+	assert_non_null(audit_find(&au, "conference.lock"));
+	assert_non_null(audit_find(&au, "conference.admit-all"));
+	assert_null(audit_find(&au, "conference.end"));
+	assert_int_equal(app_control_parse("mute-all", true),
+			 APP_CONTROL_MUTE_ALL);
+	assert_int_equal(app_control_parse("mute-all", false), -1);
+	assert_string_equal(app_control_name(APP_CONTROL_ADMIT), "admit");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_live_control, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_create_get, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_email, setup,

@@ -464,11 +464,16 @@ static void test_revoked_during_pin(void **state)
 	attendant_free(r.a);
 }
 
-/* An admin lets a lobby caller in: as the organizer, after a re-check. */
+/* An admin lets a lobby caller in, after a re-check: a plain caller as a
+ * participant (the rest of the lobby waits on), one who pressed '*' on a
+ * closed organizer path as the organizer (whose arrival lets the lobby
+ * in). */
 static void test_admin_admits_as_organizer(void **state)
 {
 	struct run r;
 	const struct att_action *x;
+	struct att_event closed = {.type = ATT_EV_RESOLVED, .valid = true,
+				   .closed = true};
 
 	(void)state;
 	start(&r);
@@ -480,9 +485,20 @@ static void test_admin_admits_as_organizer(void **state)
 	room(&r, 0);
 	x = find(&r, ATT_ACT_JOIN);
 	assert_non_null(x);
-	assert_true(x->organizer);
+	assert_false(x->organizer);
 	ev(&r, ATT_EV_ADMIT); /* once in, nothing more to admit */
 	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &closed, r.acts, &r.n), 0);
+	type(&r, "*");
+	assert_int_equal(attendant_state(r.a), ATT_S_LOBBY);
+	ev(&r, ATT_EV_ADMIT);
+	ev_res(&r, ATT_EV_RECHECKED, true, false);
+	room(&r, 0);
+	assert_true(find(&r, ATT_ACT_JOIN)->organizer);
 	attendant_free(r.a);
 }
 
@@ -608,6 +624,186 @@ static void test_jitsi_forward(void **state)
 	assert_plays(&r, ATT_PROMPT_GOODBYE);
 	ev(&r, ATT_EV_PROMPT_DONE);
 	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+}
+
+/* In as the organizer (PIN), the conference answering n participants. */
+static void organizer_in(struct run *r)
+{
+	start(r);
+	valid_id(r, false);
+	type(r, "*13579#");
+	ev_res(r, ATT_EV_PIN_RESULT, true, false);
+	room(r, 1);
+	assert_int_equal(attendant_state(r->a), ATT_S_JOINED);
+}
+
+/* The organizer's keys: *7 locks and unlocks, *8 lets the lobby in, *9
+ * mutes the others, each with its own words. */
+static void test_organizer_keys(void **state)
+{
+	struct run r;
+	const struct att_action *x;
+
+	(void)state;
+	organizer_in(&r);
+	type(&r, "*7");
+	x = find(&r, ATT_ACT_LOCK);
+	assert_non_null(x);
+	assert_true(x->locked);
+	assert_plays(&r, ATT_PROMPT_NOW_LOCKED);
+	type(&r, "*7");
+	assert_false(find(&r, ATT_ACT_LOCK)->locked);
+	assert_plays(&r, ATT_PROMPT_NOW_UNLOCKED);
+	type(&r, "*8");
+	assert_non_null(find(&r, ATT_ACT_ADMIT_LOBBY));
+	assert_plays(&r, ATT_PROMPT_LOBBY_ADMITTED);
+	type(&r, "*9");
+	assert_non_null(find(&r, ATT_ACT_MUTE_OTHERS));
+	assert_plays(&r, ATT_PROMPT_ALL_MUTED);
+	/* Locked by an admin meanwhile: *7 unlocks. */
+	r.n = 0;
+	{
+		struct att_event e = {.type = ATT_EV_LOCK, .valid = true};
+
+		assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	}
+	assert_int_equal(r.n, 0);
+	type(&r, "*7");
+	assert_false(find(&r, ATT_ACT_LOCK)->locked);
+	attendant_free(r.a);
+}
+
+/* A caller who is not the organizer gets the help for *7 *8 *9. */
+static void test_organizer_keys_others(void **state)
+{
+	struct run r;
+	const char *keys[] = {"*7", "*8", "*9"};
+	size_t i;
+
+	(void)state;
+	start(&r);
+	valid_id(&r, true);
+	ev(&r, ATT_EV_TIMEOUT);
+	room(&r, 1);
+	for (i = 0; i < 3; i++) {
+		type(&r, keys[i]);
+		assert_null(find(&r, ATT_ACT_LOCK));
+		assert_null(find(&r, ATT_ACT_ADMIT_LOBBY));
+		assert_null(find(&r, ATT_ACT_MUTE_OTHERS));
+		assert_plays(&r, ATT_PROMPT_HELP);
+	}
+	attendant_free(r.a);
+}
+
+static void ev_valid(struct run *r, enum att_event_type t, bool valid)
+{
+	struct att_event e = {.type = t, .valid = valid};
+
+	assert_int_equal(attendant_handle(r->a, &e, r->acts, &r->n), 0);
+}
+
+/* Muted from outside: the mix follows; the caller's *6 still unmutes. A
+ * caller not in the conference is not muted. */
+static void test_mute_from_outside(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r);
+	ev_valid(&r, ATT_EV_MUTE, true);
+	assert_int_equal(r.n, 0);
+	valid_id(&r, true);
+	ev(&r, ATT_EV_TIMEOUT);
+	room(&r, 1);
+	ev_valid(&r, ATT_EV_MUTE, true);
+	assert_true(find(&r, ATT_ACT_MUTE)->muted);
+	ev_valid(&r, ATT_EV_MUTE, true); /* already: nothing */
+	assert_int_equal(r.n, 0);
+	type(&r, "*6");
+	assert_false(find(&r, ATT_ACT_MUTE)->muted);
+	ev_valid(&r, ATT_EV_MUTE, true);
+	ev_valid(&r, ATT_EV_MUTE, false);
+	assert_false(find(&r, ATT_ACT_MUTE)->muted);
+	attendant_free(r.a);
+}
+
+/* Removed or ended: out of the mix, the last words, then hang up. */
+static void test_remove_and_end(void **state)
+{
+	struct run r;
+
+	(void)state;
+	organizer_in(&r);
+	ev(&r, ATT_EV_REMOVE);
+	assert_non_null(find(&r, ATT_ACT_LEAVE));
+	assert_plays(&r, ATT_PROMPT_REMOVED);
+	assert_int_equal(attendant_state(r.a), ATT_S_ENDING);
+	ev(&r, ATT_EV_END); /* already on its way out */
+	assert_int_equal(r.n, 0);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+
+	start(&r);
+	valid_id(&r, false);
+	ev(&r, ATT_EV_TIMEOUT); /* the lobby */
+	assert_int_equal(attendant_state(r.a), ATT_S_LOBBY);
+	ev(&r, ATT_EV_END);
+	assert_non_null(find(&r, ATT_ACT_LEAVE));
+	assert_plays(&r, ATT_PROMPT_MEETING_ENDED);
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+}
+
+/* A locked conference: a new caller hears so and is hung up, lobby or
+ * not; the organizer still gets in with the PIN; one already waiting in
+ * the lobby stays there. */
+static void test_locked_conference(void **state)
+{
+	struct run r;
+	struct att_event locked = {.type = ATT_EV_RESOLVED, .valid = true,
+				   .locked = true};
+
+	(void)state;
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &locked, r.acts, &r.n), 0);
+	assert_plays(&r, ATT_PROMPT_ORGANIZER);
+	ev(&r, ATT_EV_TIMEOUT);
+	assert_plays(&r, ATT_PROMPT_MEETING_LOCKED);
+	assert_null(find(&r, ATT_ACT_LOBBY));
+	ev(&r, ATT_EV_PROMPT_DONE);
+	assert_non_null(find(&r, ATT_ACT_HANGUP));
+	attendant_free(r.a);
+
+	start(&r);
+	type(&r, "4829173#");
+	assert_int_equal(attendant_handle(r.a, &locked, r.acts, &r.n), 0);
+	type(&r, "*13579#");
+	ev_res(&r, ATT_EV_PIN_RESULT, true, false);
+	room(&r, 1);
+	assert_non_null(find(&r, ATT_ACT_JOIN));
+	attendant_free(r.a);
+
+	start(&r);
+	valid_id(&r, false);
+	ev_valid(&r, ATT_EV_LOCK, true); /* locked while choosing */
+	type(&r, "#");
+	assert_plays(&r, ATT_PROMPT_MEETING_LOCKED);
+	attendant_free(r.a);
+
+	start(&r);
+	valid_id(&r, false);
+	type(&r, "#");
+	assert_int_equal(attendant_state(r.a), ATT_S_LOBBY);
+	ev_valid(&r, ATT_EV_LOCK, true);
+	assert_int_equal(attendant_state(r.a), ATT_S_LOBBY);
+	ev(&r, ATT_EV_ORGANIZER_ARRIVED);
+	ev_valid(&r, ATT_EV_RECHECKED, true);
+	room(&r, 1);
+	assert_non_null(find(&r, ATT_ACT_JOIN));
 	attendant_free(r.a);
 }
 
@@ -783,6 +979,11 @@ int main(void)
 		cmocka_unit_test(test_type_ahead_while_checking),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_jitsi_forward),
+		cmocka_unit_test(test_organizer_keys),
+		cmocka_unit_test(test_organizer_keys_others),
+		cmocka_unit_test(test_mute_from_outside),
+		cmocka_unit_test(test_remove_and_end),
+		cmocka_unit_test(test_locked_conference),
 		cmocka_unit_test(test_menu_after_welcome),
 		cmocka_unit_test(test_menu_digit_switches_language),
 		cmocka_unit_test(test_menu_leaves_ids_alone),

@@ -2055,6 +2055,73 @@ static void test_usage_report(void **state)
 					    collect_usage, &s), EINVAL);
 }
 
+/* Live control commands: the first claim wins, a claimed or old command
+ * is no longer new, the result is kept. */
+struct commands {
+	int64_t ids[4];
+	size_t n;
+};
+
+static int command_seen(const struct store_command *c, void *arg)
+{
+	struct commands *cs = arg;
+
+	if (cs->n < 4)
+		cs->ids[cs->n++] = c->id;
+	return 0;
+}
+
+static void test_call_commands(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_command a = { .call_id = 4503599627370497LL,
+				   .created_at = 1000 };
+	struct store_command b = { .created_at = 1100 };
+	struct store_command got;
+	struct commands cs = { .n = 0 };
+
+	strcpy(a.action, "mute");
+	strcpy(a.actor, "admin");
+	strcpy(b.conference_id, "4829173");
+	strcpy(b.action, "lock");
+	strcpy(b.actor, "admin");
+	assert_int_equal(store_command_insert(st, &a), 0);
+	assert_int_equal(store_command_insert(st, &b), 0);
+	assert_true(b.id > a.id);
+	assert_int_equal(store_command_list_new(st, 0, 0, command_seen, &cs),
+			 0);
+	assert_int_equal(cs.n, 2);
+	assert_int_equal(cs.ids[0], a.id);
+	cs.n = 0; /* only those after a, created from 1050 */
+	assert_int_equal(store_command_list_new(st, 0, 1050, command_seen,
+						&cs), 0);
+	assert_int_equal(cs.n, 1);
+	assert_int_equal(cs.ids[0], b.id);
+
+	assert_int_equal(store_command_claim(st, a.id, "node-b"), 0);
+	assert_int_equal(store_command_claim(st, a.id, "node-c"), EBUSY);
+	assert_int_equal(store_command_done(st, a.id, 1200, "{\"err\":0}"), 0);
+	assert_int_equal(store_command_get(st, a.id, &got), 0);
+	assert_int_equal(got.call_id, a.call_id);
+	assert_string_equal(got.conference_id, "");
+	assert_string_equal(got.claimed_by, "node-b");
+	assert_int_equal(got.done_at, 1200);
+	assert_string_equal(got.result, "{\"err\":0}");
+	assert_int_equal(store_command_get(st, b.id, &got), 0);
+	assert_string_equal(got.conference_id, "4829173");
+	assert_int_equal(got.call_id, 0);
+	assert_int_equal(got.done_at, 0);
+	cs.n = 0;
+	assert_int_equal(store_command_list_new(st, 0, 0, command_seen, &cs),
+			 0);
+	assert_int_equal(cs.n, 1);
+
+	assert_int_equal(store_command_purge(st, 1050), 0);
+	assert_int_equal(store_command_get(st, a.id, &got), ENOENT);
+	assert_int_equal(store_command_get(st, b.id, &got), 0);
+	assert_int_equal(store_command_purge(st, 1), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2102,6 +2169,7 @@ int main(void)
 		T(test_jitsi_rooms),
 		T(test_call_records),
 		T(test_usage_report),
+		T(test_call_commands),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
