@@ -306,6 +306,25 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
+/* Conference homes (issue 13, app/home.c): the one node that mixes a
+ * conference, where its SIP side is reachable, and its lease (unix ms),
+ * which the home renews once a second; another node may take the row
+ * over once the lease has run out. cluster_secret: one row, the key
+ * nodes sign their inter-node legs with (made once, first node wins). */
+static const char migration_10[] =
+	"CREATE TABLE conference_homes ("
+	" kind TEXT NOT NULL CHECK (kind IN ('personal', 'meeting')),"
+	" conf INTEGER NOT NULL,"
+	" node TEXT NOT NULL CHECK (length(node) BETWEEN 1 AND 63),"
+	" sip_uri TEXT NOT NULL CHECK (length(sip_uri) BETWEEN 1 AND 127),"
+	" lease_until INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, conf)"
+	");"
+	"CREATE TABLE cluster_secret ("
+	" id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),"
+	" secret TEXT NOT NULL CHECK (length(secret) = 64)"
+	");";
+
 const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -316,6 +335,7 @@ const struct sqlstore_migration sqlstore_migrations[] = {
 	{ .version = 7, .sql = migration_7 },
 	{ .version = 8, .sql = migration_8 },
 	{ .version = 9, .sql = migration_9 },
+	{ .version = 10, .sql = migration_10 },
 };
 
 const size_t sqlstore_migration_count =
