@@ -710,6 +710,24 @@ int app_home_sign(struct app *a, const char *what, int64_t ts, char *mac,
 		  size_t size);
 int app_home_verify(struct app *a, const char *what, int64_t ts,
 		    const char *mac);
+/* The conference a leg's Request-URI user names ("conf-meeting-42",
+ * "conf-personal-7"): 0, or EINVAL for anything else. No I/O. */
+int app_home_parse(const char *user, bool *personal, int64_t *conf);
+/* An incoming inter-node leg, as its headers say. */
+#define APP_HOME_ROLE_SIZE 16
+struct app_home_leg {
+	const char *user;   /* Request-URI user: the conference */
+	const char *role;   /* organizer | participant | lobby */
+	const char *confid; /* the ID its caller keyed */
+	int64_t ts;         /* unix seconds it was signed at */
+	const char *mac;    /* app_home_sign over "user|role|confid" */
+};
+/* May leg join here? Signed by a node of the cluster (EACCES), its ID
+ * still reaching its conference (ENOENT), and this node its home
+ * (EEXIST: another node holds it; held on success, app_home_release
+ * when the leg ends). 0 with t filled as app_confid_resolve does. */
+int app_home_admit(struct app *a, const struct app_home_leg *leg,
+		   struct app_dialin_target *t);
 
 /* The live calls registry (GET /api/v1/calls), in memory. */
 struct app_call {

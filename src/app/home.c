@@ -371,3 +371,64 @@ int app_home_verify(struct app *a, const char *what, int64_t ts,
 		return e;
 	return sodium_memcmp(want, mac, APP_HOME_AUTH_SIZE - 1) ? EACCES : 0;
 }
+
+/* "conf-personal-7" / "conf-meeting-42": the conference a leg names. */
+int app_home_parse(const char *user, bool *personal, int64_t *conf)
+{
+	const char *p;
+	char *end;
+	long long v;
+
+	if (!strncmp(user, "conf-personal-", 14)) {
+		*personal = true;
+		p = user + 14;
+	}
+	else if (!strncmp(user, "conf-meeting-", 13)) {
+		*personal = false;
+		p = user + 13;
+	}
+	else {
+		return EINVAL;
+	}
+	if (*p < '1' || *p > '9')
+		return EINVAL;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (errno || *end || v <= 0)
+		return EINVAL;
+	*conf = v;
+	return 0;
+}
+
+int app_home_admit(struct app *a, const struct app_home_leg *leg,
+		   struct app_dialin_target *t)
+{
+	char what[APP_HOME_URI_SIZE + 64];
+	struct app_home home;
+	bool personal;
+	int64_t conf;
+	int e;
+
+	memset(t, 0, sizeof(*t));
+	if (app_home_parse(leg->user, &personal, &conf) ||
+	    (strcmp(leg->role, "organizer") && strcmp(leg->role, "participant")
+	     && strcmp(leg->role, "lobby")))
+		return EACCES;
+	snprintf(what, sizeof(what), "%s|%s|%s", leg->user, leg->role,
+		 leg->confid);
+	e = app_home_verify(a, what, leg->ts, leg->mac);
+	if (e)
+		return e;
+	e = app_confid_resolve(a, leg->confid, t);
+	if (e)
+		return e;
+	if (!t->valid || t->personal != personal ||
+	    (personal ? t->user_id : t->meeting_id) != conf) {
+		t->valid = false; /* reset meanwhile: not this conference */
+		return ENOENT;
+	}
+	e = app_home_claim(a, personal, conf, &home);
+	if (e)
+		return e;
+	return home.mine ? 0 : EEXIST;
+}

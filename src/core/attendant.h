@@ -84,6 +84,9 @@ enum att_event_type {
 	ATT_EV_REVOKED,     /* the ID stopped working before the caller joined */
 	ATT_EV_ROOM,        /* participants: how many are in the conference now */
 	ATT_EV_FORWARD_FAILED, /* the gateway refused or could not be reached */
+	ATT_EV_BRIDGED,     /* a caller of another node, bridged to this home
+			     * after its own node's ID and PIN: organizer,
+			     * bypass (false: the lobby), max_parts */
 	ATT_EV_HANGUP,
 };
 
@@ -99,6 +102,7 @@ struct att_event {
 		       * refused by the guard: goodbye at once */
 	unsigned max_parts;    /* RESOLVED: maxParticipants, 0: no limit */
 	unsigned participants; /* ROOM */
+	bool organizer;        /* BRIDGED: came in as the organizer */
 };
 
 enum att_action_type {

@@ -147,7 +147,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 	char user[SIPD_USER_SIZE], caller[SIPD_USER_SIZE];
 	char masked[APP_CALLER_SIZE], addr[SIPD_ADDR_SIZE];
 	char fwd[SIPD_ADDR_SIZE], source[APP_DIALIN_SOURCE_SIZE];
-	struct call_origin o = {user, source, addr, masked, false};
+	struct call_origin o = {user, source, addr, masked, false, NULL};
+	struct leg_in leg;
 
 	pl_user(&msg->uri.user, user, sizeof(user));
 	(void)re_snprintf(addr, sizeof(addr), "%j", &msg->src);
@@ -161,6 +162,13 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 			sizeof(masked));
 	if (list_count(&s->calls) >= s->lim.calls_per_node) {
 		refuse(s, msg, 503, masked, "node-full");
+		return;
+	}
+	/* Another node's caller bridged to a conference homed here: its
+	 * signature, not the per-source limits, decides (the workers). */
+	if (leg_read(msg, user, &leg)) {
+		o.leg = &leg;
+		call_incoming(s, msg, &o);
 		return;
 	}
 	if (edge_denied(s, "src", source)) {
@@ -509,6 +517,20 @@ int sipd_listen(struct sipd **sp, const struct sipd_opts *o, char *why,
 	return 0;
 }
 
+/* Where other nodes reach this one's conferences: the SIP address, or
+ * the loopback one when bound to every address (one machine). */
+static int home_start(struct sipd *s, struct app *a)
+{
+	char uri[APP_HOME_URI_SIZE];
+	struct sa addr = s->laddr;
+
+	if (sa_is_any(&addr))
+		(void)sa_set_str(&addr, "127.0.0.1", sa_port(&s->laddr));
+	if (re_snprintf(uri, sizeof(uri), "sip:%J", &addr) < 0)
+		return ENAMETOOLONG;
+	return app_home_start(a, uri);
+}
+
 int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize)
 {
 	int err;
@@ -523,6 +545,12 @@ int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize)
 		return err;
 	}
 	s->app = a;
+	err = home_start(s, a);
+	if (err) {
+		snprintf(why, whysize, "cannot start homes: %s",
+			 strerror(err));
+		return err;
+	}
 	/* The thread reads app, lim and work only after it sees go. */
 	pthread_mutex_lock(&s->mtx);
 	s->go = true;
@@ -557,6 +585,8 @@ void sipd_stop(struct sipd *s)
 	else {
 		work_stop(s->work);
 	}
+	if (s->app)
+		app_home_stop(s->app);
 	prompt_set_free(s->prompts);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);

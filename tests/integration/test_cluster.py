@@ -1,0 +1,177 @@
+"""One conference across nodes (issue 13): conference homes and inter-node
+legs.
+
+Two `dialconf serve` nodes on one fresh PostgreSQL database (skipped
+without DIALCONF_TEST_PG_URL, as test_nodes.py), real baresip callers
+sending tones (test_bridge.Caller), one ID. The first caller's node
+becomes the conference's home; a caller of the same ID on the other node
+is bridged to it over an inter-node SIP leg. What a caller heard is judged
+by band energy, as the bridge tests do: each hears the others' tones and
+not their own (no echo through the other node)."""
+
+import signal
+import time
+
+from harness import PgDatabase
+from sipkit import RawSip, calls, mask, org, wait_call
+from test_bridge import SETTLE, WINDOW, Caller, check, close_all
+from test_nodes import close_nodes, start_nodes
+
+FAILOVER_S = 5.0  # the issue's goal: talking again within 5 s
+
+
+def in_conference(d, c):
+    wait_call(d, mask(c.user), lambda x: x["state"] == "in-conference",
+              "in-conference")
+
+
+def bypass(d, on):
+    d.ok("PATCH", "/api/v1/settings", {"allowPstnUsersToBypassLobby": on})
+
+
+def cluster():
+    pg = PgDatabase()
+    nodes = start_nodes(pg, 2)
+    return pg, nodes
+
+
+def test_callers_on_two_nodes_hear_each_other_stranger_refused():
+    pg, (a, b) = cluster()
+    o = org(a)
+    bypass(a, True)
+    x = Caller("+15551310000", 440)
+    y = Caller("+15551320000", 1000)
+    try:
+        x.dial(a)
+        x.keys(o["id"] + "##")
+        in_conference(a, x)          # node A is the home from now on
+        y.dial(b)
+        y.keys(o["id"] + "##")
+        in_conference(b, y)          # bridged to A
+        assert "event=leg-out" in b.log_text(), b.log_tail()
+        assert "event=leg-in" in a.log_text(), a.log_tail()
+        # Each node lists its own caller once; the leg is no caller.
+        assert [c["caller"] for c in calls(a)] == [mask(x.user)], calls(a)
+        assert [c["caller"] for c in calls(b)] == [mask(y.user)], calls(b)
+        homes = pg.sql("SELECT sip_uri FROM conference_homes")
+        assert homes == [["sip:127.0.0.1:%d" % a.sip_port]], homes  # A
+        time.sleep(SETTLE)
+        x.mark("both")
+        y.mark("both")
+        time.sleep(WINDOW + 0.2)
+
+        # A stranger who knows the Request-URI form: no signature, or a
+        # wrong one, is refused (and never joins).
+        s = RawSip(a, "+15551330000")
+        try:
+            conf = "conf-personal-%s" % o["user"]
+            st, _ = s.invite(conf)
+            assert st == 403, st
+            st, _ = s.invite(conf, headers=(
+                "X-Dialconf-Role: organizer",
+                "X-Dialconf-Conference: " + o["id"],
+                "X-Dialconf-Time: %d" % int(time.time()),
+                "X-Dialconf-Auth: " + "0" * 64))
+            assert st == 403, st
+        finally:
+            s.close()
+        assert "event=leg-refused status=403" in a.log_text()
+
+        x.hangup()
+        y.hangup()
+        check(x, "both", [1000], [440])
+        check(y, "both", [440], [1000])
+        # The last caller gone, the home is given up.
+        deadline = time.monotonic() + 10
+        while pg.sql("SELECT count(*) FROM conference_homes") != [["0"]]:
+            assert time.monotonic() < deadline, "home never released"
+            time.sleep(0.1)
+    finally:
+        close_all([x, y])
+        close_nodes([a, b])
+
+
+def test_lobby_released_from_the_other_node_limit_counts_both():
+    pg, (a, b) = cluster()
+    o = org(a)
+    bypass(a, False)
+    a.ok("PATCH", "/api/v1/settings", {"maxParticipants": 2})
+    guest = Caller("+15551410000", 440)
+    boss = Caller("+15551420000", 1000)
+    extra = Caller("+15551430000", 1800)
+    try:
+        guest.dial(a)
+        guest.keys(o["id"] + "##")
+        wait_call(a, mask(guest.user), lambda c: c["state"] == "lobby",
+                  "lobby")
+        # The organizer calls node B: its arrival at the home lets the
+        # guest on node A in.
+        boss.dial(b)
+        boss.keys(o["id"] + "#")
+        wait_call(b, mask(boss.user),
+                  lambda c: c["conferenceId"] == o["id"], "resolved")
+        boss.keys("*")
+        wait_call(b, mask(boss.user),
+                  lambda c: c["state"] == "organizer-pin", "organizer-pin")
+        boss.keys(o["pin"] + "#")
+        in_conference(b, boss)
+        in_conference(a, guest)
+        time.sleep(SETTLE)
+        guest.mark("in")
+        boss.mark("in")
+        time.sleep(WINDOW + 0.2)
+
+        # A third caller, on node B, in a conference of at most two
+        # (one per node): turned away by the home.
+        extra.dial(b)
+        extra.keys(o["id"] + "##")
+        extra.ua.wait_event("CALL_CLOSED", timeout=20)
+        assert "event=conference-full" in a.log_text(), a.log_tail()
+        guest.hangup()
+        boss.hangup()
+        check(guest, "in", [1000], [440])
+        check(boss, "in", [440], [1000])
+    finally:
+        close_all([guest, boss, extra])
+        close_nodes([a, b])
+
+
+def test_home_killed_callers_on_the_other_node_talk_again_within_5s():
+    pg, (a, b) = cluster()
+    o = org(a)
+    bypass(a, True)
+    x = Caller("+15551510000", 440)
+    y = Caller("+15551520000", 1000)
+    z = Caller("+15551530000", 1800)
+    try:
+        x.dial(a)
+        x.keys(o["id"] + "##")
+        in_conference(a, x)
+        for c in (y, z):
+            c.dial(b)
+            c.keys(o["id"] + "##")
+        for c in (y, z):
+            in_conference(b, c)
+        time.sleep(SETTLE)
+        y.mark("before")
+        z.mark("before")
+        time.sleep(WINDOW + 0.2)
+
+        killed = time.monotonic()
+        a.stop(signal.SIGKILL)
+        # Talking again within 5 s: the window measured ends there.
+        time.sleep(max(0.0, killed + FAILOVER_S - WINDOW - time.monotonic()))
+        y.mark("after")
+        z.mark("after")
+        time.sleep(WINDOW + 0.2)
+        assert "event=leg-silent" in b.log_text(), b.log_tail()
+        y.hangup()
+        z.hangup()
+        check(y, "before", [440, 1800], [1000])
+        check(z, "before", [440, 1000], [1800])
+        check(y, "after", [1800], [1000, 440])
+        check(z, "after", [1000], [1800, 440])
+    finally:
+        close_all([x, y, z])
+        close_nodes([b])
+        a.cleanup()
