@@ -77,6 +77,8 @@ struct call_home {
 	char dead[APP_NODE_SIZE];  /* a home that stopped answering */
 	uint64_t give_up_ms;  /* failing over until then, 0: not */
 	struct tmr tmr;
+	char sent_state[APP_CALL_STATE_SIZE]; /* incoming: told its node */
+	bool sent_muted;
 };
 
 struct call {
@@ -139,6 +141,8 @@ static void lobby_enter(struct call *c);
 static bool home_digit(struct call *c, char d);
 static bool home_second(struct call *c, uint64_t now_ms);
 static bool home_tick(struct call *c);
+static void home_sync(struct call *c);
+static void room_answer(struct call *c);
 
 static int64_t mono_us(void)
 {
@@ -264,7 +268,7 @@ static void registry_sync(struct call *c)
 	/* A caller turned away from a full conference never was in it: the
 	 * list keeps what it was before the attendant's goodbye. */
 	if (st != ATT_S_ENDING && st != ATT_S_DONE && st != ATT_S_IDLE &&
-	    st != ATT_S_ENTERING)
+	    st != ATT_S_ENTERING && !c->home.leg) /* bridged: the home's */
 		snprintf(c->reg.state, sizeof(c->reg.state), "%s",
 			 attendant_state_name(st));
 	if (c->target.valid) {
@@ -277,6 +281,7 @@ static void registry_sync(struct call *c)
 		(void)app_call_update(c->s->app, &c->reg);
 		c->reg_pub = c->reg;
 	}
+	home_sync(c);
 }
 
 /* A job for the workers about c, with what the guard and the audit log
@@ -600,16 +605,22 @@ static void call_event(struct call *c, const struct att_event *ev)
 		call_event(c, &arrived);
 	}
 	else if (c->room_asked) {
-		struct att_event room = {.type = ATT_EV_ROOM,
-					 .participants = room_count(c)};
-
 		c->room_asked = false;
-		if (room.participants >= c->target.max_parts)
-			sipd_log(LOG_DEBUG, "event=conference-full call=%lld "
-				 "participants=%u", (long long)c->reg.id,
-				 room.participants);
-		call_event(c, &room);
+		room_answer(c);
 	}
+}
+
+/* The attendant asked how many are in (ATT_ACT_ROOM): tell it. */
+static void room_answer(struct call *c)
+{
+	struct att_event room = {.type = ATT_EV_ROOM,
+				 .participants = room_count(c)};
+
+	if (room.participants >= c->target.max_parts)
+		sipd_log(LOG_DEBUG, "event=conference-full call=%lld "
+			 "participants=%u", (long long)c->reg.id,
+			 room.participants);
+	call_event(c, &room);
 }
 
 static void resolved(struct call *c, const struct sipd_job *job)
@@ -912,6 +923,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	c->established = true;
 	c->marker = true;
 	c->answered_ms = c->last_rx_ms = tmr_jiffies();
+	home_sync(c);
 }
 
 static void close_h(int err, const struct sip_msg *msg, void *arg)
@@ -1007,8 +1019,9 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		return;
 	if (job->err == ENOENT)
 		scode = 404; /* not a dial-in number (RFC 3261 §21.4.5) */
-	else if (job->err)
-		scode = 500;
+	else if (job->err) /* no database: the node keeps its calls and
+			    * asks new ones to come back (§21.5.4) */
+		scode = 503;
 	else if (job->refused)
 		scode = 403; /* the source cools off (§21.4.4) */
 	if (scode == 404)
@@ -1020,9 +1033,12 @@ static void admitted(struct call *c, const struct sipd_job *job)
 			 scode, c->reg.caller, scode == 404 ?
 			 "not-a-dial-in-number" : scode == 403 ?
 			 "cooling-off" : "error");
-		(void)sipsess_reject(c->sess, scode, scode == 404 ? "Not Found" :
-				     scode == 403 ? "Forbidden" :
-				     "Server Internal Error", NULL);
+		if (scode == 503)
+			(void)sipsess_reject(c->sess, 503, "Service Unavailable",
+					     "Retry-After: 30\r\n");
+		else
+			(void)sipsess_reject(c->sess, scode, scode == 404 ?
+					     "Not Found" : "Forbidden", NULL);
 		call_end(c);
 		return;
 	}
@@ -1203,7 +1219,6 @@ static bool home_defer(struct call *c, enum att_action_type kind)
 static void home_local(struct call *c)
 {
 	struct att_event arrived = {.type = ATT_EV_ORGANIZER_ARRIVED};
-	struct att_event room = {.type = ATT_EV_ROOM};
 	enum att_state st = attendant_state(c->att);
 
 	c->home.waiting = false;
@@ -1216,8 +1231,7 @@ static void home_local(struct call *c)
 		}
 	}
 	else if (st == ATT_S_ENTERING) {
-		room.participants = room_count(c);
-		call_event(c, &room);
+		room_answer(c);
 	}
 }
 
@@ -1232,6 +1246,27 @@ static void leg_audio(const uint8_t *g711, size_t len, void *arg)
 
 static void home_lost_h(void *arg);
 
+/* The home's news of our caller (leg.c): its state and mute, for our
+ * live calls list. */
+static void leg_info(const char *body, void *arg)
+{
+	struct call *c = arg;
+	const char *st = strstr(body, "state="), *mu = strstr(body, "muted=");
+	size_t i;
+
+	for (i = 0; st && i < ATT_CALL_STATE_COUNT; i++) {
+		size_t n = strlen(attendant_call_states[i].name);
+
+		if (!strncmp(st + 6, attendant_call_states[i].name, n) &&
+		    (st[6 + n] == '\r' || st[6 + n] == '\n' || !st[6 + n]))
+			snprintf(c->reg.state, sizeof(c->reg.state), "%s",
+				 attendant_call_states[i].name);
+	}
+	if (mu)
+		c->reg.muted = mu[6] == '1';
+	registry_sync(c);
+}
+
 static void leg_state(int err, void *arg)
 {
 	struct call *c = arg;
@@ -1243,11 +1278,6 @@ static void leg_state(int err, void *arg)
 		c->home.rx_ms = tmr_jiffies();
 		player_stop(c->pl);
 		c->marker = true;
-		if (c->home.wait == ATT_ACT_ROOM)
-			snprintf(c->reg.state, sizeof(c->reg.state), "%s",
-				 attendant_call_states[ATT_CALL_IN_CONFERENCE]
-				 .name);
-		registry_sync(c);
 		return;
 	}
 	/* A BYE from a home that answered: its goodbye (full, lobby
@@ -1296,7 +1326,7 @@ static void leg_open(struct call *c, const struct sipd_job *job)
 	struct leg_req r = {
 		.home_uri = job->home.sip_uri, .conf_user = job->conf_user,
 		.in = job->leg, .caller = c->reg.caller, .laddr = &c->laddr,
-		.codec = c->codec,
+		.codec = c->codec, .infoh = leg_info,
 	};
 	int err;
 
@@ -1439,4 +1469,30 @@ static void home_free(struct call *c)
 	job->call_key = 0; /* the call is gone by the answer */
 	if (work_submit(c->s->work, job))
 		sipd_job_free(job);
+}
+
+/* At the home, for a leg: its state and mute to the caller's node
+ * whenever they change (leg_info there). */
+static void home_sync(struct call *c)
+{
+	struct mbuf *body;
+
+	if (!c->home.incoming || !c->established || c->ending ||
+	    (!strcmp(c->home.sent_state, c->reg.state) &&
+	     c->home.sent_muted == c->reg.muted))
+		return;
+	body = mbuf_alloc(64);
+	if (!body)
+		return;
+	if (!mbuf_printf(body, "state=%s\r\nmuted=%d\r\n", c->reg.state,
+			 c->reg.muted)) {
+		body->pos = 0;
+		if (!sipsess_info(c->sess, "application/x-dialconf-state", body,
+				  NULL, NULL)) {
+			snprintf(c->home.sent_state, sizeof(c->home.sent_state),
+				 "%s", c->reg.state);
+			c->home.sent_muted = c->reg.muted;
+		}
+	}
+	mem_deref(body);
 }

@@ -24,6 +24,7 @@
 
 #define FWD_ROOM_HDR "Jitsi-Conference-Room"
 #define FWD_HDRS_SIZE 768
+#define FWD_INFO_MAX 256
 
 struct fwd {
 	struct sipd *s;
@@ -40,6 +41,7 @@ struct fwd {
 	bool ended;
 	fwd_audio_h *audioh;
 	fwd_state_h *stateh;
+	fwd_info_h *infoh;
 	void *arg;
 };
 
@@ -126,6 +128,22 @@ static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 	return err ? err : sdp_encode(descp, f->sdp, false);
 }
 
+/* An INFO from the far end: a home's news of its leg (leg.c), if the
+ * leg takes any; Jigasi's are answered and dropped. */
+static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	struct fwd *f = arg;
+	char body[FWD_INFO_MAX + 1];
+	size_t len = mbuf_get_left(msg->mb);
+
+	(void)sip_reply(sip, msg, 200, "OK");
+	if (!f->infoh || f->ended || len > FWD_INFO_MAX)
+		return;
+	memcpy(body, mbuf_buf(msg->mb), len);
+	body[len] = '\0';
+	f->infoh(body, f->arg);
+}
+
 static void estab_h(const struct sip_msg *msg, void *arg)
 {
 	struct fwd *f = arg;
@@ -191,6 +209,7 @@ int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 	f->codec = t->codec;
 	f->audioh = audioh;
 	f->stateh = stateh;
+	f->infoh = t->infoh;
 	f->arg = arg;
 	/* Our address as the leg's media and From: the one the caller's
 	 * call reached us on, with our SIP port. */
@@ -216,7 +235,7 @@ int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 				      from, "dialconf", NULL, 0,
 				      "application/sdp", desc, NULL, NULL,
 				      false, offer_h, answer_h, NULL,
-				      estab_h, NULL, NULL, close_h, f,
+				      estab_h, info_h, NULL, close_h, f,
 				      "%s", hdrs);
 	mem_deref(desc);
  out:

@@ -15,7 +15,10 @@
  * while it is the home; it makes the leg a participant of its mix like a
  * caller of its own (mix-minus: the leg never hears itself), runs the
  * lobby, the participant limit and *6 for it, and its prompts come back
- * over the leg. The caller's digits go to the home as SIP INFO. */
+ * over the leg. The caller's digits go to the home as SIP INFO; the home
+ * tells the caller's node the call's state and mute the same way
+ * (application/x-dialconf-state: "state=in-conference\r\nmuted=0\r\n"),
+ * so that node's live calls list shows what the home decided. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,7 @@ int leg_start(struct fwd **fp, struct sipd *s, const struct leg_req *r,
 	struct fwd_target t = {
 		.uri = uri, .room = NULL, .headers = hdrs,
 		.caller = r->caller, .laddr = r->laddr, .codec = r->codec,
+		.infoh = r->infoh,
 	};
 
 	if (!strncmp(host, "sip:", 4))

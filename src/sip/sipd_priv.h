@@ -181,7 +181,10 @@ struct fwd_target {
 	const char *caller;   /* masked: Jitsi's display name for us */
 	const struct sa *laddr; /* our media address toward the caller */
 	enum codec_type codec;  /* the caller's: relayed as it is */
+	/* NULL, or the far end's INFO bodies (NUL-terminated, capped) */
+	void (*infoh)(const char *body, void *arg);
 };
+typedef void (fwd_info_h)(const char *body, void *arg);
 typedef void (fwd_audio_h)(const uint8_t *g711, size_t len, void *arg);
 typedef void (fwd_state_h)(int err, void *arg);
 int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
@@ -201,6 +204,7 @@ struct leg_req {
 	const char *caller;    /* masked */
 	const struct sa *laddr;
 	enum codec_type codec;
+	fwd_info_h *infoh;     /* the home's news of the call */
 };
 int leg_start(struct fwd **fp, struct sipd *s, const struct leg_req *r,
 	      fwd_audio_h *audioh, fwd_state_h *stateh, void *arg);

@@ -59,6 +59,12 @@ def test_callers_on_two_nodes_hear_each_other_stranger_refused():
         x.mark("both")
         y.mark("both")
         time.sleep(WINDOW + 0.2)
+        # *6 on node B mutes at the home, and node B's list says so.
+        y.keys("*6")
+        wait_call(b, mask(y.user), lambda c: c["muted"], "muted")
+        time.sleep(0.5)
+        x.mark("muted")
+        time.sleep(WINDOW + 0.2)
 
         # A stranger who knows the Request-URI form: no signature, or a
         # wrong one, is refused (and never joins).
@@ -81,6 +87,7 @@ def test_callers_on_two_nodes_hear_each_other_stranger_refused():
         y.hangup()
         check(x, "both", [1000], [440])
         check(y, "both", [440], [1000])
+        check(x, "muted", [], [440, 1000])
         # The last caller gone, the home is given up.
         deadline = time.monotonic() + 10
         while pg.sql("SELECT count(*) FROM conference_homes") != [["0"]]:
