@@ -194,13 +194,22 @@ static void renew_all(struct app *a)
 		pthread_mutex_unlock(&h->mtx);
 		return;
 	}
+	/* One transaction for all, not one commit each: relaxed, as a
+	 * lease lost in a crash costs nothing (it runs out anyway). */
 	st = app_conn_get(a);
-	for (n = h->held; n; n = n->next) {
+	e = store_begin_relaxed(st);
+	for (n = h->held; n && !e; n = n->next) {
 		e = claim_row(a, st, n->personal, n->conf);
-		if (e)
-			home_log(LOG_WARN, "event=home-renew-failed kind=%s "
-				 "id=%" PRId64 " err=%d", n->personal ?
-				 "personal" : "meeting", n->conf, e);
+		if (e == EEXIST) { /* taken over: ours ran out meanwhile */
+			home_log(LOG_WARN, "event=home-lost kind=%s id=%" PRId64,
+				 n->personal ? "personal" : "meeting", n->conf);
+			e = 0;
+		}
+	}
+	e = e ? e : store_commit(st);
+	if (e) {
+		(void)store_rollback(st);
+		home_log(LOG_WARN, "event=home-renew-failed err=%d", e);
 	}
 	app_conn_put(a, st);
 	pthread_mutex_unlock(&h->mtx);

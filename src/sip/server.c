@@ -270,6 +270,19 @@ static void tick_h(void *arg)
 		  tick_h, s);
 }
 
+/* A home held for a call that ended before the answer came: let go of
+ * it (the job goes back as UNHOME). True when job was taken. */
+static bool home_orphan(struct sipd *s, struct sipd_job *job)
+{
+	if (job->err || !job->call_key ||
+	    !((job->kind == SIPD_JOB_HOME && job->home.mine) ||
+	      job->kind == SIPD_JOB_LEG))
+		return false;
+	job->kind = SIPD_JOB_UNHOME;
+	job->call_key = 0;
+	return !work_submit(s->work, job);
+}
+
 static void mq_h(int id, void *data, void *arg)
 {
 	struct sipd *s = arg;
@@ -303,6 +316,8 @@ static void mq_h(int id, void *data, void *arg)
 			break;
 		}
 	}
+	if (!le && home_orphan(s, job))
+		return;
 	sipd_job_free(job);
 }
 
