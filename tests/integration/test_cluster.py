@@ -15,6 +15,7 @@ import time
 from harness import PgDatabase
 from sipkit import RawSip, calls, mask, org, wait_call
 from test_bridge import SETTLE, WINDOW, Caller, check, close_all
+from test_kamailio import Front, Kamailio, node_of
 from test_nodes import close_nodes, start_nodes
 
 FAILOVER_S = 5.0  # the issue's goal: talking again within 5 s
@@ -185,3 +186,40 @@ def test_home_killed_callers_on_the_other_node_talk_again_within_5s():
         close_all([x, y, z])
         close_nodes([b])
         a.cleanup()
+
+
+def test_through_kamailio_round_robin_one_conference():
+    """deploy/kamailio in front: its dispatcher sends the two calls to the
+    two nodes in turn, and their callers still hear each other."""
+    pg, (a, b) = cluster()
+    o = org(a)
+    bypass(a, True)
+    kam = Kamailio([a, b])
+    x = Caller("+15551610000", 440)
+    y = Caller("+15551620000", 1000)
+    try:
+        x.dial(Front(kam.port))
+        nx = node_of([a, b], mask(x.user))
+        x.keys(o["id"] + "##")
+        in_conference(nx, x)
+        y.dial(Front(kam.port))
+        ny = node_of([a, b], mask(y.user))
+        assert nx is not ny, "both calls went to one node"
+        y.keys(o["id"] + "##")
+        in_conference(ny, y)
+        time.sleep(SETTLE)
+        x.mark("both")
+        y.mark("both")
+        time.sleep(WINDOW + 0.2)
+        x.hangup()
+        y.hangup()
+        check(x, "both", [1000], [440])
+        check(y, "both", [440], [1000])
+    except Exception:
+        print("# kamailio log:\n# " + kam.text()[-3000:].replace(
+            "\n", "\n# "))
+        raise
+    finally:
+        kam.close()
+        close_all([x, y])
+        close_nodes([a, b])
