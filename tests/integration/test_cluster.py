@@ -12,8 +12,8 @@ not their own (no echo through the other node)."""
 import signal
 import time
 
-from harness import PgDatabase
-from sipkit import RawSip, calls, mask, org, wait_call
+from harness import Daemon, PgDatabase
+from sipkit import NUMBER, RawSip, calls, mask, org, wait_call
 from test_bridge import SETTLE, WINDOW, Caller, check, close_all
 from test_kamailio import Front, Kamailio, node_of
 from test_nodes import close_nodes, start_nodes
@@ -223,3 +223,39 @@ def test_through_kamailio_round_robin_one_conference():
         kam.close()
         close_all([x, y])
         close_nodes([a, b])
+
+
+def test_node_without_its_database_keeps_its_calls_refuses_new_503():
+    """The database goes away under a node (dropped, its connections cut,
+    every reconnection refused): its conference goes on, and a new caller
+    is told 503 with Retry-After (Kamailio's dispatcher then tries another
+    node), not 500 and not a ringing call that is never answered."""
+    pg = PgDatabase()
+    d = Daemon(db=pg.url).start()
+    o = org(d)
+    bypass(d, True)
+    x = Caller("+15551710000", 440)
+    y = Caller("+15551720000", 1000)
+    s = RawSip(d, "+15551730000")
+    try:
+        for c in (x, y):
+            c.dial(d)
+            c.keys(o["id"] + "##")
+        for c in (x, y):
+            in_conference(d, c)
+        pg.drop()
+        time.sleep(SETTLE)
+        x.mark("no-db")
+        y.mark("no-db")
+        st, _ = s.invite(NUMBER, timeout=10)
+        assert st == 503, st
+        assert s.final[1].get("retry-after"), s.final
+        time.sleep(WINDOW + 0.2)
+        x.hangup()
+        y.hangup()
+        check(x, "no-db", [1000], [440])
+        check(y, "no-db", [440], [1000])
+    finally:
+        s.close()
+        close_all([x, y])
+        d.close(check=False)
