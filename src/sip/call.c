@@ -436,7 +436,8 @@ static void conf_join(struct call *c)
 	/* The attendant has just started "joining" on the player; the mix
 	 * carries the call's audio from now on, so the prompt moves there. */
 	player_stop(c->pl);
-	if (!prompt_get(c->s->prompts, ATT_PROMPT_JOINING, &pcm, &n))
+	if (!c->home.dead[0] && /* not again after a failover */
+	    !prompt_get(c->s->prompts, ATT_PROMPT_JOINING, &pcm, &n))
 		(void)mixer_part_whisper(c->mp, pcm, n);
 	if (c->tones && mixer_count(m) > 1 &&
 	    mixer_tone(MIXER_TONE_ENTRY, tone, MIXER_TONE_SAMPLES))
