@@ -17,6 +17,7 @@ static void app_free(struct app *a)
 
 	if (!a)
 		return;
+	app_home_stop(a); /* its thread uses the connections */
 	if (a->conns) {
 		for (i = 0; i < a->nconn; i++)
 			store_close(a->conns[i]);
