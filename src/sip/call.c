@@ -1390,6 +1390,8 @@ static void leg_admitted(struct call *c, const struct sipd_job *job)
 		scode = 503; /* not the home (any more): ask the database */
 	else if (job->err)
 		scode = 500;
+	if (scode == 403)
+		edge_deny(c->s, "src", c->source, 403);
 	if (scode) {
 		sipd_log(LOG_INFO, "event=leg-refused status=%u conf=%s",
 			 scode, c->user);

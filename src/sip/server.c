@@ -164,15 +164,16 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 		refuse(s, msg, 503, masked, "node-full");
 		return;
 	}
+	if (edge_denied(s, "src", source)) {
+		refuse(s, msg, 403, masked, "cooling-off");
+		return;
+	}
 	/* Another node's caller bridged to a conference homed here: its
-	 * signature, not the per-source limits, decides (the workers). */
+	 * signature, not the per-source limits, decides (the workers); a
+	 * source whose signature was wrong cools off like a guesser. */
 	if (leg_read(msg, user, &leg)) {
 		o.leg = &leg;
 		call_incoming(s, msg, &o);
-		return;
-	}
-	if (edge_denied(s, "src", source)) {
-		refuse(s, msg, 403, masked, "cooling-off");
 		return;
 	}
 	if (edge_denied(s, "num", user)) {
