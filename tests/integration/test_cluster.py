@@ -115,8 +115,9 @@ def test_lobby_released_from_the_other_node_limit_counts_both():
     pg, (a, b) = cluster()
     o = org(a)
     bypass(a, False)
-    a.ok("PATCH", "/api/v1/settings", {"maxParticipants": 2})
+    a.ok("PATCH", "/api/v1/settings", {"maxParticipants": 3})
     guest = Caller("+15551410000", 440)
+    guest2 = Caller("+15551440000", 2600)
     boss = Caller("+15551420000", 1000)
     extra = Caller("+15551430000", 1800)
     try:
@@ -124,8 +125,17 @@ def test_lobby_released_from_the_other_node_limit_counts_both():
         guest.keys(o["id"] + "##")
         wait_call(a, mask(guest.user), lambda c: c["state"] == "lobby",
                   "lobby")
-        # The organizer calls node B: its arrival at the home lets the
-        # guest on node A in.
+        # A second guest on node B waits in the home's lobby (bridged).
+        guest2.dial(b)
+        guest2.keys(o["id"] + "##")
+        wait_call(b, mask(guest2.user), lambda c: c["state"] == "lobby",
+                  "lobby")
+        deadline = time.monotonic() + 10
+        while "role=lobby" not in a.log_text():
+            assert time.monotonic() < deadline, a.log_tail()
+            time.sleep(0.1)
+        # The organizer calls node B: its arrival at the home lets both
+        # guests in, the one on node A and the one on node B.
         boss.dial(b)
         boss.keys(o["id"] + "#")
         wait_call(b, mask(boss.user),
@@ -136,23 +146,25 @@ def test_lobby_released_from_the_other_node_limit_counts_both():
         boss.keys(o["pin"] + "#")
         in_conference(b, boss)
         in_conference(a, guest)
+        in_conference(b, guest2)
         time.sleep(SETTLE)
-        guest.mark("in")
-        boss.mark("in")
+        for c in (guest, guest2, boss):
+            c.mark("in")
         time.sleep(WINDOW + 0.2)
 
-        # A third caller, on node B, in a conference of at most two
-        # (one per node): turned away by the home.
+        # A fourth caller, on node B, in a conference of at most three
+        # (one on node A, two on node B): turned away by the home.
         extra.dial(b)
         extra.keys(o["id"] + "##")
         extra.ua.wait_event("CALL_CLOSED", timeout=20)
         assert "event=conference-full" in a.log_text(), a.log_tail()
-        guest.hangup()
-        boss.hangup()
-        check(guest, "in", [1000], [440])
-        check(boss, "in", [440], [1000])
+        for c in (guest, guest2, boss):
+            c.hangup()
+        check(guest, "in", [1000, 2600], [440])
+        check(guest2, "in", [440, 1000], [2600])
+        check(boss, "in", [440, 2600], [1000])
     finally:
-        close_all([guest, boss, extra])
+        close_all([guest, guest2, boss, extra])
         close_nodes([a, b])
 
 
