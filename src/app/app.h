@@ -715,6 +715,59 @@ int app_dialin_purge(struct app *a, int *n);
 int app_dialin_recheck(struct app *a, const struct app_dialin_target *t,
 		       bool *valid);
 
+/* Conference homes (issue 13, home.c): a conference is mixed on one
+ * node, its home, recorded in the database with a lease the home renews
+ * once a second (app_home_start's thread); callers on other nodes reach
+ * it over an inter-node SIP leg signed with the cluster's secret. */
+#define APP_HOME_URI_SIZE 128
+#define APP_HOME_AUTH_SIZE 65   /* HMAC-SHA256 in hex */
+#define APP_HOME_LEASE_MS 3000  /* a dead home is replaced after this */
+#define APP_HOME_SKEW_S 30      /* a signed leg's time may be this far off */
+struct app_home {
+	bool mine;                     /* this node is the home (held) */
+	char node[APP_NODE_SIZE];      /* the home's node name */
+	char sip_uri[APP_HOME_URI_SIZE]; /* where its SIP side listens */
+};
+/* Start renewing this node's homes once a second from a thread of its
+ * own, and say where this node's SIP side is reachable (sip_uri, e.g.
+ * "sip:127.0.0.1:5060"). 0 or an errno. app_home_stop ends the thread. */
+int app_home_start(struct app *a, const char *sip_uri);
+void app_home_stop(struct app *a);
+/* The conference's home now: this node when it holds a live lease, had
+ * none, or the last one has run out (the lease is then taken, and held
+ * once more by this node until app_home_release), else the other node.
+ * 0 with h filled, or an errno. Worker threads only (database). */
+int app_home_claim(struct app *a, bool personal, int64_t conf,
+		   struct app_home *h);
+/* Drop one hold of app_home_claim; the last one gives the home up. */
+void app_home_release(struct app *a, bool personal, int64_t conf);
+/* The leg's signature over what (the conference, role, ID) and ts (unix
+ * seconds) with the cluster's secret (made once, in the database), in
+ * hex; app_home_verify: 0 when mac is right and ts within
+ * APP_HOME_SKEW_S of now, EACCES when not, or a database errno. */
+int app_home_sign(struct app *a, const char *what, int64_t ts, char *mac,
+		  size_t size);
+int app_home_verify(struct app *a, const char *what, int64_t ts,
+		    const char *mac);
+/* The conference a leg's Request-URI user names ("conf-meeting-42",
+ * "conf-personal-7"): 0, or EINVAL for anything else. No I/O. */
+int app_home_parse(const char *user, bool *personal, int64_t *conf);
+/* An incoming inter-node leg, as its headers say. */
+#define APP_HOME_ROLE_SIZE 16
+struct app_home_leg {
+	const char *user;   /* Request-URI user: the conference */
+	const char *role;   /* organizer | participant | lobby */
+	const char *confid; /* the ID its caller keyed */
+	int64_t ts;         /* unix seconds it was signed at */
+	const char *mac;    /* app_home_sign over "user|role|confid" */
+};
+/* May leg join here? Signed by a node of the cluster (EACCES), its ID
+ * still reaching its conference (ENOENT), and this node its home
+ * (EEXIST: another node holds it; held on success, app_home_release
+ * when the leg ends). 0 with t filled as app_confid_resolve does. */
+int app_home_admit(struct app *a, const struct app_home_leg *leg,
+		   struct app_dialin_target *t);
+
 /* The live calls registry (GET /api/v1/calls), in memory. Each change
  * also goes to the call records (app/records.c), written by a background
  * thread: the SIP thread never waits for the database. */

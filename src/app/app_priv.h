@@ -72,6 +72,9 @@ struct app {
 	pthread_mutex_t token_mtx;
 	struct app_token_seen tokens_seen[APP_TOKENS_SEEN];
 
+	/* Conference homes this node holds (home.c). */
+	struct app_homes *homes;
+
 	/* Live calls (calls.c) and their records (records.c). */
 	struct app_calls *calls;
 	struct app_records *records;

@@ -18,6 +18,7 @@ static void app_free(struct app *a)
 	if (!a)
 		return;
 	app_records_fini(a); /* its writer uses the connections */
+	app_home_stop(a); /* its thread uses the connections */
 	if (a->conns) {
 		for (i = 0; i < a->nconn; i++)
 			store_close(a->conns[i]);

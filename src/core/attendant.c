@@ -505,6 +505,19 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		if (s == ATT_S_ENTERING)
 			on_room(a, o, ev->participants);
 		break;
+	case ATT_EV_BRIDGED:
+		/* Its own node asked the ID, '*' and the PIN already; here,
+		 * at the conference's home, the lobby and the room. */
+		if (s != ATT_S_IDLE)
+			break;
+		a->bypass = ev->bypass;
+		a->max_parts = ev->max_parts;
+		a->organizer = ev->organizer;
+		if (a->organizer)
+			join(a, o);
+		else
+			no_star(a, o, ATT_PROMPT_WAIT);
+		break;
 	case ATT_EV_FORWARD_FAILED:
 		if (s == ATT_S_FORWARDED)
 			end_with(a, o, ATT_PROMPT_GOODBYE);

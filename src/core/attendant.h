@@ -106,6 +106,9 @@ enum att_event_type {
 	ATT_EV_REVOKED,     /* the ID stopped working before the caller joined */
 	ATT_EV_ROOM,        /* participants: how many are in the conference now */
 	ATT_EV_FORWARD_FAILED, /* the gateway refused or could not be reached */
+	ATT_EV_BRIDGED,     /* a caller of another node, bridged to this home
+			     * after its own node's ID and PIN: organizer,
+			     * bypass (false: the lobby), max_parts */
 	ATT_EV_HANGUP,
 	ATT_EV_MUTE,        /* valid: muted from outside (true) or unmuted */
 	ATT_EV_LOCK,        /* valid: the conference is now locked or not */
@@ -127,6 +130,7 @@ struct att_event {
 	unsigned max_parts;    /* RESOLVED: maxParticipants, 0: no limit */
 	unsigned participants; /* ROOM */
 	unsigned languages;    /* ANSWERED: the dialed number's, 0-1: no menu */
+	bool organizer;        /* BRIDGED: came in as the organizer */
 };
 
 enum att_action_type {

@@ -65,6 +65,27 @@
  * up: one second of a peer we cannot reach, not one lost datagram. */
 #define TX_FAIL_MAX 50
 
+/* A call's part in a conference homed elsewhere (issue 13, leg.c). */
+struct call_home {
+	bool incoming;        /* this call is another node's leg to us */
+	struct leg_in cred;   /* its credentials (incoming), or ours out */
+	bool held;            /* we hold the conference's home (UNHOME) */
+	enum att_action_type wait; /* LOBBY or ROOM: deferred for the home;
+				    * kept while bridged, for a failover */
+	bool asked;           /* a HOME job is out */
+	bool waiting;         /* wait is set */
+	struct fwd *leg;      /* our leg to the home */
+	bool bridged;         /* it answered: audio flows both ways */
+	bool end_call;        /* the home hung up: so do we */
+	uint64_t rx_ms;       /* the home's last audio */
+	char node[APP_NODE_SIZE];  /* the home we are bridged to */
+	char dead[APP_NODE_SIZE];  /* a home that stopped answering */
+	uint64_t give_up_ms;  /* failing over until then, 0: not */
+	struct tmr tmr;
+	char sent_state[APP_CALL_STATE_SIZE]; /* incoming: told its node */
+	bool sent_muted;
+};
+
 struct call {
 	struct le le;
 	struct sipd *s;
@@ -115,10 +136,21 @@ struct call {
 	char address[SIPD_ADDR_SIZE];
 	char user[SIPD_USER_SIZE]; /* the Request-URI user, until admitted */
 	int64_t submit_us;   /* when the last ID went to the workers */
+	struct call_home home; /* issue 13: the conference's home (leg.c) */
 };
 
 static void call_event(struct call *c, const struct att_event *ev);
 static void admitted(struct call *c, const struct sipd_job *job);
+static void leg_admitted(struct call *c, const struct sipd_job *job);
+static bool home_defer(struct call *c, enum att_action_type kind);
+static void home_homed(struct call *c, const struct sipd_job *job);
+static void home_free(struct call *c);
+static void lobby_enter(struct call *c);
+static bool home_digit(struct call *c, char d);
+static bool home_second(struct call *c, uint64_t now_ms);
+static bool home_tick(struct call *c);
+static void home_sync(struct call *c);
+static void room_answer(struct call *c);
 
 static int64_t mono_us(void)
 {
@@ -159,6 +191,7 @@ static void destructor(void *arg)
 	if (c->reg.id)
 		app_call_remove(c->s->app, c->reg.id);
 	mem_deref(c->fwd); /* BYE (or CANCEL) to the gateway first */
+	home_free(c);
 	mem_deref(c->sess); /* sends BYE unless the peer ended it */
 	mem_deref(c->rtp);
 	mem_deref(c->sdp);
@@ -243,7 +276,7 @@ static void registry_sync(struct call *c)
 	/* A caller turned away from a full conference never was in it: the
 	 * list keeps what it was before the attendant's goodbye. */
 	if (st != ATT_S_ENDING && st != ATT_S_DONE && st != ATT_S_IDLE &&
-	    st != ATT_S_ENTERING)
+	    st != ATT_S_ENTERING && !c->home.leg) /* bridged: the home's */
 		snprintf(c->reg.state, sizeof(c->reg.state), "%s",
 			 attendant_state_name(st));
 	if (c->target.valid) {
@@ -257,6 +290,7 @@ static void registry_sync(struct call *c)
 		(void)app_call_update(c->s->app, &c->reg);
 		c->reg_pub = c->reg;
 	}
+	home_sync(c);
 }
 
 /* A job for the workers about c, with what the guard and the audit log
@@ -277,6 +311,7 @@ static struct sipd_job *job_new(struct call *c, enum sipd_job_kind kind,
 	snprintf(job->caller, sizeof(job->caller), "%s", c->reg.caller);
 	snprintf(job->dialed, sizeof(job->dialed), "%s", c->reg.dialed);
 	snprintf(job->address, sizeof(job->address), "%s", c->address);
+	job->leg = c->home.cred;
 	return job;
 }
 
@@ -410,7 +445,8 @@ static void conf_join(struct call *c)
 	/* The attendant has just started "joining" on the player; the mix
 	 * carries the call's audio from now on, so the prompt moves there. */
 	player_stop(c->pl);
-	if (!prompt_get(c->ps, ATT_PROMPT_JOINING, &pcm, &n))
+	if (!c->home.dead[0] && /* not again after a failover */
+	    !prompt_get(c->ps, ATT_PROMPT_JOINING, &pcm, &n))
 		(void)mixer_part_whisper(c->mp, pcm, n);
 	if (c->tones && mixer_count(m) > 1 &&
 	    mixer_tone(MIXER_TONE_ENTRY, tone, MIXER_TONE_SAMPLES))
@@ -513,6 +549,13 @@ static void language_set(struct call *c, unsigned i)
 						      c->langs[i]));
 }
 
+static void lobby_enter(struct call *c)
+{
+	player_hold(c->pl, true);
+	c->arrived = organizer_present(c);
+	sipd_log(LOG_DEBUG, "event=lobby call=%lld", (long long)c->reg.id);
+}
+
 static void act(struct call *c, const struct att_action *x)
 {
 	switch (x->type) {
@@ -535,10 +578,8 @@ static void act(struct call *c, const struct att_action *x)
 		submit(c, SIPD_JOB_PIN, x->digits);
 		break;
 	case ATT_ACT_LOBBY:
-		player_hold(c->pl, true);
-		c->arrived = organizer_present(c);
-		sipd_log(LOG_DEBUG, "event=lobby call=%lld",
-			 (long long)c->reg.id);
+		if (!home_defer(c, x->type))
+			lobby_enter(c);
 		break;
 	case ATT_ACT_JOIN:
 		player_hold(c->pl, false);
@@ -559,7 +600,8 @@ static void act(struct call *c, const struct att_action *x)
 			 x->muted ? "mute" : "unmute", (long long)c->reg.id);
 		break;
 	case ATT_ACT_ROOM:
-		c->room_asked = true;
+		if (!home_defer(c, x->type))
+			c->room_asked = true;
 		break;
 	case ATT_ACT_RECHECK:
 		submit(c, SIPD_JOB_RECHECK, NULL);
@@ -691,16 +733,22 @@ static void call_event(struct call *c, const struct att_event *ev)
 		call_event(c, &arrived);
 	}
 	else if (c->room_asked) {
-		struct att_event room = {.type = ATT_EV_ROOM,
-					 .participants = room_count(c)};
-
 		c->room_asked = false;
-		if (room.participants >= c->target.max_parts)
-			sipd_log(LOG_DEBUG, "event=conference-full call=%lld "
-				 "participants=%u", (long long)c->reg.id,
-				 room.participants);
-		call_event(c, &room);
+		room_answer(c);
 	}
+}
+
+/* The attendant asked how many are in (ATT_ACT_ROOM): tell it. */
+static void room_answer(struct call *c)
+{
+	struct att_event room = {.type = ATT_EV_ROOM,
+				 .participants = room_count(c)};
+
+	if (room.participants >= c->target.max_parts)
+		sipd_log(LOG_DEBUG, "event=conference-full call=%lld "
+			 "participants=%u", (long long)c->reg.id,
+			 room.participants);
+	call_event(c, &room);
 }
 
 static void resolved(struct call *c, const struct sipd_job *job)
@@ -783,8 +831,15 @@ void call_job_done(struct call *c, struct sipd_job *job)
 	case SIPD_JOB_RECHECK:
 		rechecked(c, job);
 		break;
+	case SIPD_JOB_HOME:
+		home_homed(c, job);
+		break;
+	case SIPD_JOB_LEG:
+		leg_admitted(c, job);
+		break;
 	case SIPD_JOB_LIMITS:
 	case SIPD_JOB_PURGE:
+	case SIPD_JOB_UNHOME:
 		break;
 	}
 }
@@ -796,6 +851,8 @@ static void call_digit(struct call *c, char d, const char *how)
 	/* The digit itself is not logged: it may belong to a PIN. */
 	sipd_log(LOG_DEBUG, "event=digit call=%lld via=%s",
 		 (long long)c->reg.id, how);
+	if (home_digit(c, d))
+		return;
 	call_event(c, &ev);
 }
 
@@ -808,7 +865,8 @@ void call_tick(struct call *c)
 	uint8_t g711[CODEC_FRAME];
 	bool ended;
 
-	if (!c->established || c->ending || c->mp || c->relaying)
+	if (!c->established || c->ending || c->mp || c->relaying ||
+	    home_tick(c))
 		return;
 	ended = player_frame(c->pl, pcm);
 	codec_encode(c->codec, pcm, g711, CODEC_FRAME);
@@ -846,6 +904,9 @@ static void rtp_h(const struct sa *src, const struct rtp_header *hdr,
 	if (hdr->pt == codec_pt(c->codec)) {
 		if (c->relaying)
 			fwd_send(c->fwd, c->codec, mbuf_buf(mb),
+				 mbuf_get_left(mb));
+		else if (c->home.bridged)
+			fwd_send(c->home.leg, c->codec, mbuf_buf(mb),
 				 mbuf_get_left(mb));
 		else if (c->mp)
 			(void)mixer_part_put(c->mp, hdr->seq, mbuf_buf(mb),
@@ -991,6 +1052,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	c->established = true;
 	c->marker = true;
 	c->answered_ms = c->last_rx_ms = tmr_jiffies();
+	home_sync(c);
 }
 
 static void close_h(int err, const struct sip_msg *msg, void *arg)
@@ -1087,8 +1149,9 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		return;
 	if (job->err == ENOENT)
 		scode = 404; /* not a dial-in number (RFC 3261 §21.4.5) */
-	else if (job->err)
-		scode = 500;
+	else if (job->err) /* no database: the node keeps its calls and
+			    * asks new ones to come back (§21.5.4) */
+		scode = 503;
 	else if (job->refused)
 		scode = 403; /* the source cools off (§21.4.4) */
 	if (scode == 404)
@@ -1100,9 +1163,12 @@ static void admitted(struct call *c, const struct sipd_job *job)
 			 scode, c->reg.caller, scode == 404 ?
 			 "not-a-dial-in-number" : scode == 403 ?
 			 "cooling-off" : "error");
-		(void)sipsess_reject(c->sess, scode, scode == 404 ? "Not Found" :
-				     scode == 403 ? "Forbidden" :
-				     "Server Internal Error", NULL);
+		if (scode == 503)
+			(void)sipsess_reject(c->sess, 503, "Service Unavailable",
+					     "Retry-After: 30\r\n");
+		else
+			(void)sipsess_reject(c->sess, scode, scode == 404 ?
+					     "Not Found" : "Forbidden", NULL);
 		snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s",
 			 scode == 404 ? "" : job->dialed);
 		(void)app_call_refused(c->s->app, &c->reg);
@@ -1167,6 +1233,11 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	c->reg.started_ms = app_wall_ms();
 	snprintf(c->reg.caller_key, sizeof(c->reg.caller_key), "%s",
 		 o->caller_key ? o->caller_key : "");
+	tmr_init(&c->home.tmr);
+	if (o->leg) {
+		c->home.incoming = true;
+		c->home.cred = *o->leg;
+	}
 
 	err = call_setup(c, msg, &scode);
 	if (err) {
@@ -1182,7 +1253,7 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 		mem_deref(c);
 		return;
 	}
-	submit(c, SIPD_JOB_ADMIT, NULL);
+	submit(c, o->leg ? SIPD_JOB_LEG : SIPD_JOB_ADMIT, NULL);
 }
 
 void call_command(struct call *c, enum att_event_type type, bool valid)
@@ -1260,10 +1331,340 @@ void call_second(struct call *c, uint64_t now_ms)
 		call_end(c);
 		return;
 	}
+	if (home_second(c, now_ms))
+		return;
 	if (!waiting(c) || c->recheck_out)
 		return;
 	job = job_new(c, SIPD_JOB_RECHECK, NULL);
 	if (job)
 		job->poll = true;
 	c->recheck_out = job_send(c, job);
+}
+
+/* -- homes and inter-node legs (issue 13) ---------------------------------
+ *
+ * A conference is mixed on one node, its home (app/home.c). When the
+ * attendant is done with its own part (ID, '*', PIN) and asks for the
+ * lobby or the room, the call first asks the workers where the home is
+ * (HOME: claimed when there is none or it ran out). Here: on as ever,
+ * holding the home until the call ends. Elsewhere: a leg to the home
+ * (leg.c), which runs the lobby, the limit and *6 for us; the caller's
+ * audio and digits go there, the home's audio comes back as our frames.
+ * The home silent for LEG_SILENT_MS, or the leg failing: the home is
+ * asked again (failover) until LEG_FAILOVER_MS have passed. */
+#define LEG_SILENT_MS 1000
+#define LEG_FAILOVER_MS 10000
+#define LEG_RETRY_MS 300
+
+static const char *home_role(const struct call *c)
+{
+	if (attendant_organizer(c->att))
+		return "organizer";
+	return c->home.wait == ATT_ACT_LOBBY ? "lobby" : "participant";
+}
+
+static void home_ask(struct call *c)
+{
+	struct sipd_job *job = job_new(c, SIPD_JOB_HOME, NULL);
+
+	if (job)
+		snprintf(job->leg.role, sizeof(job->leg.role), "%s",
+			 home_role(c));
+	c->home.asked = job_send(c, job);
+}
+
+/* An attendant's LOBBY or ROOM: true when it waits for the home. */
+static bool home_defer(struct call *c, enum att_action_type kind)
+{
+	if (c->home.incoming || c->home.held)
+		return false;
+	c->home.wait = kind;
+	c->home.waiting = true;
+	if (!c->home.asked)
+		home_ask(c);
+	return true;
+}
+
+/* The home is this node: what the attendant asked for, done here. */
+static void home_local(struct call *c)
+{
+	struct att_event arrived = {.type = ATT_EV_ORGANIZER_ARRIVED};
+	enum att_state st = attendant_state(c->att);
+
+	c->home.waiting = false;
+	c->home.give_up_ms = 0;
+	if (c->home.wait == ATT_ACT_LOBBY && st == ATT_S_LOBBY) {
+		lobby_enter(c);
+		if (c->arrived) {
+			c->arrived = false;
+			call_event(c, &arrived);
+		}
+	}
+	else if (st == ATT_S_ENTERING) {
+		room_answer(c);
+	}
+}
+
+static void leg_audio(const uint8_t *g711, size_t len, void *arg)
+{
+	struct call *c = arg;
+
+	c->home.rx_ms = tmr_jiffies();
+	if (c->established && !c->ending)
+		(void)send_frame(c, g711, len);
+}
+
+static void home_lost_h(void *arg);
+
+/* The home's news of our caller (leg.c): its state and mute, for our
+ * live calls list. */
+static void leg_info(const char *body, void *arg)
+{
+	struct call *c = arg;
+	const char *st = strstr(body, "state="), *mu = strstr(body, "muted=");
+	size_t i;
+
+	for (i = 0; st && i < ATT_CALL_STATE_COUNT; i++) {
+		size_t n = strlen(attendant_call_states[i].name);
+
+		if (!strncmp(st + 6, attendant_call_states[i].name, n) &&
+		    (st[6 + n] == '\r' || st[6 + n] == '\n' || !st[6 + n]))
+			snprintf(c->reg.state, sizeof(c->reg.state), "%s",
+				 attendant_call_states[i].name);
+	}
+	if (mu)
+		c->reg.muted = mu[6] == '1';
+	registry_sync(c);
+}
+
+static void leg_state(int err, void *arg)
+{
+	struct call *c = arg;
+
+	if (!err) {
+		c->home.bridged = true;
+		c->home.give_up_ms = 0;
+		c->home.dead[0] = '\0';
+		c->home.rx_ms = tmr_jiffies();
+		player_stop(c->pl);
+		c->marker = true;
+		return;
+	}
+	/* A BYE from a home that answered: its goodbye (full, lobby
+	 * timeout, ID revoked) is ours. Anything else: fail over. Not
+	 * here: the leg is freed from a zero timer, out of its handler. */
+	c->home.end_call = c->home.bridged && err == ECONNRESET;
+	sipd_log(LOG_INFO, "event=leg-ended call=%lld home=%s err=%d",
+		 (long long)c->reg.id, c->home.node, err);
+	tmr_start(&c->home.tmr, 0, home_lost_h, c);
+}
+
+static void home_retry_h(void *arg)
+{
+	struct call *c = arg;
+
+	if (!c->ending && !c->home.asked)
+		home_ask(c);
+}
+
+/* The home stopped answering: ask again (a new home may be us). */
+static void home_lost_h(void *arg)
+{
+	struct call *c = arg;
+	uint64_t now = tmr_jiffies();
+
+	c->home.leg = mem_deref(c->home.leg);
+	c->home.bridged = false;
+	if (c->home.end_call) {
+		call_end(c);
+		return;
+	}
+	snprintf(c->home.dead, sizeof(c->home.dead), "%s", c->home.node);
+	if (!c->home.give_up_ms)
+		c->home.give_up_ms = now + LEG_FAILOVER_MS;
+	if (now > c->home.give_up_ms) {
+		sipd_log(LOG_WARN, "event=failover-failed call=%lld",
+			 (long long)c->reg.id);
+		call_end(c);
+		return;
+	}
+	tmr_start(&c->home.tmr, LEG_RETRY_MS, home_retry_h, c);
+}
+
+static void leg_open(struct call *c, const struct sipd_job *job)
+{
+	struct leg_req r = {
+		.home_uri = job->home.sip_uri, .conf_user = job->conf_user,
+		.in = job->leg, .caller = c->reg.caller, .laddr = &c->laddr,
+		.codec = c->codec, .infoh = leg_info,
+	};
+	int err;
+
+	snprintf(c->home.node, sizeof(c->home.node), "%s", job->home.node);
+	tmr_cancel(&c->att_tmr); /* the lobby's clock is the home's now */
+	err = leg_start(&c->home.leg, c->s, &r, leg_audio, leg_state, c);
+	if (err) {
+		sipd_log(LOG_WARN, "event=leg-failed call=%lld err=%d",
+			 (long long)c->reg.id, err);
+		tmr_start(&c->home.tmr, 0, home_lost_h, c);
+	}
+}
+
+static void home_homed(struct call *c, const struct sipd_job *job)
+{
+	c->home.asked = false;
+	if (!job->err && job->home.mine)
+		c->home.held = true; /* given up when the call ends */
+	if (c->ending || !c->home.waiting)
+		return;
+	if (job->err || job->home.mine) {
+		if (job->err) /* one node's conference: as before homes */
+			sipd_log(LOG_WARN, "event=home-failed call=%lld err=%d",
+				 (long long)c->reg.id, job->err);
+		home_local(c);
+		return;
+	}
+	if (c->home.dead[0] && !strcmp(job->home.node, c->home.dead)) {
+		/* its lease has not run out yet */
+		if (tmr_jiffies() > c->home.give_up_ms) {
+			call_end(c);
+			return;
+		}
+		tmr_start(&c->home.tmr, LEG_RETRY_MS, home_retry_h, c);
+		return;
+	}
+	leg_open(c, job);
+}
+
+/* An incoming leg's workers' answer: a conference of ours, signed by a
+ * node of the cluster? Then answered, past the attendant's questions. */
+static void leg_admitted(struct call *c, const struct sipd_job *job)
+{
+	struct att_event ev = {.type = ATT_EV_BRIDGED};
+	struct mbuf *desc = NULL;
+	uint16_t scode = 0;
+	int err;
+
+	if (!job->err) {
+		c->home.held = true; /* of c->target's home: set it first */
+		c->target = job->target;
+	}
+	if (c->ending)
+		return;
+	if (job->err == EACCES)
+		scode = 403;
+	else if (job->err == ENOENT)
+		scode = 404;
+	else if (job->err == EEXIST)
+		scode = 503; /* not the home (any more): ask the database */
+	else if (job->err)
+		scode = 500;
+	if (scode == 403)
+		edge_deny(c->s, "src", c->source, 403);
+	if (scode) {
+		sipd_log(LOG_INFO, "event=leg-refused status=%u conf=%s",
+			 scode, c->user);
+		(void)sipsess_reject(c->sess, scode, scode == 403 ? "Forbidden"
+				     : scode == 404 ? "Not Found" : scode == 503
+				     ? "Service Unavailable"
+				     : "Server Internal Error", NULL);
+		call_end(c);
+		return;
+	}
+	c->target = job->target;
+	c->tones = job->target.tones;
+	err = sdp_encode(&desc, c->sdp, false);
+	if (!err)
+		err = sipsess_answer(c->sess, 200, "OK", desc, ALLOW_HDR);
+	mem_deref(desc);
+	if (err) {
+		(void)sipsess_reject(c->sess, 500, "Server Internal Error", NULL);
+		call_end(c);
+		return;
+	}
+	/* Not in the live calls list: its caller is listed by its node. */
+	sipd_log(LOG_INFO, "event=leg-in conf=%s role=%s", c->user,
+		 c->home.cred.role);
+	ev.organizer = !strcmp(c->home.cred.role, "organizer");
+	ev.bypass = !strcmp(c->home.cred.role, "participant");
+	ev.max_parts = job->target.max_parts;
+	call_event(c, &ev);
+}
+
+static bool home_digit(struct call *c, char d)
+{
+	if (!c->home.leg)
+		return false;
+	fwd_digit(c->home.leg, d); /* dropped until the home answers */
+	return true;
+}
+
+/* Each frame: true while the home's audio flows (it is the caller's).
+ * A home silent for a frame or two leaves a gap that our own (silent)
+ * frames fill, so the caller's clock runs on; silent for LEG_SILENT_MS,
+ * it is dead. */
+static bool home_tick(struct call *c)
+{
+	uint64_t quiet;
+
+	if (!c->home.bridged)
+		return false;
+	quiet = tmr_jiffies() - c->home.rx_ms;
+	if (quiet > LEG_SILENT_MS) {
+		sipd_log(LOG_WARN, "event=leg-silent call=%lld home=%s",
+			 (long long)c->reg.id, c->home.node);
+		c->home.bridged = false;
+		tmr_start(&c->home.tmr, 0, home_lost_h, c);
+		return false;
+	}
+	return quiet < 3 * CODEC_PTIME_MS;
+}
+
+/* Once a second: true while the home runs the lobby (no recheck here). */
+static bool home_second(struct call *c, uint64_t now_ms)
+{
+	(void)now_ms;
+	return c->home.leg || c->home.waiting;
+}
+
+static void home_free(struct call *c)
+{
+	struct sipd_job *job;
+
+	tmr_cancel(&c->home.tmr);
+	c->home.leg = mem_deref(c->home.leg);
+	if (!c->home.held)
+		return;
+	job = job_new(c, SIPD_JOB_UNHOME, NULL);
+	if (!job)
+		return;
+	job->call_key = 0; /* the call is gone by the answer */
+	if (work_submit(c->s->work, job))
+		sipd_job_free(job);
+}
+
+/* At the home, for a leg: its state and mute to the caller's node
+ * whenever they change (leg_info there). */
+static void home_sync(struct call *c)
+{
+	struct mbuf *body;
+
+	if (!c->home.incoming || !c->established || c->ending ||
+	    (!strcmp(c->home.sent_state, c->reg.state) &&
+	     c->home.sent_muted == c->reg.muted))
+		return;
+	body = mbuf_alloc(64);
+	if (!body)
+		return;
+	if (!mbuf_printf(body, "state=%s\r\nmuted=%d\r\n", c->reg.state,
+			 c->reg.muted)) {
+		body->pos = 0;
+		if (!sipsess_info(c->sess, "application/x-dialconf-state", body,
+				  NULL, NULL)) {
+			snprintf(c->home.sent_state, sizeof(c->home.sent_state),
+				 "%s", c->reg.state);
+			c->home.sent_muted = c->reg.muted;
+		}
+	}
+	mem_deref(body);
 }

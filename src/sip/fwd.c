@@ -23,6 +23,8 @@
 #include "sip/sipd_priv.h"
 
 #define FWD_ROOM_HDR "Jitsi-Conference-Room"
+#define FWD_HDRS_SIZE 768
+#define FWD_INFO_MAX 256
 
 struct fwd {
 	struct sipd *s;
@@ -39,6 +41,7 @@ struct fwd {
 	bool ended;
 	fwd_audio_h *audioh;
 	fwd_state_h *stateh;
+	fwd_info_h *infoh;
 	void *arg;
 };
 
@@ -125,6 +128,22 @@ static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 	return err ? err : sdp_encode(descp, f->sdp, false);
 }
 
+/* An INFO from the far end: a home's news of its leg (leg.c), if the
+ * leg takes any; Jigasi's are answered and dropped. */
+static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	struct fwd *f = arg;
+	char body[FWD_INFO_MAX + 1];
+	size_t len = mbuf_get_left(msg->mb);
+
+	(void)sip_reply(sip, msg, 200, "OK");
+	if (!f->infoh || f->ended || len > FWD_INFO_MAX)
+		return;
+	memcpy(body, mbuf_buf(msg->mb), len);
+	body[len] = '\0';
+	f->infoh(body, f->arg);
+}
+
 static void estab_h(const struct sip_msg *msg, void *arg)
 {
 	struct fwd *f = arg;
@@ -176,8 +195,9 @@ static int media_setup(struct fwd *f, const struct sa *laddr)
 int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 	      fwd_audio_h *audioh, fwd_state_h *stateh, void *arg)
 {
-	char from[SIPD_ADDR_SIZE + 16];
+	char from[SIPD_ADDR_SIZE + 16], hdrs[FWD_HDRS_SIZE];
 	struct mbuf *desc = NULL;
+	int n;
 	struct sa contact;
 	struct fwd *f;
 	int err;
@@ -189,12 +209,21 @@ int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 	f->codec = t->codec;
 	f->audioh = audioh;
 	f->stateh = stateh;
+	f->infoh = t->infoh;
 	f->arg = arg;
 	/* Our address as the leg's media and From: the one the caller's
 	 * call reached us on, with our SIP port. */
 	contact = *t->laddr;
 	sa_set_port(&contact, sa_port(&s->laddr));
-	if (re_snprintf(from, sizeof(from), "sip:dialconf@%J", &contact) < 0) {
+	/* A Jitsi room's header, or the caller's own (an inter-node leg). */
+	if (t->room)
+		n = re_snprintf(hdrs, sizeof(hdrs), FWD_ROOM_HDR ": %s\r\n",
+				t->room);
+	else
+		n = re_snprintf(hdrs, sizeof(hdrs), "%s",
+				t->headers ? t->headers : "");
+	if (n < 0 || re_snprintf(from, sizeof(from), "sip:dialconf@%J",
+				 &contact) < 0) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -206,8 +235,8 @@ int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 				      from, "dialconf", NULL, 0,
 				      "application/sdp", desc, NULL, NULL,
 				      false, offer_h, answer_h, NULL,
-				      estab_h, NULL, NULL, close_h, f,
-				      FWD_ROOM_HDR ": %s\r\n", t->room);
+				      estab_h, info_h, NULL, close_h, f,
+				      "%s", hdrs);
 	mem_deref(desc);
  out:
 	if (err) {
@@ -215,7 +244,26 @@ int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 		return err;
 	}
 	/* Not the URI: an old-style one may carry a password. */
-	sipd_log(LOG_INFO, "event=forward room=%s", t->room);
+	sipd_log(LOG_INFO, "event=forward room=%s", t->room ? t->room : "-");
 	*fp = f;
 	return 0;
+}
+
+/* A digit to the far end as SIP INFO (application/dtmf-relay, the form
+ * call.c's info_h reads): an inter-node leg's caller typing at the home. */
+void fwd_digit(struct fwd *f, char digit)
+{
+	struct mbuf *body;
+
+	if (!f->answered || f->ended)
+		return;
+	body = mbuf_alloc(32);
+	if (!body)
+		return;
+	if (!mbuf_printf(body, "Signal=%c\r\nDuration=100\r\n", digit)) {
+		body->pos = 0;
+		(void)sipsess_info(f->sess, "application/dtmf-relay", body,
+				   NULL, NULL);
+	}
+	mem_deref(body);
 }

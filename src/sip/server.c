@@ -148,7 +148,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 	char masked[APP_CALLER_SIZE], addr[SIPD_ADDR_SIZE];
 	char fwd[SIPD_ADDR_SIZE], source[APP_DIALIN_SOURCE_SIZE];
 	char key[APP_CALLER_KEY_SIZE];
-	struct call_origin o = {user, source, addr, masked, false, key};
+	struct call_origin o = {user, source, addr, masked, false, key, NULL};
+	struct leg_in leg;
 
 	pl_user(&msg->uri.user, user, sizeof(user));
 	(void)re_snprintf(addr, sizeof(addr), "%j", &msg->src);
@@ -166,6 +167,14 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 	}
 	if (edge_denied(s, "src", source)) {
 		refuse(s, msg, 403, masked, "cooling-off");
+		return;
+	}
+	/* Another node's caller bridged to a conference homed here: its
+	 * signature, not the per-source limits, decides (the workers); a
+	 * source whose signature was wrong cools off like a guesser. */
+	if (leg_read(msg, user, &leg)) {
+		o.leg = &leg;
+		call_incoming(s, msg, &o);
 		return;
 	}
 	if (edge_denied(s, "num", user)) {
@@ -266,6 +275,19 @@ static void tick_h(void *arg)
 		  tick_h, s);
 }
 
+/* A home held for a call that ended before the answer came: let go of
+ * it (the job goes back as UNHOME). True when job was taken. */
+static bool home_orphan(struct sipd *s, struct sipd_job *job)
+{
+	if (job->err || !job->call_key ||
+	    !((job->kind == SIPD_JOB_HOME && job->home.mine) ||
+	      job->kind == SIPD_JOB_LEG))
+		return false;
+	job->kind = SIPD_JOB_UNHOME;
+	job->call_key = 0;
+	return !work_submit(s->work, job);
+}
+
 static void mq_h(int id, void *data, void *arg)
 {
 	struct sipd *s = arg;
@@ -294,6 +316,8 @@ static void mq_h(int id, void *data, void *arg)
 			break;
 		}
 	}
+	if (!le && home_orphan(s, job))
+		return;
 	sipd_job_free(job);
 }
 
@@ -522,6 +546,20 @@ int sipd_listen(struct sipd **sp, const struct sipd_opts *o, char *why,
 	return 0;
 }
 
+/* Where other nodes reach this one's conferences: the SIP address, or
+ * the loopback one when bound to every address (one machine). */
+static int home_start(struct sipd *s, struct app *a)
+{
+	char uri[APP_HOME_URI_SIZE];
+	struct sa addr = s->laddr;
+
+	if (sa_is_any(&addr))
+		(void)sa_set_str(&addr, "127.0.0.1", sa_port(&s->laddr));
+	if (re_snprintf(uri, sizeof(uri), "sip:%J", &addr) < 0)
+		return ENAMETOOLONG;
+	return app_home_start(a, uri);
+}
+
 int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize)
 {
 	int err;
@@ -536,6 +574,12 @@ int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize)
 		return err;
 	}
 	s->app = a;
+	err = home_start(s, a);
+	if (err) {
+		snprintf(why, whysize, "cannot start homes: %s",
+			 strerror(err));
+		return err;
+	}
 	/* The thread reads app, lim and work only after it sees go. */
 	pthread_mutex_lock(&s->mtx);
 	s->go = true;
@@ -570,6 +614,8 @@ void sipd_stop(struct sipd *s)
 	else {
 		work_stop(s->work);
 	}
+	if (s->app)
+		app_home_stop(s->app);
 	prompt_lib_free(s->prompts);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);

@@ -97,6 +97,18 @@ enum sipd_job_kind {
 	SIPD_JOB_RECHECK, /* does target still work? */
 	SIPD_JOB_LIMITS,  /* read the limits (no call) */
 	SIPD_JOB_PURGE,   /* forget the guard's old counters (no call) */
+	SIPD_JOB_HOME,    /* where is target's home? (and sign a leg there) */
+	SIPD_JOB_UNHOME,  /* let go of target's home (no call) */
+	SIPD_JOB_LEG,     /* an inter-node leg's INVITE: may it join here? */
+};
+
+/* An inter-node leg's credentials (leg.c): what the caller's node signs,
+ * what the home checks. */
+struct leg_in {
+	char role[APP_HOME_ROLE_SIZE];   /* organizer|participant|lobby */
+	char confid[APP_CONFID_SIZE];
+	int64_t ts;
+	char mac[APP_HOME_AUTH_SIZE];
 };
 
 struct sipd_job {
@@ -123,6 +135,9 @@ struct sipd_job {
 	bool valid;                  /* RECHECK */
 	enum app_pin_result pin;     /* PIN */
 	struct app_dialin_limits lim; /* LIMITS */
+	struct leg_in leg;           /* HOME: role in, signature out; LEG */
+	struct app_home home;        /* HOME */
+	char conf_user[SIPD_USER_SIZE]; /* HOME: "conf-meeting-42" */
 	struct sipd_job *next;
 };
 
@@ -186,17 +201,40 @@ void ctl_conference(struct sipd *s, enum app_control_action action,
 struct fwd;
 struct fwd_target {
 	const char *uri;      /* jitsiJigasiUri */
-	const char *room;     /* for the Jitsi-Conference-Room header */
+	const char *room;     /* for the Jitsi-Conference-Room header, or */
+	const char *headers;  /* NULL: these, each ending in CRLF */
 	const char *caller;   /* masked: Jitsi's display name for us */
 	const struct sa *laddr; /* our media address toward the caller */
 	enum codec_type codec;  /* the caller's: relayed as it is */
+	/* NULL, or the far end's INFO bodies (NUL-terminated, capped) */
+	void (*infoh)(const char *body, void *arg);
 };
+typedef void (fwd_info_h)(const char *body, void *arg);
 typedef void (fwd_audio_h)(const uint8_t *g711, size_t len, void *arg);
 typedef void (fwd_state_h)(int err, void *arg);
 int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 	      fwd_audio_h *audioh, fwd_state_h *stateh, void *arg);
 void fwd_send(struct fwd *f, enum codec_type codec, const uint8_t *g711,
 	      size_t len);
+/* A digit to the far end, as SIP INFO (once answered). */
+void fwd_digit(struct fwd *f, char digit);
+
+/* leg.c: the inter-node leg to a conference's home, a fwd.c leg with
+ * the cluster's headers (leg_start); leg_read takes an incoming one's
+ * headers: false when user does not name a conference ("conf-..."). */
+struct leg_req {
+	const char *home_uri;  /* the home's app_home sip_uri */
+	const char *conf_user; /* "conf-meeting-42" */
+	struct leg_in in;
+	const char *caller;    /* masked */
+	const struct sa *laddr;
+	enum codec_type codec;
+	fwd_info_h *infoh;     /* the home's news of the call */
+};
+int leg_start(struct fwd **fp, struct sipd *s, const struct leg_req *r,
+	      fwd_audio_h *audioh, fwd_state_h *stateh, void *arg);
+bool leg_read(const struct sip_msg *msg, const char *user,
+	      struct leg_in *in);
 
 /* call.c */
 struct call;
@@ -209,6 +247,7 @@ struct call_origin {
 	bool trusted;        /* from a trusted proxy: media may come from
 				* another address than the signalling */
 	const char *caller_key; /* app_caller_key() of the full caller */
+	const struct leg_in *leg; /* an inter-node leg from another node */
 };
 /* An INVITE outside a dialog that passed the limits of server.c: ring,
  * ask the workers, then answer or reject it. */

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sip/sipd_priv.h"
 
@@ -51,6 +52,34 @@ static void languages_pick(const struct sipd *s, const char *tags,
 		job->langs[job->nlangs++] = 0;
 }
 
+static int64_t target_conf(const struct sipd_job *job)
+{
+	return job->target.personal ? job->target.user_id
+				    : job->target.meeting_id;
+}
+
+/* The conference's home; when it is another node, the leg's signature. */
+static int home_job(struct app *a, struct sipd_job *job)
+{
+	char what[SIPD_USER_SIZE + APP_CONFID_SIZE + 32];
+	int err;
+
+	err = app_home_claim(a, job->target.personal, target_conf(job),
+			     &job->home);
+	if (err || job->home.mine)
+		return err;
+	snprintf(job->conf_user, sizeof(job->conf_user), "conf-%s-%lld",
+		 job->target.personal ? "personal" : "meeting",
+		 (long long)target_conf(job));
+	snprintf(job->leg.confid, sizeof(job->leg.confid), "%s",
+		 job->target.conference_id);
+	job->leg.ts = (int64_t)time(NULL);
+	snprintf(what, sizeof(what), "%s|%s|%s", job->conf_user,
+		 job->leg.role, job->leg.confid);
+	return app_home_sign(a, what, job->leg.ts, job->leg.mac,
+			     sizeof(job->leg.mac));
+}
+
 static void run(struct work *w, struct sipd_job *job)
 {
 	char langs[APP_NAME_SIZE] = "";
@@ -84,6 +113,21 @@ static void run(struct work *w, struct sipd_job *job)
 	case SIPD_JOB_PURGE:
 		job->err = app_dialin_purge(a, NULL);
 		break;
+	case SIPD_JOB_HOME:
+		job->err = home_job(a, job);
+		break;
+	case SIPD_JOB_UNHOME:
+		app_home_release(a, job->target.personal, target_conf(job));
+		break;
+	case SIPD_JOB_LEG: {
+		struct app_home_leg leg = {
+			job->user, job->leg.role, job->leg.confid,
+			job->leg.ts, job->leg.mac,
+		};
+
+		job->err = app_home_admit(a, &leg, &job->target);
+		break;
+	}
 	}
 	explicit_bzero(job->digits, sizeof(job->digits));
 	if (mqueue_push(w->s->mq, SIPD_MQ_RESULT, job))

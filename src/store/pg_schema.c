@@ -365,10 +365,24 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
-/* Step 10 belongs to another change of this round (conference homes);
- * the placeholder keeps the versions contiguous until it is merged
- * (PostgreSQL refuses an empty statement, hence SELECT 1). */
-static const char migration_10[] = "SELECT 1";
+/* Conference homes (issue 13, app/home.c): the one node that mixes a
+ * conference, where its SIP side is reachable, and its lease (unix ms),
+ * which the home renews once a second; another node may take the row
+ * over once the lease has run out. cluster_secret: one row, the key
+ * nodes sign their inter-node legs with (made once, first node wins). */
+static const char migration_10[] =
+	"CREATE TABLE conference_homes ("
+	" kind TEXT NOT NULL CHECK (kind IN ('personal', 'meeting')),"
+	" conf BIGINT NOT NULL,"
+	" node TEXT NOT NULL CHECK (octet_length(node) BETWEEN 1 AND 63),"
+	" sip_uri TEXT NOT NULL CHECK (octet_length(sip_uri) BETWEEN 1 AND 127),"
+	" lease_until BIGINT NOT NULL,"
+	" PRIMARY KEY (kind, conf)"
+	");"
+	"CREATE TABLE cluster_secret ("
+	" id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),"
+	" secret TEXT NOT NULL CHECK (octet_length(secret) = 64)"
+	");";
 
 /* Call records and node heartbeats (sqlite_schema.c migration 11). */
 static const char migration_11[] =
@@ -397,6 +411,7 @@ static const char migration_11[] =
 	"CREATE TABLE nodes (name TEXT PRIMARY KEY, sip TEXT NOT NULL,"
 	" http TEXT NOT NULL, started_at BIGINT NOT NULL,"
 	" seen_at BIGINT NOT NULL);";
+
 /* Live control commands for whichever node holds the call (app/control.c):
  * a call's id, or a conference's ID for a conference action; times in
  * unix milliseconds. */

@@ -306,9 +306,24 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
-/* Step 10 belongs to another change of this round (conference homes);
- * the placeholder keeps the versions contiguous until it is merged. */
-static const char migration_10[] = "";
+/* Conference homes (issue 13, app/home.c): the one node that mixes a
+ * conference, where its SIP side is reachable, and its lease (unix ms),
+ * which the home renews once a second; another node may take the row
+ * over once the lease has run out. cluster_secret: one row, the key
+ * nodes sign their inter-node legs with (made once, first node wins). */
+static const char migration_10[] =
+	"CREATE TABLE conference_homes ("
+	" kind TEXT NOT NULL CHECK (kind IN ('personal', 'meeting')),"
+	" conf INTEGER NOT NULL,"
+	" node TEXT NOT NULL CHECK (length(node) BETWEEN 1 AND 63),"
+	" sip_uri TEXT NOT NULL CHECK (length(sip_uri) BETWEEN 1 AND 127),"
+	" lease_until INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, conf)"
+	");"
+	"CREATE TABLE cluster_secret ("
+	" id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),"
+	" secret TEXT NOT NULL CHECK (length(secret) = 64)"
+	");";
 
 /* Call records (issue 15, app/records.c): one row per call of any node,
  * inserted when the call starts, updated as it goes and completed when it
@@ -343,6 +358,7 @@ static const char migration_11[] =
 	"CREATE TABLE nodes (name TEXT PRIMARY KEY, sip TEXT NOT NULL,"
 	" http TEXT NOT NULL, started_at INTEGER NOT NULL,"
 	" seen_at INTEGER NOT NULL);";
+
 /* Live control commands for whichever node holds the call (app/control.c):
  * a call's id, or a conference's ID for a conference action; times in
  * unix milliseconds. */

@@ -313,6 +313,21 @@ struct store_command {
 	char result[STORE_COMMAND_RESULT_SIZE];
 };
 
+/* Which node is home to a conference (issue 13, app/home.c): the one
+ * node that mixes it, where its SIP side is reachable, and until when
+ * its lease holds (unix ms; renewed once a second by the home). */
+#define STORE_HOME_NODE_SIZE 64
+#define STORE_HOME_URI_SIZE 128
+#define STORE_CLUSTER_SECRET_SIZE 65 /* 64 hex digits */
+
+struct store_home {
+	bool personal;          /* kind: personal room, else meeting */
+	int64_t conf;           /* the owner's user id, or the meeting id */
+	char node[STORE_HOME_NODE_SIZE];
+	char sip_uri[STORE_HOME_URI_SIZE];
+	int64_t lease_until;
+};
+
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);

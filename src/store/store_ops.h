@@ -304,6 +304,23 @@
 	OP(command_done, (int64_t id, int64_t done_at, const char *result), \
 	   (id, done_at, result), result)				\
 	OP(command_purge, (int64_t before), (before), 1)		\
+	/* Conference homes (issue 13). home_claim makes h's node the	\
+	 * home of h's conference, with h's sip_uri and lease_until, when \
+	 * there is no home, the home is h->node already (a renewal), or \
+	 * the lease has run out by now; EEXIST when another node holds \
+	 * a live lease. home_get: ENOENT when none. home_release drops	\
+	 * the row if node holds it (ENOENT otherwise). cluster_secret_init \
+	 * stores fresh unless a secret exists (first one wins);	\
+	 * cluster_secret_get reads it (ENOENT before init). */		\
+	OP(home_claim, (const struct store_home *h, int64_t now), (h, now), \
+	   h && h->node[0])						\
+	OP(home_get, (bool personal, int64_t conf, struct store_home *h), \
+	   (personal, conf, h), h)					\
+	OP(home_release, (bool personal, int64_t conf, const char *node), \
+	   (personal, conf, node), node)				\
+	OP(cluster_secret_init, (const char *fresh), (fresh), fresh && fresh[0]) \
+	OP(cluster_secret_get, (char *out, size_t size), (out, size),	\
+	   out && size)							\
 									\
 	/* Users, live conference IDs and outbox rows by state		\
 	 * (struct store_stats). */					\

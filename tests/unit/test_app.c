@@ -1154,6 +1154,67 @@ static void test_live_control(void **state)
 	assert_string_equal(app_control_name(APP_CONTROL_ADMIT), "admit");
 }
 
+/* Conference homes (issue 13): the first claim makes this node the home
+ * and holds it; legs are signed with the cluster's secret, and a wrong,
+ * stale or tampered signature is refused; the last hold let go gives the
+ * home up. */
+static void test_homes(void **state)
+{
+	struct fx *f = *state;
+	struct app_home h;
+	char mac[APP_HOME_AUTH_SIZE], bad[APP_HOME_AUTH_SIZE];
+	int64_t now = (int64_t)time(NULL), conf;
+	bool personal;
+
+	assert_int_equal(app_node_set(f->a, "node-a"), 0);
+	assert_int_equal(app_home_claim(f->a, false, 42, &h), ENOTCONN);
+	assert_int_equal(app_home_start(f->a, "sip:127.0.0.1:5060"), 0);
+	assert_int_equal(app_home_claim(f->a, false, 42, &h), 0);
+	assert_true(h.mine);
+	assert_string_equal(h.node, "node-a");
+	assert_string_equal(h.sip_uri, "sip:127.0.0.1:5060");
+	assert_int_equal(app_home_claim(f->a, false, 42, &h), 0); /* held 2 */
+
+	assert_int_equal(app_home_sign(f->a, "conf-meeting-42|lobby|1234567",
+				       now, mac, sizeof(mac)), 0);
+	assert_int_equal(strlen(mac), APP_HOME_AUTH_SIZE - 1);
+	assert_int_equal(app_home_verify(f->a, "conf-meeting-42|lobby|1234567",
+					 now, mac), 0);
+	assert_int_equal(app_home_verify(f->a, "conf-meeting-42|organizer|"
+					 "1234567", now, mac), EACCES);
+	assert_int_equal(app_home_verify(f->a, "conf-meeting-42|lobby|1234567",
+					 now + 1, mac), EACCES);
+	assert_int_equal(app_home_sign(f->a, "conf-meeting-42|lobby|1234567",
+				       now - 3600, bad, sizeof(bad)), 0);
+	assert_int_equal(app_home_verify(f->a, "conf-meeting-42|lobby|1234567",
+					 now - 3600, bad), EACCES); /* stale */
+	memcpy(bad, mac, sizeof(bad));
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	assert_int_equal(app_home_verify(f->a, "conf-meeting-42|lobby|1234567",
+					 now, bad), EACCES);
+	assert_int_equal(app_home_verify(f->a, "x", now, ""), EACCES);
+
+	assert_int_equal(app_home_parse("conf-meeting-42", &personal, &conf),
+			 0);
+	assert_false(personal);
+	assert_int_equal(conf, 42);
+	assert_int_equal(app_home_parse("conf-personal-7", &personal, &conf),
+			 0);
+	assert_true(personal);
+	assert_int_equal(app_home_parse("conf-meeting-042", &personal, &conf),
+			 EINVAL);
+	assert_int_equal(app_home_parse("conf-meeting-4x", &personal, &conf),
+			 EINVAL);
+	assert_int_equal(app_home_parse("+14255550100", &personal, &conf),
+			 EINVAL);
+
+	app_home_release(f->a, false, 42);
+	assert_int_equal(app_home_claim(f->a, false, 42, &h), 0); /* held 2 */
+	app_home_release(f->a, false, 42);
+	app_home_release(f->a, false, 42);
+	app_home_stop(f->a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1198,6 +1259,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_jitsi_rooms, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_homes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("app", tests, NULL, NULL);

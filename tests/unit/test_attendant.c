@@ -952,6 +952,50 @@ static void test_menu_leaves_ids_alone(void **state)
 	attendant_free(r.a);
 }
 
+/* A leg from another node, at the conference's home (issue 13): no ID,
+ * no PIN; an organizer joins, a participant of a bypassing conference
+ * joins, a lobby caller waits for the organizer; the room is checked. */
+static void bridged(struct run *r, bool organizer, bool bypass,
+		    unsigned max_parts)
+{
+	struct att_event e = {.type = ATT_EV_BRIDGED, .organizer = organizer,
+			      .bypass = bypass, .max_parts = max_parts};
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(attendant_alloc(&r->a, NULL), 0);
+	assert_int_equal(attendant_handle(r->a, &e, r->acts, &r->n), 0);
+}
+
+static void test_bridged_leg(void **state)
+{
+	struct run r;
+
+	(void)state;
+	bridged(&r, true, false, 2);
+	assert_non_null(find(&r, ATT_ACT_ROOM));
+	room(&r, 1);
+	assert_plays(&r, ATT_PROMPT_JOINING);
+	assert_true(find(&r, ATT_ACT_JOIN)->organizer);
+	assert_int_equal(attendant_state(r.a), ATT_S_JOINED);
+	ev(&r, ATT_EV_BRIDGED); /* once only */
+	assert_int_equal(r.n, 0);
+	attendant_free(r.a);
+
+	bridged(&r, false, true, 2);
+	assert_non_null(find(&r, ATT_ACT_ROOM));
+	room(&r, 2); /* full, counting every node's callers */
+	assert_plays(&r, ATT_PROMPT_FULL);
+	attendant_free(r.a);
+
+	bridged(&r, false, false, 0);
+	assert_plays(&r, ATT_PROMPT_WAIT);
+	assert_non_null(find(&r, ATT_ACT_LOBBY));
+	assert_int_equal(attendant_state(r.a), ATT_S_LOBBY);
+	ev(&r, ATT_EV_ORGANIZER_ARRIVED);
+	assert_non_null(find(&r, ATT_ACT_RECHECK));
+	attendant_free(r.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -987,6 +1031,7 @@ int main(void)
 		cmocka_unit_test(test_menu_after_welcome),
 		cmocka_unit_test(test_menu_digit_switches_language),
 		cmocka_unit_test(test_menu_leaves_ids_alone),
+		cmocka_unit_test(test_bridged_leg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2122,6 +2122,67 @@ static void test_call_commands(void **state)
 	assert_int_equal(store_command_purge(st, 1), 0);
 }
 
+static void home_row(struct store_home *h, bool personal, int64_t conf,
+		     const char *node, int64_t lease_until)
+{
+	memset(h, 0, sizeof(*h));
+	h->personal = personal;
+	h->conf = conf;
+	snprintf(h->node, sizeof(h->node), "%s", node);
+	snprintf(h->sip_uri, sizeof(h->sip_uri), "sip:%s", node);
+	h->lease_until = lease_until;
+}
+
+/* One home per conference: claimed when free, renewed by its holder,
+ * refused to another node while the lease holds, taken over once it has
+ * run out; released only by its holder. */
+static void test_homes(void **state)
+{
+	struct store *st = st_of(state);
+	struct store_home h, got;
+	char secret[STORE_CLUSTER_SECRET_SIZE];
+	const char *s1 = "0123456789abcdef0123456789abcdef"
+			 "0123456789abcdef0123456789abcdef";
+	const char *s2 = "fedcba9876543210fedcba9876543210"
+			 "fedcba9876543210fedcba9876543210";
+
+	assert_int_equal(store_home_get(st, false, 42, &got), ENOENT);
+	home_row(&h, false, 42, "a:5060", T0 + 3000);
+	assert_int_equal(store_home_claim(st, &h, T0), 0);
+	assert_int_equal(store_home_get(st, false, 42, &got), 0);
+	assert_string_equal(got.node, "a:5060");
+	assert_string_equal(got.sip_uri, "sip:a:5060");
+	assert_int_equal(got.lease_until, T0 + 3000);
+	/* the same number as a personal room is another conference */
+	assert_int_equal(store_home_get(st, true, 42, &got), ENOENT);
+
+	home_row(&h, false, 42, "b:5060", T0 + 4000);
+	assert_int_equal(store_home_claim(st, &h, T0 + 1000), EEXIST);
+	home_row(&h, false, 42, "a:5060", T0 + 5000); /* renewal */
+	assert_int_equal(store_home_claim(st, &h, T0 + 2000), 0);
+	home_row(&h, false, 42, "b:5060", T0 + 7000);
+	assert_int_equal(store_home_claim(st, &h, T0 + 4000), EEXIST);
+	assert_int_equal(store_home_claim(st, &h, T0 + 5001), 0);
+	assert_int_equal(store_home_get(st, false, 42, &got), 0);
+	assert_string_equal(got.node, "b:5060");
+	assert_int_equal(got.lease_until, T0 + 7000);
+
+	assert_int_equal(store_home_release(st, false, 42, "a:5060"), ENOENT);
+	assert_int_equal(store_home_release(st, false, 42, "b:5060"), 0);
+	assert_int_equal(store_home_get(st, false, 42, &got), ENOENT);
+	home_row(&h, true, 7, "", T0);
+	assert_int_equal(store_home_claim(st, &h, T0), EINVAL);
+
+	/* The cluster secret: made once, the first one stays. */
+	assert_int_equal(store_cluster_secret_get(st, secret, sizeof(secret)),
+			 ENOENT);
+	assert_int_equal(store_cluster_secret_init(st, s1), 0);
+	assert_int_equal(store_cluster_secret_init(st, s2), 0);
+	assert_int_equal(store_cluster_secret_get(st, secret, sizeof(secret)),
+			 0);
+	assert_string_equal(secret, s1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2170,6 +2231,7 @@ int main(void)
 		T(test_call_records),
 		T(test_usage_report),
 		T(test_call_commands),
+		T(test_homes),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
