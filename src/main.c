@@ -458,6 +458,7 @@ static int serve_run(const struct serve_opts *o,
 	struct http *h = NULL;
 	struct sipd *sip = NULL;
 	struct mail_worker *mail = NULL;
+	struct mail_webhook *hooks = NULL;
 	char pw[128] = "";
 	sigset_t set;
 	int code = 1, err;
@@ -503,6 +504,12 @@ static int serve_run(const struct serve_opts *o,
 			shown, strerror(err));
 		goto out;
 	}
+	err = mail_webhook_start(&hooks, a);
+	if (err) {
+		fprintf(stderr, "dialconf: cannot start webhooks: %s\n",
+			strerror(err));
+		goto out;
+	}
 
 	/* The journal keeps what it is given: the password stays in its file. */
 	if (pw[0] && fd_is_journal(STDOUT_FILENO))
@@ -527,6 +534,7 @@ static int serve_run(const struct serve_opts *o,
 	sipd_stop(sip); /* BYE to every caller, before app goes away */
 	http_stop(h);
 	mail_worker_stop(mail); /* what it claimed and did not send stays due */
+	mail_webhook_stop(hooks); /* after sipd: the last call events kept */
 	app_close(a);
 	return code;
 }

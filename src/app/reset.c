@@ -9,6 +9,7 @@
 #include "core/confid.h"
 #include "core/secret.h"
 #include "core/tmpl.h"
+#include "core/webhook.h"
 
 /* The reset email's list of meetings with a new ID, one a line. */
 #define MEETINGS_LIST_SIZE 2048
@@ -108,7 +109,21 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (old)
 		confid_format(old, res->previous_conference_id,
 			      sizeof(res->previous_conference_id));
-	/* Conference IDs are not secrets: both go into the record. */
+	/* Conference IDs are not secrets: both go into the record, and to
+	 * the webhook (never the PIN). */
+	e = app_webhook_enqueue_tx(tx, webhook_event_name(WEBHOOK_CONFID_RESET),
+				   json_pack("{s:I, s:s, s:s, s:s?, s:i}",
+					     "userId", (json_int_t)u.id,
+					     "email", u.email,
+					     "conferenceId",
+					     res->conference_id,
+					     "previousConferenceId",
+					     old ? res->previous_conference_id :
+					     NULL,
+					     "meetingsUpdated",
+					     res->meetings_updated));
+	if (e)
+		return e;
 	return app_audit(tx, actor, APP_AUDIT_CONFID_RESET, u.email,
 			 json_pack("{s:s?, s:s, s:i, s:b}", "previous",
 				   old ? res->previous_conference_id : NULL,
