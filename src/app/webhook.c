@@ -16,10 +16,11 @@
  * Order: the receiver sees events in the order they were queued while it
  * keeps up (one thread delivers them oldest first, and when it cannot be
  * reached the rest of a claim waits with the event that failed). A
- * conference's events are placed around its calls': conference.started
- * goes out just before the call.joined of the caller who opened it, and
- * conference.ended just after the call.ended of the last caller to
- * leave, however the SIP side orders its work.
+ * conference's events follow the calls that cause them: conference.started
+ * just after the call.joined of the caller who opened it, conference.ended
+ * just after the call.ended of the last caller to leave, however the SIP
+ * side orders its work (it makes the room before the caller is shown
+ * joined, and ends it before the call is gone).
  *
  * Secrets: no event carries a PIN or a full caller number (callers are
  * masked by the SIP side already); the signing secret is read for each
@@ -310,6 +311,7 @@ void app_webhook_call_changed(struct app *a, const struct app_call *was,
 	lc = call_find(h, now->id);
 	if (lc && !lc->joined_ms)
 		lc->joined_ms = ms;
+	mem_push(a, WEBHOOK_CALL_JOINED, ms, call_data(now));
 	/* The conference opened for this caller is announced now, with the
 	 * ID it was reached by. */
 	cf = conf_of_call(h, now);
@@ -317,10 +319,8 @@ void app_webhook_call_changed(struct app *a, const struct app_call *was,
 		snprintf(cf->conference_id, sizeof(cf->conference_id), "%s",
 			 now->conference_id);
 		cf->announced = true;
-		mem_push(a, WEBHOOK_CONFERENCE_STARTED, cf->started_ms,
-			 conf_data(cf));
+		mem_push(a, WEBHOOK_CONFERENCE_STARTED, ms, conf_data(cf));
 	}
-	mem_push(a, WEBHOOK_CALL_JOINED, ms, call_data(now));
 	pthread_mutex_unlock(&h->mtx);
 }
 
