@@ -70,6 +70,7 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	struct app_reset_result *res = &r->res;
 	const char *actor = r->actor;
 	char list[MEETINGS_LIST_SIZE];
+	char user_id[24];
 	struct store_user u;
 	uint32_t old;
 	uint32_t v;
@@ -111,9 +112,10 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 			      sizeof(res->previous_conference_id));
 	/* Conference IDs are not secrets: both go into the record, and to
 	 * the webhook (never the PIN). */
+	snprintf(user_id, sizeof(user_id), "%lld", (long long)u.id);
 	e = app_webhook_enqueue_tx(tx, webhook_event_name(WEBHOOK_CONFID_RESET),
-				   json_pack("{s:I, s:s, s:s, s:s?, s:i}",
-					     "userId", (json_int_t)u.id,
+				   json_pack("{s:s, s:s, s:s, s:s?, s:i}",
+					     "userId", user_id,
 					     "email", u.email,
 					     "conferenceId",
 					     res->conference_id,

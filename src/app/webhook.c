@@ -213,19 +213,30 @@ static void mem_push(struct app *a, enum webhook_event ev, int64_t ms,
 	nudge_locked(h);
 }
 
-/* The call's data: what every call event shows of it. */
+/* An id as the API writes it: a decimal string (a JSON number may lose
+ * digits in JavaScript); 0 as null. */
+static json_t *id_json(int64_t id)
+{
+	char buf[24];
+
+	if (!id)
+		return json_null();
+	snprintf(buf, sizeof(buf), "%lld", (long long)id);
+	return json_string(buf);
+}
+
+/* The call's data: what every call event shows of it, named as
+ * GET /api/v1/calls names it. */
 static json_t *call_data(const struct app_call *c)
 {
-	return json_pack("{s:I, s:s, s:s, s:s?, s:o?, s:o?}",
-			 "callId", (json_int_t)c->id,
+	return json_pack("{s:o, s:s, s:s, s:s?, s:o, s:o}",
+			 "callId", id_json(c->id),
 			 "caller", c->caller,
-			 "dialed", c->dialed,
+			 "dialedNumber", c->dialed,
 			 "conferenceId",
 			 c->conference_id[0] ? c->conference_id : NULL,
-			 "userId", c->user_id ?
-			 json_integer(c->user_id) : NULL,
-			 "meetingId", c->meeting_id ?
-			 json_integer(c->meeting_id) : NULL);
+			 "userId", id_json(c->user_id),
+			 "meetingId", id_json(c->meeting_id));
 }
 
 static struct live_call *call_find(struct app_webhooks *h, int64_t id)
@@ -270,10 +281,9 @@ void app_webhook_call_started(struct app *a, const struct app_call *c)
 
 static json_t *conf_data(const struct live_conf *cf)
 {
-	return json_pack("{s:s, s:s, s:I}", "conferenceId", cf->conference_id,
+	return json_pack("{s:s, s:s, s:o}", "conferenceId", cf->conference_id,
 			 "kind", cf->personal ? "personal" : "meeting",
-			 cf->personal ? "userId" : "meetingId",
-			 (json_int_t)cf->id);
+			 cf->personal ? "userId" : "meetingId", id_json(cf->id));
 }
 
 static void conf_ended_push(struct app *a, struct live_conf *cf, int64_t ms)
