@@ -365,11 +365,11 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
-/* Migrations 10 to 12 belong to other changes of this round; empty
- * here until they are merged. */
-static const char migration_10[] = "";
-static const char migration_11[] = "";
-static const char migration_12[] = "";
+/* Migrations 10 to 12 belong to other changes of this round; no-ops
+ * here until they are merged (PostgreSQL refuses an empty query). */
+static const char migration_10[] = "SELECT 1";
+static const char migration_11[] = "SELECT 1";
+static const char migration_12[] = "SELECT 1";
 
 /* Webhook events (app/webhook.c), a durable queue like the outbox: a row
  * is written in the transaction of the change it tells of (or by the
