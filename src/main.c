@@ -143,7 +143,7 @@ static void usage_main(FILE *f)
 		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
 		"  admin backup [--data DIR] [--db URL] FILE              copy the database to FILE\n"
 		"  admin restore [--data DIR] [--db URL] FILE             replace it by a backup\n"
-		"  user | number | meeting | settings | conference-id | outbox | calls | jitsi | audit | token\n"
+		"  user | number | meeting | settings | conference-id | outbox | webhooks | calls | jitsi | audit | token\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
 		"\n"

@@ -162,6 +162,11 @@ def test_reset_event_signed_without_secrets(d):
         row = [r for r in deliveries(d) if r["eventId"] == e["id"]][0]
         assert row["state"] == "delivered" and row["attempts"] == 1, row
         assert row["lastStatus"] == 204, row
+        rc, out, err = d.cli("webhooks", "list", "--state", "delivered")
+        assert rc == 0, err
+        assert "conferenceId.reset" in out and "204" in out, out
+        rc, out, err = d.cli("webhooks", "list", "--state", "sent")
+        assert rc == 2 and "pending, delivered, failed" in err, (rc, err)
         d.api("GET", "/metrics")
         metrics = d.last_raw.decode()
         assert re.search(r"^dialconf_webhooks_delivered_total [1-9]",
