@@ -259,10 +259,12 @@ static int sleep_ms(struct mail_webhook *wh)
 {
 	int64_t due = 0, now = now_s();
 
-	if (app_webhook_next_due(wh->a, &due))
+	/* Off (webhookUrl empty): what waits stays until it is set again,
+	 * looked at now and then. */
+	if (!wh->claim.url[0] || app_webhook_next_due(wh->a, &due))
 		return IDLE_MS;
 	if (due <= now)
-		return 200; /* due, but nothing was claimed: webhooks off */
+		return 10;
 	if (due - now > IDLE_MS / 1000)
 		return IDLE_MS;
 	return (int)(due - now) * 1000;
