@@ -260,8 +260,9 @@ def test_receiver_down_then_failing_then_up(d):
               if g["status"] == 200]
         assert len(ok) == len(set(ok)) == 2, ok
         rows = [r for r in deliveries(d) if r["eventId"] in ok]
-        assert all(r["state"] == "delivered" and r["attempts"] >= 3
-                   for r in rows), rows
+        assert all(r["state"] == "delivered" for r in rows), rows
+        # The oldest was refused, answered 500, then taken.
+        assert rows[-1]["attempts"] >= 3, rows
     finally:
         rec.stop()
 
