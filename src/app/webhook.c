@@ -14,8 +14,9 @@
  * and counts them (dialconf_webhook_events_dropped_total).
  *
  * Order: the receiver sees events in the order they were queued while it
- * keeps up (one thread delivers them oldest first, and when it cannot be
- * reached the rest of a claim waits with the event that failed). A
+ * keeps up, and after it could not be reached (one thread delivers them
+ * oldest first, and tries nothing while the receiver is down); an event it
+ * answers with an error is retried on its own, later ones go on. A
  * conference's events follow the calls that cause them: conference.started
  * just after the call.joined of the caller who opened it, conference.ended
  * just after the call.ended of the last caller to leave, however the SIP

@@ -8,8 +8,9 @@
  * record its verdict at once (app_webhook_report), so a delivered event
  * is marked delivered before the next one is tried. When the receiver
  * cannot be reached at all (no connection, timeout), the rest of the
- * claim is not tried: it waits as long as the event that failed, so the
- * events reach the receiver in their order once it is back. Then sleep
+ * claim is not tried and nothing is claimed until the retry time of the
+ * event that failed: the events then go oldest first, so they reach the
+ * receiver in their order once it is back. Then sleep
  * until the next event is due or new events wake us (app_webhook_nudge).
  * Once a minute, delivered and failed events past webhookRetentionDays
  * are deleted.
@@ -66,6 +67,10 @@ struct mail_webhook {
 	struct app_webhook_claim claim;
 	struct job jobs[BATCH_MAX];
 	int njobs;
+	/* The receiver could not be reached: nothing is tried before then
+	 * (the retry time of the event that failed), so the events queued
+	 * meanwhile do not overtake it. 0: it answered last time. */
+	int64_t down_until;
 };
 
 static int claim_cb(const struct app_webhook *w, void *arg)
@@ -225,6 +230,9 @@ static int batch_run(struct mail_webhook *wh, int *n)
 	int e, i, nlater = 0;
 
 	wh->njobs = 0;
+	*n = 0;
+	if (now_s() < wh->down_until)
+		return 0;
 	e = app_webhook_claim(wh->a, now_s(), BATCH_MAX, &wh->claim, claim_cb,
 			      wh);
 	*n = wh->njobs;
@@ -248,6 +256,7 @@ static int batch_run(struct mail_webhook *wh, int *n)
 		report(wh, &v, 1);
 		if (unreachable)
 			wait_until = v.retry_at; /* set by the report */
+		wh->down_until = wait_until;
 	}
 	report(wh, later, nlater);
 	jobs_clear(wh);
@@ -263,6 +272,8 @@ static int sleep_ms(struct mail_webhook *wh)
 	 * looked at now and then. */
 	if (!wh->claim.url[0] || app_webhook_next_due(wh->a, &due))
 		return IDLE_MS;
+	if (due < wh->down_until)
+		due = wh->down_until;
 	if (due <= now)
 		return 10;
 	if (due - now > IDLE_MS / 1000)

@@ -97,13 +97,13 @@ int pgstore_webhook_claim(void *conn, int64_t now, int64_t lease_until,
 		"  SELECT id FROM webhook_events WHERE state = 'pending'"
 		"  AND next_attempt_at <= $1"
 		"  AND (lease_until IS NULL OR lease_until <= $1)"
-		"  ORDER BY next_attempt_at, id LIMIT $3"
+		"  ORDER BY id LIMIT $3"
 		"  FOR UPDATE SKIP LOCKED),"
 		" leased AS ("
 		"  UPDATE webhook_events w SET lease_until = $2,"
 		"  claim_token = $4 FROM picked"
 		"  WHERE w.id = picked.id RETURNING w.*)"
-		" SELECT " HOOK_COLS " FROM leased ORDER BY next_attempt_at, id";
+		" SELECT " HOOK_COLS " FROM leased ORDER BY id";
 	struct pgparams pp = { .n = 0 };
 	PGresult *res = NULL;
 	int err;

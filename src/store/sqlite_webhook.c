@@ -98,9 +98,6 @@ static int cmp_row(const void *a, const void *b)
 {
 	const struct store_webhook *x = a, *y = b;
 
-	if (x->next_attempt_at != y->next_attempt_at)
-		return (x->next_attempt_at > y->next_attempt_at) -
-			(x->next_attempt_at < y->next_attempt_at);
 	return (x->id > y->id) - (x->id < y->id);
 }
 
@@ -114,7 +111,7 @@ int sqlstore_webhook_claim(void *conn, int64_t now, int64_t lease_until,
 		" SELECT id FROM webhook_events WHERE state = 'pending'"
 		" AND next_attempt_at <= ?1"
 		" AND (lease_until IS NULL OR lease_until <= ?1)"
-		" ORDER BY next_attempt_at, id LIMIT ?3) RETURNING " HOOK_COLS;
+		" ORDER BY id LIMIT ?3) RETURNING " HOOK_COLS;
 	struct sqlstore *s = conn;
 	struct claimed c = { .max = max };
 	sqlite3_stmt *stmt = NULL;
@@ -134,7 +131,7 @@ int sqlstore_webhook_claim(void *conn, int64_t now, int64_t lease_until,
 	    !(err = sqlstore_bind_text(stmt, 4, claim, strlen(claim) + 1)))
 		err = sqlstore_rows(stmt, claim_row, &c);
 	sqlstore_release(s, SQS_OP(webhook_claim), stmt);
-	/* RETURNING gives no order: the oldest due first, as queued. */
+	/* RETURNING gives no order: the oldest first, as queued. */
 	if (!err)
 		qsort(c.rows, (size_t)c.n, sizeof(*c.rows), cmp_row);
 	for (i = 0; !err && i < c.n; i++)

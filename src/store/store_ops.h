@@ -195,9 +195,9 @@
 	/* Webhook events (struct store_webhook), a queue like the	\
 	 * outbox. insert sets w->id (EEXIST for an event_id in use).	\
 	 * claim leases up to max (1-256) pending rows that are due and	\
-	 * not leased until lease_until under claim, oldest due first,	\
-	 * in one statement, then calls h for each. settle writes state, \
-	 * attempts, next_attempt_at, delivered_at, last_status and	\
+	 * not leased until lease_until under claim, oldest (by id)	\
+	 * first, in one statement, then calls h for each. settle writes \
+	 * state, attempts, next_attempt_at, delivered_at, last_status and \
 	 * last_error of row w->id and ends its claim, only while it is	\
 	 * pending and held under claim: ESTALE otherwise. list: newest	\
 	 * first, state (enum store_webhook_state, -1 all), at most	\

@@ -105,6 +105,18 @@ def deliveries(d, state=None):
     return d.ok("GET", API + "/webhooks/deliveries" + q)["deliveries"]
 
 
+def wait_delivered(d, event_id, timeout=10.0):
+    """The receiver has the event before the node hears its answer and
+    records it: the row as soon as it reads delivered."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = [r for r in deliveries(d) if r["eventId"] == event_id]
+        if rows and rows[0]["state"] == "delivered":
+            return rows[0]
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.05)
+
+
 def reset(d, email):
     return d.ok("POST", API + "/users/%s/audio-conferencing/"
                 "reset-conference-id" % email, {"sendEmail": False})
@@ -159,8 +171,8 @@ def test_reset_event_signed_without_secrets(d):
         assert e["data"]["userId"] == o["user"], e
         assert e["node"] and e["occurredAt"].endswith("Z"), e
         assert pin not in g["body"].decode(), "the PIN in a webhook"
-        row = [r for r in deliveries(d) if r["eventId"] == e["id"]][0]
-        assert row["state"] == "delivered" and row["attempts"] == 1, row
+        row = wait_delivered(d, e["id"])
+        assert row["attempts"] == 1, row
         assert row["lastStatus"] == 204, row
         rc, out, err = d.cli("webhooks", "list", "--state", "delivered")
         assert rc == 0, err
@@ -253,16 +265,38 @@ def test_receiver_down_then_failing_then_up(d):
         rec.status = 200
         ev = rec.wait(lambda ev: len(ev) >= 2, "both events after retries",
                       timeout=15)
-        got = [e["data"]["conferenceId"] for e in ev]
-        assert got == [first, second], got
+        # A 500 is the event's own failure: the others go on, so the
+        # order after one is not promised (docs/api.md "Webhooks").
+        got = sorted(e["data"]["conferenceId"] for e in ev)
+        assert got == sorted([first, second]), got
         time.sleep(1.5)  # a repeat would come within a retry or two
         ok = [json.loads(g["body"])["id"] for g in rec.got
               if g["status"] == 200]
         assert len(ok) == len(set(ok)) == 2, ok
-        rows = [r for r in deliveries(d) if r["eventId"] in ok]
-        assert all(r["state"] == "delivered" for r in rows), rows
-        # The oldest was refused, answered 500, then taken.
-        assert rows[-1]["attempts"] >= 3, rows
+        rows = [wait_delivered(d, i) for i in ok]
+        # The oldest was refused (and maybe answered 500), then taken.
+        assert max(r["attempts"] for r in rows) >= 2, rows
+    finally:
+        rec.stop()
+
+
+def test_events_of_an_outage_arrive_in_order(d):
+    """While the receiver cannot be reached, newer events wait behind the
+    one that failed instead of overtaking it."""
+    org(d)
+    rec = Receiver()
+    try:
+        configure(d, rec)
+        rec.stop()
+        first = reset(d, "ada@example.org")["conferenceId"]
+        deadline = time.monotonic() + 10
+        while not any(r["attempts"] >= 1 for r in deliveries(d, "pending")):
+            assert time.monotonic() < deadline, deliveries(d)
+            time.sleep(0.05)
+        second = reset(d, "ada@example.org")["conferenceId"]
+        rec.start()
+        ev = rec.wait(lambda ev: len(ev) >= 2, "both events", timeout=15)
+        assert [e["data"]["conferenceId"] for e in ev] == [first, second], ev
     finally:
         rec.stop()
 
