@@ -76,7 +76,7 @@ when() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 api POST /dial-in-numbers '{"number":"+14255550100","type":"toll","countryCode":"US","city":"Redmond","languages":["en-US"]}' >/dev/null
 api POST /dial-in-numbers '{"number":"+18005550199","type":"tollFree","countryCode":"US"}' >/dev/null
-api POST /dial-in-numbers '{"number":"+442071234567","type":"toll","countryCode":"GB","city":"London","languages":["en-GB"]}' >/dev/null
+api POST /dial-in-numbers '{"number":"+442071234567","type":"toll","countryCode":"GB","city":"London","languages":["en-US"]}' >/dev/null
 api PATCH /settings '{"organizationName":"Contoso Fixture","pinLength":6}' >/dev/null
 api POST /users '{"email":"ada@example.org","displayName":"Ada Lovelace"}' >/dev/null
 api POST /users '{"email":"Grace@Example.org","displayName":"Grace Hopper"}' >/dev/null

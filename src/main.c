@@ -92,8 +92,9 @@ static const struct serve_option serve_options[] = {
 	{"rtp-ports", "LOW-HIGH", SERVE_FIELD(rtp_ports), "30000-39999", false,
 	 "RTP ports of calls", false},
 	{"prompts", "DIR", SERVE_FIELD(prompts), DIALCONF_PROMPTS_DIR, false,
-	 "the attendant's prompt audio; when the default is missing, the "
-	 "source tree's prompts/ (a build run in place)", false},
+	 "the attendant's prompt audio (DIR/languages, a folder per "
+	 "language); when the default is missing, the source tree's "
+	 "prompts/ (a build run in place)", false},
 	{"mail", "URL", SERVE_FIELD(mail), "maildir:", false,
 	 "where emails go: maildir: (DIR/maildir), maildir:PATH, "
 	 "smtp://HOST:PORT (STARTTLS required; ?tls=none for a local "
@@ -143,7 +144,7 @@ static void usage_main(FILE *f)
 		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
 		"  admin backup [--data DIR] [--db URL] FILE              copy the database to FILE\n"
 		"  admin restore [--data DIR] [--db URL] FILE             replace it by a backup\n"
-		"  user | number | meeting | settings | conference-id | outbox | webhooks | calls | jitsi | audit | token\n"
+		"  user | number | meeting | settings | conference-id | outbox | webhooks | calls | records | jitsi | audit | token\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
 		"\n"
@@ -446,6 +447,19 @@ static int start_sip(struct sipd *s, struct app *a,
 	return err;
 }
 
+/* Call records: close what the last run left live, start the writer. */
+static int start_records(struct app *a, const struct serve_opts *o)
+{
+	struct app_err ae = {{0}};
+	int err;
+
+	err = app_records_start(a, o->sip, o->http, &ae);
+	if (err)
+		fprintf(stderr, "dialconf: call records: %s\n",
+			ae.detail[0] ? ae.detail : strerror(err));
+	return err;
+}
+
 /* Run the service with o until a stop signal; SIGHUP reads the config file
  * again, flags (the command line's) still winning. Returns the exit code.
  * The order is the point: every port is bound first, so that a taken one
@@ -484,7 +498,12 @@ static int serve_run(const struct serve_opts *o,
 	if (open_app(&a, o->data, o->db, SERVE_NCONN) ||
 	    name_node(a, o) || ensure_admin(a, o->data, pw, sizeof(pw)))
 		goto out;
+	/* The languages of the prompts just loaded: all a number may name. */
+	if (app_prompt_languages_set(a, sipd_languages(sip)))
+		goto out;
 	if (o->demo && seed_demo(a))
+		goto out;
+	if (start_records(a, o))
 		goto out;
 
 	err = http_start(h, a, SERVE_NTHREADS);
@@ -532,6 +551,8 @@ static int serve_run(const struct serve_opts *o,
  out:
 	explicit_bzero(pw, sizeof(pw));
 	sipd_stop(sip); /* BYE to every caller, before app goes away */
+	if (a)
+		app_records_stop(a); /* writes the records of those calls */
 	http_stop(h);
 	mail_worker_stop(mail); /* what it claimed and did not send stays due */
 	mail_webhook_stop(hooks); /* after sipd: the last call events kept */
@@ -787,8 +808,9 @@ static void print_config(FILE *f, struct serve_opts *o)
 			continue;
 		}
 		v = *serve_value(o, so);
+		/* Unset (no default, as --node): commented out, empty. */
 		fprintf(f, "%s%s = %s\n",
-			v && so->def && !strcmp(v, so->def) ? "#" : "",
+			!v || (so->def && !strcmp(v, so->def)) ? "#" : "",
 			so->name, v ? v : "");
 	}
 }

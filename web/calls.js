@@ -1,5 +1,5 @@
-// calls.js: #/calls — live calls, refreshed every 5 seconds while the page is
-// open.
+// calls.js: #/calls — the live calls of every node (each with its node),
+// refreshed every 5 seconds while the page is open.
 import * as api from './api.js';
 import { h, busy, say, messageBox, pageHeader, table, problemText, timeEl, fmtNumber } from './ui.js';
 
@@ -30,6 +30,7 @@ export async function callsPage(ctx) {
           { label: 'Conference ID', className: 'mono', cell: (c) => c.conferenceId || '—' },
           { label: 'Organizer', cell: (c) => (c.userId ? h('a', { href: `#/users/${api.enc(c.userId)}` }, 'User ' + c.userId) : '—') },
           { label: 'Muted', cell: (c) => (c.muted ? 'Yes' : 'No') },
+          { label: 'Node', className: 'mono', cell: (c) => c.node || '—' },
         ], calls, { empty: 'Nobody is on a call right now.' }));
       } catch (err) {
         if (!ctx.alive()) return;

@@ -87,7 +87,9 @@ export async function numbersPage(ctx) {
     });
   }
 
-  addBtn.addEventListener('click', () => {
+  addBtn.addEventListener('click', async () => {
+    // The languages the server has prompts for: a number may name only these.
+    const known = await api.meta().then((m) => m.promptLanguages || []).catch(() => []);
     const number = h('input', { name: 'number', inputmode: 'tel', autocomplete: 'off', placeholder: '+14255550100', required: true });
     const type = h('select', { name: 'type' }, h('option', { value: 'toll' }, 'Toll'), h('option', { value: 'tollFree' }, 'Toll-free'));
     const country = h('input', { name: 'countryCode', maxlength: '2', autocomplete: 'off', placeholder: 'US', required: true });
@@ -104,7 +106,8 @@ export async function numbersPage(ctx) {
         field('Type', type),
         field('Country code', country, 'Two letters, for example US.'),
         field('City (optional)', city),
-        field('Prompt languages', langs, 'Comma-separated, for example en-US, fr-FR.'),
+        field('Prompt languages', langs, 'Comma-separated, for example fr-FR, en-US; the first greets callers, '
+          + 'the others are offered as a menu.' + (known.length ? ` Available: ${known.join(', ')}.` : '')),
         checkField('Make it the default number of its type', isDefault)],
       buttons: [
         { label: 'Add', kind: 'primary', submit: true, action: async (dlg) => {

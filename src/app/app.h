@@ -261,6 +261,14 @@ bool app_node_valid(const char *name);
 int app_node_set(struct app *a, const char *name);
 const char *app_node(const struct app *a);
 
+/* The languages this node has prompts for, comma-separated in the prompts'
+ * languages file's order ("en-US,fr-FR"; serve passes sipd_languages):
+ * a dial-in number may name only these. Set once, before serving; while
+ * unset, any language tag is taken. app_prompt_languages_set: 0, EINVAL or
+ * ENOMEM; app_prompt_languages: "" while unset. */
+int app_prompt_languages_set(struct app *a, const char *tags);
+const char *app_prompt_languages(const struct app *a);
+
 /* The database URL forms app_open takes, for a usage message. */
 #define APP_DB_URL_FORMS "sqlite: (in the data directory), " \
 	"sqlite:/path/file.db or postgres://USER@HOST:PORT/DB"
@@ -639,10 +647,12 @@ bool app_dialin_source(const struct app_dialin_limits *l, const char *addr,
 int app_dialin_limits(struct app *a, struct app_dialin_limits *l);
 
 /* A new INVITE: user (Request-URI user part, "+" optional) must be a
- * dial-in number (ENOENT; its E.164 form into e164) and the source not
+ * dial-in number (ENOENT; its E.164 form into e164, its languages,
+ * comma-separated as stored, into languages of lsize) and the source not
  * refused by the guard (*refused, counted in metrics). 0 or an errno. */
 int app_dialin_admit(struct app *a, const char *user, const char *source,
-		     char *e164, size_t size, bool *refused);
+		     char *e164, size_t size, char *languages, size_t lsize,
+		     bool *refused);
 
 /* What typed digits reach now, read from the database (no cache, no
  * counting). 0 with t filled (t->valid false when not valid), or errno. */
@@ -676,7 +686,12 @@ int app_dialin_purge(struct app *a, int *n);
 int app_dialin_recheck(struct app *a, const struct app_dialin_target *t,
 		       bool *valid);
 
-/* The live calls registry (GET /api/v1/calls), in memory. */
+/* The live calls registry (GET /api/v1/calls), in memory. Each change
+ * also goes to the call records (app/records.c), written by a background
+ * thread: the SIP thread never waits for the database. */
+#define APP_OUTCOME_SIZE 24
+#define APP_CODEC_SIZE 16
+#define APP_CALLER_KEY_SIZE 65
 struct app_call {
 	int64_t id; /* set by app_call_add */
 	char dialed[APP_NUMBER_SIZE];
@@ -687,6 +702,16 @@ struct app_call {
 	int64_t user_id;
 	int64_t started_at;
 	bool muted;
+	/* For the call records. Times in unix milliseconds, 0: not yet. */
+	char node[APP_NODE_SIZE]; /* in lists: the node holding the call */
+	char caller_key[APP_CALLER_KEY_SIZE]; /* app_caller_key() */
+	char codec[APP_CODEC_SIZE];   /* "PCMU", "PCMA"; "" before media */
+	/* How the call ends, once known ("wrong-id", "full", ...; see
+	 * docs/operations.md); "": joined if it joined, else abandoned. */
+	char outcome[APP_OUTCOME_SIZE];
+	int64_t started_ms;  /* the INVITE arrived */
+	int64_t answered_ms; /* set by app_call_add when 0 */
+	int64_t joined_ms;   /* first entry into the mix */
 };
 
 typedef int (app_call_h)(const struct app_call *c, void *arg);
@@ -697,6 +722,65 @@ int app_call_update(struct app *a, const struct app_call *c);
 void app_call_remove(struct app *a, int64_t id);
 /* Every live call, oldest first; h's non-zero return stops and is returned. */
 int app_calls_list(struct app *a, app_call_h *h, void *arg);
+/* A call refused before it was answered (the workers' admission: not a
+ * dial-in number, the guard): no live entry, one ended record, outcome
+ * "refused". Sets c->id. */
+int app_call_refused(struct app *a, struct app_call *c);
+/* This node's calls (app_calls_list, fresh), then the live calls of the
+ * other live nodes of the cluster as their records have them (a second
+ * old at most); c->node says whose. A database error leaves out the
+ * other nodes' calls (*partial true), never this node's. */
+int app_calls_cluster(struct app *a, app_call_h *h, void *arg,
+		      bool *partial);
+
+/* ---- Call records (issue 15; app/records.c) ----
+ * Every call leaves one record: inserted when it starts, updated on its
+ * changes and completed when it ends, in batches by a background writer
+ * (one relaxed commit each). A node's heartbeat (once a second) tells the
+ * others it lives; a node that restarts, and the peers of a node silent
+ * for APP_NODE_DEAD_MS, mark its live records "crashed". */
+#define APP_NODE_DEAD_MS 10000
+struct app_call_record {
+	int64_t id;
+	int64_t call_id;
+	char node[APP_NODE_SIZE];
+	int64_t started_at, answered_at, joined_at, ended_at; /* ms, 0: none */
+	char dialed[APP_NUMBER_SIZE];
+	char caller[APP_CALLER_SIZE];
+	char caller_key[APP_CALLER_KEY_SIZE];
+	char conference_id[APP_CONFID_SIZE];
+	int64_t user_id, meeting_id;
+	char state[APP_CALL_STATE_SIZE]; /* "" once ended */
+	bool muted;
+	char outcome[APP_OUTCOME_SIZE];
+	char codec[APP_CODEC_SIZE];
+	int64_t conference_seconds;
+};
+typedef int (app_call_record_h)(const struct app_call_record *r, void *arg);
+
+/* Records started in [from, to) (ms; to 0: no end) of conference_id (""
+ * for all), newest first, after the cursor (the id of the last one of the
+ * page before; 0: from the newest), at most limit (1-1000). *next: the
+ * cursor of the next page, 0 when this was the last. */
+int app_call_records_list(struct app *a, int64_t from, int64_t to,
+			  const char *conference_id, int64_t cursor,
+			  int limit, app_call_record_h *h, void *arg,
+			  int64_t *next, struct app_err *err);
+
+/* serve: mark this node's records left live by its last run crashed (at
+ * its last heartbeat), send the first heartbeat and start the writer and
+ * the heartbeat thread. sip and http: where this node listens. stop:
+ * write what is queued and end the thread (after the SIP side stopped). */
+int app_records_start(struct app *a, const char *sip, const char *http,
+		      struct app_err *err);
+void app_records_stop(struct app *a);
+/* Wall clock in unix milliseconds. */
+int64_t app_wall_ms(void);
+/* A keyed hash (BLAKE2b, hex) of the full caller identity, the same on
+ * every node of a database: unique callers counted without storing
+ * their numbers. "" before app_records_start. */
+void app_caller_key(struct app *a, const char *caller, char *out,
+		    size_t size);
 
 /* Live control. The SIP side registers who carries an admission out (on
  * its own thread; NULL: none, e.g. while stopping). */

@@ -48,6 +48,7 @@ struct app {
 	char *db_url;
 	char *datadir;
 	char node[APP_NODE_SIZE]; /* app_node_set */
+	char *languages; /* app_prompt_languages_set; NULL: unset */
 
 	/* Connection pool: one store connection per call in flight. */
 	pthread_mutex_t conn_mtx;
@@ -71,8 +72,9 @@ struct app {
 	pthread_mutex_t token_mtx;
 	struct app_token_seen tokens_seen[APP_TOKENS_SEEN];
 
-	/* Live calls (calls.c). */
+	/* Live calls (calls.c) and their records (records.c). */
 	struct app_calls *calls;
+	struct app_records *records;
 
 	/* Webhook events of the SIP side waiting for the database, and the
 	 * webhook thread's wake-ups (webhook.c). */
@@ -194,6 +196,16 @@ void app_webhook_call_changed(struct app *a, const struct app_call *was,
 void app_webhook_call_ended(struct app *a, const struct app_call *c);
 int app_webhook_enqueue_tx(struct app_tx *tx, const char *type,
 			   json_t *data);
+
+/* records.c: set up and torn down with the app (fini stops the writer).
+ * put: a snapshot of c for its record, ended at ended_ms (0: live),
+ * queued for the writer (nothing before app_records_start). Any thread.
+ * settings_changed: the retention may have changed: purge now. */
+int app_records_init(struct app *a);
+void app_records_fini(struct app *a);
+void app_records_put(struct app *a, const struct app_call *c,
+		     int64_t ended_ms);
+void app_records_settings_changed(struct app *a);
 
 /* user_read.c: the user named by ref (all digits: an id, else an email;
  * ENOENT), and what the API shows of a stored user su: its numbers or the

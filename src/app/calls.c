@@ -1,9 +1,11 @@
 /* calls: the live calls registry behind GET /api/v1/calls. The SIP thread
  * adds, updates and removes entries; HTTP threads list them. In memory
  * behind one mutex: calls live as long as the process, and a caller's
- * number is kept here masked only. */
+ * number is kept here masked only. Each change is also handed to the call
+ * records (records.c), which write it from their own thread. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -67,6 +69,10 @@ int app_call_add(struct app *a, struct app_call *c)
 
 	if (!e)
 		return ENOMEM;
+	if (!c->answered_ms)
+		c->answered_ms = app_wall_ms();
+	if (!c->started_ms)
+		c->started_ms = c->started_at * 1000;
 	pthread_mutex_lock(&a->calls->mtx);
 	c->id = a->calls->next_id++;
 	e->c = *c;
@@ -74,6 +80,19 @@ int app_call_add(struct app *a, struct app_call *c)
 	e->next = a->calls->head;
 	a->calls->head = e;
 	pthread_mutex_unlock(&a->calls->mtx);
+	app_records_put(a, c, 0);
+	return 0;
+}
+
+int app_call_refused(struct app *a, struct app_call *c)
+{
+	pthread_mutex_lock(&a->calls->mtx);
+	c->id = a->calls->next_id++;
+	pthread_mutex_unlock(&a->calls->mtx);
+	if (!c->started_ms)
+		c->started_ms = c->started_at * 1000;
+	snprintf(c->outcome, sizeof(c->outcome), "refused");
+	app_records_put(a, c, app_wall_ms());
 	return 0;
 }
 
@@ -92,6 +111,8 @@ int app_call_update(struct app *a, const struct app_call *c)
 		}
 	}
 	pthread_mutex_unlock(&a->calls->mtx);
+	if (!err)
+		app_records_put(a, c, 0);
 	return err;
 }
 
@@ -104,11 +125,13 @@ void app_call_remove(struct app *a, int64_t id)
 		if (e->c.id == id) {
 			*pp = e->next;
 			app_webhook_call_ended(a, &e->c);
-			free(e);
 			break;
 		}
 	}
 	pthread_mutex_unlock(&a->calls->mtx);
+	if (e)
+		app_records_put(a, &e->c, app_wall_ms());
+	free(e);
 }
 
 /* Copies under the lock, callbacks outside it: a slow HTTP client must
@@ -131,6 +154,8 @@ int app_calls_list(struct app *a, app_call_h *h, void *arg)
 	for (e = a->calls->head, i = n; v && e; e = e->next)
 		v[--i] = e->c;
 	pthread_mutex_unlock(&a->calls->mtx);
+	for (i = 0; v && i < n; i++)
+		snprintf(v[i].node, sizeof(v[i].node), "%s", app_node(a));
 
 	for (i = 0; !err && i < n; i++)
 		err = h(&v[i], arg);
@@ -160,6 +185,7 @@ static int admit_locked(struct app *a, int64_t id, struct app_call *out,
 		return ENOENT;
 	}
 	*out = e->c;
+	snprintf(out->node, sizeof(out->node), "%s", app_node(a));
 	if (strcmp(e->c.state, "lobby")) {
 		app_errf(err, "call %lld is %s, not in the lobby",
 			 (long long)id, e->c.state);

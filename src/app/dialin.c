@@ -123,7 +123,8 @@ static int guard_is_blocked(struct store *st, const char *key, bool *blocked)
 }
 
 int app_dialin_admit(struct app *a, const char *user, const char *source,
-		     char *e164, size_t size, bool *refused)
+		     char *e164, size_t size, char *languages, size_t lsize,
+		     bool *refused)
 {
 	char raw[E164_SIZE + 1], key[STORE_GUARD_KEY_SIZE];
 	struct store_number n;
@@ -143,6 +144,8 @@ int app_dialin_admit(struct app *a, const char *user, const char *source,
 	if (!e)
 		e = guard_is_blocked(st, key, refused);
 	app_conn_put(a, st);
+	if (!e && languages && lsize)
+		snprintf(languages, lsize, "%s", n.languages);
 	if (!e && *refused)
 		metrics_inc(METRICS_DIALIN_REFUSED);
 	return e;

@@ -458,6 +458,7 @@ static int quarantine_days(struct app_tx *tx, int64_t now, long *days)
 
 void app_settings_changed(struct app *a)
 {
+	app_records_settings_changed(a);
 	pthread_mutex_lock(&a->pool_mtx);
 	a->quarantine_days_at = 0;
 	pthread_mutex_unlock(&a->pool_mtx);

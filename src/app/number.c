@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/app_priv.h"
+#include "core/attendant.h"
 #include "core/e164.h"
 
 #define USER_PAGE 500
@@ -39,7 +41,77 @@ static bool languages_ok(const char *s, size_t size)
 	return len == 0 || !tag_empty;
 }
 
-static int number_check(struct store_number *n, struct app_err *err)
+int app_prompt_languages_set(struct app *a, const char *tags)
+{
+	char *copy;
+
+	if (!a || !tags || !tags[0] || a->languages)
+		return EINVAL;
+	copy = strdup(tags);
+	if (!copy)
+		return ENOMEM;
+	a->languages = copy;
+	return 0;
+}
+
+const char *app_prompt_languages(const struct app *a)
+{
+	return a->languages ? a->languages : "";
+}
+
+/* The tag of len bytes at tag in the comma-separated list, compared
+ * without case: where it starts in list, or NULL. */
+static const char *tag_in(const char *list, const char *tag, size_t len)
+{
+	size_t k;
+
+	while (*list) {
+		k = strcspn(list, ",");
+		if (k == len && !strncasecmp(list, tag, len))
+			return list;
+		list += k + (list[k] == ',');
+	}
+	return NULL;
+}
+
+/* Each of the number's languages (a valid list) must have prompts on this
+ * node, be named once, and have a menu digit; each is spelled as the
+ * prompts' languages file spells it. */
+static int languages_check(const struct app *a, char *langs,
+			   struct app_err *err)
+{
+	const char *avail = app_prompt_languages(a), *hit;
+	char *p = langs;
+	size_t len, count = 0;
+
+	if (!avail[0])
+		return 0;
+	for (; *p; p += len + (p[len] == ','), count++) {
+		len = strcspn(p, ",");
+		hit = tag_in(avail, p, len);
+		if (!hit) {
+			app_errf(err, "languages: %.*s has no prompts; the "
+				 "languages with prompts are %s", (int)len, p,
+				 avail);
+			return EINVAL;
+		}
+		memcpy(p, hit, len); /* "fr-fr" is fr-FR */
+		if (tag_in(langs, p, len) != p) {
+			app_errf(err, "languages: %.*s is listed twice",
+				 (int)len, p);
+			return EINVAL;
+		}
+	}
+	if (count > ATT_LANGUAGES_MAX) {
+		app_errf(err, "languages: at most %d (one menu digit each)",
+			 ATT_LANGUAGES_MAX);
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int number_check(const struct app *a, struct store_number *n,
+			struct app_err *err)
 {
 	char e164[E164_SIZE];
 	int i;
@@ -74,7 +146,7 @@ static int number_check(struct store_number *n, struct app_err *err)
 			 "tags");
 		return EINVAL;
 	}
-	return 0;
+	return languages_check(a, n->languages, err);
 }
 
 struct type_count {
@@ -202,7 +274,7 @@ int app_number_add(struct app *a, const char *actor, struct app_number *n,
 		return EINVAL;
 	}
 	number_to_store(n, &in);
-	e = number_check(&in, err);
+	e = number_check(a, &in, err);
 	if (e)
 		return e;
 	e = app_tx_run(a, add_tx, &c, err);

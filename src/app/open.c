@@ -17,6 +17,7 @@ static void app_free(struct app *a)
 
 	if (!a)
 		return;
+	app_records_fini(a); /* its writer uses the connections */
 	if (a->conns) {
 		for (i = 0; i < a->nconn; i++)
 			store_close(a->conns[i]);
@@ -34,6 +35,7 @@ static void app_free(struct app *a)
 	pthread_cond_destroy(&a->mail_cond);
 	free(a->db_url);
 	free(a->datadir);
+	free(a->languages);
 	free(a);
 }
 
@@ -148,6 +150,8 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 	e = app_calls_init(a);
 	if (!e)
 		e = app_webhooks_init(a);
+	if (!e)
+		e = app_records_init(a);
 	if (e)
 		goto out;
 	e = open_conns(a, nconn, err);

@@ -1,13 +1,13 @@
 /* calls: "dialconf calls", the live calls of GET /api/v1/calls: who
  * dialled which number (caller masked by the server), where the attendant
- * has them, and which conference they reach. */
+ * has them, which conference they reach, and on which node. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_priv.h"
 
-#define CALLS_COLS 7
+#define CALLS_COLS 8
 
 static void call_row(const json_t *e, const char **cells, char *buf,
 		     size_t size)
@@ -19,13 +19,14 @@ static void call_row(const json_t *e, const char **cells, char *buf,
 	cells[4] = api_str(e, "conferenceId");
 	cells[5] = api_bool(e, "muted", false) ? "yes" : "no";
 	cells[6] = api_str(e, "startedAt");
+	cells[7] = api_str(e, "node");
 }
 
 int do_calls(struct cli *c, int argc, char **argv)
 {
 	static const char *const hdr[CALLS_COLS] = {
 		"ID", "DIALED", "CALLER", "STATE", "CONFERENCE ID", "MUTED",
-		"STARTED",
+		"STARTED", "NODE",
 	};
 	static const struct out_listing l = {
 		"calls", "unexpected answer: no \"calls\" list",

@@ -100,7 +100,12 @@ static const struct cli_verb verbs[] = {
 	 "[--state pending|delivered|failed] [--limit N] [--json]",
 	 "list webhook events and their delivery, newest first "
 	 "(default 100)"},
-	{"calls", NULL, do_calls, "[--json]", "list live calls"},
+	{"calls", NULL, do_calls, "[--json]",
+	 "list the live calls of every node"},
+	{"records", "list", do_records_list,
+	 "[--from ISO8601] [--to ISO8601] [--conference ID] [--limit N] "
+	 "[--cursor C] [--json]",
+	 "call records, newest first (default 50; --cursor for the next page)"},
 	{"jitsi", "rooms", do_jitsi_rooms, "[--json]",
 	 "list the Jitsi Meet rooms mapped to conference IDs"},
 	{"token", "list", do_token_list, "[--json]",

@@ -123,7 +123,7 @@ cli_verb_h do_settings_show, do_settings_set;
 cli_verb_h do_confid_show, do_audit;
 cli_verb_h do_user_send_info, do_outbox_list, do_outbox_retry;
 cli_verb_h do_webhooks_list;
-cli_verb_h do_calls;
+cli_verb_h do_calls, do_records_list;
 cli_verb_h do_jitsi_rooms;
 cli_verb_h do_token_list, do_token_create, do_token_revoke;
 cli_verb_h do_user_import;

@@ -29,6 +29,7 @@ struct attendant {
 	size_t nahead;
 	unsigned id_tries;
 	unsigned pin_tries;
+	unsigned languages; /* the number's, capped at ATT_LANGUAGES_MAX */
 };
 
 /* The list handlers append to. */
@@ -189,13 +190,44 @@ static void pin_wrong(struct attendant *a, struct out *o)
 	play(a, o, ATT_PROMPT_WRONG_PIN);
 }
 
+/* The welcome, then on a number of several languages the menu: each
+ * other language offers itself, in itself, under its digit. */
+static void welcome(struct attendant *a, struct out *o, bool menu)
+{
+	unsigned i;
+
+	play(a, o, ATT_PROMPT_WELCOME);
+	for (i = 1; menu && i < a->languages; i++)
+		push(o, ATT_ACT_MENU)->lang = i;
+}
+
+/* A one-digit ID entry naming one of the number's languages (1 its first):
+ * never an ID (those have 7 digits), so it is the menu's. */
+static bool menu_choice(const struct attendant *a, unsigned *lang)
+{
+	if (a->state != ATT_S_COLLECT_ID || a->languages < 2 ||
+	    a->ndigits != 1 || a->overflow || a->digits[0] < '1' ||
+	    (unsigned)(a->digits[0] - '1') >= a->languages)
+		return false;
+	*lang = (unsigned)(a->digits[0] - '1');
+	return true;
+}
+
 /* '#' or the inter-digit timeout ends an entry. An empty or over-long one
- * cannot be right and is refused without asking anyone. */
+ * cannot be right and is refused without asking anyone; a lone menu digit
+ * switches the language and welcomes the caller in it, costing no try. */
 static void submit(struct attendant *a, struct out *o)
 {
 	bool id = a->state == ATT_S_COLLECT_ID;
+	unsigned lang;
 
 	timer(o, 0);
+	if (menu_choice(a, &lang)) {
+		digits_clear(a);
+		push(o, ATT_ACT_LANGUAGE)->lang = lang;
+		welcome(a, o, false);
+		return;
+	}
 	if (a->ndigits == 0 || a->overflow) {
 		if (id)
 			id_invalid(a, o);
@@ -409,7 +441,9 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		if (s != ATT_S_IDLE)
 			break;
 		a->state = ATT_S_COLLECT_ID;
-		play(a, o, ATT_PROMPT_WELCOME);
+		a->languages = ev->languages < ATT_LANGUAGES_MAX ?
+			       ev->languages : ATT_LANGUAGES_MAX;
+		welcome(a, o, true);
 		break;
 	case ATT_EV_DIGIT:
 		on_digit(a, o, ev->digit);

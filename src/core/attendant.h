@@ -7,7 +7,12 @@
  * resolve the digits, verify the PIN, join, wait in the lobby, hang up).
  * It does no I/O and keeps no clock: timers are durations the driver arms.
  *
- *   answer -> "welcome, enter ID#" -> ID# -> resolve
+ *   answer -> "welcome, enter ID#" (in the number's first language, then
+ *     "for <language> press N" in each of its others) -> ID# -> resolve
+ *     a lone digit N (N#, or N and the inter-digit pause) naming one of
+ *       the number's languages: that language from now on, welcome again
+ *       (an ID has 7 digits, so a one-digit entry is never one: the menu
+ *       and the ID share the keys without ambiguity, barge-in included)
  *     invalid: "not valid" and again, three attempts, then "goodbye", hang up
  *     valid:   "organizer press star" -> '*' -> "enter PIN" -> PIN# -> verify
  *                 right: join as organizer; wrong: three attempts, goodbye
@@ -34,9 +39,11 @@
 
 #define ATT_DIGITS_MAX 16   /* digits kept of one entry; more is malformed */
 #define ATT_DIGITS_SIZE (ATT_DIGITS_MAX + 1)
-/* Actions one event can produce: at most 6 of its own, plus at most 4 for
- * each digit typed ahead while an answer was awaited (see attendant.c). */
-#define ATT_ACTIONS_MAX (6 + 4 * ATT_DIGITS_MAX)
+#define ATT_LANGUAGES_MAX 9 /* a number's languages: one menu digit each */
+/* Actions one event can produce: at most 9 of its own (the welcome and a
+ * menu entry per other language), plus at most 4 for each digit typed
+ * ahead while an answer was awaited (see attendant.c). */
+#define ATT_ACTIONS_MAX (ATT_LANGUAGES_MAX + 4 * ATT_DIGITS_MAX)
 
 enum att_prompt {
 	ATT_PROMPT_WELCOME,      /* welcome-enter-id */
@@ -72,7 +79,7 @@ enum att_state {
 };
 
 enum att_event_type {
-	ATT_EV_ANSWERED,
+	ATT_EV_ANSWERED,    /* languages: how many the number offers */
 	ATT_EV_DIGIT,       /* digit: '0'-'9', '*', '#' */
 	ATT_EV_TIMEOUT,     /* the timer of the last ATT_ACT_TIMER ran out */
 	ATT_EV_PROMPT_DONE, /* the last prompt played to its end */
@@ -99,6 +106,7 @@ struct att_event {
 		       * refused by the guard: goodbye at once */
 	unsigned max_parts;    /* RESOLVED: maxParticipants, 0: no limit */
 	unsigned participants; /* ROOM */
+	unsigned languages;    /* ANSWERED: the dialed number's, 0-1: no menu */
 };
 
 enum att_action_type {
@@ -114,6 +122,10 @@ enum att_action_type {
 	ATT_ACT_ROOM,       /* how many are in the conference? (ATT_EV_ROOM) */
 	ATT_ACT_FORWARD,    /* send the call on to the Jitsi room's gateway */
 	ATT_ACT_HANGUP,
+	ATT_ACT_MENU,       /* lang: after what plays, "for <language lang>
+			     * press <lang + 1>" in that language */
+	ATT_ACT_LANGUAGE,   /* lang: the number's languages[lang] speaks the
+			     * prompts from now on */
 };
 
 struct att_action {
@@ -122,6 +134,8 @@ struct att_action {
 	unsigned ms;
 	bool organizer;
 	bool muted;
+	unsigned lang;      /* MENU, LANGUAGE: an index into the number's
+			     * languages, 0 its first */
 	char digits[ATT_DIGITS_SIZE];
 };
 

@@ -270,6 +270,18 @@ static const struct setting_def table[] = {
 		.help = "Longest call, in seconds; then it is hung up.",
 	},
 	{
+		.name = "callRecordRetentionDays",
+		.type = SETTING_INT, .min = 0, .max = 3650,
+		.def = "90",
+		.group = SETTING_GROUP_DIALIN,
+		.label = "Keep call records for",
+		.unit = "days",
+		.help = "Days a call record is kept after the call started; "
+			"older records of ended calls are deleted at start, "
+			"once an hour and when this setting changes. 0 deletes "
+			"each record then once its call has ended.",
+	},
+	{
 		.name = "sipTrustedProxies",
 		.type = SETTING_STRING, .min = 0, .max = 500,
 		.def = "",

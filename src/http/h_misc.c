@@ -150,15 +150,36 @@ static json_t *audit_actions_json(void)
 	return a;
 }
 
+/* The languages this node has prompts for (the prompts' languages file, as
+ * serve loaded it): what a dial-in number may name. */
+static json_t *prompt_languages_json(const struct app *app)
+{
+	const char *p = app_prompt_languages(app);
+	json_t *a = json_array();
+	size_t len;
+
+	while (a && *p) {
+		len = strcspn(p, ",");
+		if (json_array_append_new(a, json_stringn(p, len))) {
+			json_decref(a);
+			return NULL;
+		}
+		p += len + (p[len] == ',');
+	}
+	return a;
+}
+
 /* The lists the server is built with, for the admin center: written once
  * in core/ (and the audit actions in app/), so the pages show what this
  * server knows. */
 int h_meta(struct http_req *r)
 {
-	json_t *meta = json_pack("{s:o, s:o, s:o}",
+	json_t *meta = json_pack("{s:o, s:o, s:o, s:o}",
 				 "mailStates", mail_states_json(),
 				 "callStates", call_states_json(),
-				 "auditActions", audit_actions_json());
+				 "auditActions", audit_actions_json(),
+				 "promptLanguages",
+				 prompt_languages_json(r->app));
 
 	if (!meta || http_settings_meta(meta)) {
 		json_decref(meta);

@@ -206,6 +206,7 @@ int h_outbox_list(struct http_req *r);
 int h_outbox_retry(struct http_req *r);
 int h_webhooks_list(struct http_req *r);
 int h_calls_list(struct http_req *r);
+int h_records_list(struct http_req *r);
 int h_call_admit(struct http_req *r);
 int h_healthz(struct http_req *r);
 int h_meta(struct http_req *r);

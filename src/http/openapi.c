@@ -112,8 +112,11 @@ static const struct openapi_op ops[] = {
 	 "conferenceId", NULL, NULL, "200:ConferenceId 400 404"},
 	{h_audit_list, "listAudit", "The audit log, newest first",
 	 NULL, "limit:integer", NULL, "200:AuditList 400"},
-	{h_calls_list, "listCalls", "This node's live calls",
+	{h_calls_list, "listCalls", "The live calls of every node",
 	 NULL, NULL, NULL, "200:CallList"},
+	{h_records_list, "listCallRecords", "Call records, newest first",
+	 NULL, "from:string to:string conferenceId:string limit:integer "
+	 "cursor:integer", NULL, "200:CallRecordList 400"},
 	{h_call_admit, "admitCall", "Admit a lobby caller as the organizer",
 	 "id", NULL, "?Empty", "200:Call 400 404 409"},
 	{h_meetings_list, "listMeetings", "Meetings, by start",

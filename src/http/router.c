@@ -45,6 +45,7 @@ static const struct http_route routes[] = {
 	{"GET",    "/api/v1/conference-ids/{}", h_confid_get, false},
 	{"GET",    "/api/v1/audit", h_audit_list, false},
 	{"GET",    "/api/v1/calls", h_calls_list, false},
+	{"GET",    "/api/v1/call-records", h_records_list, false},
 	{"POST",   "/api/v1/calls/{}/admit", h_call_admit, false},
 	{"GET",    "/api/v1/meetings", h_meetings_list, false},
 	{"POST",   "/api/v1/meetings", h_meetings_create, false},

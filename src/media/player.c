@@ -22,6 +22,11 @@ struct player {
 	size_t pos;
 	bool hold;
 	uint32_t hold_t; /* position in the hold cycle */
+	struct {
+		const int16_t *pcm;
+		size_t n;
+	} queue[PLAYER_QUEUE_MAX]; /* to play after pcm, in order */
+	size_t nqueue;
 };
 
 int player_alloc(struct player **pp)
@@ -44,12 +49,43 @@ void player_play(struct player *p, const int16_t *pcm, size_t n)
 	p->pcm = pcm;
 	p->n = n;
 	p->pos = 0;
+	p->nqueue = 0;
+}
+
+void player_queue(struct player *p, const int16_t *pcm, size_t n)
+{
+	if (!p->pcm) {
+		player_play(p, pcm, n);
+		return;
+	}
+	if (p->nqueue == PLAYER_QUEUE_MAX)
+		return;
+	p->queue[p->nqueue].pcm = pcm;
+	p->queue[p->nqueue].n = n;
+	p->nqueue++;
 }
 
 void player_stop(struct player *p)
 {
 	p->pcm = NULL;
 	p->n = p->pos = 0;
+	p->nqueue = 0;
+}
+
+/* The current prompt is over: the next queued one, or nothing. True when
+ * the queue has run dry. */
+static bool next_queued(struct player *p)
+{
+	if (!p->nqueue) {
+		player_stop(p);
+		return true;
+	}
+	p->pcm = p->queue[0].pcm;
+	p->n = p->queue[0].n;
+	p->pos = 0;
+	p->nqueue--;
+	memmove(p->queue, p->queue + 1, p->nqueue * sizeof(p->queue[0]));
+	return false;
 }
 
 void player_hold(struct player *p, bool on)
@@ -82,10 +118,8 @@ bool player_frame(struct player *p, int16_t *frame)
 		memcpy(frame, p->pcm + p->pos, k * sizeof(*frame));
 		p->pos += k;
 		i = k;
-		if (p->pos >= p->n) {
-			player_stop(p);
-			ended = true;
-		}
+		if (p->pos >= p->n)
+			ended = next_queued(p);
 	}
 	for (; i < CODEC_FRAME; i++)
 		frame[i] = p->hold ? hold_sample(p) : 0;

@@ -34,6 +34,11 @@
  * a caller who has not joined yet has its ID checked again, so a reset,
  * a disable or a cancelled meeting on any node reaches it.
  *
+ * The prompts are those of the caller's language: the dialed number's
+ * first (the ADMIT job brings its languages), until the attendant's menu
+ * switches to another (ATT_ACT_LANGUAGE); the menu itself is each other
+ * language's "for <language> press N", queued after the welcome.
+ *
  * A caller who keys a Jitsi Meet room's ID is not mixed here: the
  * attendant asks for a forward (ATT_ACT_FORWARD) and the call gets a leg
  * to the room's gateway (fwd.c); once it answers, the caller's payloads
@@ -90,6 +95,9 @@ struct call {
 	bool arrived;        /* organizer present when we entered the lobby */
 	struct attendant *att;
 	struct player *pl;
+	const struct prompt_set *ps; /* the prompts in the caller's language */
+	uint8_t langs[ATT_LANGUAGES_MAX]; /* the number's, as s->prompts sets */
+	unsigned nlangs;
 	struct sa laddr;          /* our media address toward the caller */
 	struct fwd *fwd;          /* sent on to a Jitsi room's gateway */
 	bool relaying;            /* the gateway answered: audio flows */
@@ -303,7 +311,7 @@ static void play(struct call *c, size_t p)
 	const int16_t *pcm;
 	size_t n;
 
-	if (prompt_get(c->s->prompts, p, &pcm, &n))
+	if (prompt_get(c->ps, p, &pcm, &n))
 		return;
 	if (c->mp)
 		(void)mixer_part_whisper(c->mp, pcm, n);
@@ -401,7 +409,7 @@ static void conf_join(struct call *c)
 	/* The attendant has just started "joining" on the player; the mix
 	 * carries the call's audio from now on, so the prompt moves there. */
 	player_stop(c->pl);
-	if (!prompt_get(c->s->prompts, ATT_PROMPT_JOINING, &pcm, &n))
+	if (!prompt_get(c->ps, ATT_PROMPT_JOINING, &pcm, &n))
 		(void)mixer_part_whisper(c->mp, pcm, n);
 	if (c->tones && mixer_count(m) > 1 &&
 	    mixer_tone(MIXER_TONE_ENTRY, tone, MIXER_TONE_SAMPLES))
@@ -481,6 +489,29 @@ static void forward_start(struct call *c)
 	call_event(c, &failed);
 }
 
+/* The language menu's entry for the number's language i, in it, after
+ * what plays; and the switch to language i. */
+static void menu_queue(struct call *c, unsigned i)
+{
+	const int16_t *pcm;
+	size_t n;
+
+	if (i < c->nlangs &&
+	    !prompt_get(prompt_lib_set(c->s->prompts, c->langs[i]),
+			SIPD_PROMPT_MENU_1 + i, &pcm, &n))
+		player_queue(c->pl, pcm, n);
+}
+
+static void language_set(struct call *c, unsigned i)
+{
+	if (i >= c->nlangs)
+		return;
+	c->ps = prompt_lib_set(c->s->prompts, c->langs[i]);
+	sipd_log(LOG_DEBUG, "event=language call=%lld language=%s",
+		 (long long)c->reg.id, prompt_lib_tag(c->s->prompts,
+						      c->langs[i]));
+}
+
 static void act(struct call *c, const struct att_action *x)
 {
 	switch (x->type) {
@@ -513,6 +544,8 @@ static void act(struct call *c, const struct att_action *x)
 		sipd_log(LOG_DEBUG, "event=join call=%lld organizer=%d",
 			 (long long)c->reg.id, x->organizer);
 		conf_join(c);
+		if (c->mp && !c->reg.joined_ms)
+			c->reg.joined_ms = app_wall_ms();
 		break;
 	case ATT_ACT_MUTE:
 		/* The attendant keeps the state; the mix and the list follow. */
@@ -536,14 +569,59 @@ static void act(struct call *c, const struct att_action *x)
 	case ATT_ACT_HANGUP:
 		call_end(c);
 		break;
+	case ATT_ACT_MENU:
+		menu_queue(c, x->lang);
+		break;
+	case ATT_ACT_LANGUAGE:
+		language_set(c, x->lang);
+		break;
 	}
+}
+
+/* The call record's outcome, once the attendant says goodbye (or sends
+ * the call on), by where the caller was: wrong ID, wrong PIN, lobby
+ * timeout, conference full, ID revoked. Joined and abandoned are told
+ * at the end (app/records.c). */
+static void record_outcome(struct call *c, enum att_state before,
+			   const struct att_event *ev)
+{
+	enum att_state now = attendant_state(c->att);
+	const char *o;
+
+	if (now == before || c->reg.outcome[0] ||
+	    (now != ATT_S_ENDING && now != ATT_S_FORWARDED))
+		return;
+	switch (before) {
+	case ATT_S_COLLECT_ID:
+	case ATT_S_RESOLVING:
+		o = now == ATT_S_FORWARDED ? "forwarded" : "wrong-id";
+		break;
+	case ATT_S_COLLECT_PIN:
+	case ATT_S_VERIFYING:
+		o = "wrong-pin";
+		break;
+	case ATT_S_LOBBY:
+		o = ev->type == ATT_EV_TIMEOUT ? "lobby-timeout" : "revoked";
+		break;
+	case ATT_S_ENTERING:
+		o = "full";
+		break;
+	case ATT_S_FORWARDED:
+		o = "forwarded";
+		break;
+	default:
+		o = "revoked";
+		break;
+	}
+	snprintf(c->reg.outcome, sizeof(c->reg.outcome), "%s", o);
 }
 
 static void call_event(struct call *c, const struct att_event *ev)
 {
 	struct att_action acts[ATT_ACTIONS_MAX];
 	struct att_event arrived = {.type = ATT_EV_ORGANIZER_ARRIVED};
-	bool was_joined = attendant_state(c->att) == ATT_S_JOINED;
+	enum att_state before = attendant_state(c->att);
+	bool was_joined = before == ATT_S_JOINED;
 	bool joined_org;
 	size_t n = 0, i;
 
@@ -551,6 +629,7 @@ static void call_event(struct call *c, const struct att_event *ev)
 		return;
 	if (attendant_handle(c->att, ev, acts, &n))
 		return;
+	record_outcome(c, before, ev);
 	for (i = 0; i < n; i++)
 		act(c, &acts[i]);
 	explicit_bzero(acts, sizeof(acts)); /* may hold a PIN */
@@ -936,6 +1015,7 @@ static int call_setup(struct call *c, const struct sip_msg *msg,
 		err = attendant_alloc(&c->att, &cfg);
 	if (!err)
 		err = player_alloc(&c->pl);
+	c->ps = prompt_lib_set(c->s->prompts, 0); /* till the number's known */
 	/* Ringing while the workers look at the number and the source. */
 	if (!err)
 		err = sipsess_accept(&c->sess, c->s->sock, msg, 180, "Ringing",
@@ -974,10 +1054,20 @@ static void admitted(struct call *c, const struct sipd_job *job)
 		(void)sipsess_reject(c->sess, scode, scode == 404 ? "Not Found" :
 				     scode == 403 ? "Forbidden" :
 				     "Server Internal Error", NULL);
+		snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s",
+			 scode == 404 ? "" : job->dialed);
+		(void)app_call_refused(c->s->app, &c->reg);
+		c->reg.id = 0; /* no live entry to remove */
 		call_end(c);
 		return;
 	}
 	snprintf(c->reg.dialed, sizeof(c->reg.dialed), "%s", job->dialed);
+	snprintf(c->reg.codec, sizeof(c->reg.codec), "%s",
+		 c->codec == CODEC_PCMU ? "PCMU" : "PCMA");
+	c->nlangs = job->nlangs;
+	memcpy(c->langs, job->langs, sizeof(c->langs));
+	language_set(c, 0);
+	answered.languages = c->nlangs;
 	err = sdp_encode(&desc, c->sdp, false);
 	if (!err)
 		err = sipsess_answer(c->sess, 200, "OK", desc, ALLOW_HDR);
@@ -1025,6 +1115,9 @@ void call_incoming(struct sipd *s, const struct sip_msg *msg,
 	snprintf(c->reg.state, sizeof(c->reg.state), "%s",
 		 attendant_call_states[ATT_CALL_COLLECTING_ID].name);
 	c->reg.started_at = (int64_t)time(NULL);
+	c->reg.started_ms = app_wall_ms();
+	snprintf(c->reg.caller_key, sizeof(c->reg.caller_key), "%s",
+		 o->caller_key ? o->caller_key : "");
 
 	err = call_setup(c, msg, &scode);
 	if (err) {

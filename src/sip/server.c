@@ -147,7 +147,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 	char user[SIPD_USER_SIZE], caller[SIPD_USER_SIZE];
 	char masked[APP_CALLER_SIZE], addr[SIPD_ADDR_SIZE];
 	char fwd[SIPD_ADDR_SIZE], source[APP_DIALIN_SOURCE_SIZE];
-	struct call_origin o = {user, source, addr, masked, false};
+	char key[APP_CALLER_KEY_SIZE];
+	struct call_origin o = {user, source, addr, masked, false, key};
 
 	pl_user(&msg->uri.user, user, sizeof(user));
 	(void)re_snprintf(addr, sizeof(addr), "%j", &msg->src);
@@ -179,6 +180,8 @@ static void conn_h(const struct sip_msg *msg, void *arg)
 		refuse(s, msg, 403, masked, "source-calls");
 		return;
 	}
+	app_caller_key(s->app, caller[0] ? caller : "anonymous", key,
+		       sizeof(key));
 	call_incoming(s, msg, &o);
 }
 
@@ -442,10 +445,17 @@ static int raise_fd_limit(void)
 	return rl.rlim_cur > FDS_MAX ? FDS_MAX : (int)rl.rlim_cur;
 }
 
+/* Every language's prompts, all of them now: a missing one stops serve,
+ * not a call. */
 static int load_prompts(struct sipd *s, char *why, size_t whysize)
 {
+	static const char *const menu[ATT_LANGUAGES_MAX] = {
+		"language-menu-1", "language-menu-2", "language-menu-3",
+		"language-menu-4", "language-menu-5", "language-menu-6",
+		"language-menu-7", "language-menu-8", "language-menu-9",
+	};
 	const char *names[SIPD_PROMPT_COUNT];
-	char path[512] = "";
+	char reason[1024] = "";
 	size_t i;
 	int err;
 
@@ -453,12 +463,19 @@ static int load_prompts(struct sipd *s, char *why, size_t whysize)
 		names[i] = attendant_prompt_name((enum att_prompt)i);
 	names[SIPD_PROMPT_MUTED] = "muted";
 	names[SIPD_PROMPT_UNMUTED] = "unmuted";
-	err = prompt_set_load(&s->prompts, s->opts.prompts_dir, names,
-			      SIPD_PROMPT_COUNT, path, sizeof(path));
+	for (i = 0; i < ATT_LANGUAGES_MAX; i++)
+		names[SIPD_PROMPT_MENU_1 + i] = menu[i];
+	err = prompt_lib_load(&s->prompts, s->opts.prompts_dir, names,
+			      SIPD_PROMPT_COUNT, reason, sizeof(reason));
 	if (err)
-		snprintf(why, whysize, "cannot load prompt %s: %s", path,
-			 strerror(err));
+		snprintf(why, whysize, "cannot load the prompts: %s",
+			 reason[0] ? reason : strerror(err));
 	return err;
+}
+
+const char *sipd_languages(const struct sipd *s)
+{
+	return prompt_lib_tags(s->prompts);
 }
 
 int sipd_listen(struct sipd **sp, const struct sipd_opts *o, char *why,
@@ -557,7 +574,7 @@ void sipd_stop(struct sipd *s)
 	else {
 		work_stop(s->work);
 	}
-	prompt_set_free(s->prompts);
+	prompt_lib_free(s->prompts);
 	pthread_mutex_destroy(&s->mtx);
 	pthread_cond_destroy(&s->cond);
 	free(s);

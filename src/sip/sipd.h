@@ -15,7 +15,8 @@ struct sipd_opts {
 	const char *addr;        /* "127.0.0.1:5060": UDP and TCP */
 	uint16_t rtp_min;        /* RTP ports, inclusive */
 	uint16_t rtp_max;
-	const char *prompts_dir; /* NAME.ulaw files */
+	const char *prompts_dir; /* its `languages` file, and each language's
+				  * NAME.ulaw files */
 };
 
 struct sipd;
@@ -29,6 +30,10 @@ int sipd_ports_parse(const char *s, uint16_t *lo, uint16_t *hi);
  * reason in why. */
 int sipd_listen(struct sipd **sp, const struct sipd_opts *o, char *why,
 		size_t whysize);
+/* The languages whose prompts sipd_listen loaded, comma-separated in the
+ * languages file's order ("en-US,fr-FR"): what a dial-in number may
+ * name (app_prompt_languages_set). Lives as long as s. */
+const char *sipd_languages(const struct sipd *s);
 /* Serve calls of a on what sipd_listen bound. 0 or an errno, with the
  * reason in why. */
 int sipd_start(struct sipd *s, struct app *a, char *why, size_t whysize);

@@ -42,6 +42,9 @@ struct work;
 enum sipd_prompt {
 	SIPD_PROMPT_MUTED = ATT_PROMPT_COUNT,
 	SIPD_PROMPT_UNMUTED,
+	/* "for <this language> press N": language-menu-N, N = 1.. */
+	SIPD_PROMPT_MENU_1,
+	SIPD_PROMPT_MENU_LAST = SIPD_PROMPT_MENU_1 + ATT_LANGUAGES_MAX - 1,
 	SIPD_PROMPT_COUNT,
 };
 
@@ -49,7 +52,7 @@ struct sipd {
 	struct app *app;
 	struct sipd_opts opts;
 	struct sa laddr;
-	struct prompt_set *prompts;
+	struct prompt_lib *prompts; /* a set per language, the default first */
 
 	pthread_t thread;
 	bool thread_started;
@@ -111,6 +114,11 @@ struct sipd_job {
 	/* results */
 	int err;
 	bool refused;                /* ADMIT */
+	/* ADMIT: the dialed number's languages that have prompts, as
+	 * indexes into s->prompts, in the number's order; at least the
+	 * default (0) */
+	uint8_t langs[ATT_LANGUAGES_MAX];
+	unsigned nlangs;
 	bool blocked;                /* RESOLVE, PIN */
 	bool valid;                  /* RECHECK */
 	enum app_pin_result pin;     /* PIN */
@@ -183,6 +191,7 @@ struct call_origin {
 	const char *caller_masked;
 	bool trusted;        /* from a trusted proxy: media may come from
 				* another address than the signalling */
+	const char *caller_key; /* app_caller_key() of the full caller */
 };
 /* An INVITE outside a dialog that passed the limits of server.c: ring,
  * ask the workers, then answer or reject it. */

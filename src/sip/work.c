@@ -29,8 +29,31 @@ void sipd_job_free(struct sipd_job *job)
 	free(job);
 }
 
+/* The number's languages (comma-separated tags) as the prompt sets of s
+ * that speak them, in its order: those without prompts (saved before
+ * this node had them, or taken away since) are skipped, and none at all
+ * is the default language. Runs on a worker: s->prompts never changes
+ * once the thread started. */
+static void languages_pick(const struct sipd *s, const char *tags,
+			   struct sipd_job *job)
+{
+	const char *p = tags;
+	size_t len, i;
+
+	job->nlangs = 0;
+	while (*p && job->nlangs < ATT_LANGUAGES_MAX) {
+		len = strcspn(p, ",");
+		if (!prompt_lib_find(s->prompts, p, len, &i))
+			job->langs[job->nlangs++] = (uint8_t)i;
+		p += len + (p[len] == ',');
+	}
+	if (!job->nlangs)
+		job->langs[job->nlangs++] = 0;
+}
+
 static void run(struct work *w, struct sipd_job *job)
 {
+	char langs[APP_NAME_SIZE] = "";
 	struct app *a = w->s->app;
 	struct app_dialin_call c = {
 		job->source, job->caller, job->dialed, job->address,
@@ -40,7 +63,9 @@ static void run(struct work *w, struct sipd_job *job)
 	case SIPD_JOB_ADMIT:
 		job->err = app_dialin_admit(a, job->user, job->source,
 					    job->dialed, sizeof(job->dialed),
+					    langs, sizeof(langs),
 					    &job->refused);
+		languages_pick(w->s, langs, job);
 		break;
 	case SIPD_JOB_RESOLVE:
 		job->err = app_dialin_resolve(a, &c, job->digits, &job->target,

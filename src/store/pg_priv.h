@@ -69,7 +69,7 @@ enum pgstore_stmt {
 
 /* The parameters of one statement as text (NULL = SQL NULL). A helper that
  * fails records the first error in err; pgstore_run refuses to run then. */
-#define PGSTORE_MAX_PARAMS 16
+#define PGSTORE_MAX_PARAMS 20
 #define PGSTORE_NUM_SIZE 24
 
 struct pgparams {

@@ -365,10 +365,42 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
-/* Migrations 10 to 12 belong to other changes of this round; no-ops
- * here until they are merged (PostgreSQL refuses an empty query). */
+/* Step 10 belongs to another change of this round (conference homes);
+ * the placeholder keeps the versions contiguous until it is merged
+ * (PostgreSQL refuses an empty statement, hence SELECT 1). */
 static const char migration_10[] = "SELECT 1";
-static const char migration_11[] = "SELECT 1";
+
+/* Call records and node heartbeats (sqlite_schema.c migration 11). */
+static const char migration_11[] =
+	"CREATE TABLE call_records ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" call_id BIGINT NOT NULL,"
+	" node TEXT NOT NULL,"
+	" started_at BIGINT NOT NULL,"
+	" answered_at BIGINT,"
+	" joined_at BIGINT,"
+	" ended_at BIGINT,"
+	" dialed TEXT NOT NULL,"
+	" caller TEXT NOT NULL,"
+	" caller_key TEXT NOT NULL,"
+	" conference_id TEXT,"
+	" user_id BIGINT, meeting_id BIGINT,"
+	" state TEXT,"
+	" muted INTEGER NOT NULL DEFAULT 0,"
+	" outcome TEXT NOT NULL,"
+	" codec TEXT,"
+	" conference_seconds BIGINT NOT NULL DEFAULT 0,"
+	" UNIQUE (node, call_id));"
+	"CREATE INDEX call_records_started ON call_records (started_at);"
+	"CREATE INDEX call_records_live ON call_records (ended_at)"
+	" WHERE ended_at IS NULL;"
+	"CREATE TABLE nodes (name TEXT PRIMARY KEY, sip TEXT NOT NULL,"
+	" http TEXT NOT NULL, started_at BIGINT NOT NULL,"
+	" seen_at BIGINT NOT NULL);";
+
+/* Step 12 belongs to another change of this round (live control);
+ * the placeholder keeps the versions contiguous until it is merged
+ * (PostgreSQL refuses an empty statement, hence SELECT 1). */
 static const char migration_12[] = "SELECT 1";
 
 /* Webhook events (app/webhook.c), a durable queue like the outbox: a row

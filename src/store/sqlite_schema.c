@@ -306,10 +306,46 @@ static const char migration_9[] =
 	");"
 	"CREATE INDEX jitsi_rooms_used ON jitsi_rooms (last_used_at);";
 
-/* Migrations 10 to 12 belong to other changes of this round; empty
- * here until they are merged. */
+/* Step 10 belongs to another change of this round (conference homes);
+ * the placeholder keeps the versions contiguous until it is merged. */
 static const char migration_10[] = "";
-static const char migration_11[] = "";
+
+/* Call records (issue 15, app/records.c): one row per call of any node,
+ * inserted when the call starts, updated as it goes and completed when it
+ * ends, so that a crash of the node leaves a row a restart (or a peer)
+ * marks 'crashed'. Times are unix milliseconds; ended_at NULL while live.
+ * caller is masked, caller_key a keyed hash of the full number. nodes:
+ * each node's heartbeat, once a second, which tells a live node from a
+ * dead one and when a dead one was last seen. */
+static const char migration_11[] =
+	"CREATE TABLE call_records ("
+	" id INTEGER PRIMARY KEY,"
+	" call_id INTEGER NOT NULL,"
+	" node TEXT NOT NULL,"
+	" started_at INTEGER NOT NULL,"
+	" answered_at INTEGER,"
+	" joined_at INTEGER,"
+	" ended_at INTEGER,"
+	" dialed TEXT NOT NULL,"
+	" caller TEXT NOT NULL,"
+	" caller_key TEXT NOT NULL,"
+	" conference_id TEXT,"
+	" user_id INTEGER, meeting_id INTEGER,"
+	" state TEXT,"
+	" muted INTEGER NOT NULL DEFAULT 0,"
+	" outcome TEXT NOT NULL,"
+	" codec TEXT,"
+	" conference_seconds INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (node, call_id));"
+	"CREATE INDEX call_records_started ON call_records (started_at);"
+	"CREATE INDEX call_records_live ON call_records (ended_at)"
+	" WHERE ended_at IS NULL;"
+	"CREATE TABLE nodes (name TEXT PRIMARY KEY, sip TEXT NOT NULL,"
+	" http TEXT NOT NULL, started_at INTEGER NOT NULL,"
+	" seen_at INTEGER NOT NULL);";
+
+/* Step 12 belongs to another change of this round (live control);
+ * the placeholder keeps the versions contiguous until it is merged. */
 static const char migration_12[] = "";
 
 /* Webhook events (app/webhook.c), a durable queue like the outbox: a row

@@ -276,6 +276,57 @@ struct store_webhook {
 	char last_error[STORE_WEBHOOK_ERROR_SIZE];
 };
 
+/* One call's record (app/records.c; sqlite_schema.c migration 11). Times
+ * are unix milliseconds, 0 = none (NULL); ended_at 0 while live. Text
+ * fields "" = NULL where the column allows it (conference_id, state,
+ * codec); user_id and meeting_id 0 = none. id is the row (read only). */
+#define STORE_CALLER_SIZE 64
+#define STORE_OUTCOME_SIZE 24
+#define STORE_CODEC_SIZE 16
+#define STORE_CALL_STATE_SIZE 32
+#define STORE_CONFID_TEXT_SIZE 16
+
+struct store_call_record {
+	int64_t id;
+	int64_t call_id;
+	char node[STORE_NAME_SIZE];
+	int64_t started_at;
+	int64_t answered_at;
+	int64_t joined_at;
+	int64_t ended_at;
+	char dialed[STORE_NUMBER_SIZE];
+	char caller[STORE_CALLER_SIZE];     /* masked */
+	char caller_key[STORE_DIGEST_SIZE]; /* keyed hash of the caller */
+	char conference_id[STORE_CONFID_TEXT_SIZE];
+	int64_t user_id;
+	int64_t meeting_id;
+	char state[STORE_CALL_STATE_SIZE];
+	bool muted;
+	char outcome[STORE_OUTCOME_SIZE];
+	char codec[STORE_CODEC_SIZE];
+	int64_t conference_seconds;
+};
+
+/* Which call records store_call_record_list gives: started_at in [from,
+ * to) (to 0: no end), of conference_id ("" for all), with id < before_id
+ * (0: from the newest), newest first, at most limit (1-1000). */
+struct store_call_record_query {
+	int64_t from;
+	int64_t to;
+	char conference_id[STORE_CONFID_TEXT_SIZE];
+	int64_t before_id;
+	int limit;
+};
+
+/* A node's heartbeat row (times unix milliseconds). */
+struct store_node {
+	char name[STORE_NAME_SIZE];
+	char sip[STORE_NAME_SIZE];  /* where its SIP listens, host:port */
+	char http[STORE_NAME_SIZE]; /* where its HTTP listens */
+	int64_t started_at;
+	int64_t seen_at;
+};
+
 /* Row callbacks: return 0 to go on, non-zero to stop (returned as is). */
 typedef int (store_user_h)(const struct store_user *u, void *arg);
 typedef int (store_confid_h)(const struct store_confid *c, void *arg);
@@ -288,6 +339,9 @@ typedef int (store_meeting_h)(const struct store_meeting *m, void *arg);
 typedef int (store_attendee_h)(const char *email, void *arg);
 typedef int (store_jitsi_room_h)(const struct store_jitsi_room *r, void *arg);
 typedef int (store_webhook_h)(const struct store_webhook *w, void *arg);
+typedef int (store_call_record_h)(const struct store_call_record *r,
+				   void *arg);
+typedef int (store_node_h)(const struct store_node *n, void *arg);
 
 struct store;
 

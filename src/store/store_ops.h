@@ -292,6 +292,36 @@
 	   (used_before, h, arg), h)					\
 	OP(jitsi_room_count, (int64_t *n), (n), n)			\
 									\
+	/* Call records (struct store_call_record) and node heartbeats	\
+	 * (struct store_node). call_record_put inserts r, or replaces	\
+	 * the row of (r->node, r->call_id) with it (upsert): a writer	\
+	 * sends the latest state of a call whole. list: see struct	\
+	 * store_call_record_query. live: the records still live	\
+	 * (ended_at NULL) of the nodes other than except_node whose	\
+	 * heartbeat is at or after seen_since, by started_at. crash	\
+	 * marks the live records of node 'crashed', ended at at (not	\
+	 * before their start), with their seconds in the conference up \
+	 * to then; *n (may be NULL) counts them. purge deletes at most	\
+	 * max (1-10000) ended records started before before; *n counts \
+	 * them. node_beat upserts n. node_get: ENOENT when never seen. \
+	 * node_list: every node, by name. */				\
+	OP(call_record_put, (const struct store_call_record *r), (r),	\
+	   r && r->node[0] && r->outcome[0])				\
+	OP(call_record_list, (const struct store_call_record_query *q,	\
+			      store_call_record_h *h, void *arg),	\
+	   (q, h, arg), q && h && q->limit >= 1 && q->limit <= 1000)	\
+	OP(call_record_live, (const char *except_node, int64_t seen_since, \
+			      store_call_record_h *h, void *arg),	\
+	   (except_node, seen_since, h, arg), except_node && h)		\
+	OP(call_record_crash, (const char *node, int64_t at, int *n),	\
+	   (node, at, n ? n : &(int){ 0 }), node && node[0])		\
+	OP(call_record_purge, (int64_t before, int max, int *n),	\
+	   (before, max, n ? n : &(int){ 0 }), max >= 1 && max <= 10000) \
+	OP(node_beat, (const struct store_node *n), (n), n && n->name[0]) \
+	OP(node_get, (const char *name, struct store_node *n), (name, n), \
+	   name && n)							\
+	OP(node_list, (store_node_h *h, void *arg), (h, arg), h)	\
+									\
 	/* Users, live conference IDs and outbox rows by state		\
 	 * (struct store_stats). */					\
 	OP(stats, (struct store_stats *s), (s), s)			\

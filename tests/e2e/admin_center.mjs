@@ -560,6 +560,27 @@ await test('Settings: typed inputs, a value out of bounds shows the API problem'
   eq(s.pinLength, 6, 'pinLength saved as a number');
 });
 
+await test('Dial-in numbers: the form names the prompt languages; one without prompts is refused', async () => {
+  await page.click('#nav a[href="#/numbers"]');
+  await page.click('button:has-text("Add number")');
+  const dlg = page.locator('dialog[open]');
+  await dlg.locator('input[name="languages"]').waitFor();
+  const help = await dlg.locator('.field', { has: page.locator('input[name="languages"]') }).locator('.help').textContent();
+  assert(help.includes('en-US, fr-FR, de-DE, es-ES, ja-JP'), 'the languages with prompts are named: ' + help);
+  await dlg.locator('input[name="number"]').fill('+33170000099');
+  await dlg.locator('input[name="countryCode"]').fill('FR');
+  await dlg.locator('input[name="languages"]').fill('fr-FR, xx-XX');
+  await dlg.locator('button:has-text("Add")').click();
+  const problem = dlg.locator('.message.error');
+  await problem.waitFor();
+  assert((await problem.textContent()).includes('xx-XX has no prompts'), 'the 400 names the language');
+  await dlg.locator('input[name="languages"]').fill('fr-FR, en-US');
+  await dlg.locator('button:has-text("Add")').click();
+  await page.locator('#main .message.ok').waitFor();
+  const added = (await apiCall('GET', '/dial-in-numbers')).json.numbers.find((x) => x.number === '+33170000099');
+  eq(JSON.stringify(added.languages), '["fr-FR","en-US"]', 'saved in the order given');
+});
+
 await test('a new tab of the same browser is signed in already (GET /session)', async () => {
   const tab = await context.newPage();
   try {

@@ -120,6 +120,10 @@ def staged_service_runs(build, root):
     assert conf.endswith("/etc/dialconf/dialconf.conf"), conf
     prompts = staged(root, by_name["prompts"])
     assert os.path.exists(os.path.join(prompts, "welcome-enter-id.ulaw"))
+    # every language's prompts, and the list serve loads them by
+    assert os.path.exists(os.path.join(prompts, "languages"))
+    assert os.path.exists(os.path.join(prompts, "ja-JP",
+                                       "welcome-enter-id.ulaw"))
     assert not os.path.exists(os.path.join(prompts, "generate.sh"))
 
     # The sample config names every serve option; its data directory is

@@ -189,6 +189,8 @@ def exercise_ids_and_settings(x):
     x.call("GET", API + "/meta", expect=200)
     x.call("GET", API + "/audit?limit=5", expect=200)
     x.call("GET", API + "/calls", expect=200)
+    x.call("GET", API + "/call-records?limit=5", expect=200)
+    x.call("GET", API + "/call-records?from=soon", expect=400)
     x.call("POST", API + "/calls/1/admit", expect=404)
 
 

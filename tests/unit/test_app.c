@@ -429,6 +429,56 @@ static void num_add(struct fx *f, const char *number, bool toll_free,
 		fail_msg("add %s: %s", number, err.detail);
 }
 
+/* Add number with languages; want the errno, and on success the languages
+ * as saved in saved (NULL: not checked). */
+static void num_add_langs(struct fx *f, const char *number,
+			  const char *langs, int want, const char *saved,
+			  const char *why)
+{
+	struct app_err err = { "" };
+	struct app_number n;
+	struct numlist l;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.number, sizeof(n.number), "%s", number);
+	snprintf(n.country, sizeof(n.country), "FR");
+	snprintf(n.languages, sizeof(n.languages), "%s", langs);
+	if (app_number_add(f->a, ACTOR, &n, &err) != want)
+		fail_msg("add %s [%s]: %s", number, langs, err.detail);
+	if (why && !strstr(err.detail, why))
+		fail_msg("add [%s]: '%s' lacks '%s'", langs, err.detail, why);
+	if (saved)
+		assert_string_equal(num_find(f, &l, number)->languages, saved);
+}
+
+/* Once serve says which languages have prompts, a number names only
+ * those, each once, spelled as the prompts spell them. */
+static void test_number_languages(void **state)
+{
+	struct fx *f = *state;
+
+	/* before: any tag (a unit without prompts has nothing to check) */
+	num_add_langs(f, "+33170000001", "xx-XX", 0, "xx-XX", NULL);
+	assert_string_equal(app_prompt_languages(f->a), "");
+	assert_int_equal(app_prompt_languages_set(f->a, "en-US,fr-FR,ja-JP"),
+			 0);
+	assert_int_equal(app_prompt_languages_set(f->a, "de-DE"), EINVAL);
+	assert_string_equal(app_prompt_languages(f->a), "en-US,fr-FR,ja-JP");
+
+	num_add_langs(f, "+33170000002", "fr-fr,EN-us", 0, "fr-FR,en-US",
+		      NULL);
+	num_add_langs(f, "+33170000003", "", 0, "", NULL);
+	num_add_langs(f, "+33170000004", "fr-FR,xx-XX", EINVAL, NULL,
+		      "xx-XX has no prompts; the languages with prompts are "
+		      "en-US,fr-FR,ja-JP");
+	num_add_langs(f, "+33170000004", "fr", EINVAL, NULL,
+		      "fr has no prompts");
+	num_add_langs(f, "+33170000004", "ja-JP,fr-FR,JA-jp", EINVAL, NULL,
+		      "ja-JP is listed twice");
+	num_add_langs(f, "+33170000004", "ja-JP,,fr-FR", EINVAL, NULL,
+		      "comma-separated");
+}
+
 static void test_numbers(void **state)
 {
 	struct fx *f = *state;
@@ -1038,6 +1088,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_settings_list, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_number_languages, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_user_numbers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),

@@ -611,6 +611,151 @@ static void test_jitsi_forward(void **state)
 	attendant_free(r.a);
 }
 
+/* Answered on a number of n languages. */
+static void start_langs(struct run *r, unsigned n)
+{
+	struct att_event e = {.type = ATT_EV_ANSWERED, .languages = n};
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(attendant_alloc(&r->a, NULL), 0);
+	assert_int_equal(attendant_handle(r->a, &e, r->acts, &r->n), 0);
+	assert_int_equal(attendant_state(r->a), ATT_S_COLLECT_ID);
+}
+
+static size_t count(const struct run *r, enum att_action_type t)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->n; i++)
+		k += r->acts[i].type == t;
+	return k;
+}
+
+/* The welcome in the first language, then "for <language> press N" for
+ * each other one, queued after it, N its place in the number's list. */
+static void test_menu_after_welcome(void **state)
+{
+	struct run r;
+	unsigned n;
+
+	(void)state;
+	start_langs(&r, 3);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.acts[0].type, ATT_ACT_PLAY);
+	assert_int_equal(r.acts[0].prompt, ATT_PROMPT_WELCOME);
+	assert_int_equal(r.acts[1].type, ATT_ACT_MENU);
+	assert_int_equal(r.acts[1].lang, 1);
+	assert_int_equal(r.acts[2].type, ATT_ACT_MENU);
+	assert_int_equal(r.acts[2].lang, 2);
+	attendant_free(r.a);
+
+	/* One language (or an unknown count): no menu, as before. */
+	for (n = 0; n < 2; n++) {
+		start_langs(&r, n);
+		assert_int_equal(r.n, 1);
+		assert_plays(&r, ATT_PROMPT_WELCOME);
+		attendant_free(r.a);
+	}
+	/* More languages than digits: the first ATT_LANGUAGES_MAX. */
+	start_langs(&r, 20);
+	assert_int_equal(count(&r, ATT_ACT_MENU), ATT_LANGUAGES_MAX - 1);
+	attendant_free(r.a);
+}
+
+/* A lone digit N, ended by '#' or the inter-digit pause, switches to the
+ * number's language N and welcomes again in it, without the menu and
+ * without costing an ID attempt. */
+static void test_menu_digit_switches_language(void **state)
+{
+	const struct att_action *x;
+	struct run r;
+	int i;
+
+	(void)state;
+	start_langs(&r, 2);
+	type(&r, "2");
+	assert_non_null(find(&r, ATT_ACT_STOP_PLAY)); /* barge-in */
+	assert_null(find(&r, ATT_ACT_LANGUAGE));      /* not yet: an ID? */
+	type(&r, "#");
+	x = find(&r, ATT_ACT_LANGUAGE);
+	assert_non_null(x);
+	assert_int_equal(x->lang, 1);
+	assert_null(find(&r, ATT_ACT_RESOLVE));
+	assert_null(find(&r, ATT_ACT_MENU));
+	assert_plays(&r, ATT_PROMPT_WELCOME);
+	/* the language comes before the prompt spoken in it */
+	assert_true(x < find(&r, ATT_ACT_PLAY));
+	assert_int_equal(attendant_state(r.a), ATT_S_COLLECT_ID);
+
+	/* by the pause, back to the first language: '1' */
+	type(&r, "1");
+	ev(&r, ATT_EV_TIMEOUT);
+	x = find(&r, ATT_ACT_LANGUAGE);
+	assert_non_null(x);
+	assert_int_equal(x->lang, 0);
+
+	/* switching costs no attempt: three wrong IDs still end the call */
+	for (i = 0; i < 5; i++) {
+		type(&r, "2#");
+		assert_non_null(find(&r, ATT_ACT_LANGUAGE));
+	}
+	type(&r, "1#");
+	for (i = 0; i < 2; i++) {
+		type(&r, "1111111#");
+		ev_res(&r, ATT_EV_RESOLVED, false, false);
+		assert_plays(&r, ATT_PROMPT_NOT_VALID);
+	}
+	type(&r, "1111111#");
+	ev_res(&r, ATT_EV_RESOLVED, false, false);
+	assert_plays(&r, ATT_PROMPT_GOODBYE);
+	attendant_free(r.a);
+}
+
+/* The ID and the menu share the keys: an ID starting with a menu digit,
+ * typed over the welcome, resolves as typed; a lone digit that names no
+ * language (or on a one-language number) is a wrong ID as before. */
+static void test_menu_leaves_ids_alone(void **state)
+{
+	const struct att_action *x;
+	struct run r;
+
+	(void)state;
+	start_langs(&r, 2);
+	type(&r, "2");
+	type(&r, "829173#");
+	x = find(&r, ATT_ACT_RESOLVE);
+	assert_non_null(x);
+	assert_string_equal(x->digits, "2829173");
+	assert_null(find(&r, ATT_ACT_LANGUAGE));
+	attendant_free(r.a);
+
+	start_langs(&r, 2);
+	type(&r, "3#");
+	assert_null(find(&r, ATT_ACT_LANGUAGE));
+	assert_string_equal(find(&r, ATT_ACT_RESOLVE)->digits, "3");
+	ev_res(&r, ATT_EV_RESOLVED, false, false);
+	assert_plays(&r, ATT_PROMPT_NOT_VALID);
+	type(&r, "0#");
+	assert_null(find(&r, ATT_ACT_LANGUAGE));
+	assert_string_equal(find(&r, ATT_ACT_RESOLVE)->digits, "0");
+	attendant_free(r.a);
+
+	start_langs(&r, 1);
+	type(&r, "1#");
+	assert_null(find(&r, ATT_ACT_LANGUAGE));
+	assert_string_equal(find(&r, ATT_ACT_RESOLVE)->digits, "1");
+	attendant_free(r.a);
+
+	/* after the ID, digits are the PIN's, never the menu's */
+	start_langs(&r, 2);
+	valid_id(&r, false);
+	type(&r, "*");
+	type(&r, "2#");
+	assert_null(find(&r, ATT_ACT_LANGUAGE));
+	assert_non_null(find(&r, ATT_ACT_VERIFY_PIN));
+	attendant_free(r.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +783,9 @@ int main(void)
 		cmocka_unit_test(test_type_ahead_while_checking),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_jitsi_forward),
+		cmocka_unit_test(test_menu_after_welcome),
+		cmocka_unit_test(test_menu_digit_switches_language),
+		cmocka_unit_test(test_menu_leaves_ids_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1903,6 +1903,183 @@ static void test_jitsi_rooms(void **state)
 		"aaa@conference.meet.example.org", &r), ENOENT);
 }
 
+/* Call records: a record written whole by node and call id (a second put
+ * replaces it), listed newest first with filters and a cursor; the live
+ * ones of other nodes whose heartbeat is recent; a crash ends a node's
+ * live records at a time; the purge takes ended records only. */
+static struct store_call_record record_of(const char *node, int64_t call_id,
+					  int64_t started_at)
+{
+	struct store_call_record r = {
+		.call_id = call_id, .started_at = started_at,
+	};
+
+	snprintf(r.node, sizeof(r.node), "%s", node);
+	snprintf(r.dialed, sizeof(r.dialed), "+14255550100");
+	snprintf(r.caller, sizeof(r.caller), "+1206555****");
+	snprintf(r.caller_key, sizeof(r.caller_key), "k%lld",
+		 (long long)call_id);
+	snprintf(r.outcome, sizeof(r.outcome), "live");
+	snprintf(r.state, sizeof(r.state), "welcome");
+	return r;
+}
+
+struct records_seen {
+	struct store_call_record r[8];
+	int n;
+};
+
+static int collect_record(const struct store_call_record *r, void *arg)
+{
+	struct records_seen *s = arg;
+
+	if (s->n < 8)
+		s->r[s->n] = *r;
+	s->n++;
+	return 0;
+}
+
+static int collect_node(const struct store_node *n, void *arg)
+{
+	(void)n;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void beat(struct store *st, const char *name, int64_t seen_at)
+{
+	struct store_node n = { .started_at = 1000, .seen_at = seen_at };
+
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	snprintf(n.sip, sizeof(n.sip), "127.0.0.1:5060");
+	snprintf(n.http, sizeof(n.http), "127.0.0.1:8080");
+	assert_int_equal(store_node_beat(st, &n), 0);
+}
+
+static void test_call_records(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = f->st;
+	struct store_call_record a = record_of("a", 7, 1000000);
+	struct store_call_record b = record_of("b", 7, 2000000);
+	struct store_call_record c = record_of("b", 8, 3000000);
+	struct store_call_record_query q = { .limit = 10 };
+	struct records_seen s = { .n = 0 };
+	struct store_node node;
+	int n = -1, nodes = 0;
+
+	assert_int_equal(store_call_record_put(st, &a), 0);
+	assert_int_equal(store_call_record_put(st, &b), 0);
+	assert_int_equal(store_call_record_put(st, &c), 0);
+	/* The same call again: its row is replaced, not added. */
+	a.answered_at = 1000500;
+	a.joined_at = 1002000;
+	snprintf(a.conference_id, sizeof(a.conference_id), "5930284");
+	snprintf(a.codec, sizeof(a.codec), "PCMU");
+	a.user_id = 3;
+	a.muted = true;
+	assert_int_equal(store_call_record_put(st, &a), 0);
+
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.r[0].started_at, 3000000); /* newest first */
+	assert_int_equal(s.r[2].call_id, 7);
+	assert_string_equal(s.r[2].node, "a");
+	assert_string_equal(s.r[2].conference_id, "5930284");
+	assert_string_equal(s.r[2].codec, "PCMU");
+	assert_int_equal(s.r[2].answered_at, 1000500);
+	assert_int_equal(s.r[2].joined_at, 1002000);
+	assert_int_equal(s.r[2].ended_at, 0);
+	assert_int_equal(s.r[2].user_id, 3);
+	assert_int_equal(s.r[2].meeting_id, 0);
+	assert_true(s.r[2].muted);
+	assert_string_equal(s.r[1].conference_id, "");
+	assert_string_equal(s.r[1].codec, "");
+
+	/* Filters and the cursor. */
+	s.n = 0;
+	q.limit = 2;
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s), 0);
+	assert_int_equal(s.n, 2);
+	q.before_id = s.r[1].id;
+	s.n = 0;
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.r[0].started_at, 1000000);
+	q.before_id = 0;
+	q.limit = 10;
+	q.from = 1500000;
+	q.to = 3000000;
+	s.n = 0;
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.r[0].started_at, 2000000);
+	q.from = 0;
+	q.to = 0;
+	snprintf(q.conference_id, sizeof(q.conference_id), "5930284");
+	s.n = 0;
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.r[0].node, "a");
+	q.limit = 1001;
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s),
+			 EINVAL);
+
+	/* Live records of other nodes with a recent heartbeat only. */
+	beat(st, "a", 5000000);
+	beat(st, "b", 4000000);
+	s.n = 0;
+	assert_int_equal(store_call_record_live(st, "a", 4500000,
+						collect_record, &s), 0);
+	assert_int_equal(s.n, 0); /* b is stale */
+	assert_int_equal(store_call_record_live(st, "a", 4000000,
+						collect_record, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.r[0].node, "b");
+	s.n = 0;
+	assert_int_equal(store_call_record_live(st, "c", 0, collect_record,
+						&s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(store_node_get(st, "b", &node), 0);
+	assert_int_equal(node.seen_at, 4000000);
+	assert_string_equal(node.sip, "127.0.0.1:5060");
+	assert_int_equal(store_node_get(st, "z", &node), ENOENT);
+	assert_int_equal(store_node_list(st, collect_node, &nodes), 0);
+	assert_int_equal(nodes, 2);
+
+	/* A crash ends a's live record at the time given, and counts the
+	 * seconds it spent in the conference up to then. */
+	assert_int_equal(store_call_record_crash(st, "a", 1062000, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_call_record_crash(st, "a", 1062000, &n), 0);
+	assert_int_equal(n, 0);
+	q.conference_id[0] = '\0';
+	q.limit = 10;
+	s.n = 0;
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s), 0);
+	assert_string_equal(s.r[2].outcome, "crashed");
+	assert_int_equal(s.r[2].ended_at, 1062000);
+	assert_int_equal(s.r[2].conference_seconds, 60);
+	assert_string_equal(s.r[2].state, "");
+	assert_string_equal(s.r[1].outcome, "live");
+
+	/* The purge: ended and old enough only, at most max at a time. */
+	c.ended_at = 3100000;
+	snprintf(c.outcome, sizeof(c.outcome), "wrong-id");
+	c.state[0] = '\0';
+	assert_int_equal(store_call_record_put(st, &c), 0);
+	assert_int_equal(store_call_record_purge(st, INT64_MAX, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_call_record_purge(st, INT64_MAX, 10, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_call_record_purge(st, INT64_MAX, 10, &n), 0);
+	assert_int_equal(n, 0);
+	s.n = 0;
+	assert_int_equal(store_call_record_list(st, &q, collect_record, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.r[0].outcome, "live");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1949,6 +2126,7 @@ int main(void)
 		T(test_guard_bad_input),
 		T(test_guard_concurrent_first_failure),
 		T(test_jitsi_rooms),
+		T(test_call_records),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
