@@ -144,7 +144,7 @@ static void usage_main(FILE *f)
 		"  admin passwd [--data DIR] [--db URL] [USERNAME]        set an admin password\n"
 		"  admin backup [--data DIR] [--db URL] FILE              copy the database to FILE\n"
 		"  admin restore [--data DIR] [--db URL] FILE             replace it by a backup\n"
-		"  user | number | meeting | settings | conference-id | outbox | calls | conference | records | report | jitsi | audit | token\n"
+		"  user | number | meeting | settings | conference-id | outbox | webhooks | calls | conference | records | report | jitsi | audit | token\n"
 		"                                 administer a running service over its REST API\n"
 		"                                 (DIALCONF_URL, DIALCONF_TOKEN)\n"
 		"\n"
@@ -476,6 +476,7 @@ static int serve_run(const struct serve_opts *o,
 	struct http *h = NULL;
 	struct sipd *sip = NULL;
 	struct mail_worker *mail = NULL;
+	struct mail_webhook *hooks = NULL;
 	char pw[128] = "";
 	sigset_t set;
 	int code = 1, err;
@@ -526,6 +527,12 @@ static int serve_run(const struct serve_opts *o,
 			shown, strerror(err));
 		goto out;
 	}
+	err = mail_webhook_start(&hooks, a);
+	if (err) {
+		fprintf(stderr, "dialconf: cannot start webhooks: %s\n",
+			strerror(err));
+		goto out;
+	}
 
 	/* The journal keeps what it is given: the password stays in its file. */
 	if (pw[0] && fd_is_journal(STDOUT_FILENO))
@@ -553,6 +560,7 @@ static int serve_run(const struct serve_opts *o,
 		app_records_stop(a); /* writes the records of those calls */
 	http_stop(h);
 	mail_worker_stop(mail); /* what it claimed and did not send stays due */
+	mail_webhook_stop(hooks); /* after sipd: the last call events kept */
 	app_close(a);
 	return code;
 }

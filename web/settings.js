@@ -57,8 +57,10 @@ export async function settingsPage(ctx) {
       fields.push(field(label, input, help));
     } else {
       const text = d && (d.type === 'string' || d.type === 'email');
-      input = h('input', { type: d && d.type === 'email' ? 'email' : 'text', id, name, value: value === null ? '' : String(value),
-        maxlength: text ? String(d.max) : null, autocomplete: 'off' });
+      // A secret reads back as "set" or "": shown masked; typing replaces it, clearing removes it.
+      const type = d && d.secret ? 'password' : d && d.type === 'email' ? 'email' : 'text';
+      input = h('input', { type, id, name, value: value === null ? '' : String(value),
+        maxlength: text ? String(d.max) : null, autocomplete: d && d.secret ? 'new-password' : 'off' });
       fields.push(field(label, input, help));
     }
     inputs[name] = input;

@@ -454,6 +454,10 @@ int app_setting_get(struct app *a, const char *name, char *value, size_t size)
 	st = app_conn_get(a);
 	e = app_setting_text(st, name, value, size);
 	app_conn_put(a, st);
+	/* A secret setting is never handed out (core/settings.h). */
+	if (!e && settings_find(name) && settings_find(name)->secret)
+		snprintf(value, size, "%s", settings_shown(settings_find(name),
+							   value));
 	return e;
 }
 

@@ -946,6 +946,109 @@ int app_conference_control(struct app *a, const char *actor,
 int app_control_start(struct app *a);
 void app_control_stop(struct app *a);
 
+/* ---- Webhooks (issue #15, "Events"; docs/api.md "Webhooks") ----
+ * Each event is one JSON object {id, type, occurredAt, node, data} POSTed
+ * to webhookUrl, signed with webhookSecret. Events are rows of a durable
+ * queue like the outbox: conferenceId.reset is queued in the transaction
+ * of the reset; call and conference events come from the SIP thread,
+ * which never touches the database, into a bounded queue in memory that
+ * the webhook thread (src/mail/webhook.c) writes to the database at once.
+ * Delivery is at least once: a row is delivered when the receiver
+ * answered 2xx, retried with backoff otherwise, failed after
+ * webhookGiveUpHours. Nothing is queued while webhookUrl is empty. */
+
+#define APP_WEBHOOK_ID_SIZE 33 /* 32 hex digits */
+#define APP_WEBHOOK_TYPE_SIZE 32
+#define APP_WEBHOOK_ERROR_SIZE 256
+#define APP_WEBHOOK_URL_SIZE 512
+#define APP_WEBHOOK_SECRET_SIZE 257
+
+/* One event as the API and the webhook thread see it. */
+struct app_webhook {
+	int64_t id;
+	char event_id[APP_WEBHOOK_ID_SIZE]; /* X-Dialconf-Delivery */
+	char type[APP_WEBHOOK_TYPE_SIZE];   /* "call.started" */
+	const char *state;                  /* pending, delivered, failed */
+	int attempts;
+	int64_t created_at;      /* unix seconds it was queued */
+	int64_t next_attempt_at; /* 0 unless pending */
+	int64_t delivered_at;    /* 0 until delivered */
+	int last_status;         /* the receiver's last HTTP status, 0: none */
+	char last_error[APP_WEBHOOK_ERROR_SIZE];
+	const char *body; /* the JSON body: for the webhook thread only */
+};
+
+typedef int (app_webhook_h)(const struct app_webhook *w, void *arg);
+
+/* Events, newest first: in state (NULL: all) at most limit (1-1000). */
+int app_webhook_list(struct app *a, const char *state, int limit,
+		     app_webhook_h *h, void *arg, struct app_err *err);
+
+/* A conference of this node started (its first caller entered the mix,
+ * started true) or ended (its last caller left): the SIP side's
+ * room.c says so; personal and id name it as the room does (the owner's
+ * user id, or the meeting id). No I/O: queued in memory. */
+void app_webhook_conference(struct app *a, bool started, bool personal,
+			    int64_t id);
+
+/* For the webhook thread. One claim: its token, the settings of the
+ * moment (url "" when webhooks are off: nothing is claimed then) and the
+ * lease of its rows. secret may be "": send unsigned. */
+struct app_webhook_claim {
+	char token[APP_MAIL_CLAIM_SIZE];
+	char url[APP_WEBHOOK_URL_SIZE];
+	char secret[APP_WEBHOOK_SECRET_SIZE]; /* never log it */
+	int timeout_s; /* one POST gives up after it */
+	int lease_s;   /* the claim's rows are leased until now + lease_s */
+};
+
+/* Claim up to max (1-16) due events under a new claim (claim filled), in
+ * one transaction, then h for each once it has committed (w valid during
+ * the call only, with its body). */
+int app_webhook_claim(struct app *a, int64_t now, int max,
+		      struct app_webhook_claim *claim, app_webhook_h *h,
+		      void *arg);
+
+enum app_webhook_result {
+	APP_WEBHOOK_DELIVERED, /* the receiver answered 2xx */
+	APP_WEBHOOK_RETRY,     /* a try failed: retry with backoff */
+	APP_WEBHOOK_UNTRIED,   /* not tried (receiver down): due again at
+				* retry_at, attempts unchanged */
+};
+
+struct app_webhook_verdict {
+	int64_t id;
+	int attempts;       /* of the claimed row */
+	int64_t created_at; /* of the claimed row */
+	enum app_webhook_result result;
+	int status;         /* HTTP status, 0: none */
+	const char *error;  /* why it failed; NULL when delivered */
+	int64_t retry_at;   /* UNTRIED: when; out for RETRY: when */
+	bool dropped;       /* out: the claim no longer held the row */
+};
+
+/* Record n verdicts in one transaction, each only while claim holds its
+ * row (else marked dropped). A retry waits webhookRetryInitialSeconds,
+ * doubling up to webhookRetryMaxSeconds; an event older than
+ * webhookGiveUpHours is marked failed instead. */
+int app_webhook_report(struct app *a, const struct app_webhook_claim *claim,
+		       struct app_webhook_verdict *v, size_t n, int64_t now);
+
+/* Write the events queued in memory to the database (in one
+ * transaction; kept for the next call when it fails). 0 or an errno. */
+int app_webhook_flush(struct app *a);
+/* Delete delivered and failed events older than webhookRetentionDays;
+ * *n (may be NULL) counts them. */
+int app_webhook_purge(struct app *a, int64_t now, int *n);
+/* As app_outbox_release_leases, next_due, wait and nudge, for the
+ * webhook queue. accept: whether events of the SIP side are queued at
+ * all (true while a webhook thread runs). */
+int app_webhook_release_leases(struct app *a);
+int app_webhook_next_due(struct app *a, int64_t *at);
+void app_webhook_wait(struct app *a, uint64_t *gen, int timeout_ms);
+void app_webhook_nudge(struct app *a);
+void app_webhook_accept(struct app *a, bool on);
+
 /* ---- Meetings (SPEC §1-§3, §5) ----
  * A meeting of an enabled organizer gets its own conference ID at
  * scheduling time, from the same namespace as personal IDs; invitations

@@ -81,6 +81,10 @@ struct app {
 	/* The poller of other nodes' control commands (control.c). */
 	struct app_controller *controller;
 
+	/* Webhook events of the SIP side waiting for the database, and the
+	 * webhook thread's wake-ups (webhook.c). */
+	struct app_webhooks *hooks;
+
 	/* The outbox worker sleeps on mail_cond; a commit that queued an
 	 * email raises mail_gen and wakes it (outbox.c). */
 	pthread_mutex_t mail_mtx;
@@ -184,6 +188,19 @@ int app_confid_revoke(struct app_tx *tx, uint32_t value);
 /* calls.c: set up and torn down with the app. */
 int app_calls_init(struct app *a);
 void app_calls_fini(struct app *a);
+
+/* webhook.c: set up and torn down with the app; the three moments of a
+ * live call (calls.c, under its lock: no I/O, queued in memory); and an
+ * event queued inside a use case's transaction (data is taken; nothing is
+ * queued while webhookUrl is empty). */
+int app_webhooks_init(struct app *a);
+void app_webhooks_fini(struct app *a);
+void app_webhook_call_started(struct app *a, const struct app_call *c);
+void app_webhook_call_changed(struct app *a, const struct app_call *was,
+			      const struct app_call *now);
+void app_webhook_call_ended(struct app *a, const struct app_call *c);
+int app_webhook_enqueue_tx(struct app_tx *tx, const char *type,
+			   json_t *data);
 
 /* records.c: set up and torn down with the app (fini stops the writer).
  * put: a snapshot of c for its record, ended at ended_ms (0: live),

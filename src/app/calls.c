@@ -76,6 +76,7 @@ int app_call_add(struct app *a, struct app_call *c)
 	pthread_mutex_lock(&a->calls->mtx);
 	c->id = a->calls->next_id++;
 	e->c = *c;
+	app_webhook_call_started(a, c);
 	e->next = a->calls->head;
 	a->calls->head = e;
 	pthread_mutex_unlock(&a->calls->mtx);
@@ -103,6 +104,7 @@ int app_call_update(struct app *a, const struct app_call *c)
 	pthread_mutex_lock(&a->calls->mtx);
 	for (e = a->calls->head; e; e = e->next) {
 		if (e->c.id == c->id) {
+			app_webhook_call_changed(a, &e->c, c);
 			e->c = *c;
 			err = 0;
 			break;
@@ -122,6 +124,7 @@ void app_call_remove(struct app *a, int64_t id)
 	for (pp = &a->calls->head; (e = *pp) != NULL; pp = &e->next) {
 		if (e->c.id == id) {
 			*pp = e->next;
+			app_webhook_call_ended(a, &e->c);
 			break;
 		}
 	}

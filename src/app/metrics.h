@@ -29,6 +29,10 @@ enum metrics_counter {
 	METRICS_EMAIL_STALE,     /* a verdict dropped: the lease was lost */
 	METRICS_CALLS_ANSWERED,  /* a dial-in call answered (200 OK) */
 	METRICS_CONFERENCE_JOINS, /* a call put into a conference's mix */
+	METRICS_WEBHOOKS_DELIVERED, /* a receiver answered 2xx */
+	METRICS_WEBHOOK_TEMPFAIL, /* a try failed, to be retried */
+	METRICS_WEBHOOK_FAILED,  /* an event given up on */
+	METRICS_WEBHOOK_DROPPED, /* an event lost: the memory queue was full */
 	METRICS_COUNTER_COUNT_   /* keep last */
 };
 

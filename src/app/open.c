@@ -27,6 +27,7 @@ static void app_free(struct app *a)
 	free(a->conn_busy);
 	confid_pool_free(a->pool);
 	app_calls_fini(a);
+	app_webhooks_fini(a);
 	pthread_mutex_destroy(&a->conn_mtx);
 	pthread_cond_destroy(&a->conn_cond);
 	pthread_mutex_destroy(&a->pool_mtx);
@@ -148,6 +149,8 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 	}
 
 	e = app_calls_init(a);
+	if (!e)
+		e = app_webhooks_init(a);
 	if (!e)
 		e = app_records_init(a);
 	if (e)

@@ -9,6 +9,7 @@
 #include "core/confid.h"
 #include "core/secret.h"
 #include "core/tmpl.h"
+#include "core/webhook.h"
 
 /* The reset email's list of meetings with a new ID, one a line. */
 #define MEETINGS_LIST_SIZE 2048
@@ -69,6 +70,7 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	struct app_reset_result *res = &r->res;
 	const char *actor = r->actor;
 	char list[MEETINGS_LIST_SIZE];
+	char user_id[24];
 	struct store_user u;
 	uint32_t old;
 	uint32_t v;
@@ -108,7 +110,22 @@ static int reset_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	if (old)
 		confid_format(old, res->previous_conference_id,
 			      sizeof(res->previous_conference_id));
-	/* Conference IDs are not secrets: both go into the record. */
+	/* Conference IDs are not secrets: both go into the record, and to
+	 * the webhook (never the PIN). */
+	snprintf(user_id, sizeof(user_id), "%lld", (long long)u.id);
+	e = app_webhook_enqueue_tx(tx, webhook_event_name(WEBHOOK_CONFID_RESET),
+				   json_pack("{s:s, s:s, s:s, s:s?, s:i}",
+					     "userId", user_id,
+					     "email", u.email,
+					     "conferenceId",
+					     res->conference_id,
+					     "previousConferenceId",
+					     old ? res->previous_conference_id :
+					     NULL,
+					     "meetingsUpdated",
+					     res->meetings_updated));
+	if (e)
+		return e;
 	return app_audit(tx, actor, APP_AUDIT_CONFID_RESET, u.email,
 			 json_pack("{s:s?, s:s, s:i, s:b}", "previous",
 				   old ? res->previous_conference_id : NULL,

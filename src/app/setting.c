@@ -29,7 +29,7 @@ int app_settings_list(struct app *a, app_setting_h *h, void *arg,
 		if (e)
 			app_errf(err, "cannot read setting '%s'", t[i].name);
 		else
-			e = h(t[i].name, v, arg);
+			e = h(t[i].name, settings_shown(&t[i], v), arg);
 	}
 	app_conn_put(a, st);
 	return e;
@@ -128,7 +128,9 @@ static int set_tx(struct app_tx *tx, void *arg, struct app_err *err)
 		e = store_setting_set(tx->st, defs[i]->name, canon[i]);
 		if (!e)
 			e = json_object_set_new(detail, defs[i]->name,
-						typed(defs[i], canon[i])) ?
+						typed(defs[i],
+						      settings_shown(defs[i],
+								     canon[i]))) ?
 				ENOMEM : 0;
 	}
 	if (e) {

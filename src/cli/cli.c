@@ -96,6 +96,10 @@ static const struct cli_verb verbs[] = {
 	 "list emails, newest first (default 100)"},
 	{"outbox", "retry", do_outbox_retry, "ID [--json]",
 	 "send a failed email again"},
+	{"webhooks", "list", do_webhooks_list,
+	 "[--state pending|delivered|failed] [--limit N] [--json]",
+	 "list webhook events and their delivery, newest first "
+	 "(default 100)"},
 	{"calls", NULL, do_calls, "[--json]",
 	 "list the live calls of every node"},
 	{"records", "list", do_records_list,

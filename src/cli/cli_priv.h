@@ -129,6 +129,7 @@ cli_verb_h do_number_list, do_number_add, do_number_remove,
 cli_verb_h do_settings_show, do_settings_set;
 cli_verb_h do_confid_show, do_audit;
 cli_verb_h do_user_send_info, do_outbox_list, do_outbox_retry;
+cli_verb_h do_webhooks_list;
 cli_verb_h do_calls, do_records_list;
 cli_verb_h do_report_usage;
 cli_verb_h do_calls;

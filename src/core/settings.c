@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include "core/emailaddr.h"
+#include "core/webhook.h"
 #include "core/settings.h"
 
 static int check_addrlist(const char *v, char *why, size_t whysize);
@@ -422,6 +423,83 @@ static const struct setting_def table[] = {
 		.help = "Requests to the Jitsi endpoints one client address may "
 			"make in a minute on a node; more are answered 429.",
 	},
+	{
+		.name = "webhookUrl",
+		.type = SETTING_STRING, .min = 0, .max = WEBHOOK_URL_MAX,
+		.def = "",
+		.group = SETTING_GROUP_WEBHOOKS,
+		.label = "Webhook URL",
+		.check = webhook_url_check,
+		.help = "http:// or https:// URL that call, conference and "
+			"conference ID events are POSTed to as signed JSON "
+			"(docs/api.md, Webhooks). Empty: no events are "
+			"queued.",
+	},
+	{
+		.name = "webhookSecret",
+		.type = SETTING_STRING, .min = 0, .max = WEBHOOK_SECRET_MAX,
+		.def = "",
+		.group = SETTING_GROUP_WEBHOOKS,
+		.label = "Webhook signing secret",
+		.check = webhook_secret_check,
+		.secret = true,
+		.help = "Shared secret (16 to 256 bytes) each event is signed "
+			"with, HMAC-SHA256 in X-Dialconf-Signature. Write-only: "
+			"read back as \"set\" or \"\". Empty: events go "
+			"unsigned.",
+	},
+	{
+		.name = "webhookTimeoutSeconds",
+		.type = SETTING_INT, .min = 1, .max = 60,
+		.def = "5",
+		.group = SETTING_GROUP_WEBHOOKS,
+		.label = "Give up on one delivery after",
+		.unit = "seconds",
+		.help = "Seconds one POST to the webhook URL may take before "
+			"it counts as failed and is retried later.",
+	},
+	{
+		.name = "webhookRetryInitialSeconds",
+		.type = SETTING_INT, .min = 1, .max = 3600,
+		.def = "5",
+		.group = SETTING_GROUP_WEBHOOKS,
+		.label = "First retry after",
+		.unit = "seconds",
+		.help = "Seconds before an event the receiver did not take "
+			"(no answer, or not 2xx) is sent again; the wait "
+			"doubles with each try.",
+	},
+	{
+		.name = "webhookRetryMaxSeconds",
+		.type = SETTING_INT, .min = 1, .max = 86400,
+		.def = "3600",
+		.group = SETTING_GROUP_WEBHOOKS,
+		.label = "Longest wait between retries",
+		.unit = "seconds",
+		.help = "Longest wait in seconds between two tries of an "
+			"event.",
+	},
+	{
+		.name = "webhookGiveUpHours",
+		.type = SETTING_INT, .min = 1, .max = 168,
+		.def = "24",
+		.group = SETTING_GROUP_WEBHOOKS,
+		.label = "Give up after",
+		.unit = "hours",
+		.help = "Hours after it happened past which an event not yet "
+			"delivered is marked failed.",
+	},
+	{
+		.name = "webhookRetentionDays",
+		.type = SETTING_INT, .min = 1, .max = 365,
+		.def = "7",
+		.group = SETTING_GROUP_WEBHOOKS,
+		.label = "Keep delivered and failed events for",
+		.unit = "days",
+		.help = "Days a delivered or failed event stays in the "
+			"deliveries list (GET /api/v1/webhooks/deliveries) "
+			"before it is deleted.",
+	},
 };
 
 const struct setting_def *settings_table(size_t *n)
@@ -440,6 +518,7 @@ const char *settings_group_name(enum setting_group g)
 		[SETTING_GROUP_DIALIN] = "Dial-in",
 		[SETTING_GROUP_ADMIN] = "Admin center",
 		[SETTING_GROUP_JITSI] = "Jitsi Meet",
+		[SETTING_GROUP_WEBHOOKS] = "Webhooks",
 	};
 
 	return (unsigned)g < SETTING_GROUP_COUNT ? names[g] : NULL;
@@ -458,6 +537,13 @@ const char *settings_type_name(enum setting_type t)
 		return "email";
 	}
 	return NULL;
+}
+
+const char *settings_shown(const struct setting_def *d, const char *value)
+{
+	if (!d || !d->secret)
+		return value;
+	return value && value[0] ? "set" : "";
 }
 
 const struct setting_def *settings_find(const char *name)

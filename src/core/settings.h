@@ -6,6 +6,7 @@
 #ifndef DIALCONF_CORE_SETTINGS_H
 #define DIALCONF_CORE_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum setting_type {
@@ -23,6 +24,7 @@ enum setting_group {
 	SETTING_GROUP_DIALIN,
 	SETTING_GROUP_ADMIN,
 	SETTING_GROUP_JITSI,
+	SETTING_GROUP_WEBHOOKS,
 	SETTING_GROUP_COUNT /* keep last */
 };
 
@@ -38,6 +40,9 @@ struct setting_def {
 	const char *help;  /* what it does, one or two sentences */
 	/* More checks for a STRING, after the length and characters. */
 	int (*check)(const char *value, char *why, size_t whysize);
+	/* Write-only: GET /api/v1/settings and the audit log show "set" or
+	 * "" (settings_shown), never the value. */
+	bool secret;
 };
 
 #define SETTINGS_VALUE_MAX 512 /* bytes of a canonical value, with NUL */
@@ -59,5 +64,9 @@ const struct setting_def *settings_find(const char *name);
  * a one-line reason in why (may be NULL). */
 int settings_validate(const struct setting_def *d, const char *value,
 		      char *out, size_t size, char *why, size_t whysize);
+
+/* What may be shown of d's canonical value: the value itself, or for a
+ * secret "set" when it has one and "" when not. */
+const char *settings_shown(const struct setting_def *d, const char *value);
 
 #endif

@@ -45,6 +45,33 @@ static int one(struct buf *b, const char *name, const char *type,
 	return e ? e : buf_printf(b, "%s %" PRIu64 "\n", name, v);
 }
 
+/* Webhook deliveries (app/webhook.c). */
+static int webhook_counters(struct buf *b)
+{
+	int e;
+
+	e = one(b, "dialconf_webhooks_delivered_total", "counter",
+		"Webhook events the receiver answered with 2xx.",
+		metrics_get(METRICS_WEBHOOKS_DELIVERED));
+	if (!e)
+		e = head(b, "dialconf_webhook_failures_total", "counter",
+			 "Failed webhook deliveries: a retry is tried again "
+			 "later, gave-up marks the event failed.");
+	if (!e)
+		e = buf_printf(b, "dialconf_webhook_failures_total"
+			       "{kind=\"retry\"} %" PRIu64 "\n"
+			       "dialconf_webhook_failures_total"
+			       "{kind=\"gave-up\"} %" PRIu64 "\n",
+			       metrics_get(METRICS_WEBHOOK_TEMPFAIL),
+			       metrics_get(METRICS_WEBHOOK_FAILED));
+	if (!e)
+		e = one(b, "dialconf_webhook_events_dropped_total", "counter",
+			"Call and conference events lost because too many "
+			"waited in memory for the database.",
+			metrics_get(METRICS_WEBHOOK_DROPPED));
+	return e;
+}
+
 static int counters(struct buf *b)
 {
 	int e;
@@ -109,6 +136,8 @@ static int counters(struct buf *b)
 		e = one(b, "dialconf_conference_joins_total", "counter",
 			"Calls put into a conference.",
 			metrics_get(METRICS_CONFERENCE_JOINS));
+	if (!e)
+		e = webhook_counters(b);
 	return e;
 }
 

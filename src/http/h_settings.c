@@ -37,7 +37,7 @@ static json_t *setting_json(const char *name, const char *value)
 /* One row of the table, as docs/api.md "Meta" shows it. */
 static json_t *def_json(const struct setting_def *d)
 {
-	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:s, s:s?, s:s}",
+	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:s, s:s?, s:s, s:b}",
 			 "name", d->name,
 			 "type", settings_type_name(d->type),
 			 "min", (json_int_t)d->min,
@@ -46,7 +46,8 @@ static json_t *def_json(const struct setting_def *d)
 			 "group", settings_group_name(d->group),
 			 "label", d->label,
 			 "unit", d->unit,
-			 "help", d->help);
+			 "help", d->help,
+			 "secret", d->secret);
 }
 
 int http_settings_meta(json_t *meta)

@@ -204,6 +204,7 @@ int h_audit_list(struct http_req *r);
 int h_user_send_info(struct http_req *r);
 int h_outbox_list(struct http_req *r);
 int h_outbox_retry(struct http_req *r);
+int h_webhooks_list(struct http_req *r);
 int h_calls_list(struct http_req *r);
 int h_records_list(struct http_req *r);
 int h_call_admit(struct http_req *r);

@@ -35,6 +35,7 @@ static const struct http_route routes[] = {
 		   h_user_send_info, false},
 	{"GET",    "/api/v1/outbox", h_outbox_list, false},
 	{"POST",   "/api/v1/outbox/{}/retry", h_outbox_retry, false},
+	{"GET",    "/api/v1/webhooks/deliveries", h_webhooks_list, false},
 	{"GET",    "/api/v1/dial-in-numbers", h_numbers_list, false},
 	{"POST",   "/api/v1/dial-in-numbers", h_numbers_add, false},
 	{"PATCH",  "/api/v1/dial-in-numbers/{}", h_number_patch, false},

@@ -38,6 +38,15 @@ int mail_worker_start(struct mail_worker **wp, struct app *a,
  * next start. */
 void mail_worker_stop(struct mail_worker *w);
 
+/* The webhook delivery thread (webhook.c): POSTs the events app queued to
+ * webhookUrl, signed, with retries (app.h "Webhooks"). start: 0, ENOMEM,
+ * EIO, or the errno of creating the thread. stop: after the current POST;
+ * the events it claimed and did not deliver are due again after the next
+ * start (NULL is fine). */
+struct mail_webhook;
+int mail_webhook_start(struct mail_webhook **wp, struct app *a);
+void mail_webhook_stop(struct mail_webhook *w);
+
 /* Whether url is a delivery URL mail_worker_start accepts: 0 or EINVAL. */
 int mail_url_check(const char *url);
 

@@ -14,6 +14,7 @@ struct room {
 	int64_t id;
 	struct mixer *m;
 	bool locked;
+	struct app *app; /* for its webhook events */
 };
 
 static void destructor(void *arg)
@@ -50,9 +51,11 @@ int room_get(struct sipd *s, bool personal, int64_t id, bool make,
 	}
 	cf->personal = personal;
 	cf->id = id;
+	cf->app = s->app;
 	list_append(&s->confs, &cf->le, cf);
 	sipd_log(LOG_INFO, "event=conference-start kind=%s id=%lld",
 		 personal ? "personal" : "meeting", (long long)id);
+	app_webhook_conference(s->app, true, personal, id);
 	*cp = cf;
 	return 0;
 }
@@ -63,6 +66,7 @@ void room_put(struct room *cf)
 		return;
 	sipd_log(LOG_INFO, "event=conference-end kind=%s id=%lld",
 		 cf->personal ? "personal" : "meeting", (long long)cf->id);
+	app_webhook_conference(cf->app, false, cf->personal, cf->id);
 	mem_deref(cf);
 }
 

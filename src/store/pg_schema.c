@@ -430,6 +430,35 @@ static const char migration_12[] =
 	");"
 	"CREATE INDEX call_commands_created ON call_commands (created_at);";
 
+/* Webhook events (app/webhook.c), a durable queue like the outbox: a row
+ * is written in the transaction of the change it tells of (or by the
+ * webhook thread, for the calls of the SIP thread), claimed under a lease
+ * and a claim token by one delivery thread, and settled only under that
+ * token. body is the JSON delivered, fixed when queued, so every try
+ * carries the same bytes; it holds no PIN and no full caller number.
+ * Delivered and failed rows are deleted after webhookRetentionDays. */
+static const char migration_13[] =
+	"CREATE TABLE webhook_events ("
+	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" event_id TEXT NOT NULL UNIQUE CHECK (octet_length(event_id) = 32),"
+	" type TEXT NOT NULL CHECK (octet_length(type) BETWEEN 1 AND 31),"
+	" body TEXT NOT NULL CHECK (octet_length(body) BETWEEN 2 AND 4095),"
+	" created_at BIGINT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending', 'delivered',"
+	"  'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+	" next_attempt_at BIGINT,"
+	" lease_until BIGINT,"
+	" claim_token TEXT"
+	"  CHECK (claim_token IS NULL OR length(claim_token) BETWEEN 16 AND 32),"
+	" delivered_at BIGINT,"
+	" last_status INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE INDEX webhook_events_due ON webhook_events (next_attempt_at)"
+	" WHERE state = 'pending';"
+	"CREATE INDEX webhook_events_created ON webhook_events (created_at);";
+
 const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 1, .sql = migration_1 },
 	{ .version = 2, .sql = migration_2 },
@@ -443,6 +472,7 @@ const struct pgstore_migration pgstore_migrations[] = {
 	{ .version = 10, .sql = migration_10 },
 	{ .version = 11, .sql = migration_11 },
 	{ .version = 12, .sql = migration_12 },
+	{ .version = 13, .sql = migration_13 },
 };
 
 const size_t pgstore_migration_count =

@@ -33,9 +33,11 @@
 #ifndef DIALCONF_STORE_STORE_H
 #define DIALCONF_STORE_STORE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/guard.h"
 #include "core/mailstate.h"
@@ -243,6 +245,64 @@ struct store_jitsi_room {
 	int64_t last_used_at;  /* the last mapper request or forwarded call */
 };
 
+/* A webhook event (app/webhook.c): its JSON body as delivered, fixed when
+ * queued (no PIN, no full caller number), and its delivery state. Times
+ * are unix seconds, 0 = none. */
+#define STORE_WEBHOOK_ID_SIZE 33    /* 32 hex digits */
+#define STORE_WEBHOOK_TYPE_SIZE 32
+#define STORE_WEBHOOK_BODY_SIZE 4096
+#define STORE_WEBHOOK_ERROR_SIZE 256
+
+enum store_webhook_state {
+	STORE_WEBHOOK_PENDING,
+	STORE_WEBHOOK_DELIVERED,
+	STORE_WEBHOOK_FAILED,
+	STORE_WEBHOOK_STATE_COUNT /* keep last */
+};
+
+/* "pending", "delivered", "failed"; NULL out of range. parse: 0 or
+ * EINVAL. */
+static inline const char *
+store_webhook_state_name(enum store_webhook_state s)
+{
+	static const char *const names[STORE_WEBHOOK_STATE_COUNT] = {
+		"pending", "delivered", "failed",
+	};
+
+	return (unsigned)s < STORE_WEBHOOK_STATE_COUNT ? names[s] : NULL;
+}
+
+static inline int store_webhook_state_parse(const char *name,
+					    enum store_webhook_state *s)
+{
+	int i;
+
+	for (i = 0; name && i < STORE_WEBHOOK_STATE_COUNT; i++) {
+		if (!strcmp(name, store_webhook_state_name(
+				    (enum store_webhook_state)i))) {
+			*s = (enum store_webhook_state)i;
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
+struct store_webhook {
+	int64_t id;
+	char event_id[STORE_WEBHOOK_ID_SIZE];
+	char type[STORE_WEBHOOK_TYPE_SIZE];
+	char body[STORE_WEBHOOK_BODY_SIZE];
+	int64_t created_at;
+	enum store_webhook_state state;
+	int attempts;
+	int64_t next_attempt_at; /* pending rows only */
+	int64_t lease_until;
+	char claim[STORE_MAIL_CLAIM_SIZE];
+	int64_t delivered_at;
+	int last_status; /* the receiver's last HTTP status, 0: none */
+	char last_error[STORE_WEBHOOK_ERROR_SIZE];
+};
+
 /* One call's record (app/records.c; sqlite_schema.c migration 11). Times
  * are unix milliseconds, 0 = none (NULL); ended_at 0 while live. Text
  * fields "" = NULL where the column allows it (conference_id, state,
@@ -339,6 +399,7 @@ typedef int (store_mail_h)(const struct store_mail *m, void *arg);
 typedef int (store_meeting_h)(const struct store_meeting *m, void *arg);
 typedef int (store_attendee_h)(const char *email, void *arg);
 typedef int (store_jitsi_room_h)(const struct store_jitsi_room *r, void *arg);
+typedef int (store_webhook_h)(const struct store_webhook *w, void *arg);
 typedef int (store_call_record_h)(const struct store_call_record *r,
 				   void *arg);
 typedef int (store_node_h)(const struct store_node *n, void *arg);

@@ -192,6 +192,37 @@
 	OP(outbox_next_due, (int64_t *at), (at), at)			\
 	OP0(outbox_release_leases)					\
 									\
+	/* Webhook events (struct store_webhook), a queue like the	\
+	 * outbox. insert sets w->id (EEXIST for an event_id in use).	\
+	 * claim leases up to max (1-256) pending rows that are due and	\
+	 * not leased until lease_until under claim, oldest (by id)	\
+	 * first, in one statement, then calls h for each. settle writes \
+	 * state, attempts, next_attempt_at, delivered_at, last_status and \
+	 * last_error of row w->id and ends its claim, only while it is	\
+	 * pending and held under claim: ESTALE otherwise. list: newest	\
+	 * first, state (enum store_webhook_state, -1 all), at most	\
+	 * limit (<= 0: all). next_due: the earliest time a pending row	\
+	 * can be claimed (ENOENT: none). purge deletes the rows no	\
+	 * longer pending created before before; *n counts them.	\
+	 * release_leases: as outbox_release_leases. */			\
+	OP(webhook_insert, (struct store_webhook *w), (w),		\
+	   w && w->event_id[0] && w->type[0])				\
+	OP(webhook_claim, (int64_t now, int64_t lease_until,		\
+			   const char *claim, int max,			\
+			   store_webhook_h *h, void *arg),		\
+	   (now, lease_until, claim, max, h, arg),			\
+	   h && claim && claim[0] && max >= 1 && max <= 256)		\
+	OP(webhook_settle, (const struct store_webhook *w,		\
+			    const char *claim), (w, claim),		\
+	   w && claim && claim[0])					\
+	OP(webhook_list, (int state, int limit, store_webhook_h *h,	\
+			  void *arg), (state, limit, h, arg),		\
+	   h && state >= -1 && state < STORE_WEBHOOK_STATE_COUNT)	\
+	OP(webhook_next_due, (int64_t *at), (at), at)			\
+	OP(webhook_purge, (int64_t before, int *n),			\
+	   (before, n ? n : &(int){ 0 }), 1)				\
+	OP0(webhook_release_leases)					\
+									\
 	/* Meetings. insert sets m->id (state, sequence and created_at	\
 	 * as given); EEXIST for a uid in use. update writes sequence	\
 	 * and state only: the rest of a meeting is fixed once		\

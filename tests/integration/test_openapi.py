@@ -14,7 +14,7 @@ import time
 import urllib.parse
 from datetime import datetime, timedelta, timezone
 
-from harness import Daemon, SmtpServer
+from harness import Daemon, SmtpServer, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKER = os.path.normpath(os.path.join(HERE, "..", "openapi"))
@@ -254,6 +254,27 @@ def exercise_outbox(x):
     x.call("GET", API + "/outbox?state=nope", expect=400)
 
 
+def exercise_webhooks(x):
+    """A reset while the receiver is refused: one pending event to list."""
+    x.call("PATCH", API + "/settings", {
+        "webhookUrl": "http://127.0.0.1:%d/hook" % free_port(),
+        "webhookSecret": "0123456789abcdef"}, expect=200)
+    x.call("POST", API + "/users/%s/audio-conferencing/reset-conference-id"
+           % ADA, {"sendEmail": False}, expect=200)
+    deadline = time.monotonic() + 10
+    while True:
+        rows = x.call("GET", API + "/webhooks/deliveries?state=pending"
+                      "&limit=5", expect=200)["deliveries"]
+        if rows and rows[0]["attempts"] >= 1:
+            break
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.1)
+    x.call("GET", API + "/webhooks/deliveries", expect=200)
+    x.call("GET", API + "/webhooks/deliveries?state=nope", expect=400)
+    x.call("GET", API + "/webhooks/deliveries?limit=0", expect=400)
+    x.call("PATCH", API + "/settings", {"webhookUrl": ""}, expect=200)
+
+
 def exercise_tokens(x):
     made = x.call("POST", API + "/tokens",
                   {"name": "openapi", "expiresAt": in_hours(1)}, expect=201)
@@ -422,6 +443,7 @@ def test_openapi_describes_every_live_answer():
         exercise_ids_and_settings(x)
         exercise_meetings(x)
         exercise_outbox(x)
+        exercise_webhooks(x)
         exercise_tokens(x)
         exercise_session(x, d)
         exercise_jitsi(x)

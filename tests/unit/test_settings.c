@@ -181,6 +181,35 @@ static void test_email(void **state)
 	expect_bad("sendEmailFromAddress", "Ada <ada@example.org>", NULL);
 }
 
+/* The webhook settings: a URL of the two schemes, a secret of 16 bytes or
+ * none, and the secret never shown back. */
+static void test_webhook(void **state)
+{
+	const struct setting_def *url = settings_find("webhookUrl");
+	const struct setting_def *sec = settings_find("webhookSecret");
+	char out[SETTINGS_VALUE_MAX], why[128];
+
+	(void)state;
+	assert_non_null(url);
+	assert_non_null(sec);
+	assert_int_equal(settings_validate(url, "https://hooks.example.org/d",
+					   out, sizeof(out), why,
+					   sizeof(why)), 0);
+	assert_int_equal(settings_validate(url, "gopher://x", out,
+					   sizeof(out), why, sizeof(why)),
+			 EINVAL);
+	assert_int_equal(settings_validate(sec, "short", out, sizeof(out),
+					   why, sizeof(why)), EINVAL);
+	assert_int_equal(settings_validate(sec, "0123456789abcdef", out,
+					   sizeof(out), why, sizeof(why)), 0);
+	assert_true(sec->secret);
+	assert_false(url->secret);
+	assert_string_equal(settings_shown(sec, "0123456789abcdef"), "set");
+	assert_string_equal(settings_shown(sec, ""), "");
+	assert_string_equal(settings_shown(url, "https://x.example"),
+			    "https://x.example");
+}
+
 static void test_misuse(void **state)
 {
 	const struct setting_def *d = settings_find("pinLength");
@@ -215,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_string),
 		cmocka_unit_test(test_email),
+		cmocka_unit_test(test_webhook),
 		cmocka_unit_test(test_misuse),
 	};
 

@@ -1379,6 +1379,136 @@ static void test_outbox_claim_two_workers(void **state)
 	store_close(st2);
 }
 
+/* ---- webhook events ---- */
+
+static int64_t add_hook(struct store *st, const char *event_id, int64_t due)
+{
+	struct store_webhook w;
+
+	memset(&w, 0, sizeof(w));
+	snprintf(w.event_id, sizeof(w.event_id), "%s", event_id);
+	snprintf(w.type, sizeof(w.type), "call.started");
+	snprintf(w.body, sizeof(w.body), "{\"id\":\"%s\"}", event_id);
+	w.created_at = T0;
+	w.state = STORE_WEBHOOK_PENDING;
+	w.next_attempt_at = due;
+	assert_int_equal(store_webhook_insert(st, &w), 0);
+	assert_true(w.id > 0);
+	return w.id;
+}
+
+struct hooks_seen {
+	size_t n;
+	int64_t v[32];
+	struct store_webhook last;
+};
+
+static int collect_hook(const struct store_webhook *w, void *arg)
+{
+	struct hooks_seen *r = arg;
+
+	assert_true(r->n < 32);
+	r->v[r->n++] = w->id;
+	r->last = *w;
+	return 0;
+}
+
+/* Claimed oldest due first under a lease; settled only under the claim
+ * that holds the row; listed newest first; purged once settled. */
+static void test_webhook_queue(void **state)
+{
+	struct store *st = st_of(state);
+	struct hooks_seen r = { .n = 0 };
+	struct store_webhook w;
+	int64_t a, b, c, at = 0;
+	int n = -1;
+
+	assert_int_equal(store_webhook_next_due(st, &at), ENOENT);
+	a = add_hook(st, "aaaa456789abcdef0123456789abcdef", T0);
+	b = add_hook(st, "bbbb456789abcdef0123456789abcdef", T0);
+	c = add_hook(st, "cccc456789abcdef0123456789abcdef", T0 + 100);
+	memset(&w, 0, sizeof(w));
+	snprintf(w.event_id, sizeof(w.event_id),
+		 "aaaa456789abcdef0123456789abcdef");
+	snprintf(w.type, sizeof(w.type), "call.started");
+	snprintf(w.body, sizeof(w.body), "{}");
+	w.created_at = T0;
+	w.next_attempt_at = T0;
+	assert_int_equal(store_webhook_insert(st, &w), EEXIST);
+
+	assert_int_equal(store_webhook_claim(st, T0, T0 + 60, CL1, 10,
+					     collect_hook, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0], a);
+	assert_int_equal(r.v[1], b);
+	assert_string_equal(r.last.body,
+			    "{\"id\":\"bbbb456789abcdef0123456789abcdef\"}");
+	assert_string_equal(r.last.claim, CL1);
+	r.n = 0;
+	assert_int_equal(store_webhook_claim(st, T0 + 59, T0 + 119, CL2, 10,
+					     collect_hook, &r), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(store_webhook_next_due(st, &at), 0);
+	assert_int_equal(at, T0 + 60);
+
+	/* a delivered under CL1; b's lease runs out, CL2 takes it. */
+	memset(&w, 0, sizeof(w));
+	w.id = a;
+	w.state = STORE_WEBHOOK_DELIVERED;
+	w.attempts = 1;
+	w.delivered_at = T0 + 1;
+	w.last_status = 204;
+	assert_int_equal(store_webhook_settle(st, &w, CL1), 0);
+	assert_int_equal(store_webhook_settle(st, &w, CL1), ESTALE);
+	r.n = 0;
+	assert_int_equal(store_webhook_claim(st, T0 + 60, T0 + 120, CL2, 10,
+					     collect_hook, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], b);
+	w.id = b;
+	w.state = STORE_WEBHOOK_PENDING;
+	w.next_attempt_at = T0 + 65;
+	snprintf(w.last_error, sizeof(w.last_error), "HTTP 500");
+	w.last_status = 500;
+	assert_int_equal(store_webhook_settle(st, &w, CL1), ESTALE);
+	assert_int_equal(store_webhook_settle(st, &w, CL2), 0);
+
+	r.n = 0;
+	assert_int_equal(store_webhook_list(st, -1, 0, collect_hook, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.v[0], c);
+	assert_int_equal(r.v[2], a);
+	r.n = 0;
+	assert_int_equal(store_webhook_list(st, STORE_WEBHOOK_PENDING, 1,
+					    collect_hook, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0], c);
+	r.n = 0;
+	assert_int_equal(store_webhook_list(st, STORE_WEBHOOK_DELIVERED, 0,
+					    collect_hook, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.last.last_status, 204);
+	assert_int_equal(r.last.delivered_at, T0 + 1);
+	assert_int_equal(store_webhook_list(st, 7, 0, collect_hook, &r),
+			 EINVAL);
+
+	/* Leases cleared at start-up; only settled rows are purged. */
+	r.n = 0;
+	assert_int_equal(store_webhook_claim(st, T0 + 100, T0 + 160, CL1, 10,
+					     collect_hook, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(store_webhook_release_leases(st), 0);
+	assert_int_equal(store_webhook_next_due(st, &at), 0);
+	assert_int_equal(at, T0 + 65);
+	assert_int_equal(store_webhook_purge(st, T0 + 1, &n), 0);
+	assert_int_equal(n, 1);
+	r.n = 0;
+	assert_int_equal(store_webhook_list(st, -1, 0, collect_hook, &r), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(store_webhook_claim(st, T0, T0, CL1, 0, collect_hook,
+					     &r), EINVAL);
+}
+
 /* The gauges of GET /metrics: users, live IDs, outbox rows by state. */
 static void test_stats(void **state)
 {
@@ -2220,6 +2350,7 @@ int main(void)
 		T(test_outbox_update_list),
 		T(test_outbox_claim_two_workers),
 		T(test_outbox_lease_claim),
+		T(test_webhook_queue),
 		T(test_stats),
 		T(test_guard_missing),
 		T(test_guard_put_get),
