@@ -142,6 +142,15 @@ class Daemon:
                 if attempt == 2 or "in use" not in self.log_text():
                     raise
 
+    @property
+    def node(self):
+        """The node's name as serve makes it: --node, else
+        HOSTNAME:SIP-PORT (the host name up to its first dot)."""
+        if "--node" in self.extra_args:
+            return self.extra_args[self.extra_args.index("--node") + 1]
+        import socket
+        return "%s:%d" % (socket.gethostname().split(".")[0], self.sip_port)
+
     def _start_once(self):
         assert self.proc is None, "daemon already running"
         self.port = free_port()

@@ -59,6 +59,12 @@ def calls(d):
     return d.ok("GET", "/api/v1/calls")["calls"]
 
 
+def own_calls(d):
+    """The calls node d holds itself (GET /api/v1/calls lists every
+    node's)."""
+    return [c for c in calls(d) if c["node"] == d.node]
+
+
 def wait_call(d, caller, pred, what, timeout=20.0):
     """Poll GET /api/v1/calls until the call of the (masked) caller
     satisfies pred; returns it."""

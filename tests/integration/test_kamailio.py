@@ -124,11 +124,11 @@ class Front:
 
 
 def node_of(nodes, caller, timeout=10.0):
-    """The node listing the call of the (masked) caller."""
+    """The node holding the call of the (masked) caller."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for n in nodes:
-            if any(c["caller"] == caller for c in sip.calls(n)):
+            if any(c["caller"] == caller for c in sip.own_calls(n)):
                 return n
         time.sleep(0.1)
     raise AssertionError("no node lists the call of %s" % caller)

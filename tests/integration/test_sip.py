@@ -13,7 +13,8 @@ import re
 import time
 
 from sipkit import (NUMBER, PIN_RE, Baresip, RawSip, _free_pair,  # noqa: F401
-                    _org, calls, mask, org, rms, wait_call, wait_gone)
+                    _org, calls, mask, org, own_calls, rms, wait_call,
+                    wait_gone)
 
 
 # -- tests --------------------------------------------------------------------
