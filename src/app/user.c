@@ -235,9 +235,13 @@ int app_user_get(struct app *a, const char *ref, struct app_user *out,
 
 	app_err_clear(err);
 	st = app_conn_get(a);
-	e = app_user_resolve(st, ref, &u, err);
+	/* The user and the default numbers: one read transaction. */
+	e = store_read_begin(st);
+	if (!e)
+		e = app_user_resolve(st, ref, &u, err);
 	if (!e)
 		e = app_user_fill(st, &u, out);
+	(void)store_read_end(st);
 	app_conn_put(a, st);
 	if (e && err && !err->detail[0])
 		app_errf(err, "cannot read user: %s", strerror(e));

@@ -40,7 +40,11 @@
 #include "http/http.h"
 #include "http/http_priv.h"
 
-#define HTTP_CONN_MEMORY (64 * 1024) /* per connection: headers, buffers */
+/* Per connection: the request's headers and the read and write buffers.
+ * libmicrohttpd clears the whole of it for each request of a kept-alive
+ * connection, so its size is paid per request: 16 KiB holds 8 KiB of
+ * headers (what nginx takes by default) and reads a body in pieces. */
+#define HTTP_CONN_MEMORY (16 * 1024)
 #define HTTP_CONN_TIMEOUT 30         /* seconds a silent client may hold on */
 #define HTTP_LOG_PATH_MAX 200
 
