@@ -502,6 +502,7 @@ struct app_mail_claim {
 	char token[APP_MAIL_CLAIM_SIZE];
 	int timeout_s; /* the transport gives up on one message after it */
 	int lease_s;   /* a claim or renewal leases rows until now + lease_s */
+	int parallel;  /* emailParallelConnections at the claim */
 };
 
 /* Claim up to max (1-256) due rows (pending, next_attempt_at <= now, not
