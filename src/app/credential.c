@@ -189,8 +189,24 @@ int app_token_revoke(struct app *a, const char *actor, int64_t id,
 	return e;
 }
 
-/* Look digest up; its last use written when older than a minute (a
- * failed write costs the request nothing: the use is only a hint). */
+struct touch_args {
+	int64_t id;
+	int64_t now;
+};
+
+/* The body of app_tx_run_relaxed (struct touch_args). */
+static int touch_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	const struct touch_args *c = arg;
+
+	(void)err;
+	return store_token_touch(tx->st, c->id, c->now);
+}
+
+/* Look digest up; its last use written when older than a minute, in a
+ * transaction of its own (the lookup may share a read transaction with the
+ * rest of the request, which must not become a write). A failed write
+ * costs the request nothing: the use is only a hint. */
 static int token_lookup(struct app *a, const char *digest, int64_t now,
 			struct store_token *t)
 {
@@ -199,10 +215,12 @@ static int token_lookup(struct app *a, const char *digest, int64_t now,
 
 	st = app_conn_get(a);
 	e = store_token_find(st, digest, t);
+	app_conn_put(a, st);
 	if (!e && (!t->expires_at || now < t->expires_at) &&
 	    now - t->last_used_at >= TOKEN_TOUCH_EVERY_S)
-		(void)store_token_touch(st, t->id, now);
-	app_conn_put(a, st);
+		(void)app_tx_run_relaxed(a, touch_tx,
+					 &(struct touch_args){ t->id, now },
+					 NULL);
 	return e;
 }
 
