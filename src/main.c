@@ -32,7 +32,7 @@
 #define DIALCONF_VERSION "0.1.0"
 #endif
 
-#define SERVE_NCONN 8    /* store connections: one per HTTP thread */
+#define SERVE_NCONN 8    /* store connections: HTTP requests, SIP, mail share them */
 /* HTTP threads: two per core, at least 4 (a handler waiting on the database
  * stalls the other connections of its thread), at most SERVE_NCONN. More
  * threads than that on few cores only trade requests for context switches
