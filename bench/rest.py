@@ -10,7 +10,8 @@
    `GET /api/v1/users/{user}` with the harness's API token (Authorization:
    Bearer), cycling over the users' ids (a wrk Lua script written to a temporary folder).
 2. Debian's nginx, started by this bench on a free port with a temporary
-   configuration (worker_processes = the number of CPUs, access log off),
+   configuration (worker_processes = the number of CPUs, access log off;
+   dialconf serves with its default of two HTTP threads per CPU, 4 to 8),
    serves a static file of exactly the size of one JSON answer, with the
    same wrk, the same threads and connections, for the same time.
 3. Both run side by side, measured in turns (--rounds, 3; the best of
@@ -139,6 +140,11 @@ def main():
     ng = max(ng_runs)
 
     print("answer_bytes: %d bytes" % size)
+    print("# dialconf: %d HTTP threads (the default: two per CPU, 4 to 8), "
+          "SQLite, log level %s; nginx: %d worker processes, access log off"
+          % (min(max(2 * os.cpu_count(), 4), 8), args.log_level,
+             os.cpu_count()))
+    print("# load average of the machine: %.1f %.1f %.1f" % os.getloadavg())
     print("connections: %d (wrk threads %d, %d s each, best of %d turns)"
           % (args.connections, args.threads, args.seconds, args.rounds))
     print("# dialconf turns: %s requests/s" % " ".join(

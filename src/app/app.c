@@ -50,7 +50,8 @@ int64_t app_now(void)
 	return (int64_t)time(NULL);
 }
 
-struct store *app_conn_get(struct app *a)
+/* A free connection of the pool, waiting for one if need be. */
+static struct store *conn_take(struct app *a)
 {
 	struct store *st = NULL;
 	int i;
@@ -72,7 +73,7 @@ struct store *app_conn_get(struct app *a)
 	return st;
 }
 
-void app_conn_put(struct app *a, struct store *st)
+static void conn_give(struct app *a, struct store *st)
 {
 	int i;
 
@@ -89,6 +90,80 @@ void app_conn_put(struct app *a, struct store *st)
 	pthread_mutex_unlock(&a->conn_mtx);
 }
 
+/* The read scope of this thread (app_read_scope_begin): its connection,
+ * whether a read transaction is open on it, how many app_conn_get hold it. */
+struct read_scope {
+	struct app *a;
+	struct store *st;
+	bool reading;
+	int held;
+	int depth; /* scopes begun within it */
+};
+
+static _Thread_local struct read_scope scope;
+
+static bool in_scope(const struct app *a)
+{
+	return scope.st && scope.a == a;
+}
+
+void app_read_scope_begin(struct app *a)
+{
+	if (!a)
+		return;
+	if (scope.st) {
+		scope.depth++;
+		return;
+	}
+	scope.a = a;
+	scope.st = conn_take(a);
+	scope.reading = false;
+	scope.held = 0;
+}
+
+void app_read_scope_end(struct app *a)
+{
+	if (!in_scope(a))
+		return;
+	if (scope.depth) {
+		scope.depth--;
+		return;
+	}
+	if (scope.reading)
+		(void)store_read_end(scope.st);
+	conn_give(a, scope.st);
+	memset(&scope, 0, sizeof(scope));
+}
+
+/* After a write committed on another connection: the scope's reads from
+ * now on must see it, so its snapshot ends (unless a read holds it). */
+static void scope_refresh(struct app *a)
+{
+	if (in_scope(a) && scope.reading && !scope.held) {
+		(void)store_read_end(scope.st);
+		scope.reading = false;
+	}
+}
+
+struct store *app_conn_get(struct app *a)
+{
+	if (!in_scope(a))
+		return conn_take(a);
+	if (!scope.reading && !scope.held)
+		scope.reading = store_read_begin(scope.st) == 0;
+	scope.held++;
+	return scope.st;
+}
+
+void app_conn_put(struct app *a, struct store *st)
+{
+	if (st && in_scope(a) && st == scope.st) {
+		scope.held--;
+		return;
+	}
+	conn_give(a, st);
+}
+
 /* The store waits out its own busy timeout first; a few more tries cover a
  * burst of writers without giving the caller a spurious 500. */
 static int tx_begin(struct app *a, struct app_tx *tx, bool relaxed,
@@ -100,7 +175,7 @@ static int tx_begin(struct app *a, struct app_tx *tx, bool relaxed,
 
 	memset(tx, 0, sizeof(*tx));
 	tx->a = a;
-	tx->st = app_conn_get(a);
+	tx->st = conn_take(a); /* never the read scope's: it may be reading */
 	for (i = 0; i < APP_BEGIN_TRIES && e == EBUSY; i++) {
 		e = relaxed ? store_begin_relaxed(tx->st) :
 			      store_begin(tx->st);
@@ -108,7 +183,7 @@ static int tx_begin(struct app *a, struct app_tx *tx, bool relaxed,
 			nanosleep(&pause, NULL);
 	}
 	if (e) {
-		app_conn_put(a, tx->st);
+		conn_give(a, tx->st);
 		tx->st = NULL;
 		/* EBUSY from the database is not the "state forbids it" of
 		 * app.h: report it as a server-side failure. */
@@ -183,8 +258,10 @@ static int tx_end(struct app_tx *tx, int e, struct app_err *err)
 			tx->hooks[i].h(tx->a, tx->hooks[i].arg);
 	}
 	tx->nhooks = 0;
-	app_conn_put(tx->a, tx->st);
+	conn_give(tx->a, tx->st);
 	tx->st = NULL;
+	if (!e)
+		scope_refresh(tx->a);
 	return e;
 }
 

@@ -416,6 +416,15 @@ struct app_token {
 };
 typedef int (app_token_h)(const struct app_token *t, void *arg);
 
+/* The reads of this thread from here to app_read_scope_end share one
+ * database connection and, with SQLite, one read transaction (its locks
+ * taken once, not once a read). A write (app_tx_run) runs on a connection
+ * of its own, and the reads after its commit see it. Scopes nest; the
+ * outermost end counts. For a request that mostly reads (a GET): begun and
+ * ended on the same thread, around the token check and the handler. */
+void app_read_scope_begin(struct app *a);
+void app_read_scope_end(struct app *a);
+
 /* Make a token named name for actor ("local" for the CLI), expiring at
  * expires_at (unix seconds, in the future; 0 never); the secret goes to
  * token (SECRET_TOKEN_SIZE bytes), the record to out (may be NULL).
@@ -539,6 +548,7 @@ struct app_mail_claim {
 	char token[APP_MAIL_CLAIM_SIZE];
 	int timeout_s; /* the transport gives up on one message after it */
 	int lease_s;   /* a claim or renewal leases rows until now + lease_s */
+	int parallel;  /* emailParallelConnections at the claim */
 };
 
 /* Claim up to max (1-256) due rows (pending, next_attempt_at <= now, not

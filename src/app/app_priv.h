@@ -33,17 +33,6 @@ _Static_assert(APP_MAIL_ERROR_SIZE == STORE_MAIL_ERROR_SIZE,
 /* Seconds between scans for quarantines that have ended. */
 #define APP_EXPIRE_SCAN_S 60
 
-/* API tokens found in the database within the current second are taken
- * without asking it again (credential.c): a token used by many requests
- * costs one lookup a second, not one each. */
-#define APP_TOKENS_SEEN 8
-struct app_token_seen {
-	char digest[SECRET_DIGEST_SIZE];
-	char actor[STORE_NAME_SIZE];
-	int64_t at; /* app_now() of the lookup; 0: empty slot */
-	int64_t expires_at; /* the token's, 0: never */
-};
-
 struct app {
 	char *db_url;
 	char *datadir;
@@ -68,9 +57,6 @@ struct app {
 	 * app_now() second; 0: not read), for app_confid_revoke. */
 	long quarantine_days;
 	int64_t quarantine_days_at;
-
-	pthread_mutex_t token_mtx;
-	struct app_token_seen tokens_seen[APP_TOKENS_SEEN];
 
 	/* Conference homes this node holds (home.c). */
 	struct app_homes *homes;

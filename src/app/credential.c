@@ -176,14 +176,6 @@ static int revoke_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	return e;
 }
 
-/* A revocation on this node takes effect at once, not within a second. */
-static void token_forget_all(struct app *a)
-{
-	pthread_mutex_lock(&a->token_mtx);
-	memset(a->tokens_seen, 0, sizeof(a->tokens_seen));
-	pthread_mutex_unlock(&a->token_mtx);
-}
-
 int app_token_revoke(struct app *a, const char *actor, int64_t id,
 		     struct app_err *err)
 {
@@ -194,57 +186,27 @@ int app_token_revoke(struct app *a, const char *actor, int64_t id,
 	e = app_tx_run(a, revoke_tx, &c, err);
 	if (e == ENOENT)
 		app_errf(err, "no token has id %lld", (long long)id);
-	if (!e)
-		token_forget_all(a);
 	return e;
 }
 
-/* The actor of a token seen this second (APP_TOKENS_SEEN), into name;
- * expired ones count as seen (the caller checks expires_at). A token
- * revoked on another node stops working here within a second. */
-static bool token_seen(struct app *a, const char *digest, int64_t now,
-		       char *name, size_t size, int64_t *expires_at)
-{
-	const struct app_token_seen *t;
-	bool hit = false;
-	int i;
+struct touch_args {
+	int64_t id;
+	int64_t now;
+};
 
-	pthread_mutex_lock(&a->token_mtx);
-	for (i = 0; i < APP_TOKENS_SEEN && !hit; i++) {
-		t = &a->tokens_seen[i];
-		hit = t->at == now && !strcmp(t->digest, digest);
-		if (hit) {
-			snprintf(name, size, "%s", t->actor);
-			*expires_at = t->expires_at;
-		}
-	}
-	pthread_mutex_unlock(&a->token_mtx);
-	return hit;
+/* The body of app_tx_run_relaxed (struct touch_args). */
+static int touch_tx(struct app_tx *tx, void *arg, struct app_err *err)
+{
+	const struct touch_args *c = arg;
+
+	(void)err;
+	return store_token_touch(tx->st, c->id, c->now);
 }
 
-/* Remember a token found in the database, in the slot seen longest ago. */
-static void token_remember(struct app *a, const char *digest, int64_t now,
-			   const char *name, int64_t expires_at)
-{
-	struct app_token_seen *t, *oldest;
-	int i;
-
-	pthread_mutex_lock(&a->token_mtx);
-	oldest = &a->tokens_seen[0];
-	for (i = 1; i < APP_TOKENS_SEEN; i++) {
-		t = &a->tokens_seen[i];
-		if (t->at < oldest->at)
-			oldest = t;
-	}
-	snprintf(oldest->digest, sizeof(oldest->digest), "%s", digest);
-	snprintf(oldest->actor, sizeof(oldest->actor), "%s", name);
-	oldest->at = now;
-	oldest->expires_at = expires_at;
-	pthread_mutex_unlock(&a->token_mtx);
-}
-
-/* Look digest up; its last use written when older than a minute (a
- * failed write costs the request nothing: the use is only a hint). */
+/* Look digest up; its last use written when older than a minute, in a
+ * transaction of its own (the lookup may share a read transaction with the
+ * rest of the request, which must not become a write). A failed write
+ * costs the request nothing: the use is only a hint. */
 static int token_lookup(struct app *a, const char *digest, int64_t now,
 			struct store_token *t)
 {
@@ -253,20 +215,21 @@ static int token_lookup(struct app *a, const char *digest, int64_t now,
 
 	st = app_conn_get(a);
 	e = store_token_find(st, digest, t);
+	app_conn_put(a, st);
 	if (!e && (!t->expires_at || now < t->expires_at) &&
 	    now - t->last_used_at >= TOKEN_TOUCH_EVERY_S)
-		(void)store_token_touch(st, t->id, now);
-	app_conn_put(a, st);
+		(void)app_tx_run_relaxed(a, touch_tx,
+					 &(struct touch_args){ t->id, now },
+					 NULL);
 	return e;
 }
 
 int app_token_check(struct app *a, const char *token, char *actor, size_t size)
 {
 	char digest[SECRET_DIGEST_SIZE];
-	char name[STORE_NAME_SIZE];
-	int64_t now = app_now(), expires_at = 0;
+	int64_t now = app_now();
 	struct store_token t;
-	int e = 0;
+	int e;
 
 	/* Anything not shaped like one of ours is refused unhashed. */
 	if (!token || !token[0] ||
@@ -276,23 +239,16 @@ int app_token_check(struct app *a, const char *token, char *actor, size_t size)
 		return EINVAL;
 	if (secret_token_digest(token, digest, sizeof(digest)))
 		return EACCES;
-	if (!token_seen(a, digest, now, name, sizeof(name), &expires_at)) {
-		e = token_lookup(a, digest, now, &t);
-		if (!e) {
-			snprintf(name, sizeof(name), "%s", t.name);
-			expires_at = t.expires_at;
-			token_remember(a, digest, now, name, expires_at);
-		}
-	}
+	/* Asked of the database every time, never of a copy: a token revoked
+	 * or expired on any node is refused by the next request here. */
+	e = token_lookup(a, digest, now, &t);
 	if (e == ENOENT)
-		return EACCES;
-	if (e)
-		return e;
-	if (expires_at && now >= expires_at)
-		return EACCES;
-	if ((size_t)snprintf(actor, size, "%s", name) >= size)
-		return ERANGE;
-	return 0;
+		e = EACCES;
+	else if (!e && t.expires_at && now >= t.expires_at)
+		e = EACCES;
+	else if (!e && (size_t)snprintf(actor, size, "%s", t.name) >= size)
+		e = ERANGE;
+	return e;
 }
 
 /* Write the password to a new file of mode 0600. A file left there while no

@@ -31,7 +31,6 @@ static void app_free(struct app *a)
 	pthread_mutex_destroy(&a->conn_mtx);
 	pthread_cond_destroy(&a->conn_cond);
 	pthread_mutex_destroy(&a->pool_mtx);
-	pthread_mutex_destroy(&a->token_mtx);
 	pthread_mutex_destroy(&a->mail_mtx);
 	pthread_cond_destroy(&a->mail_cond);
 	free(a->db_url);
@@ -138,7 +137,6 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 	pthread_mutex_init(&a->conn_mtx, NULL);
 	pthread_cond_init(&a->conn_cond, NULL);
 	pthread_mutex_init(&a->pool_mtx, NULL);
-	pthread_mutex_init(&a->token_mtx, NULL);
 	pthread_mutex_init(&a->mail_mtx, NULL);
 	pthread_cond_init(&a->mail_cond, NULL);
 	a->db_url = strdup(db_url);

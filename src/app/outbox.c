@@ -427,7 +427,9 @@ static int claim_times(struct store *st, struct app_mail_claim *claim)
 		return e;
 	claim->timeout_s = (int)timeout;
 	claim->lease_s = 2 * (int)timeout;
-	return 0;
+	e = app_setting_int(st, "emailParallelConnections", &timeout);
+	claim->parallel = e ? 1 : (int)timeout;
+	return e;
 }
 
 /* The body of app_tx_run (struct claim_ctx). */

@@ -234,11 +234,14 @@ int app_user_get(struct app *a, const char *ref, struct app_user *out,
 	int e;
 
 	app_err_clear(err);
+	/* The user and the default numbers: one read transaction. */
+	app_read_scope_begin(a);
 	st = app_conn_get(a);
 	e = app_user_resolve(st, ref, &u, err);
 	if (!e)
 		e = app_user_fill(st, &u, out);
 	app_conn_put(a, st);
+	app_read_scope_end(a);
 	if (e && err && !err->detail[0])
 		app_errf(err, "cannot read user: %s", strerror(e));
 	return e;

@@ -154,6 +154,16 @@ static const struct setting_def table[] = {
 			"takes it over only from a node that stopped.",
 	},
 	{
+		.name = "emailParallelConnections",
+		.type = SETTING_INT, .min = 1, .max = 16,
+		.def = "4",
+		.group = SETTING_GROUP_EMAIL,
+		.label = "SMTP connections at once",
+		.unit = "connections",
+		.help = "Most SMTP connections one node delivers over at once "
+			"while emails wait; with only a few waiting, one.",
+	},
+	{
 		.name = "dialinFailureLimit",
 		.type = SETTING_INT, .min = 1, .max = 100,
 		.def = "6",

@@ -40,7 +40,11 @@
 #include "http/http.h"
 #include "http/http_priv.h"
 
-#define HTTP_CONN_MEMORY (64 * 1024) /* per connection: headers, buffers */
+/* Per connection: the request's headers and the read and write buffers.
+ * libmicrohttpd clears the whole of it for each request of a kept-alive
+ * connection, so its size is paid per request: 16 KiB holds 8 KiB of
+ * headers (what nginx takes by default) and reads a body in pieces. */
+#define HTTP_CONN_MEMORY (16 * 1024)
 #define HTTP_CONN_TIMEOUT 30         /* seconds a silent client may hold on */
 #define HTTP_LOG_PATH_MAX 200
 
@@ -78,6 +82,7 @@ struct conn_ctx {
 	bool too_big;
 	bool answered;
 	bool ran;              /* its slow handler has run (slow_pool) */
+	bool scoped;           /* holds its thread's read scope */
 	struct conn_ctx *next; /* in the slow queue */
 	struct MHD_Connection *c;
 };
@@ -615,6 +620,40 @@ static void peer_of(struct MHD_Connection *c, char *out, size_t size)
 			  (socklen_t)size);
 }
 
+/* A GET or HEAD: it reads, and has no body to wait for. */
+static bool reads_only(const char *method)
+{
+	return !strcmp(method, "GET") || !strcmp(method, "HEAD");
+}
+
+/* The request whose read scope is open on this thread, if any. */
+static _Thread_local struct conn_ctx *scope_owner;
+
+static void scope_close(struct http *h)
+{
+	if (!scope_owner)
+		return;
+	scope_owner->scoped = false;
+	scope_owner = NULL;
+	app_read_scope_end(h->app);
+}
+
+/* A GET or HEAD's token check and its handler's reads run in one read
+ * scope (app_read_scope_begin: one connection, one read transaction),
+ * from the first call for the request to the last; libmicrohttpd makes
+ * the two calls one after the other on this thread, as no body comes
+ * between them. A scope some request left open (it never got its last
+ * call) is closed first. */
+static void scope_open(struct http *h, struct conn_ctx *x)
+{
+	if (!reads_only(x->req.method))
+		return;
+	scope_close(h);
+	app_read_scope_begin(h->app);
+	scope_owner = x;
+	x->scoped = true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *data,
@@ -622,6 +661,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
 	struct http *h = cls;
 	struct conn_ctx *x = *ctxp;
+	enum MHD_Result ret;
 
 	(void)version;
 	if (!x) {
@@ -635,9 +675,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		x->req.conn = c;
 		peer_of(c, x->req.peer, sizeof(x->req.peer));
 		*ctxp = x;
-		if (early_answer(h, c, x))
-			return respond(c, x);
-		return MHD_YES;
+		scope_open(h, x);
+		if (!early_answer(h, c, x))
+			return MHD_YES;
+		ret = respond(c, x);
+		if (x->scoped)
+			scope_close(h);
+		return ret;
 	}
 
 	if (x->answered) {
@@ -649,7 +693,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
-	return finish(h, c, x);
+	ret = finish(h, c, x);
+	if (x->scoped)
+		scope_close(h);
+	return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
@@ -657,11 +704,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctxp,
 {
 	struct conn_ctx *x = *ctxp;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (!x)
 		return;
+	if (x->scoped)
+		scope_close(cls);
 	json_decref(x->req.in);
 	json_decref(x->req.out);
 	free(x->req.text);

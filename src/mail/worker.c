@@ -1,25 +1,37 @@
-/* worker: the outbox worker thread (SPEC §5, DESIGN "outbox worker").
+/* worker: the outbox worker (SPEC §5, DESIGN "outbox worker"): up to
+ * MAIL_SENDERS_MAX sender threads, each with its own transport (its own SMTP
+ * connection, kept open from one message to the next).
  *
- * Loop: claim a batch of due rows under a fresh claim token and a lease of
- * twice emailSendTimeoutSeconds; for each row, make sure the lease holds
- * for one more delivery (renewing it when it gets short: that fails if
- * another worker has claimed the row since, and the row is skipped),
- * render, deliver outside any transaction, and record an accepted message
- * as sent at once; the verdicts on the others are recorded together at
- * the end of the batch. Then either go on (the batch was full) or sleep
- * until the next row is due or a commit that queued an email wakes us
- * (app_outbox_nudge).
+ * A sender's loop: claim a batch of due rows under a fresh claim token and
+ * a lease of twice emailSendTimeoutSeconds; for each row, make sure the
+ * lease holds for one more delivery (renewing it when it gets short: that
+ * fails if another worker has claimed the row since, and the row is
+ * skipped), render, deliver outside any transaction; the verdicts are
+ * recorded in one commit for several messages (below). Then either go on
+ * (the batch was full) or sleep until the next row is due or a commit that
+ * queued an email wakes us (app_outbox_nudge).
+ *
+ * Sender 0 always runs. The others join only while a backlog waits (a
+ * claim came back full) and while their number is below
+ * emailParallelConnections as the last claim read it: a trickle of email
+ * goes over one connection, a backlog over several, each batch on its own
+ * claim, as two nodes would share it.
  *
  * Why: the transport gives up on a message after emailSendTimeoutSeconds
  * and a message is only handed over with at least one and a half of those
  * left on the lease, so the lease cannot run out while the server has the
- * message; and each accepted message is marked sent before the next is
- * tried. So an email is handed over at most once per lease, however slow
- * the server, and a daemon killed mid-batch sends again at most the one
- * message it had in flight (with the same Message-ID: at least once, never
- * zero). A message the server refused or never got may go again, which is
- * no duplicate. A verdict that comes too late (the row claimed again
- * meanwhile) is dropped.
+ * message. An accepted message is marked sent before the next is tried
+ * once MARK_MS have passed since it was handed over, or once MARK_EVERY
+ * accepted ones wait to be marked: one commit per message would bound a
+ * fast server's rate by the database (a commit costs more than an SMTP
+ * exchange), while a slow server still has each message marked before the
+ * next. So an email is handed over at most once per lease, however slow the
+ * server, and a daemon killed mid-batch sends again at most MARK_EVERY
+ * messages per connection (the accepted ones not yet marked, and the one in
+ * flight), with the same Message-ID: at least once, never zero. A message
+ * the server refused or never got may go again, which is no duplicate. A
+ * verdict that comes too late (the row claimed again meanwhile) is
+ * dropped.
  *
  * On start every lease is cleared: with SQLite one node runs one worker,
  * so a lease found at start belongs to a process that is gone and its rows
@@ -45,10 +57,21 @@
 #define IDLE_MS 5000          /* look again even without a nudge */
 #define MESSAGE_CAP (1024 * 1024)
 #define DATADIR_MAILDIR "maildir"
+#define MAIL_SENDERS_MAX 16   /* emailParallelConnections' maximum */
+#define MARK_EVERY 8          /* accepted messages marked sent in one commit */
+#define MARK_MS 50            /* ... or this long after the oldest went out */
 
 static int64_t now_s(void)
 {
 	return (int64_t)time(NULL);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct job {
@@ -56,24 +79,38 @@ struct job {
 	char *vars; /* owned copy; may hold a PIN */
 };
 
-struct mail_worker {
-	struct app *a;
+struct mail_worker;
+
+/* One sender thread and its transport. */
+struct sender {
+	struct mail_worker *w;
+	int index;
 	struct mail_transport *t;
 	pthread_t thread;
 	bool started;
-	atomic_bool stop;
 	uint64_t gen;
 
 	struct job jobs[BATCH_MAX];
 	int njobs;
 	struct app_mail_claim claim;
 	int64_t lease_until; /* of the claim's rows, as last set */
-	/* Verdicts of messages the server did not take, recorded together
-	 * at the end of the batch: sending one again is no duplicate. */
-	struct app_mail_verdict later[BATCH_MAX];
+	/* Verdicts not recorded yet: accepted ones (at most MARK_EVERY, the
+	 * oldest handed over at oldest_ms) and the others. */
+	struct app_mail_verdict v[BATCH_MAX];
 	char reason[BATCH_MAX][MAIL_REASON_SIZE];
-	int nlater;
+	int nv;
+	int naccepted;
+	int64_t oldest_ms;
 	struct buf *msg;
+};
+
+struct mail_worker {
+	struct app *a;
+	atomic_bool stop;
+	atomic_int parallel; /* emailParallelConnections, as last claimed */
+	atomic_bool backlog; /* the last claim came back full */
+	int nsenders;        /* started */
+	struct sender s[MAIL_SENDERS_MAX];
 };
 
 enum app_mail_result mail_transport_send(struct mail_transport *t,
@@ -131,31 +168,31 @@ void mail_url_redact(const char *url, char *out, size_t size)
 
 static int claim_cb(const struct app_mail *m, void *arg)
 {
-	struct mail_worker *w = arg;
+	struct sender *s = arg;
 	struct job *j;
 
-	if (w->njobs >= BATCH_MAX)
+	if (s->njobs >= BATCH_MAX)
 		return 0;
-	j = &w->jobs[w->njobs];
+	j = &s->jobs[s->njobs];
 	j->vars = strdup(m->vars ? m->vars : "{}");
 	if (!j->vars)
 		return ENOMEM;
 	j->m = *m;
 	j->m.vars = j->vars;
-	w->njobs++;
+	s->njobs++;
 	return 0;
 }
 
-static void jobs_clear(struct mail_worker *w)
+static void jobs_clear(struct sender *s)
 {
 	int i;
 
-	for (i = 0; i < w->njobs; i++) {
-		explicit_bzero(w->jobs[i].vars, strlen(w->jobs[i].vars));
-		free(w->jobs[i].vars);
-		w->jobs[i].vars = NULL;
+	for (i = 0; i < s->njobs; i++) {
+		explicit_bzero(s->jobs[i].vars, strlen(s->jobs[i].vars));
+		free(s->jobs[i].vars);
+		s->jobs[i].vars = NULL;
 	}
-	w->njobs = 0;
+	s->njobs = 0;
 }
 
 static void log_verdict(const struct job *j, const struct app_mail_verdict *v)
@@ -170,7 +207,7 @@ static void log_verdict(const struct job *j, const struct app_mail_verdict *v)
 
 /* Render job j and hand it to the transport: the verdict into v, its
  * reason into reason. */
-static void deliver(struct mail_worker *w, const struct job *j,
+static void deliver(struct sender *s, const struct job *j,
 		    struct app_mail_verdict *v, char *reason)
 {
 	int e;
@@ -178,8 +215,8 @@ static void deliver(struct mail_worker *w, const struct job *j,
 	v->id = j->m.id;
 	v->error = reason;
 	reason[0] = '\0';
-	buf_reset(w->msg);
-	e = mail_render(&j->m, now_s(), w->msg);
+	buf_reset(s->msg);
+	e = mail_render(&j->m, now_s(), s->msg);
 	if (e) {
 		/* A row that cannot be rendered never will be. */
 		snprintf(reason, MAIL_REASON_SIZE, "cannot render: %s",
@@ -187,23 +224,27 @@ static void deliver(struct mail_worker *w, const struct job *j,
 		v->result = APP_MAIL_PERMANENT;
 	}
 	else {
-		v->result = mail_transport_send(w->t, &j->m, buf_str(w->msg),
-						buf_len(w->msg), reason,
+		v->result = mail_transport_send(s->t, &j->m, buf_str(s->msg),
+						buf_len(s->msg), reason,
 						MAIL_REASON_SIZE);
 	}
 	/* The rendered message may show a PIN. */
-	explicit_bzero((char *)buf_str(w->msg), buf_len(w->msg));
+	explicit_bzero((char *)buf_str(s->msg), buf_len(s->msg));
 	log_verdict(j, v);
 }
 
-static void report(struct mail_worker *w, struct app_mail_verdict *v,
-		   int n)
+/* Record the verdicts held (one commit) and forget them. */
+static void report(struct sender *s)
 {
+	struct app_mail_verdict *v = s->v;
+	int n = s->nv;
 	int e, i;
 
+	s->nv = 0;
+	s->naccepted = 0;
 	if (!n)
 		return;
-	e = app_outbox_report(w->a, &w->claim, v, (size_t)n, now_s());
+	e = app_outbox_report(s->w->a, &s->claim, v, (size_t)n, now_s());
 	if (e) {
 		/* Sent again when the lease ends. */
 		log_error("event=report-failed rows=%d err=\"%s\"", n,
@@ -223,14 +264,14 @@ static void report(struct mail_worker *w, struct app_mail_verdict *v,
  * has more than one and a half deliveries to run nobody else can have
  * claimed it; closer to its end, renew it (the claim's other rows with
  * it), which fails if another worker has claimed the row since. */
-static bool lease_hold(struct mail_worker *w, int64_t id)
+static bool lease_hold(struct sender *s, int64_t id)
 {
 	int64_t now = now_s();
 	int e;
 
-	if (w->lease_until - now > w->claim.timeout_s * 3 / 2)
+	if (s->lease_until - now > s->claim.timeout_s * 3 / 2)
 		return true;
-	e = app_outbox_renew(w->a, &w->claim, id, now);
+	e = app_outbox_renew(s->w->a, &s->claim, id, now);
 	if (e == ESTALE) {
 		log_warn("event=lease-lost id=%lld", (long long)id);
 		return false;
@@ -241,56 +282,72 @@ static bool lease_hold(struct mail_worker *w, int64_t id)
 			  (long long)id, strerror(e));
 		return false;
 	}
-	w->lease_until = now + w->claim.lease_s;
+	s->lease_until = now + s->claim.lease_s;
 	return true;
 }
 
-/* Job i, if the claim still holds it, handed to the transport; an
- * accepted message is recorded as sent before the next one is tried. */
-static void job_run(struct mail_worker *w, int i)
+/* Whether the accepted messages held must be marked sent before the next
+ * is handed over (MARK_EVERY, MARK_MS). */
+static bool marks_due(const struct sender *s)
 {
-	const struct job *j = &w->jobs[i];
-	struct app_mail_verdict *v = &w->later[w->nlater];
+	return s->naccepted >= MARK_EVERY ||
+		(s->naccepted && now_ms() - s->oldest_ms >= MARK_MS);
+}
 
-	if (!lease_hold(w, j->m.id))
+/* Job i, if the claim still holds it, handed to the transport. */
+static void job_run(struct sender *s, int i)
+{
+	const struct job *j = &s->jobs[i];
+	struct app_mail_verdict *v;
+	int64_t t0;
+
+	if (marks_due(s))
+		report(s);
+	v = &s->v[s->nv];
+	if (!lease_hold(s, j->m.id))
 		return;
-	deliver(w, j, v, w->reason[w->nlater]);
-	if (v->result == APP_MAIL_DELIVERED)
-		report(w, v, 1);
-	else
-		w->nlater++;
+	t0 = now_ms();
+	deliver(s, j, v, s->reason[s->nv]);
+	s->nv++;
+	if (v->result == APP_MAIL_DELIVERED && !s->naccepted++)
+		s->oldest_ms = t0;
+	if (s->naccepted >= MARK_EVERY)
+		report(s);
 }
 
 /* One batch: 0 and the number claimed in *n, or an errno. A stop between
  * two messages leaves the rest leased: due again when the lease ends (at
  * once after a restart with SQLite). */
-static int batch_run(struct mail_worker *w, int *n)
+static int batch_run(struct sender *s, int *n)
 {
 	int64_t now = now_s();
 	int e, i;
 
-	w->njobs = 0;
-	w->nlater = 0;
-	e = app_outbox_claim(w->a, now, BATCH_MAX, &w->claim, claim_cb, w);
-	*n = w->njobs;
-	if (e || !w->njobs)
+	s->njobs = 0;
+	s->nv = 0;
+	s->naccepted = 0;
+	e = app_outbox_claim(s->w->a, now, BATCH_MAX, &s->claim, claim_cb, s);
+	*n = s->njobs;
+	if (!e)
+		atomic_store(&s->w->parallel, s->claim.parallel);
+	if (e || !s->njobs)
 		goto out;
-	w->lease_until = now + w->claim.lease_s;
-	mail_transport_batch(w->t, w->claim.timeout_s);
-	for (i = 0; i < w->njobs && !atomic_load(&w->stop); i++)
-		job_run(w, i);
-	report(w, w->later, w->nlater);
+	s->lease_until = now + s->claim.lease_s;
+	mail_transport_batch(s->t, s->claim.timeout_s);
+	for (i = 0; i < s->njobs && !atomic_load(&s->w->stop); i++)
+		job_run(s, i);
+	report(s);
  out:
-	jobs_clear(w);
+	jobs_clear(s);
 	return e;
 }
 
 /* Milliseconds until the next row is due, at most IDLE_MS. */
-static int sleep_ms(struct mail_worker *w)
+static int sleep_ms(struct app *a)
 {
 	int64_t due = 0, now = now_s();
 
-	if (app_outbox_next_due(w->a, &due))
+	if (app_outbox_next_due(a, &due))
 		return IDLE_MS;
 	if (due <= now)
 		return 10;
@@ -299,68 +356,131 @@ static int sleep_ms(struct mail_worker *w)
 	return (int)(due - now) * 1000;
 }
 
-static void *worker_main(void *arg)
+/* Sender 0's other duties, each wake-up. */
+static void housekeeping(struct app *a)
 {
-	struct mail_worker *w = arg;
+	int e;
+
+	/* End of life of meeting IDs: the worker wakes at least every
+	 * IDLE_MS, often enough for an hour-sized grace period; resolution
+	 * refuses them meanwhile anyway. */
+	e = app_meeting_expire(a, now_s(), NULL);
+	if (e)
+		log_error("event=meeting-expiry-failed err=\"%s\"",
+			  strerror(e));
+	/* Idle Jitsi rooms lose their IDs (days, not minutes). */
+	e = app_jitsi_expire(a, now_s(), NULL);
+	if (e)
+		log_error("event=jitsi-expiry-failed err=\"%s\"", strerror(e));
+}
+
+/* Sender 0 always claims; the others only help with a backlog. */
+static bool sender_due(const struct sender *s)
+{
+	return s->index == 0 ||
+		(atomic_load(&s->w->backlog) &&
+		 s->index < atomic_load(&s->w->parallel));
+}
+
+/* A full claim calls the other senders in (once), a short one lets them
+ * go back to sleep after their batch. */
+static void backlog_set(struct mail_worker *w, bool full)
+{
+	if (!full)
+		atomic_store(&w->backlog, false);
+	else if (!atomic_exchange(&w->backlog, true) &&
+		 atomic_load(&w->parallel) > 1)
+		app_outbox_nudge(w->a);
+}
+
+static void *sender_main(void *arg)
+{
+	struct sender *s = arg;
+	struct mail_worker *w = s->w;
 	int n, e;
 
 	while (!atomic_load(&w->stop)) {
-		/* End of life of meeting IDs: the worker wakes at least
-		 * every IDLE_MS, often enough for an hour-sized grace
-		 * period; resolution refuses them meanwhile anyway. */
-		e = app_meeting_expire(w->a, now_s(), NULL);
-		if (e)
-			log_error("event=meeting-expiry-failed err=\"%s\"",
-				  strerror(e));
-		/* Idle Jitsi rooms lose their IDs (days, not minutes). */
-		e = app_jitsi_expire(w->a, now_s(), NULL);
-		if (e)
-			log_error("event=jitsi-expiry-failed err=\"%s\"",
-				  strerror(e));
-		e = batch_run(w, &n);
+		if (s->index == 0)
+			housekeeping(w->a);
+		if (!sender_due(s)) {
+			app_outbox_wait(w->a, &s->gen, IDLE_MS);
+			continue;
+		}
+		e = batch_run(s, &n);
 		if (e)
 			log_error("event=batch-failed err=\"%s\"",
 				  strerror(e));
+		backlog_set(w, !e && n == BATCH_MAX);
 		if (!e && n == BATCH_MAX)
 			continue;
 		if (atomic_load(&w->stop))
 			break;
-		app_outbox_wait(w->a, &w->gen, e ? IDLE_MS : sleep_ms(w));
+		app_outbox_wait(w->a, &s->gen,
+				e || s->index ? IDLE_MS : sleep_ms(w->a));
 	}
 	return NULL;
 }
 
-static int transport_open(struct mail_worker *w, const char *url,
+static int transport_open(struct sender *s, const char *url,
 			  const char *datadir)
 {
 	char dir[4096];
 
 	if (strncmp(url, "maildir:", 8))
-		return mail_smtp_open(&w->t, url);
+		return mail_smtp_open(&s->t, url);
 	if (url[8])
-		return mail_maildir_open(&w->t, url + 8);
+		return mail_maildir_open(&s->t, url + 8);
 	if (!datadir || !datadir[0])
 		return EINVAL;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", datadir,
 			     DATADIR_MAILDIR) >= sizeof(dir))
 		return ENAMETOOLONG;
-	return mail_maildir_open(&w->t, dir);
+	return mail_maildir_open(&s->t, dir);
 }
 
+/* Stop and join the senders started, free everything. */
 static void worker_free(struct mail_worker *w)
 {
+	int i;
+
 	if (!w)
 		return;
-	mail_transport_close(w->t);
-	buf_free(w->msg);
+	atomic_store(&w->stop, true);
+	app_outbox_nudge(w->a);
+	for (i = 0; i < MAIL_SENDERS_MAX; i++) {
+		struct sender *s = &w->s[i];
+
+		if (s->started)
+			pthread_join(s->thread, NULL);
+		mail_transport_close(s->t);
+		buf_free(s->msg);
+	}
 	free(w);
+}
+
+static int sender_start(struct mail_worker *w, int i, const char *mail_url,
+			const char *datadir)
+{
+	struct sender *s = &w->s[i];
+	int e;
+
+	s->w = w;
+	s->index = i;
+	e = buf_alloc(&s->msg, MESSAGE_CAP);
+	if (!e)
+		e = transport_open(s, mail_url, datadir);
+	if (!e)
+		e = pthread_create(&s->thread, NULL, sender_main, s);
+	if (!e)
+		s->started = true;
+	return e;
 }
 
 int mail_worker_start(struct mail_worker **wp, struct app *a,
 		      const char *mail_url, const char *datadir)
 {
 	struct mail_worker *w;
-	int e;
+	int e, i;
 
 	if (!wp || !a || mail_url_check(mail_url))
 		return EINVAL;
@@ -372,30 +492,24 @@ int mail_worker_start(struct mail_worker **wp, struct app *a,
 	if (!w)
 		return ENOMEM;
 	atomic_init(&w->stop, false);
+	atomic_init(&w->parallel, 1);
+	atomic_init(&w->backlog, false);
 	w->a = a;
-	e = buf_alloc(&w->msg, MESSAGE_CAP);
-	if (!e)
-		e = transport_open(w, mail_url, datadir);
-	if (!e)
-		e = app_outbox_release_leases(a);
-	if (!e)
-		e = pthread_create(&w->thread, NULL, worker_main, w);
+	e = app_outbox_release_leases(a);
+	/* Every sender is there from the start (an idle one costs a thread
+	 * and a curl handle, no connection), so that the setting takes effect
+	 * at the next claim. */
+	for (i = 0; i < MAIL_SENDERS_MAX && !e; i++)
+		e = sender_start(w, i, mail_url, datadir);
 	if (e) {
 		worker_free(w);
 		return e;
 	}
-	w->started = true;
 	*wp = w;
 	return 0;
 }
 
 void mail_worker_stop(struct mail_worker *w)
 {
-	if (!w)
-		return;
-	atomic_store(&w->stop, true);
-	app_outbox_nudge(w->a);
-	if (w->started)
-		pthread_join(w->thread, NULL);
 	worker_free(w);
 }

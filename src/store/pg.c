@@ -643,6 +643,20 @@ int pgstore_begin(void *conn)
 	return 0;
 }
 
+/* Reads in autocommit: a BEGIN and a COMMIT would be two more round
+ * trips for a snapshot nobody asked for. */
+int pgstore_read_begin(void *conn)
+{
+	(void)conn;
+	return 0;
+}
+
+int pgstore_read_end(void *conn)
+{
+	(void)conn;
+	return 0;
+}
+
 /* Not pipelined like pgstore_begin: SET LOCAL must come after BEGIN and
  * before COMMIT, and one round trip here saves the wait for the WAL flush
  * at COMMIT. */

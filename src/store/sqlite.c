@@ -370,6 +370,27 @@ int sqlstore_commit(void *conn)
 	return err;
 }
 
+/* A deferred BEGIN takes no lock until the first read; the locks of the
+ * read transaction (the WAL read mark) are then taken once for all of its
+ * statements: each lock is an fcntl, which costs more than a point read. */
+int sqlstore_read_begin(void *conn)
+{
+	struct sqlstore *s = conn;
+
+	if (!sqlite3_get_autocommit(s->db))
+		return EBUSY; /* a transaction is open: a bug above */
+	return exec_cached(s, SQS_OP(read_begin), "BEGIN DEFERRED");
+}
+
+int sqlstore_read_end(void *conn)
+{
+	struct sqlstore *s = conn;
+
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return exec_cached(s, SQS_OP(read_end), "COMMIT");
+}
+
 /* Rolling back with no transaction open is not an error: SQLite may have
  * rolled back already (after SQLITE_FULL, say), and an out: label should
  * not have to know. */

@@ -32,6 +32,13 @@
 	OP0(begin_relaxed)						\
 	OP0(commit)							\
 	OP0(rollback)							\
+	/* Several reads that need no write: read_begin ... read_end.	\
+	 * SQLite: one read transaction (BEGIN DEFERRED), so they take	\
+	 * its locks once, not once a statement, and see one snapshot;	\
+	 * PostgreSQL: nothing (each read stays one round trip). No	\
+	 * write may run on the connection in between. */		\
+	OP0(read_begin)							\
+	OP0(read_end)							\
 									\
 	/* Users. user_insert sets u->id and honours u->created_at.	\
 	 * user_update writes display_name, audio_enabled and the two	\

@@ -83,8 +83,12 @@ class Recorder:
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
+        # The client's port tells which connection brought the message.
+        peer = session.peer if isinstance(session.peer, tuple) else ("", 0)
         head = ("X-Envelope-From: %s\r\nX-Envelope-To: %s\r\n"
-                % (envelope.mail_from, ", ".join(envelope.rcpt_tos))).encode()
+                "X-Envelope-Peer: %s:%s\r\n"
+                % (envelope.mail_from, ", ".join(envelope.rcpt_tos),
+                   peer[0], peer[1])).encode()
         self.seq += 1
         name = "%d.%d_%d.dialconf-test" % (time.time_ns(), self.pid, self.seq)
         tmp = os.path.join(self.maildir, "tmp", name)

@@ -111,3 +111,34 @@ def test_kill_mid_batch_resends_at_most_the_one_in_flight():
         twice = {m: c for m, c in got.items() if c > 1}
         assert len(twice) <= 1 and max(got.values()) <= 2, \
             "a kill sent %d emails again: %s" % (len(twice), twice)
+
+
+def peers(smtp):
+    """The client address:port each message came from: one per connection."""
+    return {str(m["X-Envelope-Peer"]) for m in smtp.messages()}
+
+
+def test_backlog_goes_over_several_connections_each_email_once():
+    """emailParallelConnections (issue 18): a backlog larger than one claim
+    goes out over several SMTP connections at once, with one connection
+    when the setting says 1; each email arrives exactly once, at its first
+    attempt."""
+    with SmtpServer(delay=0.05, quiet=True) as smtp, \
+            Daemon(["--mail", smtp.url]) as d:
+        d.ok("PATCH", API + "/settings", {"emailParallelConnections": 1})
+        invite(d, 39)
+        wait_all_sent(d, 40)
+        assert len(peers(smtp)) == 1, peers(smtp)
+
+        d.ok("PATCH", API + "/settings", {"emailParallelConnections": 4})
+        invite(d, 59, organizer="org2@example.org")
+        rows = wait_all_sent(d, 100)
+        time.sleep(0.5)  # time for a second copy to show
+        got = copies(smtp)
+        assert set(got) == {r["messageId"] for r in rows}, \
+            describe_mails(smtp.messages())
+        assert max(got.values()) == 1, \
+            {m: c for m, c in got.items() if c > 1}
+        assert max(r["attempts"] for r in rows) == 1, rows
+        assert len(peers(smtp)) >= 2, \
+            "a backlog of 60 went over one connection: %s" % peers(smtp)

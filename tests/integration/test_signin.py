@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from harness import assert_problem
+from harness import Daemon, assert_problem
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -352,6 +352,23 @@ def test_tokens_listed_revoked_and_expired_through_the_api(d):
                 {"name": "x", "expiresAt": "tomorrow"}, {"name": ""},
                 {"expiresAt": None}, {"name": "x", "secret": "y"}):
         assert_problem(d.api("POST", "/api/v1/tokens", bad), 400, repr(bad))
+
+
+def test_token_revoked_on_one_node_is_refused_at_once_on_another(d):
+    """Two nodes on one database: a token just used on node B and revoked
+    on node A is refused by B's very next request (B keeps no copy that
+    could outlive the revocation, not even for a second)."""
+    db = d.db or "sqlite:" + os.path.join(d.data_dir, "dialconf.db")
+    with Daemon(db=db, token=False) as b:
+        for i in range(5):
+            made = d.ok("POST", "/api/v1/tokens", {"name": "two-nodes-%d" % i},
+                        expect=(201,))
+            assert works(b, made["token"])
+            status, _, _ = d.api("DELETE", "/api/v1/tokens/%s" % made["id"])
+            assert status == 204
+            assert_problem(b.api("GET", "/api/v1/users",
+                                 token=made["token"]), 401,
+                           "revoked on the other node, round %d" % i)
 
 
 def test_tokens_from_the_cli(d):
