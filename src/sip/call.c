@@ -1262,6 +1262,16 @@ void call_command(struct call *c, enum att_event_type type, bool valid)
 
 	sipd_log(LOG_DEBUG, "event=control call=%lld type=%d valid=%d",
 		 (long long)c->reg.id, (int)type, valid);
+	/* Bridged, the home mixes the caller and keeps its mute (its
+	 * attendant saw the caller's *6, ours did not): an admin's mute goes
+	 * there as the caller's own *6, when the home's state differs. */
+	if (type == ATT_EV_MUTE && c->home.bridged) {
+		if (valid != c->reg.muted) {
+			home_digit(c, '*');
+			home_digit(c, '6');
+		}
+		return;
+	}
 	call_event(c, &ev);
 }
 

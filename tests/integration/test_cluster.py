@@ -75,6 +75,12 @@ def test_callers_on_two_nodes_hear_each_other_stranger_refused():
         time.sleep(0.5)
         x.mark("muted")
         time.sleep(WINDOW + 0.2)
+        # An admin unmutes the bridged caller through node A's API: the
+        # control reaches node B, which holds the call, and the home
+        # unmutes it (B's list follows the home).
+        yid = [c["id"] for c in own_calls(b) if c["caller"] == mask(y.user)]
+        a.ok("POST", "/api/v1/calls/%s/unmute" % yid[0], {})
+        wait_call(b, mask(y.user), lambda c: not c["muted"], "unmuted")
 
         # A stranger who knows the Request-URI form: no signature, or a
         # wrong one, is refused (and never joins).
