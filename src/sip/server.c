@@ -246,6 +246,7 @@ static void tick_h(void *arg)
 	}
 	while (s->next_frame_ms <= now) {
 		metrics_clock_frame((unsigned)(now - s->next_frame_ms));
+		rtpmux_hold(s->mux); /* the frame's packets leave together */
 		for (le = s->calls.head; le;) {
 			struct call *c = le->data;
 
@@ -253,6 +254,7 @@ static void tick_h(void *arg)
 			call_tick(c);
 		}
 		room_tick_all(s);
+		rtpmux_flush(s->mux);
 		s->next_frame_ms += FRAME_MS;
 	}
 	/* From the clock as it is now, not as it was when the tick began:
@@ -321,6 +323,9 @@ static int setup(struct sipd *s)
 		err = mqueue_alloc(&s->mq, mq_h, s);
 	if (!err)
 		err = edge_init(s);
+	if (!err)
+		err = rtpmux_alloc(&s->mux, &s->laddr, s->opts.rtp_min,
+				   s->opts.rtp_max);
 	return err;
 }
 
@@ -362,6 +367,7 @@ static void teardown(struct sipd *s)
 	tmr_cancel(&s->tick);
 	tmr_cancel(&s->second);
 	edge_close(s);
+	s->mux = mem_deref(s->mux); /* every call's leg is gone */
 	work_stop(s->work); /* no call is left to submit more */
 	s->work = NULL;
 	s->lsnr = mem_deref(s->lsnr);

@@ -37,6 +37,7 @@
 void sipd_logf(enum log_level level, const char *fmt, ...);
 
 struct work;
+struct rtpmux;
 
 /* Prompts beyond the attendant's, in the same set: index = the enum. */
 enum sipd_prompt {
@@ -78,6 +79,7 @@ struct sipd {
 	struct app_dialin_limits lim;
 	bool lim_pending;       /* a LIMITS job is out */
 
+	struct rtpmux *mux;     /* every call's RTP, one socket */
 	struct work *work;
 	int max_fds;            /* RLIMIT_NOFILE, raised to its hard limit */
 };
@@ -151,6 +153,31 @@ struct mixer *room_mixer(const struct room *cf);
 void room_tick_all(struct sipd *s);
 /* Free every conference (the SIP thread is stopping, calls are gone). */
 void room_flush(struct sipd *s);
+
+/* rtpmux.c: the RTP of every call on one UDP socket, told apart by the
+ * packets' source under call.c's strict RTP rules (see the file). alloc
+ * binds the first free even port of [lo, hi] on laddr's address (0 or
+ * an errno); a leg is one call's: expect gives it the offer's address and
+ * the signalling host (again after a re-INVITE: its source is learned
+ * anew), recvh gets its packets (as libre's rtp_recv_h), send sends one
+ * RTP packet with the leg's SSRC and sequence (0 or an errno, a queued
+ * one's failure told by the next send); between hold and flush sends are
+ * queued and leave together (sendmmsg). mem_deref frees a leg. */
+typedef void (rtpmux_recv_h)(const struct sa *src,
+			     const struct rtp_header *hdr, struct mbuf *mb,
+			     void *arg);
+struct rtpmux_leg;
+int rtpmux_alloc(struct rtpmux **mp, const struct sa *laddr, uint16_t lo,
+		 uint16_t hi);
+uint16_t rtpmux_port(const struct rtpmux *m);
+int rtpmux_leg_alloc(struct rtpmux_leg **lp, struct rtpmux *m,
+		     rtpmux_recv_h *recvh, void *arg);
+void rtpmux_leg_expect(struct rtpmux_leg *l, const struct sa *offer,
+		       const struct sa *sig);
+int rtpmux_send(struct rtpmux_leg *l, const struct sa *dst, bool marker,
+		uint8_t pt, uint32_t ts, const uint8_t *payload, size_t len);
+void rtpmux_hold(struct rtpmux *m);
+void rtpmux_flush(struct rtpmux *m);
 
 /* fwd.c: a call's leg to a Jitsi room's gateway (Jigasi). audio_h gets
  * the gateway's G.711 payloads for the caller; state_h says once that it
