@@ -424,7 +424,8 @@ static void *thread_main(void *arg)
 	if (wait_go(s)) {
 		clocks_start(s);
 		sipd_log(LOG_INFO, "event=listening addr=%J transports=udp,tcp "
-			 "max_fds=%d", &s->laddr, s->max_fds);
+			 "rtp=%u max_fds=%d", &s->laddr, rtpmux_port(s->mux),
+			 s->max_fds);
 		(void)re_main(NULL); /* signals stay with main (sigwait) */
 	}
 	teardown(s);
