@@ -482,11 +482,15 @@ class NodeRamp(Ramp):
              "-p", str(harness.free_sip_port()), "-m", str(count),
              "-l", str(count), "-r", str(rate), "-d", "36000000",
              "-max_socket", "65000", "-buff_size", "4194304", "-trace_err",
+             # A late answer's retransmission (the 200 of an INFO SIPp
+             # sent again) is no reason to drop the caller.
+             "-default_behaviors", "all,-abortunexp",
              "-error_file", os.path.join(self.work, "err-%d.log" % self.level),
              "-nostdin"] + os.environ.get("BENCH_SIPP_ARGS", "").split(),
             cwd=self.work, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         self.procs.append(sipp)
+        renice(sipp.pid, self.args.nice)
         for k in sorted(with_rx):
             self.receivers.append(Receiver(self, len(self.receivers) + 1,
                                            None, ids[k]))
