@@ -20,9 +20,13 @@ against the machine's own limit for moving the same media.
    leaves the guard's own code path (lookup, count) in every call.
 2. Ramp: for each step (concurrent callers), a new SIPp process
    (bench/sipp/load.xml) adds the new callers at a fixed rate: INVITE, keys
-   the conference ID and '#' as SIP INFO, '#' again to join, then PCMU from
-   a 1 s tone file this bench writes (rtp_stream, every 20 ms) until
-   stopped. In some of the new conferences one of the ten is a receiver of
+   the conference ID and '#' as SIP INFO, '#' again to join, and holds
+   until stopped. Their media comes from `reflector push` (bench/reflector.c,
+   one process per step): one socket streaming PCMU every 20 ms for every
+   caller of the step, each from an address of its own (127.64.x.y, named
+   in that caller's SDP offer through SIPp's injection file). SIPp's
+   rtp_stream (a socket and a sendto per call) was the wall before the node
+   was: the generator must not be what breaks. In some of the new conferences one of the ten is a receiver of
    our own (this process: a small UAC and an RTP socket with kernel
    receive timestamps, SO_TIMESTAMPNS, so this loop's own delays do not
    count). When /metrics shows every caller in-conference, the receivers
@@ -33,14 +37,14 @@ against the machine's own limit for moving the same media.
    A step holds quality when bad frames <= 0.1 % and <= 0.1 % of the
    callers failed to get in.
    CPU: the daemon's utime+stime from /proc over the window.
-   The node and the reflector run at the same raised priority (--nice,
-   -10 by default, when allowed), so that other work on the machine
-   decides less of the figure.
-3. Baseline, same steps and same receivers: bench/reflector.c, one thread,
-   one socket per caller, receiving every packet and sending each caller a
-   172-byte packet on a 20 ms clock (what the node does with media, without
-   SIP or mixing), loaded by `reflector send` (one socket per caller,
-   20 ms, as rtp_stream).
+   The node and the reflector, and their load generators (SIPp, the
+   pushers), run at the same raised priority (--nice, -10 by default, when
+   allowed), so that other work on the machine decides less of the figure.
+3. Baseline, same steps and same receivers: bench/reflector.c, one thread
+   and the node's sockets (one UDP socket for every caller, recvmmsg, the
+   callers told apart by address, each sent a 172-byte packet every 20 ms
+   with sendmmsg: what the node does with media, without SIP or mixing),
+   loaded by the same `reflector push`.
 4. Call setup rate: bench/sipp/setup.xml (INVITE, ACK, hold, BYE; no media)
    at each of --rates calls/s for --setup-calls calls; the highest rate
    with <= 0.1 % failed calls.

@@ -16,7 +16,10 @@
  *    every 20 ms, scheduled against a monotonic deadline (next += 20 ms,
  *    armed for next - now) so it does not drift by the handlers' run
  *    time. Each frame: the attendant's audio of the calls not in a
- *    conference, then every conference's mix (room.c). */
+ *    conference, then every conference's mix (room.c); the frame's packets
+ *    are queued and leave together at its end (rtpmux.c, sendmmsg),
+ *  - the one RTP socket of every call (rtpmux.c), bound with the SIP
+ *    transports on the first free even port of --rtp-ports. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /* sipd_priv: what the files of src/sip/ share. server.c owns the thread,
  * the transports, the media clock and the call list; call.c one call
  * (SDP, RTP, DTMF, the attendant, joining and leaving the mix); room.c the
- * live conferences, one mixer each; work.c the worker pool. Everything
+ * live conferences, one mixer each; rtpmux.c every call's RTP on one
+ * socket; work.c the worker pool. Everything
  * here runs on the SIP thread unless it says otherwise. */
 #ifndef DIALCONF_SIP_SIPD_PRIV_H
 #define DIALCONF_SIP_SIPD_PRIV_H
