@@ -206,19 +206,38 @@ static void rx_h(int flags, void *arg)
 	}
 }
 
+/* Ask for SOCK_BUF each way; a kernel that grants less (its
+ * net.core.rmem_max, 208 KiB by default) is named in the log, since a
+ * busy node then drops what arrives while a tick sends. */
+static void buffers_raise(int fd)
+{
+	int opt[2] = {SO_RCVBUF, SO_SNDBUF}, size, i;
+	socklen_t len = sizeof(size);
+
+	for (i = 0; i < 2; i++) {
+		size = SOCK_BUF;
+		(void)setsockopt(fd, SOL_SOCKET, opt[i], &size, sizeof(size));
+		/* Linux reports twice what it grants (its bookkeeping). */
+		if (!getsockopt(fd, SOL_SOCKET, opt[i], &size, &len) &&
+		    size < 2 * SOCK_BUF)
+			sipd_log(LOG_WARN, "event=rtp-buffer-small dir=%s "
+				 "bytes=%d want=%d sysctl=net.core.%s",
+				 i ? "send" : "receive", size / 2, SOCK_BUF,
+				 i ? "wmem_max" : "rmem_max");
+	}
+}
+
 /* Bind the first free even port of [lo, hi] on laddr's address. */
 static int bind_range(struct rtpmux *m, const struct sa *laddr, uint16_t lo,
 		      uint16_t hi)
 {
-	int size = SOCK_BUF;
 	uint32_t port;
 
 	m->fd = socket(sa_af(laddr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		       0);
 	if (m->fd < 0)
 		return errno;
-	(void)setsockopt(m->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	(void)setsockopt(m->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	buffers_raise(m->fd);
 	for (port = lo + (lo & 1); port <= hi; port += 2) {
 		m->laddr = *laddr;
 		sa_set_port(&m->laddr, (uint16_t)port);
