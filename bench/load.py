@@ -513,10 +513,10 @@ class NodeRamp(Ramp):
 class ReflectorRamp(Ramp):
     def __init__(self, args, exe):
         self.exe = exe
-        port_count = max(args.steps) + CONF_SIZE
+        callers = max(args.steps) + CONF_SIZE
         self.server = subprocess.Popen(
             [exe, "serve", REFLECTOR_ADDR, str(REFLECTOR_PORT),
-             str(port_count)], stdout=subprocess.PIPE)
+             str(callers)], stdout=subprocess.PIPE)
         line = self.server.stdout.readline()
         if line.strip() != b"ready":
             sys.exit("bench load: the reflector did not start")
