@@ -23,8 +23,9 @@
  * and COUNT callers, caller i (FIRST <= i < FIRST + COUNT) sending from
  * address 127.64.0.0 + i + 1 (every 127/8 address is this host's; the
  * source address is set per packet with IP_PKTINFO), a 172-byte PCMU
- * packet every 20 ms to ADDR:PORT, paced on one absolute clock, all of a
- * tick with sendmmsg. It never reads: what comes back fills its receive
+ * packet every 20 ms to ADDR:PORT, paced on one absolute clock, a tenth
+ * of the callers every 2 ms with sendmmsg (2 000 phones are not in step:
+ * one burst of all of them made both the node and the reflector late). It never reads: what comes back fills its receive
  * buffer and the kernel drops the rest, as rtp_stream's sockets did.
  * Both run until killed.
  */
@@ -50,6 +51,7 @@
 #define TX_BATCH 512
 #define SOCK_BUF (4 << 20)
 #define PUSH_BASE 0x7f400000u /* 127.64.0.0 */
+#define SLICES 10
 
 struct peer {
 	struct sockaddr_in to;
@@ -289,18 +291,26 @@ static int push(const char *addr, int port, uint32_t first, size_t count)
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
-		for (size_t i = 0; i < count; i++)
-			rtp_header(pkts + i * PACKET, seq, ts,
-				   first + (uint32_t)i + 1000);
-		send_all(fd, msgs, count);
+		/* Phones are not in step: each 20 ms goes out in SLICES
+		 * parts spread over it, not as one burst of every caller. */
+		for (size_t k = 0; k < SLICES; k++) {
+			size_t lo = count * k / SLICES;
+			size_t hi = count * (k + 1) / SLICES;
+
+			for (size_t i = lo; i < hi; i++)
+				rtp_header(pkts + i * PACKET, seq, ts,
+					   first + (uint32_t)i + 1000);
+			send_all(fd, msgs + lo, hi - lo);
+			next.tv_nsec += TICK_NS / SLICES;
+			if (next.tv_nsec >= 1000000000L) {
+				next.tv_nsec -= 1000000000L;
+				next.tv_sec++;
+			}
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+					NULL);
+		}
 		seq++;
 		ts += 160;
-		next.tv_nsec += TICK_NS;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
 }
 
