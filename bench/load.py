@@ -20,9 +20,13 @@ against the machine's own limit for moving the same media.
    leaves the guard's own code path (lookup, count) in every call.
 2. Ramp: for each step (concurrent callers), a new SIPp process
    (bench/sipp/load.xml) adds the new callers at a fixed rate: INVITE, keys
-   the conference ID and '#' as SIP INFO, '#' again to join, then PCMU from
-   a 1 s tone file this bench writes (rtp_stream, every 20 ms) until
-   stopped. In some of the new conferences one of the ten is a receiver of
+   the conference ID and '#' as SIP INFO, '#' again to join, and holds
+   until stopped. Their media comes from `reflector push` (bench/reflector.c,
+   one process per step): one socket streaming PCMU every 20 ms for every
+   caller of the step, each from an address of its own (127.64.x.y, named
+   in that caller's SDP offer through SIPp's injection file). SIPp's
+   rtp_stream (a socket and a sendto per call) was the wall before the node
+   was: the generator must not be what breaks. In some of the new conferences one of the ten is a receiver of
    our own (this process: a small UAC and an RTP socket with kernel
    receive timestamps, SO_TIMESTAMPNS, so this loop's own delays do not
    count). When /metrics shows every caller in-conference, the receivers
@@ -33,14 +37,14 @@ against the machine's own limit for moving the same media.
    A step holds quality when bad frames <= 0.1 % and <= 0.1 % of the
    callers failed to get in.
    CPU: the daemon's utime+stime from /proc over the window.
-   The node and the reflector run at the same raised priority (--nice,
-   -10 by default, when allowed), so that other work on the machine
-   decides less of the figure.
-3. Baseline, same steps and same receivers: bench/reflector.c, one thread,
-   one socket per caller, receiving every packet and sending each caller a
-   172-byte packet on a 20 ms clock (what the node does with media, without
-   SIP or mixing), loaded by `reflector send` (one socket per caller,
-   20 ms, as rtp_stream).
+   The node and the reflector, and their load generators (SIPp, the
+   pushers), run at the same raised priority (--nice, -10 by default, when
+   allowed), so that other work on the machine decides less of the figure.
+3. Baseline, same steps and same receivers: bench/reflector.c, one thread
+   and the node's sockets (one UDP socket for every caller, recvmmsg, the
+   callers told apart by address, each sent a 172-byte packet every 20 ms
+   with sendmmsg: what the node does with media, without SIP or mixing),
+   loaded by the same `reflector push`.
 4. Call setup rate: bench/sipp/setup.xml (INVITE, ACK, hold, BYE; no media)
    at each of --rates calls/s for --setup-calls calls; the highest rate
    with <= 0.1 % failed calls.
@@ -48,7 +52,6 @@ Ends with `ratio: dialconf callers / reflector callers`.
 """
 
 import argparse
-import math
 import os
 import random
 import re
@@ -101,24 +104,6 @@ def renice(pid, nice):
 
 def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def ulaw_byte(sample):
-    """G.711 mu-law of a 16-bit sample."""
-    sign = 0x80 if sample < 0 else 0
-    s = min(abs(sample), 32635) + 0x84
-    exp = 7
-    while exp > 0 and not s & (0x4000 >> (7 - exp)):
-        exp -= 1
-    return ~(sign | (exp << 4) | ((s >> (exp + 3)) & 0x0F)) & 0xFF
-
-
-def write_tone(path, hz=440, seconds=1.0, level=0.2):
-    n = int(8000 * seconds)
-    with open(path, "wb") as f:
-        f.write(bytes(ulaw_byte(int(level * 32767 *
-                                    math.sin(2 * math.pi * hz * i / 8000)))
-                      for i in range(n)))
 
 
 class Receiver:
@@ -334,6 +319,7 @@ class Ramp:
         self.recording = False
         self.hold_frames = int(args.hold * 50)
         self.level = 0
+        self.pushed = 0           # callers streamed by reflector push
         self.sip_port = None
 
     def pump(self, seconds):
@@ -438,9 +424,14 @@ class Ramp:
 
 
 class NodeRamp(Ramp):
-    def __init__(self, args, d, users, work):
+    def __init__(self, args, d, users, work, exe):
         super().__init__(args, "dialconf", d.proc.pid)
         self.d = d
+        self.exe = exe
+        m = re.search(r"event=listening .*rtp=(\d+)", d.log_text())
+        if not m:
+            sys.exit("bench load: the node did not log its RTP port")
+        self.rtp_port = int(m.group(1))
         self.users = users
         self.work = work
         self.sip_port = d.sip_port
@@ -475,13 +466,18 @@ class NodeRamp(Ramp):
         with_rx = set(random.sample(range(confs),
                                     min(confs, RECEIVERS_PER_STEP)))
         csv = os.path.join(self.work, "ids-%d.csv" % self.level)
-        count = 0
+        count = confs * CONF_SIZE - len(with_rx)
+        first, port = start_pusher(self, self.exe, "127.0.0.1",
+                                   self.rtp_port, count)
+        n = 0
         with open(csv, "w") as f:
             f.write("SEQUENTIAL\n")
             for k, confid in enumerate(ids):
                 for _ in range(CONF_SIZE - (k in with_rx)):
-                    f.write(";".join(confid) + ";\n")
-                    count += 1
+                    f.write(";".join(list(confid) +
+                                     [pusher_ip(first + n), str(port)])
+                            + ";\n")
+                    n += 1
         rate = self.args.rate
         sipp = subprocess.Popen(
             ["sipp", "127.0.0.1:%d" % self.d.sip_port, "-sf",
@@ -490,11 +486,15 @@ class NodeRamp(Ramp):
              "-p", str(harness.free_sip_port()), "-m", str(count),
              "-l", str(count), "-r", str(rate), "-d", "36000000",
              "-max_socket", "65000", "-buff_size", "4194304", "-trace_err",
+             # A late answer's retransmission (the 200 of an INFO SIPp
+             # sent again) is no reason to drop the caller.
+             "-default_behaviors", "all,-abortunexp",
              "-error_file", os.path.join(self.work, "err-%d.log" % self.level),
              "-nostdin"] + os.environ.get("BENCH_SIPP_ARGS", "").split(),
             cwd=self.work, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         self.procs.append(sipp)
+        renice(sipp.pid, self.args.nice)
         for k in sorted(with_rx):
             self.receivers.append(Receiver(self, len(self.receivers) + 1,
                                            None, ids[k]))
@@ -513,32 +513,47 @@ class NodeRamp(Ramp):
 class ReflectorRamp(Ramp):
     def __init__(self, args, exe):
         self.exe = exe
-        port_count = max(args.steps) + CONF_SIZE
+        callers = max(args.steps) + CONF_SIZE
         self.server = subprocess.Popen(
             [exe, "serve", REFLECTOR_ADDR, str(REFLECTOR_PORT),
-             str(port_count)], stdout=subprocess.PIPE)
+             str(callers)], stdout=subprocess.PIPE)
         line = self.server.stdout.readline()
         if line.strip() != b"ready":
             sys.exit("bench load: the reflector did not start")
         super().__init__(args, "reflector", self.server.pid)
         renice(self.server.pid, args.nice)
         self.procs.append(self.server)
-        self.next_port = REFLECTOR_PORT
 
     def add(self, confs):
         rx = min(confs, RECEIVERS_PER_STEP)
         for _ in range(rx):
             self.receivers.append(Receiver(
                 self, len(self.receivers) + 1,
-                (REFLECTOR_ADDR, self.next_port)))
-            self.next_port += 1
-        load = confs * CONF_SIZE - rx
-        self.procs.append(subprocess.Popen(
-            [self.exe, "send", REFLECTOR_ADDR, str(self.next_port),
-             str(load)]))
-        self.next_port += load
+                (REFLECTOR_ADDR, REFLECTOR_PORT)))
+        start_pusher(self, self.exe, REFLECTOR_ADDR, REFLECTOR_PORT,
+                     confs * CONF_SIZE - rx)
         self.pump(2.0)  # the receivers' first keepalive latches them
         return self.level + confs * CONF_SIZE
+
+
+def pusher_ip(i):
+    """The media address of pushed caller i (bench/reflector.c push)."""
+    return socket.inet_ntoa(struct.pack("!I", 0x7F400000 + i + 1))
+
+
+def start_pusher(ramp, exe, addr, port, count):
+    """`reflector push` for count new callers of ramp, streaming to
+    addr:port; (the first caller's index, the pusher's port)."""
+    first = ramp.pushed
+    ramp.pushed += count
+    p = subprocess.Popen([exe, "push", addr, str(port), str(first),
+                          str(count)], stdout=subprocess.PIPE)
+    ramp.procs.append(p)
+    line = p.stdout.readline().split()
+    if len(line) != 2 or line[0] != b"port":
+        sys.exit("bench load: the pusher did not start")
+    renice(p.pid, ramp.args.nice)
+    return first, int(line[1])
 
 
 def setup_rate(args, d, work):
@@ -656,7 +671,6 @@ def main():
                              "reflector")
     random.seed(18)
     work = tempfile.mkdtemp(prefix="dialconf-bench-load-")
-    write_tone(os.path.join(work, "tone.ulaw"))
     confs = max(args.steps) // CONF_SIZE + 1
 
     class Node(harness.Daemon):
@@ -687,7 +701,7 @@ def main():
                  args.nice if niced else "0 (not allowed)"), flush=True)
         node_best = rate_ok = None
         if "node" not in args.skip:
-            node = NodeRamp(args, d, users, work)
+            node = NodeRamp(args, d, users, work, reflector)
             try:
                 node_best = node.run()
             finally:

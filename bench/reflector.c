@@ -1,22 +1,32 @@
 /*
  * bench/reflector.c: the machine's own limit for moving dial-in media, the
- * baseline of bench/run load (bench/load.py runs it; not a bench_ program,
- * so `bench/run` alone does not run it without arguments).
+ * baseline of bench/run load, and the media load generator for both sides
+ * (bench/load.py runs it; not a bench_ program, so `bench/run` alone does
+ * not run it without arguments).
  *
- *   reflector serve ADDR PORT COUNT   COUNT UDP sockets on ADDR:PORT...
- *   reflector send ADDR PORT COUNT    COUNT callers streaming to them
+ *   reflector serve ADDR PORT MAXPEERS   one UDP socket on ADDR:PORT
+ *   reflector push ADDR PORT FIRST COUNT COUNT callers streaming to it
  *
- * serve does what a dialconf node does with media and nothing else, on one
- * thread like dialconf's SIP and media loop: every socket takes whatever
- * arrives (epoll, one recvfrom per packet), remembers who sent it, and every
- * 20 ms (timerfd, as the mixer's clock) sends each socket's last sender one
- * 172-byte RTP packet (12-byte header, 160 bytes of PCMU), its sequence
- * number counting up. It does not mix: that is the work dialconf does on top.
+ * serve does what a dialconf node does with media and nothing else, with
+ * the same sockets (src/sip/rtpmux.c) on one thread like dialconf's SIP
+ * and media loop: one socket for every caller, read with recvmmsg (64 at a
+ * time), each packet's source looked up in a table (the callers told apart
+ * by address, as the node does), and every 20 ms (timerfd, as the media
+ * clock) each caller gets one 172-byte RTP packet (12-byte header, 160
+ * bytes of PCMU, its own sequence number counting up), sent with sendmmsg.
+ * It does not mix: that is the work dialconf does on top.
  *
- * send is the load generator for serve, as SIPp's rtp_stream is for
- * dialconf: COUNT sockets, each sending a 172-byte PCMU packet every 20 ms to
- * its own server port, paced on one absolute clock; it never reads (as
- * rtp_stream, whose sockets' input the kernel drops when their buffers fill).
+ * push is the load generator for serve and for dialconf (SIPp does the
+ * signalling; its rtp_stream sends with one socket and one sendto per
+ * call, and could not push 2 000 callers on this machine beside the
+ * node): one socket on a port of its own (printed as "port N" once bound)
+ * and COUNT callers, caller i (FIRST <= i < FIRST + COUNT) sending from
+ * address 127.64.0.0 + i + 1 (every 127/8 address is this host's; the
+ * source address is set per packet with IP_PKTINFO), a 172-byte PCMU
+ * packet every 20 ms to ADDR:PORT, paced on one absolute clock, a tenth
+ * of the callers every 2 ms with sendmmsg (2 000 phones are not in step:
+ * one burst of all of them made both the node and the reflector late). It never reads: what comes back fills its receive
+ * buffer and the kernel drops the rest, as rtp_stream's sockets did.
  * Both run until killed.
  */
 #ifndef _GNU_SOURCE
@@ -30,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -38,31 +47,67 @@
 
 #define PACKET 172
 #define TICK_NS 20000000L
+#define RX_BATCH 64
+#define TX_BATCH 512
+#define SOCK_BUF (4 << 20)
+#define PUSH_BASE 0x7f400000u /* 127.64.0.0 */
+#define SLICES 10
 
 struct peer {
-	int fd;
-	int have_peer;
 	struct sockaddr_in to;
 	uint16_t seq;
 	uint32_t ts;
+	uint8_t pkt[PACKET];
 };
 
-static void raise_nofile(void)
+/* The peers by address: open addressing, twice the room it needs. */
+struct table {
+	struct peer *peers;
+	size_t count, max;
+	uint32_t *slots; /* index + 1; 0 empty */
+	size_t nslots;
+};
+
+static uint32_t addr_hash(const struct sockaddr_in *a)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	uint32_t h = a->sin_addr.s_addr * 2654435761u;
+
+	return h ^ (a->sin_port * 40503u);
+}
+
+static struct peer *peer_of(struct table *t, const struct sockaddr_in *a)
+{
+	size_t i = addr_hash(a) & (t->nslots - 1);
+
+	for (;; i = (i + 1) & (t->nslots - 1)) {
+		uint32_t s = t->slots[i];
+		struct peer *p;
+
+		if (!s)
+			break;
+		p = &t->peers[s - 1];
+		if (p->to.sin_addr.s_addr == a->sin_addr.s_addr &&
+		    p->to.sin_port == a->sin_port)
+			return p;
 	}
+	if (t->count == t->max)
+		return NULL;
+	t->slots[i] = (uint32_t)++t->count;
+	t->peers[t->count - 1].to = *a;
+	return &t->peers[t->count - 1];
 }
 
 static int udp_socket(const char *addr, int port)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 				 .sin_port = htons((uint16_t)port)};
+	int size = SOCK_BUF;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
 	if (fd < 0)
 		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
 		close(fd);
@@ -87,129 +132,209 @@ static void rtp_header(uint8_t *p, uint16_t seq, uint32_t ts, uint32_t ssrc)
 	p[11] = (uint8_t)ssrc;
 }
 
-static int serve(const char *addr, int port, int count)
+/* sendmmsg all of msgs, in batches; a failed packet is skipped. */
+static void send_all(int fd, struct mmsghdr *msgs, size_t n)
 {
-	struct peer *peers = calloc((size_t)count, sizeof *peers);
+	size_t off = 0;
+
+	while (off < n) {
+		size_t k = n - off > TX_BATCH ? TX_BATCH : n - off;
+		int r = sendmmsg(fd, msgs + off, (unsigned)k, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		off += r > 0 ? (size_t)r : 1;
+	}
+}
+
+static void tick(int fd, struct table *t, struct mmsghdr *msgs,
+		 struct iovec *iov)
+{
+	for (size_t j = 0; j < t->count; j++) {
+		struct peer *p = &t->peers[j];
+
+		rtp_header(p->pkt, p->seq++, p->ts, (uint32_t)j + 1);
+		p->ts += 160;
+		iov[j].iov_base = p->pkt;
+		iov[j].iov_len = PACKET;
+		memset(&msgs[j], 0, sizeof msgs[j]);
+		msgs[j].msg_hdr.msg_name = &p->to;
+		msgs[j].msg_hdr.msg_namelen = sizeof p->to;
+		msgs[j].msg_hdr.msg_iov = &iov[j];
+		msgs[j].msg_hdr.msg_iovlen = 1;
+	}
+	send_all(fd, msgs, t->count);
+}
+
+static void drain(int fd, struct table *t)
+{
+	static uint8_t buf[RX_BATCH][2048];
+	struct sockaddr_in from[RX_BATCH];
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+
+	for (int round = 0; round < 16; round++) {
+		int n;
+
+		for (int i = 0; i < RX_BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof buf[i];
+			memset(&msgs[i], 0, sizeof msgs[i]);
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+		for (int i = 0; i < n; i++)
+			(void)peer_of(t, &from[i]);
+		if (n < RX_BATCH)
+			return;
+	}
+}
+
+static int serve(const char *addr, int port, size_t max)
+{
+	struct table t = {.max = max};
+	int fd = udp_socket(addr, port);
 	int ep = epoll_create1(0);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
 	struct itimerspec it = {.it_interval = {0, TICK_NS},
 				.it_value = {0, TICK_NS}};
 	struct epoll_event ev = {.events = EPOLLIN};
-	uint8_t pkt[PACKET], buf[2048];
+	struct mmsghdr *msgs = calloc(max, sizeof *msgs);
+	struct iovec *iov = calloc(max, sizeof *iov);
 
-	if (!peers || ep < 0 || tfd < 0)
+	for (t.nslots = 16; t.nslots < 2 * max; t.nslots *= 2)
+		;
+	t.peers = calloc(max, sizeof *t.peers);
+	t.slots = calloc(t.nslots, sizeof *t.slots);
+	if (fd < 0) {
+		fprintf(stderr, "reflector: bind %s:%d: %s\n", addr, port,
+			strerror(errno));
 		return 1;
-	memset(pkt + 12, 0xFF, PACKET - 12); /* mu-law silence */
-	for (int i = 0; i < count; i++) {
-		peers[i].fd = udp_socket(addr, port + i);
-		if (peers[i].fd < 0) {
-			fprintf(stderr, "reflector: bind %s:%d: %s\n", addr,
-				port + i, strerror(errno));
-			return 1;
-		}
-		ev.data.u32 = (uint32_t)i;
-		epoll_ctl(ep, EPOLL_CTL_ADD, peers[i].fd, &ev);
 	}
-	ev.data.u32 = UINT32_MAX;
+	if (!t.peers || !t.slots || !msgs || !iov || ep < 0 || tfd < 0)
+		return 1;
+	for (size_t j = 0; j < max; j++)
+		memset(t.peers[j].pkt + 12, 0xFF, PACKET - 12); /* silence */
+	ev.data.u32 = 0;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	ev.data.u32 = 1;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	timerfd_settime(tfd, 0, &it, NULL);
 	printf("ready\n");
 	fflush(stdout);
-
 	for (;;) {
-		struct epoll_event evs[256];
-		int n = epoll_wait(ep, evs, 256, -1);
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, 4, -1);
+
 		for (int k = 0; k < n; k++) {
-			uint32_t i = evs[k].data.u32;
-			if (i == UINT32_MAX) { /* the 20 ms clock */
-				uint64_t ticks;
-				if (read(tfd, &ticks, sizeof ticks) < 0)
-					continue;
-				for (int j = 0; j < count; j++) {
-					struct peer *p = &peers[j];
-					if (!p->have_peer)
-						continue;
-					rtp_header(pkt, p->seq++, p->ts,
-						   (uint32_t)j + 1);
-					p->ts += 160;
-					(void)sendto(p->fd, pkt, PACKET, 0,
-						     (struct sockaddr *)&p->to,
-						     sizeof p->to);
-				}
+			uint64_t ticks;
+
+			if (evs[k].data.u32 == 0) {
+				drain(fd, &t);
 				continue;
 			}
-			for (;;) { /* everything the socket holds */
-				struct sockaddr_in from;
-				socklen_t fl = sizeof from;
-				ssize_t r = recvfrom(peers[i].fd, buf, sizeof buf,
-						     0, (struct sockaddr *)&from,
-						     &fl);
-				if (r < 0)
-					break;
-				peers[i].to = from;
-				peers[i].have_peer = 1;
-			}
+			if (read(tfd, &ticks, sizeof ticks) > 0)
+				tick(fd, &t, msgs, iov);
 		}
 	}
 }
 
-static int sender(const char *addr, int port, int count)
+static int push(const char *addr, int port, uint32_t first, size_t count)
 {
-	int *fds = calloc((size_t)count, sizeof *fds);
-	struct sockaddr_in to = {.sin_family = AF_INET};
-	uint8_t pkt[PACKET];
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in me;
+	socklen_t ml = sizeof me;
+	size_t cmsg_size = CMSG_SPACE(sizeof(struct in_pktinfo));
+	struct mmsghdr *msgs = calloc(count, sizeof *msgs);
+	struct iovec *iov = calloc(count, sizeof *iov);
+	uint8_t *pkts = calloc(count, PACKET);
+	uint8_t *cmsgs = calloc(count, cmsg_size);
+	int fd = udp_socket("0.0.0.0", 0);
+	int small = 4096;
 	struct timespec next;
 	uint16_t seq = 0;
 	uint32_t ts = 0;
 
-	if (!fds || inet_pton(AF_INET, addr, &to.sin_addr) != 1)
+	if (!msgs || !iov || !pkts || !cmsgs || fd < 0 ||
+	    inet_pton(AF_INET, addr, &to.sin_addr) != 1 ||
+	    getsockname(fd, (struct sockaddr *)&me, &ml))
 		return 1;
-	for (int i = 0; i < count; i++) {
-		fds[i] = udp_socket("127.0.0.1", 0);
-		if (fds[i] < 0) {
-			perror("reflector send: socket");
-			return 1;
-		}
+	/* What comes back is dropped at once, not queued. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	for (size_t i = 0; i < count; i++) {
+		struct msghdr *h = &msgs[i].msg_hdr;
+		struct cmsghdr *c;
+		struct in_pktinfo pi = {0};
+
+		memset(pkts + i * PACKET + 12, 0x7F, PACKET - 12);
+		iov[i].iov_base = pkts + i * PACKET;
+		iov[i].iov_len = PACKET;
+		h->msg_name = &to;
+		h->msg_namelen = sizeof to;
+		h->msg_iov = &iov[i];
+		h->msg_iovlen = 1;
+		h->msg_control = cmsgs + i * cmsg_size;
+		h->msg_controllen = cmsg_size;
+		c = CMSG_FIRSTHDR(h);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof pi);
+		pi.ipi_spec_dst.s_addr = htonl(PUSH_BASE + first + (uint32_t)i +
+					       1);
+		memcpy(CMSG_DATA(c), &pi, sizeof pi);
 	}
-	memset(pkt + 12, 0x7F, PACKET - 12);
+	printf("port %d\n", ntohs(me.sin_port));
+	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
-		for (int i = 0; i < count; i++) {
-			to.sin_port = htons((uint16_t)(port + i));
-			rtp_header(pkt, seq, ts, (uint32_t)i + 1000);
-			(void)sendto(fds[i], pkt, PACKET, 0,
-				     (struct sockaddr *)&to, sizeof to);
+		/* Phones are not in step: each 20 ms goes out in SLICES
+		 * parts spread over it, not as one burst of every caller. */
+		for (size_t k = 0; k < SLICES; k++) {
+			size_t lo = count * k / SLICES;
+			size_t hi = count * (k + 1) / SLICES;
+
+			for (size_t i = lo; i < hi; i++)
+				rtp_header(pkts + i * PACKET, seq, ts,
+					   first + (uint32_t)i + 1000);
+			send_all(fd, msgs + lo, hi - lo);
+			next.tv_nsec += TICK_NS / SLICES;
+			if (next.tv_nsec >= 1000000000L) {
+				next.tv_nsec -= 1000000000L;
+				next.tv_sec++;
+			}
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+					NULL);
 		}
 		seq++;
 		ts += 160;
-		next.tv_nsec += TICK_NS;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
+}
+
+static int number(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return !errno && !*end && end != s && *out >= lo && *out <= hi;
 }
 
 int main(int argc, char **argv)
 {
-	char *end;
-	long port, count;
+	long port, a, b;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: reflector serve|send ADDR PORT COUNT\n");
-		return 2;
-	}
-	port = strtol(argv[3], &end, 10);
-	if (*end || port < 1 || port > 65535)
-		return 2;
-	count = strtol(argv[4], &end, 10);
-	if (*end || count < 1 || port + count > 65536)
-		return 2;
-	raise_nofile();
-	if (strcmp(argv[1], "serve") == 0)
-		return serve(argv[2], (int)port, (int)count);
-	if (strcmp(argv[1], "send") == 0)
-		return sender(argv[2], (int)port, (int)count);
+	if (argc >= 5 && !strcmp(argv[1], "serve") && argc == 5 &&
+	    number(argv[3], 1, 65535, &port) && number(argv[4], 1, 1 << 20, &a))
+		return serve(argv[2], (int)port, (size_t)a);
+	if (argc == 6 && !strcmp(argv[1], "push") &&
+	    number(argv[3], 1, 65535, &port) &&
+	    number(argv[4], 0, 1 << 20, &a) && number(argv[5], 1, 1 << 20, &b))
+		return push(argv[2], (int)port, (uint32_t)a, (size_t)b);
+	fprintf(stderr, "usage: reflector serve ADDR PORT MAXPEERS\n"
+		"       reflector push ADDR PORT FIRST COUNT\n");
 	return 2;
 }

@@ -94,9 +94,8 @@ struct call {
 	struct sdp_session *sdp;
 	struct sdp_media *sm;
 	struct sdp_format *f_pcmu, *f_pcma, *f_tel;
-	struct rtp_sock *rtp;
+	struct rtpmux_leg *rtp; /* on the node's one RTP socket */
 	struct telev *telev;
-	struct mbuf *mb;     /* one RTP packet, reused */
 	uint32_t info_cseq;  /* CSeq of the last INFO whose digit was taken */
 	bool info_taken;     /* info_cseq is set */
 	struct sa raddr;
@@ -196,7 +195,6 @@ static void destructor(void *arg)
 	mem_deref(c->rtp);
 	mem_deref(c->sdp);
 	mem_deref(c->telev);
-	mem_deref(c->mb);
 	attendant_free(c->att);
 	player_free(c->pl);
 }
@@ -364,13 +362,8 @@ static int send_frame(struct call *c, const uint8_t *g711, size_t len)
 	if (!c->media_locked && !sa_cmp(&c->raddr, &c->sig_addr, SA_ADDR) &&
 	    !c->trusted)
 		goto out; /* not to a host the caller has not sent from */
-	c->mb->pos = c->mb->end = RTP_HEADER_SIZE;
-	err = mbuf_write_mem(c->mb, g711, len);
-	if (!err) {
-		c->mb->pos = RTP_HEADER_SIZE;
-		err = rtp_send(c->rtp, &c->raddr, false, c->marker,
-			       (uint8_t)codec_pt(c->codec), c->ts, c->mb);
-	}
+	err = rtpmux_send(c->rtp, &c->raddr, c->marker,
+			  (uint8_t)codec_pt(c->codec), c->ts, g711, len);
  out:
 	c->marker = false;
 	c->ts += (uint32_t)len;
@@ -1012,8 +1005,11 @@ static int pick_codec(struct call *c)
 	c->codec = first == c->f_pcmu ? CODEC_PCMU : CODEC_PCMA;
 	c->pt_tel = c->f_tel->sup ? c->f_tel->pt : -1;
 	/* A new address in a re-INVITE: learn the source again. */
-	if (!sa_cmp(&c->raddr, sdp_media_raddr(c->sm), SA_ALL))
+	if (!sa_cmp(&c->raddr, sdp_media_raddr(c->sm), SA_ALL)) {
 		c->media_locked = false;
+		rtpmux_leg_expect(c->rtp, sdp_media_raddr(c->sm),
+				  &c->sig_addr);
+	}
 	c->raddr = *sdp_media_raddr(c->sm);
 	return 0;
 }
@@ -1078,14 +1074,13 @@ static int media_setup(struct call *c, const struct sip_msg *msg)
 	if (sa_is_any(&laddr))
 		(void)sip_transp_laddr(s->sip, &laddr, msg->tp, &msg->src);
 	c->laddr = laddr;
-	err = rtp_listen(&c->rtp, IPPROTO_UDP, &laddr, s->opts.rtp_min,
-			 s->opts.rtp_max, false, rtp_h, NULL, c);
+	err = rtpmux_leg_alloc(&c->rtp, s->mux, rtp_h, c);
 	if (err)
 		return err;
 	err = sdp_session_alloc(&c->sdp, &laddr);
 	if (!err)
 		err = sdp_media_add(&c->sm, c->sdp, "audio",
-				    sa_port(rtp_local(c->rtp)), "RTP/AVP");
+				    rtpmux_port(s->mux), "RTP/AVP");
 	if (!err)
 		err = sdp_format_add(&c->f_pcmu, c->sm, false, "0", "PCMU",
 				     CODEC_SRATE, 1, NULL, NULL, NULL, false,
@@ -1118,9 +1113,6 @@ static int call_setup(struct call *c, const struct sip_msg *msg,
 	}
 	att_config_default(&cfg);
 	cfg.lobby_ms = c->s->lim.lobby_s * 1000;
-	c->mb = mbuf_alloc(RTP_HEADER_SIZE + CODEC_FRAME);
-	if (!c->mb)
-		return ENOMEM;
 	err = telev_alloc(&c->telev, TELEV_PTIME);
 	if (!err)
 		err = attendant_alloc(&c->att, &cfg);

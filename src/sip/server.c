@@ -16,7 +16,10 @@
  *    every 20 ms, scheduled against a monotonic deadline (next += 20 ms,
  *    armed for next - now) so it does not drift by the handlers' run
  *    time. Each frame: the attendant's audio of the calls not in a
- *    conference, then every conference's mix (room.c). */
+ *    conference, then every conference's mix (room.c); the frame's packets
+ *    are queued and leave together at its end (rtpmux.c, sendmmsg),
+ *  - the one RTP socket of every call (rtpmux.c), bound with the SIP
+ *    transports on the first free even port of --rtp-ports. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -259,6 +262,7 @@ static void tick_h(void *arg)
 	}
 	while (s->next_frame_ms <= now) {
 		metrics_clock_frame((unsigned)(now - s->next_frame_ms));
+		rtpmux_hold(s->mux); /* the frame's packets leave together */
 		for (le = s->calls.head; le;) {
 			struct call *c = le->data;
 
@@ -266,6 +270,7 @@ static void tick_h(void *arg)
 			call_tick(c);
 		}
 		room_tick_all(s);
+		rtpmux_flush(s->mux);
 		s->next_frame_ms += FRAME_MS;
 	}
 	/* From the clock as it is now, not as it was when the tick began:
@@ -344,6 +349,9 @@ static int setup(struct sipd *s)
 		err = mqueue_alloc(&s->mq, mq_h, s);
 	if (!err)
 		err = edge_init(s);
+	if (!err)
+		err = rtpmux_alloc(&s->mux, &s->laddr, s->opts.rtp_min,
+				   s->opts.rtp_max);
 	return err;
 }
 
@@ -385,6 +393,7 @@ static void teardown(struct sipd *s)
 	tmr_cancel(&s->tick);
 	tmr_cancel(&s->second);
 	edge_close(s);
+	s->mux = mem_deref(s->mux); /* every call's leg is gone */
 	work_stop(s->work); /* no call is left to submit more */
 	s->work = NULL;
 	s->lsnr = mem_deref(s->lsnr);
@@ -441,7 +450,8 @@ static void *thread_main(void *arg)
 	if (wait_go(s)) {
 		clocks_start(s);
 		sipd_log(LOG_INFO, "event=listening addr=%J transports=udp,tcp "
-			 "max_fds=%d", &s->laddr, s->max_fds);
+			 "rtp=%u max_fds=%d", &s->laddr, rtpmux_port(s->mux),
+			 s->max_fds);
 		(void)re_main(NULL); /* signals stay with main (sigwait) */
 	}
 	teardown(s);

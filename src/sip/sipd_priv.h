@@ -1,7 +1,8 @@
 /* sipd_priv: what the files of src/sip/ share. server.c owns the thread,
  * the transports, the media clock and the call list; call.c one call
  * (SDP, RTP, DTMF, the attendant, joining and leaving the mix); room.c the
- * live conferences, one mixer each; work.c the worker pool. Everything
+ * live conferences, one mixer each; rtpmux.c every call's RTP on one
+ * socket; work.c the worker pool. Everything
  * here runs on the SIP thread unless it says otherwise. */
 #ifndef DIALCONF_SIP_SIPD_PRIV_H
 #define DIALCONF_SIP_SIPD_PRIV_H
@@ -37,6 +38,7 @@
 void sipd_logf(enum log_level level, const char *fmt, ...);
 
 struct work;
+struct rtpmux;
 
 /* Prompts beyond the attendant's, in the same set: index = the enum. */
 enum sipd_prompt {
@@ -81,6 +83,7 @@ struct sipd {
 	struct app_dialin_limits lim;
 	bool lim_pending;       /* a LIMITS job is out */
 
+	struct rtpmux *mux;     /* every call's RTP, one socket */
 	struct work *work;
 	int max_fds;            /* RLIMIT_NOFILE, raised to its hard limit */
 };
@@ -191,6 +194,31 @@ void ctl_run(struct sipd *s, const struct app_control *x);
 void ctl_lock(struct sipd *s, const char *conf_id, bool locked);
 void ctl_conference(struct sipd *s, enum app_control_action action,
 		    const char *conf_id, const struct call *from);
+
+/* rtpmux.c: the RTP of every call on one UDP socket, told apart by the
+ * packets' source under call.c's strict RTP rules (see the file). alloc
+ * binds the first free even port of [lo, hi] on laddr's address (0 or
+ * an errno); a leg is one call's: expect gives it the offer's address and
+ * the signalling host (again after a re-INVITE: its source is learned
+ * anew), recvh gets its packets (as libre's rtp_recv_h), send sends one
+ * RTP packet with the leg's SSRC and sequence (0 or an errno, a queued
+ * one's failure told by the next send); between hold and flush sends are
+ * queued and leave together (sendmmsg). mem_deref frees a leg. */
+typedef void (rtpmux_recv_h)(const struct sa *src,
+			     const struct rtp_header *hdr, struct mbuf *mb,
+			     void *arg);
+struct rtpmux_leg;
+int rtpmux_alloc(struct rtpmux **mp, const struct sa *laddr, uint16_t lo,
+		 uint16_t hi);
+uint16_t rtpmux_port(const struct rtpmux *m);
+int rtpmux_leg_alloc(struct rtpmux_leg **lp, struct rtpmux *m,
+		     rtpmux_recv_h *recvh, void *arg);
+void rtpmux_leg_expect(struct rtpmux_leg *l, const struct sa *offer,
+		       const struct sa *sig);
+int rtpmux_send(struct rtpmux_leg *l, const struct sa *dst, bool marker,
+		uint8_t pt, uint32_t ts, const uint8_t *payload, size_t len);
+void rtpmux_hold(struct rtpmux *m);
+void rtpmux_flush(struct rtpmux *m);
 
 /* fwd.c: a call's leg to a Jitsi room's gateway (Jigasi). audio_h gets
  * the gateway's G.711 payloads for the caller; state_h says once that it

@@ -661,6 +661,84 @@ def test_foreign_audio_never_reaches_the_mix():
             "address) reached the mix: 1 kHz RMS %.4f" % (ip(37), attack)
 
 
+def rtp_from(sock, secs):
+    """The SSRCs of the RTP packets sock receives within secs."""
+    ssrcs = set()
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            data = sock.recv(2048)
+        except (socket.timeout, BlockingIOError):
+            continue
+        if len(data) >= 12 and data[0] >> 6 == 2:
+            ssrcs.add(int.from_bytes(data[8:12], "big"))
+    return ssrcs
+
+
+def open_fds(d):
+    return len(os.listdir("/proc/%d/fd" % d.proc.pid))
+
+
+def test_calls_share_one_rtp_socket_each_gets_its_own_media():
+    """Issue 18: every call's RTP is on one socket of the node (a call
+    costs no descriptor), told apart by the caller's address: each caller
+    hears its own stream, and the RFC 4733 digits of one reach that call
+    only."""
+    n = 8
+    with edge() as (d, o):
+        callers = [raw(d, 70 + i) for i in range(n)]
+        idle = open_fds(d)
+        for c in callers:
+            assert status_of(c) == 200
+        ports = {c.remote_rtp[1] for c in callers}
+        assert len(ports) == 1, "the answers name %d RTP ports" % len(ports)
+        grew = open_fds(d) - idle
+        assert grew <= 2, "%d calls took %d more descriptors" % (n, grew)
+        streams = [c.start_media() for c in callers]
+        heard = [rtp_from(c.rtp, 0.3) for c in callers]
+        for c, ssrcs in zip(callers, heard):
+            assert len(ssrcs) == 1, "the caller on %s got %d streams" % (
+                c.ip, len(ssrcs))
+        assert len(set().union(*heard)) == n, "two callers got one stream"
+        streams[3].dtmf(o["id"] + "#")
+        wait_call(d, mask(callers[3].from_user),
+                  lambda c: c["conferenceId"] == o["id"], "resolved by its "
+                  "own RFC 4733 digits", timeout=5)
+        for c in callers[:3] + callers[4:]:
+            got = [x for x in calls(d) if x["caller"] == mask(c.from_user)]
+            assert got and got[0]["conferenceId"] is None, \
+                "another caller's digits reached %s: %r" % (c.ip, got)
+
+
+def test_rtp_from_the_signalling_host_at_another_port():
+    """A caller behind NAT: its RTP leaves from another port than its
+    offer says, from the signalling host. The call takes it (its digits
+    work) and answers there; a second port of the same host afterwards is
+    foreign."""
+    with edge() as (d, o):
+        v = raw(d, 80)
+        assert status_of(v) == 200
+        natted = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        natted.bind((ip(80), 0))
+        track(d, natted)
+        st = RtpStream(natted, v.remote_rtp)
+
+        class Stop:
+            def close(self):
+                st.stop()
+        track(d, Stop())
+        assert rtp_from(natted, 1.0), "no RTP back at the NAT's port"
+        other = attacker_stream(d, 80, v)  # same host, a third port
+        other.dtmf(WRONG_IDS[0] + "#")
+        stays(d, user(80), lambda c: c["conferenceId"] is None and
+              c["state"] == "collecting-id", 1.0,
+              "digits from a second port of %s were taken" % ip(80))
+        st.dtmf(o["id"] + "#")
+        wait_call(d, mask(user(80)), lambda c: c["conferenceId"] == o["id"],
+                  "resolved by the digits from the NAT's port", timeout=5)
+
+
 # -- resources ----------------------------------------------------------------
 
 def test_flood_of_unacked_invites_then_honest_caller():
