@@ -12,6 +12,9 @@
 #include <time.h>
 
 #include "app/app_priv.h"
+#include "core/log.h"
+
+#define LOG_MODULE "calls"
 
 struct call_entry {
 	struct app_call c;
@@ -181,4 +184,61 @@ int app_calls_send(struct app *a, const struct app_control *x)
 		err = a->calls->control(x, a->calls->control_arg);
 	pthread_mutex_unlock(&a->calls->mtx);
 	return err;
+}
+
+/* The live calls of the cluster: this node's from memory, the other live
+ * nodes' from their call records (records.c writes them). */
+struct live_args {
+	app_call_h *h;
+	void *arg;
+};
+
+static int live_row(const struct store_call_record *s, void *arg)
+{
+	struct live_args *x = arg;
+	struct app_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.id = s->call_id;
+	snprintf(c.dialed, sizeof(c.dialed), "%s", s->dialed);
+	snprintf(c.caller, sizeof(c.caller), "%s", s->caller);
+	snprintf(c.state, sizeof(c.state), "%.*s", (int)sizeof(c.state) - 1,
+		 s->state);
+	snprintf(c.conference_id, sizeof(c.conference_id), "%.*s",
+		 (int)sizeof(c.conference_id) - 1, s->conference_id);
+	c.meeting_id = s->meeting_id;
+	c.user_id = s->user_id;
+	c.started_at = s->started_at / 1000;
+	c.muted = s->muted;
+	snprintf(c.node, sizeof(c.node), "%.*s", (int)sizeof(c.node) - 1,
+		 s->node);
+	snprintf(c.codec, sizeof(c.codec), "%s", s->codec);
+	c.started_ms = s->started_at;
+	c.answered_ms = s->answered_at;
+	c.joined_ms = s->joined_at;
+	return x->h(&c, x->arg);
+}
+
+int app_calls_cluster(struct app *a, app_call_h *h, void *arg,
+		      bool *partial)
+{
+	struct live_args x = {h, arg};
+	struct store *st;
+	int e;
+
+	*partial = false;
+	e = app_calls_list(a, h, arg);
+	if (e)
+		return e;
+	st = app_conn_get(a);
+	e = store_call_record_live(st, app_node(a),
+				   app_wall_ms() - APP_NODE_DEAD_MS, live_row,
+				   &x);
+	app_conn_put(a, st);
+	if (e == ENOTCONN || e == EBUSY || e == EIO) {
+		log_warn("event=cluster-calls-unread err=%d", e);
+		*partial = true;
+		e = 0;
+	}
+	return e;
 }

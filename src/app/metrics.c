@@ -1,4 +1,5 @@
-/* metrics: counters and gauges for GET /metrics (see metrics.h).
+/* metrics: the counters of GET /metrics (see metrics.h; its gauges are in
+ * metrics_gauges.c).
  *
  * Counters are plain atomics in static storage rather than fields of
  * struct app: they are bumped from the HTTP pool, the SIP worker and the
@@ -6,9 +7,7 @@
  * transaction each event is part of. One process has one set; tests that
  * open several apps see the sum, which is what a scrape of the process
  * would see too. */
-#include <errno.h>
 #include <stdatomic.h>
-#include <string.h>
 
 #include "app/app_priv.h"
 #include "app/metrics.h"
@@ -55,45 +54,4 @@ void metrics_clock_get(uint64_t buckets[METRICS_CLOCK_BUCKETS],
 		buckets[i] = atomic_load_explicit(&clock_frames[i],
 						  memory_order_relaxed);
 	*sum_ms = atomic_load_explicit(&clock_late_ms, memory_order_relaxed);
-}
-
-static int call_count(const struct app_call *c, void *arg)
-{
-	struct metrics_gauges *g = arg;
-	size_t i;
-
-	for (i = 0; i < ATT_CALL_STATE_COUNT; i++) {
-		if (!strcmp(c->state, attendant_call_states[i].name)) {
-			g->calls[i]++;
-			break;
-		}
-	}
-	return 0;
-}
-
-int metrics_gauges(struct app *a, struct metrics_gauges *g,
-		   struct app_err *err)
-{
-	struct store_stats s;
-	struct store *st;
-	int e;
-
-	app_err_clear(err);
-	memset(g, 0, sizeof(*g));
-	e = app_calls_list(a, call_count, g);
-	if (e)
-		goto out;
-	memset(&s, 0, sizeof(s));
-	st = app_conn_get(a);
-	e = store_stats(st, &s);
-	app_conn_put(a, st);
-	if (e)
-		goto out;
-	g->users = s.users;
-	g->confids_live = s.confids_live;
-	memcpy(g->mail, s.mail, sizeof(g->mail));
- out:
-	if (e)
-		app_errf(err, "cannot read the metrics: %s", strerror(e));
-	return e;
 }

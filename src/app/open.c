@@ -57,28 +57,6 @@ void app_db_url_safe(char *out, size_t size, const char *db_url)
 	store_url_safe(out, size, db_url);
 }
 
-bool app_node_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 0 && n < APP_NODE_SIZE &&
-	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "abcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
-}
-
-int app_node_set(struct app *a, const char *name)
-{
-	if (!app_node_valid(name))
-		return EINVAL;
-	snprintf(a->node, sizeof(a->node), "%s", name);
-	return 0;
-}
-
-const char *app_node(const struct app *a)
-{
-	return a->node;
-}
-
 static int open_conns(struct app *a, int nconn, struct app_err *err)
 {
 	char safe[256];
