@@ -513,6 +513,7 @@ static void dispatch(struct attendant *a, const struct att_event *ev,
 		a->bypass = ev->bypass;
 		a->max_parts = ev->max_parts;
 		a->organizer = ev->organizer;
+		a->locked = ev->locked;
 		if (a->organizer)
 			join(a, o);
 		else

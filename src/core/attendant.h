@@ -126,7 +126,7 @@ struct att_event {
 	bool closed;  /* RESOLVED, PIN_RESULT: the organizer path is closed */
 	bool blocked; /* RESOLVED, PIN_RESULT: the caller's source is now
 		       * refused by the guard: goodbye at once */
-	bool locked;  /* RESOLVED: the conference is locked */
+	bool locked;  /* RESOLVED, BRIDGED: the conference is locked */
 	unsigned max_parts;    /* RESOLVED: maxParticipants, 0: no limit */
 	unsigned participants; /* ROOM */
 	unsigned languages;    /* ANSWERED: the dialed number's, 0-1: no menu */

@@ -1590,6 +1590,9 @@ static void leg_admitted(struct call *c, const struct sipd_job *job)
 	ev.organizer = !strcmp(c->home.cred.role, "organizer");
 	ev.bypass = !strcmp(c->home.cred.role, "participant");
 	ev.max_parts = job->target.max_parts;
+	/* Locked here, at the home: a caller of another node is turned away
+	 * as one of ours would be (the lock lives with the mix). */
+	ev.locked = call_room(c) && room_locked(call_room(c));
 	call_event(c, &ev);
 }
 

@@ -128,6 +128,7 @@ def test_lobby_released_from_the_other_node_limit_counts_both():
     guest2 = Caller("+15551440000", 2600)
     boss = Caller("+15551420000", 1000)
     extra = Caller("+15551430000", 1800)
+    late = Caller("+15551450000", 1800)
     try:
         guest.dial(a)
         guest.keys(o["id"] + "##")
@@ -166,13 +167,23 @@ def test_lobby_released_from_the_other_node_limit_counts_both():
         extra.keys(o["id"] + "##")
         extra.ua.wait_event("CALL_CLOSED", timeout=20)
         assert "event=conference-full" in a.log_text(), a.log_tail()
+        # Locked through the home's API (node a holds a caller of it):
+        # a new caller on node b is turned away by the home too, though
+        # the organizer is in and there is room again.
+        a.ok("PATCH", "/api/v1/settings", {"maxParticipants": 10})
+        a.ok("POST", "/api/v1/conferences/%s/lock" % o["id"], {})
+        late.dial(b)
+        late.keys(o["id"] + "##")
+        late.ua.wait_event("CALL_CLOSED", timeout=20)
+        assert not any(c["caller"] == mask(late.user) and
+                       c["state"] == "in-conference" for c in calls(a))
         for c in (guest, guest2, boss):
             c.hangup()
         check(guest, "in", [1000, 2600], [440])
         check(guest2, "in", [440, 1000], [2600])
         check(boss, "in", [440, 2600], [1000])
     finally:
-        close_all([guest, guest2, boss, extra])
+        close_all([guest, guest2, boss, extra, late])
         close_nodes([a, b])
 
 

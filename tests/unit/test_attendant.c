@@ -996,6 +996,31 @@ static void test_bridged_leg(void **state)
 	attendant_free(r.a);
 }
 
+/* A leg into a conference locked at its home: a participant is turned
+ * away with the lock's goodbye, the organizer still gets in. */
+static void test_bridged_leg_locked(void **state)
+{
+	struct att_event e = {.type = ATT_EV_BRIDGED, .bypass = true,
+			      .locked = true};
+	struct run r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(attendant_alloc(&r.a, NULL), 0);
+	assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	assert_plays(&r, ATT_PROMPT_MEETING_LOCKED);
+	assert_null(find(&r, ATT_ACT_JOIN));
+	assert_int_equal(attendant_state(r.a), ATT_S_ENDING);
+	attendant_free(r.a);
+
+	e.organizer = true;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(attendant_alloc(&r.a, NULL), 0);
+	assert_int_equal(attendant_handle(r.a, &e, r.acts, &r.n), 0);
+	assert_non_null(find(&r, ATT_ACT_ROOM));
+	attendant_free(r.a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1032,6 +1057,7 @@ int main(void)
 		cmocka_unit_test(test_menu_digit_switches_language),
 		cmocka_unit_test(test_menu_leaves_ids_alone),
 		cmocka_unit_test(test_bridged_leg),
+		cmocka_unit_test(test_bridged_leg_locked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
