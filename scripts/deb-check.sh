@@ -79,27 +79,50 @@ else
 fi
 
 # serve from the unpacked paths, the packaged config adapted to this root.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sip=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sed -e "s|^data = .*|data = $TMP/data|" \
-	-e "s|^#http = .*|http = 127.0.0.1:$port|" \
-	-e "s|^#sip = .*|sip = 127.0.0.1:$sip|" \
-	-e "s|^#rtp-ports = .*|rtp-ports = 41000-41199|" \
-	-e "s|^#prompts = /usr|prompts = $ROOT/usr|" \
-	"$ROOT/etc/dialconf/dialconf.conf" >"$TMP/dialconf.conf"
-"$ROOT/usr/sbin/dialconf" serve --config "$TMP/dialconf.conf" \
-	>"$TMP/serve.log" 2>&1 </dev/null &
-PID=$!
+# Free ports are picked, then bound by serve a moment later: the test lanes
+# beside this one take ports all the time, so a port taken meanwhile ("in
+# use") is tried again with new ones, as the test harness does.
+free_ports() {
+	python3 -c '
+import socket
+t = socket.socket(); t.bind(("127.0.0.1", 0)); http = t.getsockname()[1]
+while True:  # SIP: UDP and TCP on one port
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    try:
+        socket.socket().bind(("127.0.0.1", u.getsockname()[1]))
+        print(http, u.getsockname()[1])
+        break
+    except OSError:
+        pass
+'
+}
 answered=
-# Up to 60 s: make check runs this at nice 19 beside three lanes of tests,
-# and the first start hashes the admin's password (argon2id).
-for _ in $(seq 600); do
-	if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
-		answered=yes
-		break
-	fi
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.1
+for attempt in 1 2 3; do
+	read -r port sip <<<"$(free_ports)"
+	sed -e "s|^data = .*|data = $TMP/data|" \
+		-e "s|^#http = .*|http = 127.0.0.1:$port|" \
+		-e "s|^#sip = .*|sip = 127.0.0.1:$sip|" \
+		-e "s|^#rtp-ports = .*|rtp-ports = 41000-41199|" \
+		-e "s|^#prompts = /usr|prompts = $ROOT/usr|" \
+		"$ROOT/etc/dialconf/dialconf.conf" >"$TMP/dialconf.conf"
+	"$ROOT/usr/sbin/dialconf" serve --config "$TMP/dialconf.conf" \
+		>"$TMP/serve.log" 2>&1 </dev/null &
+	PID=$!
+	# Up to 60 s: make check runs this at nice 19 beside three lanes of
+	# tests, and the first start hashes the admin's password (argon2id).
+	for _ in $(seq 600); do
+		if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+			answered=yes
+			break
+		fi
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$answered" ] && break
+	grep -q 'in use' "$TMP/serve.log" || break
+	wait "$PID" 2>/dev/null
+	PID=
 done
 if [ -n "$answered" ] && grep -q 'serving sip:' "$TMP/serve.log"; then
 	ok "serve from the unpacked package answers /healthz"
