@@ -949,6 +949,22 @@ char call_info_digit(const char *body, bool relay)
 	return 0;
 }
 
+/* At the home, on a leg (signed when it came): the caller's node asks
+ * for a lock or unlock an admin asked of it ("lock=1" / "lock=0"). */
+static void leg_control(struct call *c, struct sip *sip,
+			const struct sip_msg *msg)
+{
+	struct pl v;
+
+	if (re_regex((const char *)mbuf_buf(msg->mb), mbuf_get_left(msg->mb),
+		     "lock=[01]1", &v)) {
+		(void)sip_reply(sip, msg, 400, "Bad Control");
+		return;
+	}
+	(void)sip_reply(sip, msg, 200, "OK");
+	ctl_lock(c->s, c->target.conference_id, v.p[0] == '1');
+}
+
 static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
 	struct call *c = arg;
@@ -957,6 +973,11 @@ static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 	bool relay = msg_ctype_cmp(&msg->ctyp, "application", "dtmf-relay");
 	char d;
 
+	if (c->home.incoming && msg_ctype_cmp(&msg->ctyp, "application",
+					      "x-dialconf-control")) {
+		leg_control(c, sip, msg);
+		return;
+	}
 	if (!relay && !msg_ctype_cmp(&msg->ctyp, "application", "dtmf")) {
 		(void)sip_reply(sip, msg, 415, "Unsupported Media Type");
 		return;
@@ -1594,6 +1615,15 @@ static void leg_admitted(struct call *c, const struct sipd_job *job)
 	 * as one of ours would be (the lock lives with the mix). */
 	ev.locked = call_room(c) && room_locked(call_room(c));
 	call_event(c, &ev);
+}
+
+bool call_home_lock(struct call *c, bool locked)
+{
+	if (!c->home.leg || !c->home.bridged)
+		return false;
+	fwd_info(c->home.leg, "application/x-dialconf-control",
+		 locked ? "lock=1\r\n" : "lock=0\r\n");
+	return true;
 }
 
 static bool home_digit(struct call *c, char d)

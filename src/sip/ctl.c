@@ -36,8 +36,14 @@ void ctl_lock(struct sipd *s, const char *conf_id, bool locked)
 		if (of_conference(le->data, conf_id))
 			cf = call_room(le->data);
 	}
-	if (!cf) /* nobody in it any more: nothing to lock */
+	if (!cf) { /* no mix here: callers bridged to a home elsewhere? */
+		for (le = s->calls.head; le; le = le->next) {
+			if (of_conference(le->data, conf_id) &&
+			    call_home_lock(le->data, locked))
+				return; /* one asks the home for all */
+		}
 		return;
+	}
 	room_set_locked(cf, locked);
 	for (le = s->calls.head; le; le = le->next) {
 		if (of_conference(le->data, conf_id))

@@ -251,19 +251,26 @@ int fwd_start(struct fwd **fp, struct sipd *s, const struct fwd_target *t,
 
 /* A digit to the far end as SIP INFO (application/dtmf-relay, the form
  * call.c's info_h reads): an inter-node leg's caller typing at the home. */
-void fwd_digit(struct fwd *f, char digit)
+void fwd_info(struct fwd *f, const char *ctype, const char *text)
 {
 	struct mbuf *body;
 
 	if (!f->answered || f->ended)
 		return;
-	body = mbuf_alloc(32);
+	body = mbuf_alloc(64);
 	if (!body)
 		return;
-	if (!mbuf_printf(body, "Signal=%c\r\nDuration=100\r\n", digit)) {
+	if (!mbuf_write_str(body, text)) {
 		body->pos = 0;
-		(void)sipsess_info(f->sess, "application/dtmf-relay", body,
-				   NULL, NULL);
+		(void)sipsess_info(f->sess, ctype, body, NULL, NULL);
 	}
 	mem_deref(body);
+}
+
+void fwd_digit(struct fwd *f, char digit)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "Signal=%c\r\nDuration=100\r\n", digit);
+	fwd_info(f, "application/dtmf-relay", text);
 }

@@ -18,7 +18,9 @@
  * over the leg. The caller's digits go to the home as SIP INFO; the home
  * tells the caller's node the call's state and mute the same way
  * (application/x-dialconf-state: "state=in-conference\r\nmuted=0\r\n"),
- * so that node's live calls list shows what the home decided. */
+ * so that node's live calls list shows what the home decided; and an
+ * admin's lock asked of the caller's node goes to the home as
+ * application/x-dialconf-control "lock=1" (or 0), taken on legs only. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -246,6 +246,9 @@ void fwd_send(struct fwd *f, enum codec_type codec, const uint8_t *g711,
 	      size_t len);
 /* A digit to the far end, as SIP INFO (once answered). */
 void fwd_digit(struct fwd *f, char digit);
+/* text (a short body of ctype) to the far end, as SIP INFO (once
+ * answered). */
+void fwd_info(struct fwd *f, const char *ctype, const char *text);
 
 /* leg.c: the inter-node leg to a conference's home, a fwd.c leg with
  * the cluster's headers (leg_start); leg_read takes an incoming one's
@@ -293,6 +296,10 @@ bool call_organizer(const struct call *c);
 enum att_state call_state(const struct call *c);
 /* The live conference of the call's ID on this node, NULL if none. */
 struct room *call_room(const struct call *c);
+/* Bridged to its conference's home: ask the home to lock or unlock the
+ * conference (true), as an admin asked this node; false when the call is
+ * not bridged. */
+bool call_home_lock(struct call *c, bool locked);
 /* The call's id in the live calls registry (0: none). */
 int64_t call_id(const struct call *c);
 /* The guard's source of the call, for the per-source limits. */
