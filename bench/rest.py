@@ -12,8 +12,12 @@
 2. Debian's nginx, started by this bench on a free port with a temporary
    configuration (worker_processes = the number of CPUs, access log off;
    dialconf serves with its default of two HTTP threads per CPU, 4 to 8),
-   serves a static file of exactly the size of one JSON answer, with the
-   same wrk, the same threads and connections, for the same time.
+   serves each user's JSON answer, byte for byte, as a static file at the
+   same path; wrk runs the same script with the same header, threads and
+   connections for the same time, so the client does the same work for
+   both. Either side answering anything but 200 stops the bench (until
+   2026-12-02 nginx's workers could not read the folder and the baseline
+   was its 403 page).
 3. Both run side by side, measured in turns (--rounds, 3; the best of
    each kept, as the machine is shared). Prints requests/s of both (and
    wrk's latency, the servers' CPU per request), the answer size, and
@@ -112,9 +116,11 @@ def main():
                       "audioConferencing": {"enabled": True},
                       "sendEmail": False}, expect=(201,))
             ids.append(u["id"])
-        d.api("GET", "/api/v1/users/" + ids[0])
-        body = d.last_raw
-        size = len(body)
+        answers = {}
+        for uid in ids:
+            d.api("GET", "/api/v1/users/" + uid)
+            answers["/api/v1/users/" + uid] = d.last_raw
+        size = len(answers["/api/v1/users/" + ids[0]])
         script = os.path.join(work, "users.lua")
         with open(script, "w") as f:
             f.write("local ids = {%s}\nlocal i = 0\n"
@@ -122,14 +128,15 @@ def main():
                     "  i = i %% #ids + 1\n"
                     "  return wrk.format(nil, '/api/v1/users/' .. ids[i])\n"
                     "end\n" % ",".join('"%s"' % x for x in ids))
-        nginx, url = start_nginx(work, body)
+        nginx, url = start_nginx(work, answers)
         ng_pids = [nginx.pid] + children(nginx.pid)
         # Taken in turns, the best of each kept: the machine is shared, and
         # what else runs at a moment should not decide which server wins.
         for _ in range(args.rounds):
             dc_runs.append(measure(args, [d.proc.pid], d.url + "/",
                                    d.token, script))
-            ng_runs.append(measure(args, ng_pids, url))
+            # The same script and header: wrk does the same work for both.
+            ng_runs.append(measure(args, ng_pids, url + "/", d.token, script))
     finally:
         d.close(check=False)
         if nginx:
@@ -153,8 +160,14 @@ def main():
         "%.0f" % r[0] for r in ng_runs))
     print("dialconf_rps: %.0f requests/s (p50 %s, p99 %s, cpu %.0f %% of "
           "a core)" % (dc[0], dc[1], dc[2], 100 * dc[5]))
-    if dc[3] or dc[4]:
-        print("# dialconf: %d non-2xx, socket errors %s" % (dc[3], dc[4]))
+    for name, runs in (("dialconf", dc_runs), ("nginx", ng_runs)):
+        bad = sum(r[3] for r in runs)
+        if bad:  # an error page is not the answer measured
+            sys.exit("bench rest: %s answered %d requests with an error"
+                     % (name, bad))
+        for r in runs:
+            if r[4]:
+                print("# %s: socket errors %s" % (name, r[4]))
     print("nginx_rps: %.0f requests/s (p50 %s, p99 %s, cpu %.0f %% of a "
           "core)" % (ng[0], ng[1], ng[2], 100 * ng[5]))
     print("dialconf_cpu_per_request: %.1f us" % (1e6 * dc[5] / dc[0]))
@@ -171,12 +184,19 @@ def measure(args, pids, url, token=None, script=None):
                 (time.monotonic() - t0),)
 
 
-def start_nginx(work, body):
-    """nginx on a free port serving body as /user.json; (process, url)."""
+def start_nginx(work, answers):
+    """nginx on a free port serving each of answers ({path: bytes}) as a
+    file at that path; (process, base url)."""
+    # nginx started as root serves from worker processes running as
+    # "nobody": the folders must be theirs to read, or every answer is a
+    # 403 page (this bench measured such pages until 2026-12-02).
+    os.chmod(work, 0o755)
     www = os.path.join(work, "www")
-    os.makedirs(www)
-    with open(os.path.join(www, "user.json"), "wb") as f:
-        f.write(body)
+    for path, body in answers.items():
+        name = os.path.join(www, path.lstrip("/"))
+        os.makedirs(os.path.dirname(name), mode=0o755, exist_ok=True)
+        with open(name, "wb") as f:
+            f.write(body)
     port = harness.free_port()
     conf = os.path.join(work, "nginx.conf")
     with open(conf, "w") as f:
@@ -188,13 +208,20 @@ def start_nginx(work, body):
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL,
                              start_new_session=True)
-    url = "http://127.0.0.1:%d/user.json" % port
+    base = "http://127.0.0.1:%d" % port
+    path, body = next(iter(answers.items()))
+    got = None
     for _ in range(100):
-        if subprocess.run(["curl", "-sf", "-o", "/dev/null", url]
-                          ).returncode == 0:
+        got = subprocess.run(["curl", "-sf", base + path],
+                             capture_output=True)
+        if got.returncode == 0:
             break
         time.sleep(0.05)
-    return nginx, url
+    if got.returncode != 0 or got.stdout != body:
+        sys.exit("bench rest: nginx does not serve the answers (curl exit "
+                 "%d): see %s" % (got.returncode,
+                                  os.path.join(work, "error.log")))
+    return nginx, base
 
 
 def children(pid):

@@ -98,6 +98,9 @@ struct read_scope {
 	bool reading;
 	int held;
 	int depth; /* scopes begun within it */
+	/* The stamp read just before its read transaction began (memo.c),
+	 * all zero when the database could not tell. */
+	struct store_stamp began;
 };
 
 static _Thread_local struct read_scope scope;
@@ -149,10 +152,21 @@ struct store *app_conn_get(struct app *a)
 {
 	if (!in_scope(a))
 		return conn_take(a);
-	if (!scope.reading && !scope.held)
+	if (!scope.reading && !scope.held) {
+		if (app_memo_now(a, &scope.began))
+			memset(&scope.began, 0, sizeof(scope.began));
 		scope.reading = store_read_begin(scope.st) == 0;
+	}
 	scope.held++;
 	return scope.st;
+}
+
+/* A read of this thread's scope saw the snapshot its transaction began
+ * with, which may be older than now: its copy is stamped as then. */
+void app_memo_read_at(struct app *a, const struct store_stamp *now,
+		      struct store_stamp *read_at)
+{
+	*read_at = in_scope(a) && scope.reading ? scope.began : *now;
 }
 
 void app_conn_put(struct app *a, struct store *st)

@@ -43,6 +43,7 @@ struct app {
 	pthread_mutex_t conn_mtx;
 	pthread_cond_t conn_cond;
 	struct store **conns;
+	uint64_t memo_id; /* memo.c: this app's copies of reads */
 	bool *conn_busy;
 	int nconn;
 
@@ -116,6 +117,24 @@ int app_datadir_make(const char *datadir);
 int app_admin_password_file_drop(struct app *a, const char *username);
 struct store *app_conn_get(struct app *a);
 void app_conn_put(struct app *a, struct store *st);
+
+/* memo.c: this thread's copies of recent reads, good while nothing has
+ * committed since (store_stamp). app_memo_now: the stamp of now (ENOTSUP:
+ * the database cannot tell; keep nothing). app_memo_find: the copy of key
+ * when it was read at the stamp now. app_memo_keep: keep a read made
+ * after app_memo_now gave now; it is stamped with app_memo_read_at (app.c:
+ * the older stamp of the read transaction it may have shared). value is a
+ * plain struct of at most 1 KiB, key shorter than 256 bytes. */
+enum app_memo_kind { APP_MEMO_TOKEN, APP_MEMO_USER };
+void app_memo_init(struct app *a);
+int app_memo_now(struct app *a, struct store_stamp *now);
+bool app_memo_find(struct app *a, enum app_memo_kind kind, const char *key,
+		   const struct store_stamp *now, void *value, size_t size);
+void app_memo_keep(struct app *a, enum app_memo_kind kind, const char *key,
+		   const struct store_stamp *read_at, const void *value,
+		   size_t size);
+void app_memo_read_at(struct app *a, const struct store_stamp *now,
+		      struct store_stamp *read_at);
 /* Run h(tx->a, arg) after tx commits, or after it rolls back: a module
  * that must act then registers itself (as SQLite's commit hooks). The same
  * h and arg registered again run once. 0, or ENOMEM when more than

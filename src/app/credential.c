@@ -203,19 +203,30 @@ static int touch_tx(struct app_tx *tx, void *arg, struct app_err *err)
 	return store_token_touch(tx->st, c->id, c->now);
 }
 
-/* Look digest up; its last use written when older than a minute, in a
+/* Look digest up (or find the copy of it that nothing has committed
+ * since); its last use written when older than a minute, in a
  * transaction of its own (the lookup may share a read transaction with the
  * rest of the request, which must not become a write). A failed write
  * costs the request nothing: the use is only a hint. */
 static int token_lookup(struct app *a, const char *digest, int64_t now,
 			struct store_token *t)
 {
+	struct store_stamp stamp, read_at;
+	bool stamped = app_memo_now(a, &stamp) == 0;
 	struct store *st;
-	int e;
+	int e = 0;
 
-	st = app_conn_get(a);
-	e = store_token_find(st, digest, t);
-	app_conn_put(a, st);
+	if (!stamped || !app_memo_find(a, APP_MEMO_TOKEN, digest, &stamp,
+				       t, sizeof(*t))) {
+		st = app_conn_get(a);
+		e = store_token_find(st, digest, t);
+		if (!e && stamped) {
+			app_memo_read_at(a, &stamp, &read_at);
+			app_memo_keep(a, APP_MEMO_TOKEN, digest, &read_at, t,
+				      sizeof(*t));
+		}
+		app_conn_put(a, st);
+	}
 	if (!e && (!t->expires_at || now < t->expires_at) &&
 	    now - t->last_used_at >= TOKEN_TOUCH_EVERY_S)
 		(void)app_tx_run_relaxed(a, touch_tx,
@@ -239,8 +250,9 @@ int app_token_check(struct app *a, const char *token, char *actor, size_t size)
 		return EINVAL;
 	if (secret_token_digest(token, digest, sizeof(digest)))
 		return EACCES;
-	/* Asked of the database every time, never of a copy: a token revoked
-	 * or expired on any node is refused by the next request here. */
+	/* Asked of the database, or of a copy made since which nothing has
+	 * committed (memo.c): a token revoked on any node or by any process is
+	 * refused by the next request here; expiry is checked every time. */
 	e = token_lookup(a, digest, now, &t);
 	if (e == ENOENT)
 		e = EACCES;

@@ -134,6 +134,7 @@ int app_open(struct app **ap, const char *db_url, const char *datadir,
 	e = open_conns(a, nconn, err);
 	if (e)
 		goto out;
+	app_memo_init(a);
 	e = app_pool_load(a, a->conns[0]);
 	if (e) {
 		app_errf(err, "cannot load conference IDs: %s", strerror(e));

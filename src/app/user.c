@@ -233,13 +233,25 @@ int app_user_get(struct app *a, const char *ref, struct app_user *out,
 	struct store *st;
 	int e;
 
+	struct store_stamp now, read_at;
+	bool stamped;
+
 	app_err_clear(err);
+	stamped = ref && app_memo_now(a, &now) == 0;
+	if (stamped && app_memo_find(a, APP_MEMO_USER, ref, &now, out,
+				     sizeof(*out)))
+		return 0; /* as read, and nothing committed since */
 	/* The user and the default numbers: one read transaction. */
 	app_read_scope_begin(a);
 	st = app_conn_get(a);
 	e = app_user_resolve(st, ref, &u, err);
 	if (!e)
 		e = app_user_fill(st, &u, out);
+	if (!e && stamped) {
+		app_memo_read_at(a, &now, &read_at);
+		app_memo_keep(a, APP_MEMO_USER, ref, &read_at, out,
+			      sizeof(*out));
+	}
 	app_conn_put(a, st);
 	app_read_scope_end(a);
 	if (e && err && !err->detail[0])

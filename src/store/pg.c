@@ -657,6 +657,14 @@ int pgstore_read_end(void *conn)
 	return 0;
 }
 
+/* PostgreSQL has no cheap way to tell: every read asks the server. */
+int pgstore_stamp(void *conn, struct store_stamp *stamp)
+{
+	(void)conn;
+	(void)stamp;
+	return ENOTSUP;
+}
+
 /* Not pipelined like pgstore_begin: SET LOCAL must come after BEGIN and
  * before COMMIT, and one round trip here saves the wait for the WAL flush
  * at COMMIT. */

@@ -55,6 +55,9 @@ struct sqlstore {
 	sqlite3 *db;
 	int lock_fd;
 	bool relaxed; /* synchronous=NORMAL until this transaction ends */
+	/* The WAL index's first page, shared by every connection to the
+	 * file (sqlstore_stamp); NULL when SQLite would not map it. */
+	const volatile unsigned char *wal_index;
 	struct sqlstore_cached cache[SQS_COUNT_];
 };
 

@@ -117,6 +117,12 @@ struct store_session {
 	int64_t expires_at; /* absolute end */
 };
 
+/* store_stamp: the database's state as far as commits go (opaque). */
+#define STORE_STAMP_SIZE 48
+struct store_stamp {
+	unsigned char v[STORE_STAMP_SIZE];
+};
+
 /* An API token, stored as the digest of its secret. expires_at 0: never;
  * last_used_at 0: never used (written at most once a minute, app/). */
 struct store_token {

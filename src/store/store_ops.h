@@ -39,6 +39,14 @@
 	 * write may run on the connection in between. */		\
 	OP0(read_begin)							\
 	OP0(read_end)							\
+	/* What the database is at now, as far as telling whether	\
+	 * anyone (any connection, process or node) has committed since: \
+	 * two equal stamps, no commit in between. It reads no table	\
+	 * and takes no lock, so it may be asked of a connection another \
+	 * thread is using. SQLite: the WAL index header (the page	\
+	 * readers check first); ENOTSUP where there is none		\
+	 * (PostgreSQL; SQLite without WAL). */				\
+	OP(stamp, (struct store_stamp *stamp), (stamp), stamp)		\
 									\
 	/* Users. user_insert sets u->id and honours u->created_at.	\
 	 * user_update writes display_name, audio_enabled and the two	\

@@ -354,21 +354,76 @@ def test_tokens_listed_revoked_and_expired_through_the_api(d):
         assert_problem(d.api("POST", "/api/v1/tokens", bad), 400, repr(bad))
 
 
+def get_on(conn, path, token):
+    """GET path on a kept-alive connection: (status, parsed body)."""
+    conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+    resp = conn.getresponse()
+    return resp.status, json.loads(resp.read() or b"null")
+
+
+def warm(node, path, token, conns=8, rounds=3):
+    """conns kept-alive connections to node, each having read path rounds
+    times: every HTTP thread of the node has read it lately (a node keeps
+    a copy per thread of what nothing has changed since, app/memo.c)."""
+    host, port = node.url.split("//")[1].rsplit(":", 1)
+    out = [http.client.HTTPConnection(host, int(port), timeout=10)
+           for _ in range(conns)]
+    for _ in range(rounds):
+        for c in out:
+            status, body = get_on(c, path, token)
+            assert status == 200, (path, status, body)
+    return out
+
+
 def test_token_revoked_on_one_node_is_refused_at_once_on_another(d):
-    """Two nodes on one database: a token just used on node B and revoked
-    on node A is refused by B's very next request (B keeps no copy that
-    could outlive the revocation, not even for a second)."""
+    """Two nodes on one database: a token just used on every connection to
+    node B and revoked on node A is refused by each of B's very next
+    requests (what B keeps is only good while nothing has committed)."""
     db = d.db or "sqlite:" + os.path.join(d.data_dir, "dialconf.db")
     with Daemon(db=db, token=False) as b:
         for i in range(5):
             made = d.ok("POST", "/api/v1/tokens", {"name": "two-nodes-%d" % i},
                         expect=(201,))
-            assert works(b, made["token"])
+            conns = warm(b, "/api/v1/users", made["token"])
             status, _, _ = d.api("DELETE", "/api/v1/tokens/%s" % made["id"])
             assert status == 204
+            for n, c in enumerate(conns):
+                status, body = get_on(c, "/api/v1/users", made["token"])
+                assert status == 401, ("revoked on the other node, round "
+                                       "%d, connection %d" % (i, n), body)
             assert_problem(b.api("GET", "/api/v1/users",
                                  token=made["token"]), 401,
                            "revoked on the other node, round %d" % i)
+
+
+def test_user_changed_anywhere_is_read_at_once(d):
+    """A user read again and again on every connection to node B, then
+    changed on node A, on B itself, then deleted on A: each of B's next
+    answers shows the change, by id and by email."""
+    db = d.db or "sqlite:" + os.path.join(d.data_dir, "dialconf.db")
+    u = d.ok("POST", "/api/v1/users",
+             {"email": "memo@example.org", "displayName": "Before",
+              "audioConferencing": {"enabled": True}, "sendEmail": False},
+             expect=(201,))
+    with Daemon(db=db, token=False) as b:
+        refs = ["/api/v1/users/" + u["id"], "/api/v1/users/memo@example.org"]
+        for name, node in (("On A", d), ("On B", b)):
+            conns = {ref: warm(b, ref, d.token, conns=4) for ref in refs}
+            status, _, body = node.api("PATCH", refs[0], {"displayName": name},
+                                       token=d.token)
+            assert status == 200, body
+            for ref in refs:
+                for c in conns[ref]:
+                    status, body = get_on(c, ref, d.token)
+                    assert (status, body["displayName"]) == (200, name), \
+                        (ref, status, body)
+        conns = {ref: warm(b, ref, d.token, conns=4) for ref in refs}
+        status, _, _ = d.api("DELETE", refs[0])
+        assert status == 204
+        for ref in refs:
+            for c in conns[ref]:
+                status, body = get_on(c, ref, d.token)
+                assert status == 404, (ref, status, body)
 
 
 def test_tokens_from_the_cli(d):

@@ -789,6 +789,42 @@ static void test_relaxed_transaction(void **state)
 	assert_string_equal(v, "8");
 }
 
+/* A stamp changes with a commit of any connection (a relaxed one too) and
+ * not with reads: what the API's per-thread copies of reads rely on
+ * (app/memo.c). PostgreSQL cannot tell. */
+static void test_stamp(void **state)
+{
+	struct fixture *f = *state;
+	struct store *other = NULL;
+	struct store_stamp a, b;
+	struct store_user u;
+
+	if (strcmp(store_backend_name(f->st), "sqlite")) {
+		assert_int_equal(store_stamp(f->st, &a), ENOTSUP);
+		return;
+	}
+	assert_int_equal(store_open(&other, f->url, f->dir), 0);
+	assert_int_equal(store_stamp(f->st, &a), 0);
+	assert_int_equal(store_read_begin(other), 0);
+	assert_int_equal(store_user_get(other, 1, &u), ENOENT);
+	assert_int_equal(store_read_end(other), 0);
+	assert_int_equal(store_user_get(f->st, 1, &u), ENOENT);
+	assert_int_equal(store_stamp(other, &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+
+	add_user(other, "ada@example.org", false);
+	assert_int_equal(store_stamp(f->st, &b), 0);
+	assert_memory_not_equal(&a, &b, sizeof(a));
+
+	a = b;
+	assert_int_equal(store_begin_relaxed(f->st), 0);
+	assert_int_equal(store_setting_set(f->st, "pinLength", "6"), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_stamp(other, &b), 0);
+	assert_memory_not_equal(&a, &b, sizeof(a));
+	store_close(other);
+}
+
 /* A refused write inside a transaction undoes only itself: the issue loop
  * draws another value and goes on (PostgreSQL needs a savepoint for that,
  * which the backend takes, not the caller). */
@@ -2319,6 +2355,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_reopen_keeps_data),
+		T(test_stamp),
 		T(test_open_errors),
 		T(test_sqlite_datadir),
 		T(test_user_email_unique_nocase),
