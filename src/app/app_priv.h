@@ -124,7 +124,7 @@ void app_conn_put(struct app *a, struct store *st);
  * when it was read at the stamp now. app_memo_keep: keep a read made
  * after app_memo_now gave now; it is stamped with app_memo_read_at (app.c:
  * the older stamp of the read transaction it may have shared). value is a
- * plain struct of at most 1 KiB, key shorter than 256 bytes. */
+ * plain struct of at most 640 bytes, key shorter than 256 bytes. */
 enum app_memo_kind { APP_MEMO_TOKEN, APP_MEMO_USER };
 void app_memo_init(struct app *a);
 int app_memo_now(struct app *a, struct store_stamp *now);

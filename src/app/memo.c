@@ -17,9 +17,14 @@
 
 #include "app/app_priv.h"
 
-#define MEMO_SLOTS 32
+#define MEMO_SETS 64 /* a key may live in the MEMO_WAYS slots of its set */
+#define MEMO_WAYS 4
 #define MEMO_KEY_SIZE 256
-#define MEMO_VALUE_SIZE 1024
+#define MEMO_VALUE_SIZE 640
+
+_Static_assert(sizeof(struct app_user) <= MEMO_VALUE_SIZE &&
+	       sizeof(struct store_token) <= MEMO_VALUE_SIZE,
+	       "a copy kept must fit its slot");
 
 struct memo_slot {
 	bool used;
@@ -30,8 +35,13 @@ struct memo_slot {
 	unsigned char value[MEMO_VALUE_SIZE];
 };
 
+struct memo_set {
+	struct memo_slot way[MEMO_WAYS];
+	unsigned int next; /* the way the next new key takes */
+};
+
 struct memo {
-	struct memo_slot slot[MEMO_SLOTS];
+	struct memo_set set[MEMO_SETS];
 };
 
 static pthread_key_t memo_key;
@@ -62,15 +72,31 @@ static struct memo *memo_get(void)
 	return m;
 }
 
-/* FNV-1a of kind and key: the one slot they may live in. */
-static struct memo_slot *slot_of(struct memo *m, enum app_memo_kind kind,
-				 const char *key)
+/* FNV-1a of kind and key: the set they live in. */
+static struct memo_set *set_of(struct memo *m, enum app_memo_kind kind,
+			       const char *key)
 {
 	uint32_t h = 2166136261u ^ (uint32_t)kind;
 
 	for (; *key; key++)
 		h = (h ^ (unsigned char)*key) * 16777619u;
-	return &m->slot[h % MEMO_SLOTS];
+	return &m->set[h % MEMO_SETS];
+}
+
+/* The slot of set holding kind and key of app a, or NULL. */
+static struct memo_slot *slot_find(struct memo_set *set, const struct app *a,
+				   enum app_memo_kind kind, const char *key)
+{
+	int i;
+
+	for (i = 0; i < MEMO_WAYS; i++) {
+		struct memo_slot *s = &set->way[i];
+
+		if (s->used && s->app_id == a->memo_id && s->kind == kind &&
+		    !strcmp(s->key, key))
+			return s;
+	}
+	return NULL;
 }
 
 /* A number of its own for each app opened, so that a copy is never taken
@@ -96,10 +122,8 @@ bool app_memo_find(struct app *a, enum app_memo_kind kind, const char *key,
 
 	if (!m || size > MEMO_VALUE_SIZE || strlen(key) >= MEMO_KEY_SIZE)
 		return false;
-	s = slot_of(m, kind, key);
-	if (!s->used || s->app_id != a->memo_id || s->kind != kind ||
-	    strcmp(s->key, key) ||
-	    memcmp(&s->stamp, now, sizeof(*now)))
+	s = slot_find(set_of(m, kind, key), a, kind, key);
+	if (!s || memcmp(&s->stamp, now, sizeof(*now)))
 		return false;
 	memcpy(value, s->value, size);
 	return true;
@@ -110,11 +134,15 @@ void app_memo_keep(struct app *a, enum app_memo_kind kind, const char *key,
 		   size_t size)
 {
 	struct memo *m = memo_get();
+	struct memo_set *set;
 	struct memo_slot *s;
 
 	if (!m || size > MEMO_VALUE_SIZE || strlen(key) >= MEMO_KEY_SIZE)
 		return;
-	s = slot_of(m, kind, key);
+	set = set_of(m, kind, key);
+	s = slot_find(set, a, kind, key);
+	if (!s)
+		s = &set->way[set->next++ % MEMO_WAYS];
 	s->used = true;
 	s->app_id = a->memo_id;
 	s->kind = kind;
