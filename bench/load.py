@@ -35,7 +35,12 @@ against the machine's own limit for moving the same media.
    20 ms after the earliest frame's arrival, the schedule following the
    lower envelope of arrivals so a clock rate difference does not count).
    A step holds quality when bad frames <= 0.1 % and <= 0.1 % of the
-   callers failed to get in.
+   callers failed to get in. Beside each window, `reflector probe` (a
+   thread at the media thread's priority that wakes every millisecond and
+   does nothing else) counts the machine's stalls: wakeups more than 10 ms
+   late. A step that broke by a tick every receiver got late while the
+   probe saw a stall broke by the machine (the hypervisor, the kernel),
+   for the node and the reflector alike; the step line says how many.
    CPU: the daemon's utime+stime from /proc over the window.
    Priorities, the same for both sides: the node's media thread (serve
    --media-priority), the reflector and the pushers run SCHED_FIFO at
@@ -128,6 +133,17 @@ def realtime(pid, prio):
         return True
     except (OSError, PermissionError):
         return False
+
+
+def probe_result(p):
+    """`reflector probe`'s (wakeups > 10 ms late, the latest in ms)."""
+    try:
+        out = p.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out = p.communicate()[0]
+    m = re.search(r"late10 (\d+) max_us (\d+)", out or "")
+    return (int(m.group(1)), int(m.group(2)) / 1000) if m else None
 
 
 def fd_count(pid):
@@ -390,10 +406,15 @@ class Ramp:
         gens = [p.pid for p in self.procs if p.pid != self.pid]
         cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
         gen0 = sum(cpu_seconds(g) for g in gens)
+        probe = subprocess.Popen([self.exe, "probe",
+                                  str(max(1, int(self.args.hold)))],
+                                 stdout=subprocess.PIPE, text=True)
+        realtime(probe.pid, self.args.rt)
         self.recording = True
         self.pump(self.args.hold)
         self.recording = False
         took = time.monotonic() - t0
+        self.stalls = probe_result(probe)
         cpu = (cpu_seconds(self.pid) - cpu0) / took
         self.gen_cpu = (sum(cpu_seconds(g) for g in gens) - gen0) / took
         expected = late = lost = 0
@@ -427,11 +448,14 @@ class Ramp:
                 share <= BAD_SHARE and not failed
             print("# %s step %d callers: in %d (%.1f s), frames %d bad %d "
                   "(%.3f %%: %d late, %d lost)%s, cpu %.1f %% of a core, "
-                  "load generator %.0f %%, fds %d%s"
+                  "load generator %.0f %%, fds %d, machine stalls > 10 ms "
+                  "%s%s"
                   % (self.name, self.level, got, took, expected, bad,
                      100 * share, late, lost, clock, 100 * cpu,
                      100 * self.gen_cpu, fds,
-                     "" if holds else "  <- quality broke"), flush=True)
+                     "%d (longest %.1f ms)" % self.stalls if self.stalls
+                     else "?", "" if holds else "  <- quality broke"),
+                  flush=True)
             for r in failed[:3]:
                 print("#   receiver %d: %s" % (r.n, r.error or r.state))
             if holds and (best is None or not best[3]):
