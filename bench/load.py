@@ -36,11 +36,14 @@ against the machine's own limit for moving the same media.
    lower envelope of arrivals so a clock rate difference does not count).
    A step holds quality when bad frames <= 0.1 % and <= 0.1 % of the
    callers failed to get in. Beside each window, `reflector probe` (a
-   thread at the media thread's priority that wakes every millisecond and
-   does nothing else) counts the machine's stalls: wakeups more than 10 ms
-   late. A step that broke by a tick every receiver got late while the
-   probe saw a stall broke by the machine (the hypervisor, the kernel),
-   for the node and the reflector alike; the step line says how many.
+   thread that wakes every millisecond and does nothing else) counts its
+   wakeups more than 10 ms late ("probe > 10 ms late" in the step line).
+   With --rt it runs one priority above the media thread, so nothing on
+   the machine but the kernel and the hypervisor can hold it up: a tick
+   every receiver got late while the probe was late too is the machine's
+   stall, for the node and the reflector alike. At --rt 0 it runs at
+   nice --nice and waits for a core as the media thread does: it then
+   shows how contended the CPU was.
    CPU: the daemon's utime+stime from /proc over the window.
    Priorities, the same for both sides: the node's media thread (serve
    --media-priority), the reflector and the pushers run SCHED_FIFO at
@@ -409,7 +412,11 @@ class Ramp:
         probe = subprocess.Popen([self.exe, "probe",
                                   str(max(1, int(self.args.hold)))],
                                  stdout=subprocess.PIPE, text=True)
-        realtime(probe.pid, self.args.rt)
+        # Just above the media thread (SCHED_FIFO threads of one priority
+        # wait for each other): only the kernel and the hypervisor can
+        # hold it up. At --rt 0, at the media thread's nice.
+        renice(probe.pid, self.args.nice)
+        realtime(probe.pid, self.args.rt and self.args.rt + 1)
         self.recording = True
         self.pump(self.args.hold)
         self.recording = False
@@ -448,7 +455,7 @@ class Ramp:
                 share <= BAD_SHARE and not failed
             print("# %s step %d callers: in %d (%.1f s), frames %d bad %d "
                   "(%.3f %%: %d late, %d lost)%s, cpu %.1f %% of a core, "
-                  "load generator %.0f %%, fds %d, machine stalls > 10 ms "
+                  "load generator %.0f %%, fds %d, probe > 10 ms late "
                   "%s%s"
                   % (self.name, self.level, got, took, expected, bad,
                      100 * share, late, lost, clock, 100 * cpu,
