@@ -36,10 +36,12 @@ against the machine's own limit for moving the same media.
    lower envelope of arrivals so a clock rate difference does not count).
    A step holds quality when bad frames <= 0.1 % and <= 0.1 % of the
    callers failed to get in. Beside each window, `reflector probe` (a
-   thread that wakes every millisecond and does nothing else) counts its
-   wakeups more than 10 ms late ("probe > 10 ms late" in the step line).
-   With --rt it runs one priority above the media thread, so nothing on
-   the machine but the kernel and the hypervisor can hold it up: a tick
+   thread that wakes every millisecond and does nothing else, one pinned
+   to each core: a virtual CPU the hypervisor stops holds up only what
+   waits on it) counts its wakeups more than 10 ms late ("probe > 10 ms
+   late" in the step line, both cores together). With --rt it runs one
+   priority above the media thread, so nothing on the machine but the
+   kernel and the hypervisor can hold it up: a tick
    every receiver got late while the probe was late too is the machine's
    stall, for the node and the reflector alike. At --rt 0 it runs at
    nice --nice and waits for a core as the media thread does: it then
@@ -409,19 +411,28 @@ class Ramp:
         gens = [p.pid for p in self.procs if p.pid != self.pid]
         cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
         gen0 = sum(cpu_seconds(g) for g in gens)
-        probe = subprocess.Popen([self.exe, "probe",
+        # One probe on each core (a stalled virtual CPU holds up only
+        # what waits on it), just above the media thread (SCHED_FIFO
+        # threads of one priority wait for each other): only the kernel
+        # and the hypervisor can hold them up. At --rt 0, at the media
+        # thread's nice.
+        probes = []
+        for cpu in sorted(os.sched_getaffinity(0)):
+            p = subprocess.Popen([self.exe, "probe",
                                   str(max(1, int(self.args.hold)))],
                                  stdout=subprocess.PIPE, text=True)
-        # Just above the media thread (SCHED_FIFO threads of one priority
-        # wait for each other): only the kernel and the hypervisor can
-        # hold it up. At --rt 0, at the media thread's nice.
-        renice(probe.pid, self.args.nice)
-        realtime(probe.pid, self.args.rt and self.args.rt + 1)
+            os.sched_setaffinity(p.pid, {cpu})
+            renice(p.pid, self.args.nice)
+            realtime(p.pid, self.args.rt and self.args.rt + 1)
+            probes.append(p)
         self.recording = True
         self.pump(self.args.hold)
         self.recording = False
         took = time.monotonic() - t0
-        self.stalls = probe_result(probe)
+        got = [probe_result(p) for p in probes]
+        got = [g for g in got if g]
+        self.stalls = (sum(g[0] for g in got), max(g[1] for g in got)) \
+            if got else None
         cpu = (cpu_seconds(self.pid) - cpu0) / took
         self.gen_cpu = (sum(cpu_seconds(g) for g in gens) - gen0) / took
         expected = late = lost = 0
