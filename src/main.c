@@ -118,9 +118,10 @@ static const struct serve_option serve_options[] = {
 	 "real-time priority of the SIP and media thread, which sends every "
 	 "caller's audio each 20 ms: 1-99 runs it SCHED_FIFO at PRIO (as "
 	 "Asterisk -p), so other work on the machine cannot make frames late; "
-	 "needs root or CAP_SYS_NICE (refused: logged, serves at normal "
-	 "priority); the kernel's RT throttling (95 % of a core) bounds it; "
-	 "0: normal scheduling", false},
+	 "needs an RLIMIT_RTPRIO of PRIO (systemd: LimitRTPRIO=), root or "
+	 "CAP_SYS_NICE (refused: logged, serves at normal priority); the "
+	 "kernel's RT throttling (95 % of a core) bounds it; 0: normal "
+	 "scheduling", false},
 	{"config", "FILE", SERVE_FIELD(config), NULL, true,
 	 "read the options from the [serve] section of an INI file first, "
 	 "by their names; flags given on the command line win", false},
