@@ -54,9 +54,9 @@ against the machine's own limit for moving the same media.
    node at nice --nice (-10). Why: a receiver's SO_TIMESTAMPNS on loopback
    is stamped when the sender's system call hands the packet to the
    loopback device (net.core.netdev_tstamp_prequeue=1), so a late frame is
-   one the node (or the reflector) sent late, and ksoftirqd never ran
+   one the node (or the reflector) sent late, and ksoftirqd hardly ran
    (the receive path runs in the sender's system call: no softnet drops
-   or squeezes, ksoftirqd at 0 % of a core at 2 000 callers). What made
+   or squeezes, ksoftirqd under 0.1 % of a core at 2 000 callers). What made
    frames late was the media thread waiting for a core: at nice -10, two
    busy loops at nice 0 beside a step of 2 000 made 25-97 % of frames
    late (the clock fell seconds behind); SCHED_FIFO 10: none. On a machine
