@@ -35,11 +35,34 @@ against the machine's own limit for moving the same media.
    20 ms after the earliest frame's arrival, the schedule following the
    lower envelope of arrivals so a clock rate difference does not count).
    A step holds quality when bad frames <= 0.1 % and <= 0.1 % of the
-   callers failed to get in.
+   callers failed to get in. Beside each window, `reflector probe` (a
+   thread that wakes every millisecond and does nothing else, one pinned
+   to each core: a virtual CPU the hypervisor stops holds up only what
+   waits on it) counts its wakeups more than 10 ms late ("probe > 10 ms
+   late" in the step line, both cores together). With --rt it runs one
+   priority above the media thread, so nothing on the machine but the
+   kernel and the hypervisor can hold it up: a tick
+   every receiver got late while the probe was late too is the machine's
+   stall, for the node and the reflector alike. At --rt 0 it runs at
+   nice --nice and waits for a core as the media thread does: it then
+   shows how contended the CPU was.
    CPU: the daemon's utime+stime from /proc over the window.
-   The node and the reflector, and their load generators (SIPp, the
-   pushers), run at the same raised priority (--nice, -10 by default, when
-   allowed), so that other work on the machine decides less of the figure.
+   Priorities, the same for both sides: the node's media thread (serve
+   --media-priority), the reflector and the pushers run SCHED_FIFO at
+   --rt (10 by default; 0: off), as a production audio server's media
+   thread does (Asterisk -p, FreeSWITCH -rp); SIPp and the rest of the
+   node at nice --nice (-10). Why: a receiver's SO_TIMESTAMPNS on loopback
+   is stamped when the sender's system call hands the packet to the
+   loopback device (net.core.netdev_tstamp_prequeue=1), so a late frame is
+   one the node (or the reflector) sent late, and ksoftirqd hardly ran
+   (the receive path runs in the sender's system call: no softnet drops
+   or squeezes, ksoftirqd under 0.1 % of a core at 2 000 callers). What made
+   frames late was the media thread waiting for a core: at nice -10, two
+   busy loops at nice 0 beside a step of 2 000 made 25-97 % of frames
+   late (the clock fell seconds behind); SCHED_FIFO 10: none. On a machine
+   shared with builds and tests the figure was other work's, not the
+   node's. Refused (not root, no CAP_SYS_NICE), both run as they are and
+   the first line says so.
 3. Baseline, same steps and same receivers: bench/reflector.c, one thread
    and the node's sockets (one UDP socket for every caller, recvmmsg, the
    callers told apart by address, each sent a 172-byte packet every 20 ms
@@ -49,6 +72,9 @@ against the machine's own limit for moving the same media.
    at each of --rates calls/s for --setup-calls calls; the highest rate
    with <= 0.1 % failed calls.
 Ends with `ratio: dialconf callers / reflector callers`.
+BENCH_DEBUG=1 prints each receiver's lateness above its schedule (p50,
+p99, p99.9, max): a constant offset (its place in the tick's sendmmsg)
+does not count, its variation does.
 """
 
 import argparse
@@ -100,6 +126,29 @@ def renice(pid, nice):
         return True
     except (OSError, PermissionError):
         return False
+
+
+def realtime(pid, prio):
+    """pid (one thread: the reflector, a pusher) to SCHED_FIFO prio, as the
+    node's --media-priority does its media thread; False when refused."""
+    if not prio:
+        return True
+    try:
+        os.sched_setscheduler(pid, os.SCHED_FIFO, os.sched_param(prio))
+        return True
+    except (OSError, PermissionError):
+        return False
+
+
+def probe_result(p):
+    """`reflector probe`'s (wakeups > 10 ms late, the latest in ms)."""
+    try:
+        out = p.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out = p.communicate()[0]
+    m = re.search(r"late10 (\d+) max_us (\d+)", out or "")
+    return (int(m.group(1)), int(m.group(2)) / 1000) if m else None
 
 
 def fd_count(pid):
@@ -291,6 +340,12 @@ class Receiver:
         slope = (offs[z] - offs[a]) / (iz - ia) if iz != ia else 0.0
         late = sum(1 for (i, _), o in zip(idx, offs)
                    if o - (offs[a] + slope * (i - ia)) > LATE_NS)
+        if os.environ.get("BENCH_DEBUG"):
+            ex = sorted(o - (offs[a] + slope * (i - ia))
+                        for (i, _), o in zip(idx, offs))
+            q = lambda p: ex[min(len(ex) - 1, int(p * len(ex)))] / 1e6
+            print("#   rx %d: late %d p50 %.2f p99 %.2f p999 %.2f max %.2f ms"
+                  % (self.n, late, q(.5), q(.99), q(.999), ex[-1] / 1e6))
         seen = {i for i, _ in idx}
         expected = max(seen) - min(seen) + 1
         return (expected, late, expected - len(seen))
@@ -356,10 +411,28 @@ class Ramp:
         gens = [p.pid for p in self.procs if p.pid != self.pid]
         cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
         gen0 = sum(cpu_seconds(g) for g in gens)
+        # One probe on each core (a stalled virtual CPU holds up only
+        # what waits on it), just above the media thread (SCHED_FIFO
+        # threads of one priority wait for each other): only the kernel
+        # and the hypervisor can hold them up. At --rt 0, at the media
+        # thread's nice.
+        probes = []
+        for cpu in sorted(os.sched_getaffinity(0)):
+            p = subprocess.Popen([self.exe, "probe",
+                                  str(max(1, int(self.args.hold)))],
+                                 stdout=subprocess.PIPE, text=True)
+            os.sched_setaffinity(p.pid, {cpu})
+            renice(p.pid, self.args.nice)
+            realtime(p.pid, self.args.rt and self.args.rt + 1)
+            probes.append(p)
         self.recording = True
         self.pump(self.args.hold)
         self.recording = False
         took = time.monotonic() - t0
+        got = [probe_result(p) for p in probes]
+        got = [g for g in got if g]
+        self.stalls = (sum(g[0] for g in got), max(g[1] for g in got)) \
+            if got else None
         cpu = (cpu_seconds(self.pid) - cpu0) / took
         self.gen_cpu = (sum(cpu_seconds(g) for g in gens) - gen0) / took
         expected = late = lost = 0
@@ -393,11 +466,14 @@ class Ramp:
                 share <= BAD_SHARE and not failed
             print("# %s step %d callers: in %d (%.1f s), frames %d bad %d "
                   "(%.3f %%: %d late, %d lost)%s, cpu %.1f %% of a core, "
-                  "load generator %.0f %%, fds %d%s"
+                  "load generator %.0f %%, fds %d, probe > 10 ms late "
+                  "%s%s"
                   % (self.name, self.level, got, took, expected, bad,
                      100 * share, late, lost, clock, 100 * cpu,
                      100 * self.gen_cpu, fds,
-                     "" if holds else "  <- quality broke"), flush=True)
+                     "%d (longest %.1f ms)" % self.stalls if self.stalls
+                     else "?", "" if holds else "  <- quality broke"),
+                  flush=True)
             for r in failed[:3]:
                 print("#   receiver %d: %s" % (r.n, r.error or r.state))
             if holds and (best is None or not best[3]):
@@ -521,7 +597,13 @@ class ReflectorRamp(Ramp):
         if line.strip() != b"ready":
             sys.exit("bench load: the reflector did not start")
         super().__init__(args, "reflector", self.server.pid)
-        renice(self.server.pid, args.nice)
+        niced = renice(self.server.pid, args.nice)
+        rt = realtime(self.server.pid, args.rt)
+        print("# reflector pid %d, nice %s, %s" % (
+            self.server.pid, args.nice if niced else "0 (not allowed)",
+            "SCHED_FIFO %d" % args.rt if args.rt and rt else
+            "normal (--rt 0)" if not args.rt else
+            "normal (SCHED_FIFO not allowed)"), flush=True)
         self.procs.append(self.server)
 
     def add(self, confs):
@@ -553,6 +635,7 @@ def start_pusher(ramp, exe, addr, port, count):
     if len(line) != 2 or line[0] != b"port":
         sys.exit("bench load: the pusher did not start")
     renice(p.pid, ramp.args.nice)
+    realtime(p.pid, ramp.args.rt)
     return first, int(line[1])
 
 
@@ -637,6 +720,10 @@ def parse_args(argv):
                     help="the node's and the reflector's nice (the same "
                     "for both, so other work on the machine decides less; "
                     "0 leaves them as they are)")
+    ap.add_argument("--rt", type=int, default=10,
+                    help="SCHED_FIFO priority of the node's media thread "
+                    "(serve --media-priority), of the reflector and of the "
+                    "pushers: the same for both sides; 0: off")
     ap.add_argument("--keep-going", action="store_true",
                     help="take every step, even after quality broke")
     ap.add_argument("--skip", default="",
@@ -678,7 +765,7 @@ def main():
             argv = super().serve_argv()
             i = argv.index("--rtp-ports")
             argv[i + 1] = "30000-59999"
-            return argv
+            return argv + ["--media-priority", str(args.rt)]
 
     d = Node(["--demo", "--prompts", os.path.join(ROOT, "prompts"),
               "--log-level", os.environ.get("BENCH_LOG_LEVEL", "info")])
@@ -696,9 +783,15 @@ def main():
         fds0 = fd_count(d.proc.pid)
         niced = renice(d.proc.pid, args.nice)
         m = re.search(r"max_fds=(\d+)", d.log_text())
-        print("# dialconf pid %d, %d descriptors idle, max_fds=%s, nice %s"
+        rt = re.search(r"event=media-realtime policy=fifo priority=(\d+)",
+                       d.log_text())
+        print("# dialconf pid %d, %d descriptors idle, max_fds=%s, nice %s, "
+              "media thread %s"
               % (d.proc.pid, fds0, m.group(1) if m else "?",
-                 args.nice if niced else "0 (not allowed)"), flush=True)
+                 args.nice if niced else "0 (not allowed)",
+                 "SCHED_FIFO %s" % rt.group(1) if rt else
+                 "normal (--rt 0)" if not args.rt else
+                 "normal (SCHED_FIFO not allowed)"), flush=True)
         node_best = rate_ok = None
         if "node" not in args.skip:
             node = NodeRamp(args, d, users, work, reflector)

@@ -6,6 +6,7 @@
  *
  *   reflector serve ADDR PORT MAXPEERS   one UDP socket on ADDR:PORT
  *   reflector push ADDR PORT FIRST COUNT COUNT callers streaming to it
+ *   reflector probe SECONDS              how late a thread gets to run
  *
  * serve does what a dialconf node does with media and nothing else, with
  * the same sockets (src/sip/rtpmux.c) on one thread like dialconf's SIP
@@ -28,6 +29,14 @@
  * one burst of all of them made both the node and the reflector late). It never reads: what comes back fills its receive
  * buffer and the kernel drops the rest, as rtp_stream's sockets did.
  * Both run until killed.
+ *
+ * probe tells the machine's stalls from the node's: it sleeps to an
+ * absolute deadline every millisecond for SECONDS and prints how many
+ * wakeups came more than 5 and more than 10 ms late and the latest (as
+ * rt-tests' cyclictest). load.py runs it beside every recorded window at
+ * the media thread's priority: a tick every receiver got late while the
+ * probe, which does nothing else, also woke > 10 ms late is a stall of the
+ * machine (the hypervisor, the kernel), not of what was measured.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -314,6 +323,38 @@ static int push(const char *addr, int port, uint32_t first, size_t count)
 	}
 }
 
+static int probe(long seconds)
+{
+	struct timespec next, now;
+	long wakeups = 0, late5 = 0, late10 = 0, worst = 0;
+	const long step = 1000000L; /* 1 ms */
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long n = 0; n < seconds * 1000; n++) {
+		long late;
+
+		next.tv_nsec += step;
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		late = (now.tv_sec - next.tv_sec) * 1000000000L +
+		       (now.tv_nsec - next.tv_nsec);
+		wakeups++;
+		late5 += late > 5000000L;
+		late10 += late > 10000000L;
+		if (late > worst)
+			worst = late;
+		if (late > step) /* a stall: start again from now */
+			next = now;
+	}
+	printf("wakeups %ld late5 %ld late10 %ld max_us %ld\n", wakeups,
+	       late5, late10, worst / 1000);
+	return 0;
+}
+
 static int number(const char *s, long lo, long hi, long *out)
 {
 	char *end;
@@ -334,7 +375,11 @@ int main(int argc, char **argv)
 	    number(argv[3], 1, 65535, &port) &&
 	    number(argv[4], 0, 1 << 20, &a) && number(argv[5], 1, 1 << 20, &b))
 		return push(argv[2], (int)port, (uint32_t)a, (size_t)b);
+	if (argc == 3 && !strcmp(argv[1], "probe") &&
+	    number(argv[2], 1, 3600, &a))
+		return probe(a);
 	fprintf(stderr, "usage: reflector serve ADDR PORT MAXPEERS\n"
-		"       reflector push ADDR PORT FIRST COUNT\n");
+		"       reflector push ADDR PORT FIRST COUNT\n"
+		"       reflector probe SECONDS\n");
 	return 2;
 }

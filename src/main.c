@@ -63,6 +63,7 @@ struct serve_opts {
 	const char *mail;   /* delivery URL of the outbox worker */
 	const char *log_level;
 	const char *node;
+	const char *media_priority; /* "0" (off) or a SCHED_FIFO 1-99 */
 	const char *config;
 	bool demo;
 	bool print_config;
@@ -113,6 +114,14 @@ static const struct serve_option serve_options[] = {
 	 "this node's name among the nodes of one database (call records, "
 	 "live calls, conference homes): 1-63 of A-Z a-z 0-9 . _ : -; "
 	 "default HOSTNAME:SIP-PORT", false},
+	{"media-priority", "PRIO", SERVE_FIELD(media_priority), "0", false,
+	 "real-time priority of the SIP and media thread, which sends every "
+	 "caller's audio each 20 ms: 1-99 runs it SCHED_FIFO at PRIO (as "
+	 "Asterisk -p), so other work on the machine cannot make frames late; "
+	 "needs an RLIMIT_RTPRIO of PRIO (systemd: LimitRTPRIO=), root or "
+	 "CAP_SYS_NICE (refused: logged, serves at normal priority); the "
+	 "kernel's RT throttling (95 % of a core) bounds it; 0: normal "
+	 "scheduling", false},
 	{"config", "FILE", SERVE_FIELD(config), NULL, true,
 	 "read the options from the [serve] section of an INI file first, "
 	 "by their names; flags given on the command line win", false},
@@ -431,15 +440,30 @@ static void wait_for_stop(const sigset_t *set, const struct serve_opts *cur,
 	}
 }
 
+/* "0" (off) or a SCHED_FIFO priority 1-99 into *prio. 0 or EINVAL. */
+static int media_priority_parse(const char *s, int *prio)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 99)
+		return EINVAL;
+	*prio = (int)v;
+	return 0;
+}
+
 /* The SIP side (src/sip/): its own thread, bound here, serving from
  * start_sip, stopped by sipd_stop(). */
 static int listen_sip(struct sipd **sp, const struct serve_opts *o)
 {
-	struct sipd_opts so = {o->sip, 0, 0, o->prompts};
+	struct sipd_opts so = {o->sip, 0, 0, o->prompts, 0};
 	char why[512] = "";
 	int err;
 
 	(void)sipd_ports_parse(o->rtp_ports, &so.rtp_min, &so.rtp_max);
+	(void)media_priority_parse(o->media_priority, &so.rt_priority);
 	err = sipd_listen(sp, &so, why, sizeof(why));
 	if (err)
 		fprintf(stderr, "dialconf: cannot serve sip on %s: %s\n",
@@ -939,6 +963,14 @@ static int serve_checked(struct serve_opts *opts,
 	}
 	if (db_url_usage("serve", o.db))
 		return EXIT_USAGE;
+	int prio;
+
+	if (media_priority_parse(o.media_priority, &prio)) {
+		fprintf(stderr, "dialconf serve: --media-priority wants 0 (off) "
+			"or a real-time priority 1-99, not '%s'\n",
+			o.media_priority);
+		return EXIT_USAGE;
+	}
 	if (o.node && !app_node_valid(o.node)) {
 		fprintf(stderr, "dialconf serve: --node wants 1-63 of A-Z a-z "
 			"0-9 . _ : -, not '%s'\n", o.node);

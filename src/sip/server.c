@@ -21,6 +21,8 @@
  *  - the one RTP socket of every call (rtpmux.c), bound with the SIP
  *    transports on the first free even port of --rtp-ports. */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,11 +430,36 @@ static bool wait_go(struct sipd *s)
 	return go;
 }
 
+/* --media-priority: this thread (SIP and the 20 ms media clock) as
+ * SCHED_FIFO, so no normal-priority work on the machine (a build, a
+ * backup) runs while a frame is due; the kernel's RT throttling keeps a
+ * share of each core for the rest. Set here, after the workers started
+ * (they are the main thread's and keep normal scheduling). Refused (no
+ * CAP_SYS_NICE, an RLIMIT_RTPRIO below it): said in the log, and the node
+ * serves at normal priority. */
+static void media_realtime(const struct sipd *s)
+{
+	struct sched_param sp = {.sched_priority = s->opts.rt_priority};
+	int err;
+
+	if (!s->opts.rt_priority)
+		return;
+	err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (err)
+		sipd_log(LOG_WARN, "event=media-realtime-refused priority=%d "
+			 "reason=%s", sp.sched_priority, strerror(err));
+	else
+		sipd_log(LOG_INFO, "event=media-realtime policy=fifo "
+			 "priority=%d", sp.sched_priority);
+}
+
 static void *thread_main(void *arg)
 {
 	struct sipd *s = arg;
 	int err;
 
+	/* Its name in top -H and /proc/PID/task/TID/comm. */
+	(void)pthread_setname_np(pthread_self(), "dialconf-sip");
 	err = libre_init();
 	/* libre watches 1024 descriptors unless told (a call holds about
 	 * two): as many as the process may open. */
@@ -448,6 +475,7 @@ static void *thread_main(void *arg)
 	}
 	started(s, 0);
 	if (wait_go(s)) {
+		media_realtime(s);
 		clocks_start(s);
 		sipd_log(LOG_INFO, "event=listening addr=%J transports=udp,tcp "
 			 "rtp=%u max_fds=%d", &s->laddr, rtpmux_port(s->mux),

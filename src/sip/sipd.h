@@ -17,6 +17,8 @@ struct sipd_opts {
 	uint16_t rtp_max;
 	const char *prompts_dir; /* its `languages` file, and each language's
 				  * NAME.ulaw files */
+	int rt_priority;         /* SCHED_FIFO priority of the SIP and media
+				  * thread, 1-99; 0: normal scheduling */
 };
 
 struct sipd;
