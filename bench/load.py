@@ -45,7 +45,10 @@ against the machine's own limit for moving the same media.
    every receiver got late while the probe was late too is the machine's
    stall, for the node and the reflector alike. At --rt 0 it runs at
    nice --nice and waits for a core as the media thread does: it then
-   shows how contended the CPU was.
+   shows how contended the CPU was. A window that breaks while a probe
+   was more than 10 ms late is recorded once more (the step line says
+   so), for both sides alike: one stall of the machine in a 20 s window is
+   already 0.1 %, and the second window decides.
    CPU: the daemon's utime+stime from /proc over the window.
    Priorities, the same for both sides: the node's media thread (serve
    --media-priority), the reflector and the pushers run SCHED_FIFO at
@@ -454,16 +457,28 @@ class Ramp:
             got = self.add(confs)
             self.level += confs * CONF_SIZE
             took = time.monotonic() - t0
-            clock0 = self.clock()
-            expected, late, lost, cpu = self.record()
-            clock = self.clock_late(clock0)
-            bad = late + lost
-            failed = [r for r in self.receivers if r.state != "media"]
-            share = bad / expected if expected else 1.0
-            fds = fd_count(self.pid)
-            missing = self.level - got  # calls that never got in
-            holds = missing <= BAD_SHARE * self.level and \
-                share <= BAD_SHARE and not failed
+            for window in (1, 2):
+                clock0 = self.clock()
+                expected, late, lost, cpu = self.record()
+                clock = self.clock_late(clock0)
+                bad = late + lost
+                failed = [r for r in self.receivers if r.state != "media"]
+                share = bad / expected if expected else 1.0
+                fds = fd_count(self.pid)
+                missing = self.level - got  # calls that never got in
+                holds = missing <= BAD_SHARE * self.level and \
+                    share <= BAD_SHARE and not failed
+                # A window in which the probes saw the machine itself stop
+                # for more than 10 ms (a virtual CPU held by the
+                # hypervisor: both sides alike) is recorded once more.
+                if holds or window == 2 or not self.stalls or \
+                        not self.stalls[0]:
+                    break
+                print("# %s step %d callers: %.3f %% bad while the machine "
+                      "stalled (probe > 10 ms late %d, longest %.1f ms): "
+                      "recorded once more" % (self.name, self.level,
+                                              100 * share, *self.stalls),
+                      flush=True)
             print("# %s step %d callers: in %d (%.1f s), frames %d bad %d "
                   "(%.3f %%: %d late, %d lost)%s, cpu %.1f %% of a core, "
                   "load generator %.0f %%, fds %d, probe > 10 ms late "

@@ -943,6 +943,7 @@ static int serve_checked(struct serve_opts *opts,
 {
 	struct serve_opts o = *opts;
 	enum log_level level;
+	int prio;
 
 	if (log_level_parse(o.log_level, &level)) {
 		fprintf(stderr, "dialconf serve: --log-level wants debug, info, "
@@ -963,8 +964,6 @@ static int serve_checked(struct serve_opts *opts,
 	}
 	if (db_url_usage("serve", o.db))
 		return EXIT_USAGE;
-	int prio;
-
 	if (media_priority_parse(o.media_priority, &prio)) {
 		fprintf(stderr, "dialconf serve: --media-priority wants 0 (off) "
 			"or a real-time priority 1-99, not '%s'\n",
