@@ -209,15 +209,20 @@ static int claim_row(sqlite3_stmt *stmt, void *arg)
 	return 0;
 }
 
-/* Lease the due rows under claim; their ids into ids (at most max). */
+/* Lease the due rows under claim; their ids into ids (at most max). The
+ * oldest due come first in outbox_due, so the claim reads as many index
+ * entries as it skips leased rows plus max; SQLite's planner (no ANALYZE
+ * statistics) took outbox_state instead and sorted every pending row for
+ * each claim (17 ms a claim at 4 000 pending, a backlog quadratic), hence
+ * INDEXED BY. */
 static int claim_ids(struct sqlstore *s, int64_t now, int64_t lease_until,
 		     const char *claim, int max, int64_t *ids, int *n)
 {
 	static const char sql[] =
 		"UPDATE outbox SET lease_until = ?2, claim_token = ?4"
 		" WHERE id IN ("
-		" SELECT id FROM outbox WHERE state = 'pending'"
-		" AND next_attempt_at <= ?1"
+		" SELECT id FROM outbox INDEXED BY outbox_due"
+		" WHERE state = 'pending' AND next_attempt_at <= ?1"
 		" AND (lease_until IS NULL OR lease_until <= ?1)"
 		" ORDER BY next_attempt_at, id LIMIT ?3) RETURNING id";
 	struct claimed c = { .ids = ids, .max = max, .n = n };
