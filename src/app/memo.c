@@ -146,7 +146,7 @@ void app_memo_keep(struct app *a, enum app_memo_kind kind, const char *key,
 	s->used = true;
 	s->app_id = a->memo_id;
 	s->kind = kind;
-	strcpy(s->key, key);
+	snprintf(s->key, sizeof(s->key), "%s", key);
 	s->stamp = *read_at;
 	memcpy(s->value, value, size);
 }
