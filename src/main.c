@@ -1,7 +1,8 @@
-/* dialconf: subcommand dispatch. `serve` and `admin token` live here since
- * they work on the local data directory; every other verb is a client of
- * the REST API (src/cli/). Exit codes (SPEC §7): 0 success, 1 the
- * operation failed, 2 usage error. */
+/* dialconf: subcommand dispatch, and `serve` (its options, --config file,
+ * wiring). `admin` (admin.c) also works on the local data directory (what
+ * both share: local.c); every other verb is a client of the REST API
+ * (src/cli/). Exit codes (SPEC §7): 0 success, 1 the operation failed, 2
+ * usage error. */
 #include <errno.h>
 #include <getopt.h>
 #include <ini.h>
@@ -13,19 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
 
 #define LOG_MODULE "main"
+#include "admin.h"
 #include "app/app.h"
 #include "cli/cli.h"
 #include "core/log.h"
-#include "core/secret.h"
 #include "http/http.h"
 #include "mail/mail.h"
+#include "local.h"
 #include "sip/sipd.h"
 
 #ifndef DIALCONF_VERSION
@@ -38,7 +39,6 @@
  * threads than that on few cores only trade requests for context switches
  * (bench/run rest: 8 threads on 2 cores cost a third more CPU a request). */
 #define SERVE_NTHREADS_MIN 4
-#define PATH_SIZE 4096
 
 /* Where `meson install` puts the prompts, and the source tree's copy, used
  * when the first is missing (a build run in place, `make run`). */
@@ -48,9 +48,7 @@
 #ifndef DIALCONF_SOURCE_PROMPTS_DIR
 #define DIALCONF_SOURCE_PROMPTS_DIR DIALCONF_PROMPTS_DIR
 #endif
-#define PASSWORD_SIZE 1026 /* 1024 bytes, newline, NUL */
 
-enum { EXIT_USAGE = 2 };
 
 /* What serve runs with: one field per row of serve_options. */
 struct serve_opts {
@@ -234,7 +232,7 @@ static void usage_serve(FILE *f)
 {
 	static const char head[] = "usage: dialconf serve";
 	struct usage_pos p = { (int)strlen(head), false };
-	char item[PATH_SIZE];
+	char item[LOCAL_PATH_SIZE];
 	size_t i;
 
 	fprintf(f, "%s", head);
@@ -267,45 +265,6 @@ static void usage_serve(FILE *f)
 	}
 }
 
-static void usage_token(FILE *f)
-{
-	fprintf(f,
-		"usage: dialconf admin token [--data DIR] [--db URL] [--name NAME]\n"
-		"                            [--expires-days DAYS]\n"
-		"\n"
-		"Create an API token on the local database (works without a running\n"
-		"service) and print it on stdout; stderr says which database it went\n"
-		"to. Give the --data (or --db) the server runs with: a token made in\n"
-		"another database is refused as \"a valid bearer token is required\".\n"
-		"NAME (default admin) is the actor the audit log shows for requests\n"
-		"made with it. With --expires-days (1 to 3650) it stops working that\n"
-		"many days from now; without, it works until revoked (dialconf token\n"
-		"revoke ID, or DELETE /api/v1/tokens/ID).\n");
-}
-
-/* mkdir -p with mode 0700 for the parts it creates. 0 or errno. */
-static int make_dir(const char *path)
-{
-	char buf[PATH_SIZE];
-	struct stat st;
-	size_t i, len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return EINVAL;
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return errno;
-		buf[i] = path[i];
-	}
-	if (stat(path, &st))
-		return errno;
-	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
 static int http_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN) * 2;
@@ -313,37 +272,6 @@ static int http_threads(void)
 	if (n < SERVE_NTHREADS_MIN)
 		return SERVE_NTHREADS_MIN;
 	return n > SERVE_NCONN ? SERVE_NCONN : (int)n;
-}
-
-static int open_app(struct app **ap, const char *data, const char *db,
-		    int nconn)
-{
-	struct app_err ae = {{0}};
-	int err;
-
-	err = make_dir(data);
-	if (err) {
-		fprintf(stderr, "dialconf: data directory %s: %s\n", data,
-			strerror(err));
-		return err;
-	}
-	err = secret_init();
-	if (err) {
-		fprintf(stderr, "dialconf: cannot initialise libsodium\n");
-		return err;
-	}
-	err = app_open(ap, db, data, nconn, &ae);
-	if (err && ae.detail[0]) {
-		/* The detail names the database already, its password masked. */
-		fprintf(stderr, "dialconf: %s\n", ae.detail);
-	} else if (err) {
-		char safe[256];
-
-		app_db_url_safe(safe, sizeof(safe), db);
-		fprintf(stderr, "dialconf: cannot open database %s: %s\n",
-			safe, strerror(err));
-	}
-	return err;
 }
 
 /* --node, or HOSTNAME:SIP-PORT: unique among nodes on one machine too. */
@@ -536,7 +464,7 @@ static int serve_run(const struct serve_opts *o,
 	if (listen_sip(&sip, o))
 		goto out;
 
-	if (open_app(&a, o->data, o->db, SERVE_NCONN) ||
+	if (local_open_app(&a, o->data, o->db, SERVE_NCONN) ||
 	    name_node(a, o) || ensure_admin(a, o->data, pw, sizeof(pw)))
 		goto out;
 	/* The languages of the prompts just loaded: all a number may name. */
@@ -600,14 +528,6 @@ static int serve_run(const struct serve_opts *o,
 	mail_webhook_stop(hooks); /* after sipd: the last call events kept */
 	app_close(a);
 	return code;
-}
-
-/* getopt_long over argv with a fresh state (it is called more than once
- * per process only in tests, but costs nothing). */
-static void getopt_reset(void)
-{
-	optind = 0;
-	opterr = 0;
 }
 
 /* The values of a --config file, owned here until serve returns. */
@@ -882,7 +802,7 @@ static int cmd_serve(int argc, char **argv)
 	lo[i++] = (struct option){ "help", no_argument, NULL, 'h' };
 	lo[i] = (struct option){ NULL, 0, NULL, 0 };
 
-	getopt_reset();
+	local_getopt_reset();
 	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
 		const struct serve_option *so;
 
@@ -900,40 +820,27 @@ static int cmd_serve(int argc, char **argv)
 		case ':':
 			fprintf(stderr, "dialconf serve: %s needs a value\n",
 				argv[optind - 1]);
-			return EXIT_USAGE;
+			return LOCAL_EXIT_USAGE;
 		default:
 			fprintf(stderr, "dialconf serve: bad option '%s'\n",
 				argv[optind - 1]);
 			usage_serve(stderr);
-			return EXIT_USAGE;
+			return LOCAL_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dialconf serve: unexpected '%s'\n", argv[optind]);
 		usage_serve(stderr);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	if (flags.config && config_load(&cf, flags.config, &o) != 0) {
 		config_free(&cf);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	opts_overlay(&o, &flags);
 	rc = serve_checked(&o, &flags);
 	config_free(&cf);
 	return rc;
-}
-
-/* A --db URL no backend takes is a usage error: say so once, with the
- * forms taken, before the data directory is created. */
-static int db_url_usage(const char *verb, const char *db)
-{
-	struct app_err ae = {{0}};
-	int err;
-
-	err = app_db_url_check(db, &ae);
-	if (err)
-		fprintf(stderr, "dialconf %s: --db: %s\n", verb, ae.detail);
-	return err;
 }
 
 /* Check the options, then serve (or print them, --print-config). Usage
@@ -948,32 +855,32 @@ static int serve_checked(struct serve_opts *opts,
 	if (log_level_parse(o.log_level, &level)) {
 		fprintf(stderr, "dialconf serve: --log-level wants debug, info, "
 			"warn or error, not '%s'\n", o.log_level);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	if (!http_addr_valid(o.http)) {
 		fprintf(stderr, "dialconf serve: --http wants ADDR:PORT, e.g. "
 			"127.0.0.1:8080, not '%s'\n", o.http);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	uint16_t rtp_lo, rtp_hi;
 
 	if (sipd_ports_parse(o.rtp_ports, &rtp_lo, &rtp_hi)) {
 		fprintf(stderr, "dialconf serve: --rtp-ports wants LOW-HIGH "
 			"within 1024-65535, not '%s'\n", o.rtp_ports);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
-	if (db_url_usage("serve", o.db))
-		return EXIT_USAGE;
+	if (local_db_url_usage("serve", o.db))
+		return LOCAL_EXIT_USAGE;
 	if (media_priority_parse(o.media_priority, &prio)) {
 		fprintf(stderr, "dialconf serve: --media-priority wants 0 (off) "
 			"or a real-time priority 1-99, not '%s'\n",
 			o.media_priority);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	if (o.node && !app_node_valid(o.node)) {
 		fprintf(stderr, "dialconf serve: --node wants 1-63 of A-Z a-z "
 			"0-9 . _ : -, not '%s'\n", o.node);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	if (mail_url_check(o.mail)) {
 		char shown[512];
@@ -982,7 +889,7 @@ static int serve_checked(struct serve_opts *opts,
 		fprintf(stderr, "dialconf serve: --mail wants maildir:[DIR], "
 			"smtp://HOST:PORT or smtps://HOST:PORT (options "
 			"?tls=none, ?cafile=/PATH), not '%s'\n", shown);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	if (o.print_config) {
 		print_config(stdout, opts);
@@ -994,389 +901,13 @@ static int serve_checked(struct serve_opts *opts,
 	return serve_run(&o, flags);
 }
 
-/* The options of the offline admin verbs (token, passwd). */
-struct admin_opts {
-	const char *data;
-	const char *db;
-	const char *name; /* --name; NULL where the verb has none */
-	const char *expires; /* --expires-days; NULL when not given */
-};
-
-/* Parse the options of `dialconf admin VERB` per lo into o; the words
- * after them start at argv[optind]. -1 to go on, else the exit code. Only
- * a verb with --name tells a missing value from a bad option. */
-static int admin_opts_parse(int argc, char **argv, const char *verb,
-			    const struct option *lo, void (*usage)(FILE *),
-			    struct admin_opts *o)
-{
-	int c;
-
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'd': o->data = optarg; break;
-		case 'b': o->db = optarg; break;
-		case 'n': o->name = optarg; break;
-		case 'e': o->expires = optarg; break;
-		case 'h': usage(stdout); return 0;
-		case ':':
-			if (o->name) {
-				fprintf(stderr, "dialconf admin %s: %s needs a "
-					"value\n", verb, argv[optind - 1]);
-				return EXIT_USAGE;
-			}
-			/* fall through */
-		default:
-			fprintf(stderr, "dialconf admin %s: bad option '%s'\n",
-				verb, argv[optind - 1]);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	return -1;
-}
-
-/* Say why an admin verb failed: the use case's detail, else err. */
-static void admin_fail(const char *verb, const struct app_err *ae, int err)
-{
-	fprintf(stderr, "dialconf admin %s: %s\n", verb,
-		ae->detail[0] ? ae->detail : strerror(err));
-}
-
-/* Where db (a --db URL) keeps its data, for a person to read: the SQLite
- * file, or a PostgreSQL URL without its user and password. */
-static void db_where(char *out, size_t size, const char *data, const char *db)
-{
-	const char *at, *rest;
-
-	if (!strcmp(db, "sqlite:")) {
-		snprintf(out, size, "%s/dialconf.db", data);
-		return;
-	}
-	if (!strncmp(db, "sqlite:", 7)) {
-		rest = db + 7;
-		if (!strncmp(rest, "//", 2))
-			rest += 2;
-		snprintf(out, size, "%s", rest);
-		return;
-	}
-	rest = strstr(db, "://");
-	if (!rest) {
-		snprintf(out, size, "%s", db);
-		return;
-	}
-	rest += 3;
-	at = strchr(rest, '@');
-	if (at && at < rest + strcspn(rest, "/?"))
-		rest = at + 1;
-	snprintf(out, size, "%.*s://%s", (int)(strstr(db, "://") - db), db,
-		 rest);
-}
-
-static int token_run(const char *data, const char *db, const char *name,
-		     int64_t expires_at)
-{
-	struct app_err ae = {{0}};
-	char token[SECRET_TOKEN_SIZE] = "";
-	char where[PATH_SIZE];
-	struct app *a = NULL;
-	int code = 1, err;
-
-	if (open_app(&a, data, db, 1))
-		goto out;
-	err = app_token_create(a, NULL, name, expires_at, token, sizeof(token),
-			       NULL, &ae);
-	if (err) {
-		admin_fail("token", &ae, err);
-		goto out;
-	}
-	printf("%s\n", token);
-	/* On stderr, so that $(dialconf admin token) is the token alone: a
-	 * server started on another --data or --db will not know it. */
-	db_where(where, sizeof(where), data, db);
-	fprintf(stderr, "dialconf admin token: token \"%s\" stored in %s "
-		"(data %s); it works against a server using that database\n",
-		name, where, data);
-	code = 0;
- out:
-	explicit_bzero(token, sizeof(token));
-	app_close(a);
-	return code;
-}
-
-static int cmd_admin_token(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"db", required_argument, NULL, 'b'},
-		{"name", required_argument, NULL, 'n'},
-		{"expires-days", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct admin_opts o = {
-		.data = "./var", .db = "sqlite:", .name = "admin",
-	};
-	int64_t expires_at = 0;
-	char *end = NULL;
-	long days;
-	int code;
-
-	code = admin_opts_parse(argc, argv, "token", lo, usage_token, &o);
-	if (code >= 0)
-		return code;
-	if (optind < argc || !o.name[0]) {
-		usage_token(stderr);
-		return EXIT_USAGE;
-	}
-	if (db_url_usage("admin token", o.db))
-		return EXIT_USAGE;
-	if (o.expires) {
-		errno = 0;
-		days = strtol(o.expires, &end, 10);
-		if (errno || end == o.expires || *end || days < 1 ||
-		    days > 3650) {
-			fprintf(stderr, "dialconf admin token: --expires-days "
-				"must be a whole number of days, 1 to 3650\n");
-			return EXIT_USAGE;
-		}
-		expires_at = (int64_t)time(NULL) + days * 86400;
-	}
-	return token_run(o.data, o.db, o.name, expires_at);
-}
-
-static void usage_passwd(FILE *f)
-{
-	fprintf(f,
-		"usage: dialconf admin passwd [--data DIR] [--db URL] [USERNAME]\n"
-		"\n"
-		"Set the admin center password of USERNAME (default admin) on the\n"
-		"local database, creating the account if it is missing; works without\n"
-		"a running service. The password (8 bytes at least) is read from\n"
-		"stdin, one line; on a terminal it is asked twice, not echoed. The\n"
-		"account's lock is lifted and its sessions end; for admin,\n"
-		"DIR/initial-admin-password (its first password) is removed.\n");
-}
-
-/* One line of stdin into buf, without its line end. EINVAL when empty, too
- * long or missing; prompt (on a terminal only) goes to stderr. */
-static int read_line(const char *prompt, bool tty, char *buf, size_t size)
-{
-	size_t len;
-
-	if (tty)
-		fprintf(stderr, "%s", prompt);
-	if (!fgets(buf, (int)size, stdin))
-		buf[0] = '\0';
-	if (tty)
-		fprintf(stderr, "\n");
-	len = strlen(buf);
-	if (len && buf[len - 1] != '\n' && !feof(stdin))
-		return EINVAL; /* longer than any password we take */
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		buf[--len] = '\0';
-	return len ? 0 : EINVAL;
-}
-
-/* The new password from stdin, asked twice with echo off on a terminal. */
-static int read_password(char *pw, size_t size)
-{
-	char again[PASSWORD_SIZE];
-	struct termios old, quiet;
-	bool tty = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &old);
-	int err;
-
-	if (tty) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	err = read_line("New password: ", tty, pw, size);
-	if (!err && tty) {
-		err = read_line("Again: ", tty, again, sizeof(again));
-		if (!err && strcmp(pw, again))
-			err = EPERM;
-	}
-	if (tty)
-		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-	explicit_bzero(again, sizeof(again));
-	if (err)
-		fprintf(stderr, "dialconf admin passwd: %s\n", err == EPERM ?
-			"the two passwords differ" :
-			"no password on stdin (one line, at most 1024 bytes)");
-	return err;
-}
-
-static int passwd_run(const char *data, const char *db, const char *user)
-{
-	struct app_err ae = {{0}};
-	char pw[PASSWORD_SIZE] = "";
-	struct app *a = NULL;
-	bool created = false;
-	int code = 1, err;
-
-	if (read_password(pw, sizeof(pw)) || open_app(&a, data, db, 1))
-		goto out;
-	err = app_admin_passwd(a, user, pw, &created, &ae);
-	if (err) {
-		admin_fail("passwd", &ae, err);
-		goto out;
-	}
-	printf("dialconf: password of %s %s\n", user,
-	       created ? "set (new account)" : "changed");
-	code = 0;
- out:
-	explicit_bzero(pw, sizeof(pw));
-	app_close(a);
-	return code;
-}
-
-static int cmd_admin_passwd(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"db", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct admin_opts o = { .data = "./var", .db = "sqlite:" };
-	const char *user = "admin";
-	int code;
-
-	code = admin_opts_parse(argc, argv, "passwd", lo, usage_passwd, &o);
-	if (code >= 0)
-		return code;
-	if (optind < argc)
-		user = argv[optind++];
-	if (optind < argc || !user[0]) {
-		usage_passwd(stderr);
-		return EXIT_USAGE;
-	}
-	if (db_url_usage("admin passwd", o.db))
-		return EXIT_USAGE;
-	return passwd_run(o.data, o.db, user);
-}
-
-static void usage_backup(FILE *f)
-{
-	fprintf(f,
-		"usage: dialconf admin backup [--data DIR] [--db URL] FILE\n"
-		"\n"
-		"Write a copy of the whole SQLite database to FILE (mode 0600, replaced\n"
-		"at once), consistent while dialconf serve runs and writes. PostgreSQL:\n"
-		"use pg_dump -Fc (docs/operations.md, \"Backups and upgrades\").\n");
-}
-
-static void usage_restore(FILE *f)
-{
-	fprintf(f,
-		"usage: dialconf admin restore [--data DIR] [--db URL] FILE\n"
-		"\n"
-		"Replace the whole SQLite database by the backup FILE, in one\n"
-		"transaction, and bring it to this version's schema. Refused while a\n"
-		"dialconf serve (or any other process of ours) has the database open,\n"
-		"and for a FILE that is no dialconf database. PostgreSQL: use\n"
-		"pg_restore into a new database.\n");
-}
-
-typedef int (copy_run_h)(struct app *a, const char *path,
-			 struct app_err *err);
-
-/* backup and restore: open the database (one connection, so that a
- * restore finds no other of ours), run, and say what was done. */
-static int copy_run(const char *verb, copy_run_h *run,
-		    const struct admin_opts *o, const char *file)
-{
-	struct app_err ae = {{0}};
-	char where[PATH_SIZE];
-	struct app *a = NULL;
-	int code = 1, err;
-
-	if (open_app(&a, o->data, o->db, 1))
-		goto out;
-	err = run(a, file, &ae);
-	if (err) {
-		admin_fail(verb, &ae, err);
-		goto out;
-	}
-	db_where(where, sizeof(where), o->data, o->db);
-	printf("dialconf admin %s: %s %s %s\n", verb, where,
-	       run == app_backup ? "copied to" : "replaced by", file);
-	code = 0;
- out:
-	app_close(a);
-	return code;
-}
-
-/* `dialconf admin backup|restore [--data DIR] [--db URL] FILE`. */
-static int cmd_admin_copy(int argc, char **argv, const char *verb,
-			  copy_run_h *run, void (*usage)(FILE *))
-{
-	static const struct option lo[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"db", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct admin_opts o = { .data = "./var", .db = "sqlite:" };
-	int code;
-
-	code = admin_opts_parse(argc, argv, verb, lo, usage, &o);
-	if (code >= 0)
-		return code;
-	if (optind != argc - 1 || !argv[optind][0]) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (db_url_usage(!strcmp(verb, "backup") ? "admin backup" :
-			 "admin restore", o.db))
-		return EXIT_USAGE;
-	return copy_run(verb, run, &o, argv[optind]);
-}
-
-/* The subcommands of `dialconf admin`. */
-static void usage_admin(FILE *f)
-{
-	usage_token(f);
-	fprintf(f, "\n");
-	usage_passwd(f);
-	fprintf(f, "\n");
-	usage_backup(f);
-	fprintf(f, "\n");
-	usage_restore(f);
-}
-
-/* `dialconf admin ...`: token, passwd, backup and restore work on the
- * local database; the rest is the CLI's. */
-static int cmd_admin(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "token"))
-		return cmd_admin_token(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "passwd"))
-		return cmd_admin_passwd(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "backup"))
-		return cmd_admin_copy(argc - 1, argv + 1, "backup", app_backup,
-				      usage_backup);
-	if (argc >= 2 && !strcmp(argv[1], "restore"))
-		return cmd_admin_copy(argc - 1, argv + 1, "restore",
-				      app_restore, usage_restore);
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage_admin(stdout);
-		return 0;
-	}
-	fprintf(stderr, "dialconf admin: unknown subcommand%s%s\n",
-		argc >= 2 ? " " : "", argc >= 2 ? argv[1] : "");
-	usage_admin(stderr);
-	return EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
 	const char *cmd = argc >= 2 ? argv[1] : NULL;
 
 	if (!cmd) {
 		usage_main(stderr);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage_main(stdout);
@@ -1389,11 +920,11 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(argc - 1, argv + 1);
 	if (!strcmp(cmd, "admin"))
-		return cmd_admin(argc - 1, argv + 1);
+		return admin_main(argc - 1, argv + 1);
 	if (cmd[0] == '-') {
 		fprintf(stderr, "dialconf: unknown option '%s'\n", cmd);
 		usage_main(stderr);
-		return EXIT_USAGE;
+		return LOCAL_EXIT_USAGE;
 	}
 	return cli_main(argc - 1, argv + 1);
 }
